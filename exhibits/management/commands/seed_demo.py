@@ -1,0 +1,102 @@
+"""`python manage.py seed_demo`: the demo museum (idempotent) and its demo accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files import File
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from exhibits import services
+from exhibits.demo.content import DEMO_ARTIFACTS, DEMO_DIR, EXHIBITION, DemoArtifact
+from exhibits.ingest.gltf import load_glb
+from exhibits.ingest.viewpoints import extreme_viewpoint
+from exhibits.models import Annotation, Artifact, Asset, Exhibition, PublicationStatus
+from museum.roles import CURATOR, EDUCATOR
+
+DEMO_ACCOUNTS = (
+    ("curator", CURATOR, "curator@mouseion.localhost"),
+    ("educator", EDUCATOR, "educator@mouseion.localhost"),
+)
+
+
+class Command(BaseCommand):
+    help = "Load the demo museum (three CC0 scans, one exhibition) and demo accounts."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--password",
+            default="mouseion-demo",
+            help="Password of the demo curator and educator accounts (demo use only).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        artifacts = [self._seed_artifact(demo) for demo in DEMO_ARTIFACTS]
+        exhibition, _ = Exhibition.objects.update_or_create(
+            slug=EXHIBITION["slug"],
+            defaults={
+                "title": EXHIBITION["title"],
+                "introduction": EXHIBITION["introduction"],
+                "status": PublicationStatus.PUBLISHED,
+            },
+        )
+        services.set_exhibition_items(exhibition=exhibition, artifacts=artifacts)
+        self.stdout.write(f"Exhibition '{exhibition.title}': /exhibitions/{exhibition.slug}/")
+        for artifact in artifacts:
+            self.stdout.write(f"  {artifact.title}: /artifacts/{artifact.pk}/")
+        self._seed_accounts(options["password"])
+
+    def _seed_artifact(self, demo: DemoArtifact) -> Artifact:
+        path = DEMO_DIR / demo.filename
+        record = dict(demo.record)
+        object_number = record.pop("object_number")
+        with transaction.atomic():
+            artifact, _ = Artifact.objects.update_or_create(
+                object_number=object_number,
+                defaults={**record, "status": PublicationStatus.PUBLISHED},
+            )
+        data = path.read_bytes()
+        mesh = load_glb(data)
+        height, width, depth = (float(x) for x in mesh.extents[[1, 0, 2]])
+        source = artifact.assets.filter(kind=Asset.Kind.SOURCE).first()
+        if source is None:
+            with path.open("rb") as handle:
+                source = services.store_source_asset(
+                    artifact=artifact, upload=File(handle), filename=path.name
+                )
+        if not artifact.assets.filter(kind=Asset.Kind.THUMBNAIL).exists():
+            services.create_thumbnail(source=source)
+        if artifact.height_m is None and max(height, width, depth) < 10:
+            # Only metre-scale files give physical size; others wait for intake normalisation.
+            Artifact.objects.filter(pk=artifact.pk).update(
+                height_m=round(height, 3), width_m=round(width, 3), depth_m=round(depth, 3)
+            )
+        for order, note in enumerate(demo.annotations):
+            view = extreme_viewpoint(mesh, note.direction, note.height_band)
+            Annotation.objects.update_or_create(
+                artifact=artifact,
+                title=note.title,
+                defaults={
+                    "text": note.text,
+                    "order": order,
+                    "position": view.position,
+                    "normal": view.normal,
+                    "camera_position": view.camera_position,
+                    "camera_target": view.camera_target,
+                },
+            )
+        return artifact
+
+    def _seed_accounts(self, password: str) -> None:
+        user_model = get_user_model()
+        self.stdout.write("Demo accounts (admin at /admin/; for demonstration only):")
+        for username, role, email in DEMO_ACCOUNTS:
+            user, _ = user_model.objects.get_or_create(username=username, defaults={"email": email})
+            user.is_staff = True
+            user.set_password(password)
+            user.save()
+            user.groups.add(Group.objects.get(name=role))
+            self.stdout.write(f"  {role:<9} username: {username}  password: {password}")

@@ -1,0 +1,290 @@
+"""The collection (guided by Linked Art), its files, annotations and exhibitions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class PublishedQuerySet(models.QuerySet):
+    def published(self) -> PublishedQuerySet:
+        return self.filter(status=PublicationStatus.PUBLISHED)
+
+
+class Artifact(models.Model):
+    """A collection object: the registrar's record of one thing in the museum."""
+
+    object_number = models.CharField(
+        _("object number"), max_length=64, unique=True, help_text=_("Accession number.")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    classification = models.CharField(_("classification"), max_length=120, blank=True)
+    object_name = models.CharField(_("object name"), max_length=200, blank=True)
+    culture = models.CharField(_("culture"), max_length=200, blank=True)
+    period = models.CharField(_("period"), max_length=200, blank=True)
+    place_of_origin = models.CharField(_("place of origin"), max_length=300, blank=True)
+    date_text = models.CharField(_("date"), max_length=120, blank=True)
+    date_start_year = models.IntegerField(
+        _("earliest year"), null=True, blank=True, help_text=_("Negative for BCE.")
+    )
+    date_end_year = models.IntegerField(_("latest year"), null=True, blank=True)
+    materials = models.CharField(_("materials"), max_length=300, blank=True)
+    dimensions = models.CharField(_("dimensions"), max_length=300, blank=True)
+    height_m = models.FloatField(_("height (m)"), null=True, blank=True)
+    width_m = models.FloatField(_("width (m)"), null=True, blank=True)
+    depth_m = models.FloatField(_("depth (m)"), null=True, blank=True)
+    maker = models.CharField(_("maker"), max_length=300, blank=True)
+    credit_line = models.CharField(_("credit line"), max_length=300, blank=True)
+    rights = models.CharField(
+        _("rights"), max_length=300, blank=True, help_text=_("Licence or rights statement.")
+    )
+    attribution = models.TextField(
+        _("attribution"), blank=True, help_text=_("Credit for the digital surrogate (scan).")
+    )
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["object_number"]
+        verbose_name = _("artifact")
+        verbose_name_plural = _("artifacts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_start_year__isnull=True)
+                | Q(date_end_year__isnull=True)
+                | Q(date_start_year__lte=models.F("date_end_year")),
+                name="artifact_date_range_ordered",
+                violation_error_message=_("The earliest year must not be after the latest year."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("artifact-detail", args=[self.pk])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PublicationStatus.PUBLISHED
+
+    def web_model(self) -> Asset | None:
+        """The asset the viewer loads: the newest web LOD, else the source."""
+        assets = self.assets.filter(kind__in=[Asset.Kind.LOD, Asset.Kind.SOURCE])
+        return assets.order_by(
+            models.Case(models.When(kind=Asset.Kind.LOD, then=0), default=1), "-created_at"
+        ).first()
+
+    def thumbnail(self) -> Asset | None:
+        return self.assets.filter(kind=Asset.Kind.THUMBNAIL).order_by("-created_at").first()
+
+
+class Job(models.Model):
+    """A background job (intake, thumbnail, restoration...) with its progress for the UI."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    stage = models.CharField(_("stage"), max_length=120, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    artifact = models.ForeignKey(
+        Artifact, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    input_asset = models.ForeignKey(
+        "Asset", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="job_progress_percent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+
+def asset_upload_to(instance: Asset, filename: str) -> str:
+    return f"artifacts/{instance.artifact_id}/{instance.kind}/{filename}"
+
+
+class Asset(models.Model):
+    """A file of an artifact. Sources are stored untouched; everything else derives from one."""
+
+    class Kind(models.TextChoices):
+        SOURCE = "source", _("Source")
+        LOD = "lod", _("Level of detail")
+        RESTORED = "restored", _("Restored")
+        THUMBNAIL = "thumbnail", _("Thumbnail")
+        TEXTURE = "texture", _("Texture")
+
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    label = models.CharField(
+        _("label"), max_length=60, blank=True, help_text=_("For example 'web' or 'inspection'.")
+    )
+    file = models.FileField(_("file"), upload_to=asset_upload_to, max_length=400)
+    original_filename = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    byte_size = models.PositiveBigIntegerField(_("size (bytes)"))
+    format = models.CharField(_("format"), max_length=16, help_text=_("glb, gltf, obj, png..."))
+    vertex_count = models.PositiveIntegerField(null=True, blank=True)
+    face_count = models.PositiveIntegerField(null=True, blank=True)
+    width_px = models.PositiveIntegerField(null=True, blank=True)
+    height_px = models.PositiveIntegerField(null=True, blank=True)
+    derived_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="derivatives"
+    )
+    created_by_job = models.ForeignKey(
+        Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="outputs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["artifact", "kind", "-created_at"]
+        verbose_name = _("asset")
+        verbose_name_plural = _("assets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="source") | Q(derived_from__isnull=False),
+                name="asset_derived_has_origin",
+                violation_error_message=_("A derived asset must name the asset it derives from."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.label} of {self.artifact_id}".replace("  ", " ")
+
+    def save(self, *args, **kwargs) -> None:
+        # The source file is evidence: once stored it is never replaced (DESIGN: data flow 1).
+        if self.pk and self.kind == self.Kind.SOURCE:
+            stored = Asset.objects.filter(pk=self.pk).values_list("file", "sha256").first()
+            if stored and (stored[0] != self.file.name or stored[1] != self.sha256):
+                raise ValidationError(_("A source asset's file cannot be overwritten."))
+        super().save(*args, **kwargs)
+
+
+class Annotation(models.Model):
+    """A hotspot on an artifact: a 3D point with its normal and the camera view that shows it."""
+
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="annotations")
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    position = models.JSONField(_("position"), help_text=_("[x, y, z] in model metres."))
+    normal = models.JSONField(_("normal"), default=list, blank=True, help_text=_("[x, y, z]"))
+    camera_position = models.JSONField(_("camera position"), help_text=_("[x, y, z]"))
+    camera_target = models.JSONField(_("camera target"), help_text=_("[x, y, z]"))
+
+    class Meta:
+        ordering = ["artifact", "order", "pk"]
+        verbose_name = _("annotation")
+        verbose_name_plural = _("annotations")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors = {}
+        for field in ("position", "camera_position", "camera_target", "normal"):
+            value = getattr(self, field)
+            if field == "normal" and value in (None, []):
+                continue
+            if not (
+                isinstance(value, list)
+                and len(value) == 3
+                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            ):
+                errors[field] = _("Expected a list of three numbers [x, y, z].")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Exhibition(models.Model):
+    """A curated, ordered selection of artifacts with an introduction."""
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    introduction = models.TextField(_("introduction"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+    )
+    artifacts = models.ManyToManyField(
+        Artifact, through="ExhibitionItem", related_name="exhibitions", blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("exhibition")
+        verbose_name_plural = _("exhibitions")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("exhibition-detail", args=[self.slug])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PublicationStatus.PUBLISHED
+
+
+class ExhibitionItem(models.Model):
+    exhibition = models.ForeignKey(Exhibition, on_delete=models.CASCADE, related_name="items")
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="+")
+    order = models.PositiveIntegerField(_("order"), default=0)
+    label_text = models.TextField(
+        _("label text"), blank=True, help_text=_("Wall label for this exhibition; editable.")
+    )
+
+    class Meta:
+        ordering = ["exhibition", "order", "pk"]
+        verbose_name = _("exhibition item")
+        verbose_name_plural = _("exhibition items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exhibition", "artifact"], name="exhibition_item_unique_artifact"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exhibition} #{self.order}: {self.artifact}"

@@ -1,0 +1,245 @@
+"""State changes of the collection: small typed functions, one transaction each."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from exhibits.ingest.gltf import MeshReadError, load_glb
+from exhibits.ingest.thumbnail import render_thumbnail
+from exhibits.models import Artifact, Asset, Exhibition, Job, PublicationStatus
+
+# Magic bytes -> format. Declared extensions are checked against these (never trusted alone).
+MAGIC_FORMATS: tuple[tuple[bytes, str], ...] = (
+    (b"glTF", "glb"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpg"),
+    (b"ply", "ply"),
+    (b"PK\x03\x04", "zip"),
+)
+MESH_FORMATS = {"glb", "gltf", "obj", "ply", "stl", "zip"}
+IMAGE_FORMATS = {"png", "jpg", "webp"}
+
+
+def sniff_format(head: bytes, filename: str) -> str:
+    """The real format of a file from its first bytes, checked against its extension."""
+    declared = Path(filename).suffix.lower().lstrip(".")
+    declared = {"jpeg": "jpg"}.get(declared, declared)
+    for magic, name in MAGIC_FORMATS:
+        if head.startswith(magic):
+            if declared and declared != name:
+                raise ValidationError(
+                    _("The file says it is .%(declared)s but its content is %(real)s.")
+                    % {"declared": declared, "real": name}
+                )
+            return name
+    if declared in {"gltf", "obj", "stl"}:
+        return declared  # text formats (and binary STL) carry no reliable magic number
+    raise ValidationError(
+        _("Unsupported or unrecognised file format: %(name)s") % {"name": filename}
+    )
+
+
+def _digest(stream: BinaryIO) -> tuple[str, int]:
+    sha, size = hashlib.sha256(), 0
+    stream.seek(0)
+    for chunk in iter(lambda: stream.read(1 << 20), b""):
+        sha.update(chunk)
+        size += len(chunk)
+    stream.seek(0)
+    return sha.hexdigest(), size
+
+
+def store_source_asset(
+    *, artifact: Artifact, upload: File, filename: str, max_bytes: int | None = None
+) -> Asset:
+    """Store an uploaded file untouched as a new source asset (never replaces an existing one)."""
+    head = upload.read(16)
+    upload.seek(0)
+    file_format = sniff_format(head, filename)
+    if file_format not in MESH_FORMATS | IMAGE_FORMATS:
+        raise ValidationError(_("Unsupported file format: %(f)s") % {"f": file_format})
+    sha256, size = _digest(upload)
+    if size == 0:
+        raise ValidationError(_("The file is empty."))
+    if max_bytes is not None and size > max_bytes:
+        raise ValidationError(
+            _("The file is %(size)d bytes; the limit is %(limit)d bytes.")
+            % {"size": size, "limit": max_bytes}
+        )
+    asset = Asset(
+        artifact=artifact,
+        kind=Asset.Kind.SOURCE,
+        original_filename=Path(filename).name[:255],
+        sha256=sha256,
+        byte_size=size,
+        format=file_format,
+    )
+    if file_format == "glb":
+        _count_mesh(asset, upload.read())
+        upload.seek(0)
+    with transaction.atomic():
+        # FileSystemStorage never overwrites: a clashing name gets a fresh suffix.
+        asset.file.save(Path(filename).name, upload, save=False)
+        asset.save()
+    return asset
+
+
+def _count_mesh(asset: Asset, data: bytes) -> None:
+    try:
+        mesh = load_glb(data)
+    except MeshReadError as exc:
+        raise ValidationError(_("The mesh cannot be read: %(why)s") % {"why": exc}) from exc
+    asset.vertex_count, asset.face_count = len(mesh.vertices), len(mesh.faces)
+
+
+def start_job(*, kind: str, artifact: Artifact, input_asset: Asset | None = None) -> Job:
+    """Create a queued job; the caller enqueues its task with transaction.on_commit."""
+    return Job.objects.create(kind=kind, artifact=artifact, input_asset=input_asset)
+
+
+def mark_job(job: Job, *, status: str, progress: int | None = None, stage: str = "") -> None:
+    job.status = status
+    if progress is not None:
+        job.progress = progress
+    if stage:
+        job.stage = stage
+    now = timezone.now()
+    if status == Job.Status.RUNNING and job.started_at is None:
+        job.started_at = now
+    if status in (Job.Status.DONE, Job.Status.FAILED):
+        job.finished_at = now
+    job.save(update_fields=["status", "progress", "stage", "started_at", "finished_at"])
+
+
+def create_thumbnail(*, source: Asset, job: Job | None = None, size: int = 512) -> Asset:
+    """Render a PNG thumbnail of a GLB asset and store it as a derived asset."""
+    with source.file.open("rb") as handle:
+        mesh = load_glb(handle.read())
+    image = render_thumbnail(mesh, size=size)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    content = ContentFile(buffer.getvalue())
+    sha256, byte_size = _digest(content)
+    thumbnail = Asset(
+        artifact=source.artifact,
+        kind=Asset.Kind.THUMBNAIL,
+        label="preview",
+        sha256=sha256,
+        byte_size=byte_size,
+        format="png",
+        width_px=size,
+        height_px=size,
+        derived_from=source,
+        created_by_job=job,
+    )
+    with transaction.atomic():
+        thumbnail.file.save(f"{Path(source.file.name).stem}-thumb.png", content, save=False)
+        thumbnail.save()
+    return thumbnail
+
+
+def run_thumbnail_job(*, job_id: int) -> None:
+    """Body of the thumbnail Celery task: idempotent (a finished job is left alone)."""
+    job = Job.objects.select_related("input_asset").get(pk=job_id)
+    if job.status == Job.Status.DONE:
+        return
+    mark_job(job, status=Job.Status.RUNNING, progress=10, stage="rendering")
+    try:
+        if job.input_asset is None:
+            raise ValidationError(_("The job has no input asset."))
+        # A redelivered job may have produced its thumbnail before it died: reuse it.
+        if not job.outputs.exists():
+            create_thumbnail(source=job.input_asset, job=job)
+    except (ValidationError, MeshReadError, OSError) as exc:
+        job.error = str(exc)
+        job.save(update_fields=["error"])
+        mark_job(job, status=Job.Status.FAILED, stage="failed")
+        return
+    mark_job(job, status=Job.Status.DONE, progress=100, stage="done")
+
+
+def request_thumbnail(*, source: Asset) -> Job:
+    """Queue a thumbnail job for a GLB source asset (runs on the Celery worker)."""
+    from exhibits.tasks import render_thumbnail_task
+
+    job = start_job(kind="thumbnail", artifact=source.artifact, input_asset=source)
+    transaction.on_commit(lambda: render_thumbnail_task.delay(job.pk))
+    return job
+
+
+def set_exhibition_items(*, exhibition, artifacts: Iterable[Artifact]) -> None:
+    """Replace an exhibition's items with `artifacts` in the given order."""
+    from exhibits.models import ExhibitionItem
+
+    with transaction.atomic():
+        exhibition.items.all().delete()
+        ExhibitionItem.objects.bulk_create(
+            ExhibitionItem(exhibition=exhibition, artifact=artifact, order=index)
+            for index, artifact in enumerate(artifacts)
+        )
+
+
+# --- API and admin entry points (appended with the REST API) ---------------------------------
+
+
+def add_source_asset(
+    *,
+    artifact: Artifact,
+    upload: File,
+    filename: str,
+    max_bytes: int | None = None,
+    label: str = "",
+) -> tuple[Asset, Job | None]:
+    """Store an upload as a new source asset and, for a GLB, queue its thumbnail job."""
+    with transaction.atomic():
+        asset = store_source_asset(
+            artifact=artifact, upload=upload, filename=filename, max_bytes=max_bytes
+        )
+        if label:
+            relabel_asset(asset=asset, label=label)
+        job = request_thumbnail(source=asset) if asset.format == "glb" else None
+    return asset, job
+
+
+def relabel_asset(*, asset: Asset, label: str) -> Asset:
+    """Change an asset's label, the only field of a stored asset that may change."""
+    asset.label = label
+    asset.save(update_fields=["label"])
+    return asset
+
+
+def delete_derived_asset(*, asset: Asset) -> None:
+    """Delete a derived asset and, once committed, its file. Source assets are never deleted."""
+    if asset.kind == Asset.Kind.SOURCE:
+        raise ValidationError(_("A source asset cannot be deleted."))
+    storage, name = asset.file.storage, asset.file.name
+    with transaction.atomic():
+        asset.delete()
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+
+
+def set_publication_status(*, objects: models.QuerySet, status: str) -> int:
+    """Publish or unpublish artifacts or exhibitions; returns how many changed."""
+    if status not in PublicationStatus.values:
+        raise ValidationError(_("Unknown publication status: %(s)s") % {"s": status})
+    with transaction.atomic():
+        return objects.exclude(status=status).update(status=status, updated_at=timezone.now())
+
+
+def save_exhibition(*, exhibition: Exhibition, artifacts: Iterable[Artifact] | None = None) -> None:
+    """Save an exhibition and, when `artifacts` is given, replace its items in that order."""
+    with transaction.atomic():
+        exhibition.save()
+        if artifacts is not None:
+            set_exhibition_items(exhibition=exhibition, artifacts=artifacts)

@@ -1,0 +1,22 @@
+"""Routes of the collection API, mounted under /api/."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from exhibits import api
+
+router = DefaultRouter()
+router.register("artifacts", api.ArtifactViewSet, basename="artifact")
+router.register("assets", api.AssetViewSet, basename="asset")
+router.register("annotations", api.AnnotationViewSet, basename="annotation")
+router.register("exhibitions", api.ExhibitionViewSet, basename="exhibition")
+router.register("jobs", api.JobViewSet, basename="job")
+
+urlpatterns = [
+    path(
+        "artifacts/<int:artifact_pk>/assets/",
+        api.ArtifactAssetListView.as_view(),
+        name="artifact-assets",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,130 @@
+"""Visitor-facing pages: thin views that read published content and render templates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+
+from exhibits.models import (
+    Annotation,
+    Artifact,
+    Asset,
+    Exhibition,
+    ExhibitionItem,
+    PublicationStatus,
+)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers and the database is reachable."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def _thumbnails(artifact_ids: Iterable[int]) -> dict[int, Asset]:
+    """The newest thumbnail of each artifact, in one query."""
+    thumbnails: dict[int, Asset] = {}
+    assets = Asset.objects.filter(kind=Asset.Kind.THUMBNAIL, artifact_id__in=list(artifact_ids))
+    for asset in assets.order_by("-created_at"):
+        thumbnails.setdefault(asset.artifact_id, asset)
+    return thumbnails
+
+
+def _published_items(exhibition: Exhibition) -> list[ExhibitionItem]:
+    """The exhibition's items whose artifact is published, in order (uses any prefetch)."""
+    return [
+        item
+        for item in exhibition.items.all()
+        if item.artifact.status == PublicationStatus.PUBLISHED
+    ]
+
+
+def lobby(request: HttpRequest) -> HttpResponse:
+    """Published exhibitions as cards, each with the first thumbnail among its artifacts."""
+    exhibitions = list(Exhibition.objects.published().prefetch_related("items__artifact"))
+    items = {exhibition.pk: _published_items(exhibition) for exhibition in exhibitions}
+    thumbnails = _thumbnails(item.artifact_id for group in items.values() for item in group)
+    cards = []
+    for exhibition in exhibitions:
+        group = items[exhibition.pk]
+        cover = next(
+            (thumbnails[i.artifact_id] for i in group if i.artifact_id in thumbnails), None
+        )
+        cards.append({"exhibition": exhibition, "cover": cover, "artifact_count": len(group)})
+    return render(request, "museum/lobby.html", {"cards": cards})
+
+
+def exhibition_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """An exhibition's introduction and its published artifacts in order."""
+    exhibition = get_object_or_404(Exhibition.objects.published(), slug=slug)
+    items = list(exhibition.items.select_related("artifact").filter(artifact__status="published"))
+    thumbnails = _thumbnails(item.artifact_id for item in items)
+    entries = [{"item": item, "thumbnail": thumbnails.get(item.artifact_id)} for item in items]
+    return render(
+        request,
+        "museum/exhibition.html",
+        {"exhibition": exhibition, "items": items, "entries": entries},
+    )
+
+
+def _viewer_config(
+    artifact: Artifact, model: Asset | None, annotations: list[Annotation]
+) -> dict[str, Any]:
+    """Everything viewer.js needs, passed with json_script: URLs, annotations, UI strings."""
+    return {
+        "modelUrl": model.file.url if model else None,
+        "title": artifact.title,
+        "heightM": artifact.height_m,
+        "dracoDecoderPath": static("vendor/three/addons/libs/draco/gltf/"),
+        "annotations": [
+            {
+                "id": annotation.pk,
+                "title": annotation.title,
+                "text": annotation.text,
+                "position": annotation.position,
+                "normal": annotation.normal or None,
+                "cameraPosition": annotation.camera_position,
+                "cameraTarget": annotation.camera_target,
+            }
+            for annotation in annotations
+        ],
+        "strings": {
+            "loading": _("Loading the 3D model…"),
+            "loadingProgress": _("Loading the 3D model… {percent}%"),
+            "loaded": _("3D model loaded."),
+            "error": _("The 3D model could not be loaded. Please reload the page to try again."),
+            "noWebGL": _("Your browser cannot display 3D graphics (WebGL is unavailable)."),
+            "hotspot": _("Point of interest {number}: {title}"),
+            "vrEnter": _("View in VR"),
+            "vrExit": _("Exit VR"),
+            "vrUnavailable": _("VR not available"),
+            "arEnter": _("View in AR"),
+            "arExit": _("Exit AR"),
+            "arUnavailable": _("AR not available"),
+            "xrChecking": _("Checking…"),
+            "xrUnavailableHint": _("This browser or device does not support immersive sessions."),
+            "xrFailed": _("The immersive session could not be started."),
+        },
+    }
+
+
+def artifact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An artifact's record and its 3D viewer with annotations."""
+    artifact = get_object_or_404(Artifact.objects.published(), pk=pk)
+    model = artifact.web_model()
+    annotations = list(artifact.annotations.all())
+    context = {
+        "artifact": artifact,
+        "model": model,
+        "annotations": annotations,
+        "exhibitions": artifact.exhibitions.published(),
+        "viewer_config": _viewer_config(artifact, model, annotations),
+    }
+    return render(request, "museum/artifact.html", context)

@@ -1,0 +1,1 @@
+"""Restoration jobs and condition reports arrive with the damage and restoration issues."""

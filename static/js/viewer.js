@@ -1,0 +1,270 @@
+/**
+ * Orbit viewer of one artifact: loads its glTF (Draco and meshopt supported), frames it,
+ * lights it with a generated room environment, and drives hotspots, view buttons and WebXR.
+ *
+ * Configuration comes from the json_script element #viewer-config (see museum/views.py).
+ * Renders on demand: nothing is drawn while the view is still, to keep idle CPU near zero.
+ * Test hook: window.mouseionViewer (ready promise, camera getters, state).
+ */
+import * as THREE from 'three';
+import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
+import { DRACOLoader } from 'three/addons/loaders/DRACOLoader.js';
+import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
+import { MeshoptDecoder } from 'three/addons/libs/meshopt_decoder.module.js';
+import { CameraTween, dollyPosition, frameObject, orbitPosition } from './camera-rig.js';
+import { Hotspots } from './hotspots.js';
+import { setupXRButtons } from './xr-buttons.js';
+import { placeForXR } from './xr-placement.js';
+
+const BACKGROUND = 0x17181c;
+const ROTATE_STEP = THREE.MathUtils.degToRad(20);
+const ZOOM_STEP = 0.8;
+
+function format(template, values) {
+  return template.replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
+}
+
+class ArtifactViewer {
+  constructor(root, config) {
+    this.root = root;
+    this.config = config;
+    this.strings = config.strings;
+    this.stage = root.querySelector('#viewer-stage');
+    this.canvas = root.querySelector('#viewer-canvas');
+    this.statusText = root.querySelector('#viewer-status-text');
+    this.progress = root.querySelector('#viewer-progress');
+    this.status = root.querySelector('#viewer-status');
+    this.frameRequested = false;
+    this.renderCount = 0;
+    this.model = null;
+    this.home = null;
+    let resolveReady;
+    this.ready = new Promise((resolve) => { resolveReady = resolve; });
+    this.resolveReady = resolveReady;
+  }
+
+  /** Build renderer, scene and controls; false when WebGL is unavailable. */
+  init() {
+    try {
+      this.renderer = new THREE.WebGLRenderer({ canvas: this.canvas, antialias: true, preserveDrawingBuffer: false });
+    } catch (error) {
+      this.fail(this.strings.noWebGL, error);
+      return false;
+    }
+    const renderer = this.renderer;
+    renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+    renderer.toneMapping = THREE.NeutralToneMapping;
+    renderer.toneMappingExposure = 0.9;
+    renderer.xr.enabled = true;
+
+    this.scene = new THREE.Scene();
+    this.scene.background = new THREE.Color(BACKGROUND);
+    const pmrem = new THREE.PMREMGenerator(renderer);
+    this.scene.environment = pmrem.fromScene(new RoomEnvironment(), 0.04).texture;
+    pmrem.dispose();
+    const key = new THREE.DirectionalLight(0xffffff, 0.6);
+    key.position.set(1, 2, 1.5);
+    this.scene.add(key);
+
+    this.camera = new THREE.PerspectiveCamera(40, 1, 0.01, 1000);
+    // The dolly carries the camera; it only moves in XR, to bring the model to real size.
+    this.dolly = new THREE.Group();
+    this.dolly.add(this.camera);
+    this.scene.add(this.dolly);
+
+    this.controls = new OrbitControls(this.camera, this.canvas);
+    this.controls.enableDamping = true;
+    this.controls.dampingFactor = 0.12;
+    this.controls.listenToKeyEvents(this.stage);
+    this.controls.addEventListener('change', () => this.requestRender());
+    this.controls.addEventListener('start', () => {
+      this.tween.cancel();
+      this.hotspots?.setActive(-1);
+    });
+    this.tween = new CameraTween(this.camera, this.controls);
+
+    new ResizeObserver(() => this.resize()).observe(this.stage);
+    this.resize();
+    return true;
+  }
+
+  resize() {
+    const { clientWidth: width, clientHeight: height } = this.stage;
+    if (!width || !height || this.renderer.xr.isPresenting) return;
+    this.renderer.setSize(width, height, false);
+    this.camera.aspect = width / height;
+    this.camera.updateProjectionMatrix();
+    this.requestRender();
+  }
+
+  requestRender() {
+    if (this.frameRequested || this.renderer.xr.isPresenting) return;
+    this.frameRequested = true;
+    requestAnimationFrame((now) => this.frame(now));
+  }
+
+  frame(now) {
+    this.frameRequested = false;
+    const moving = this.tween.step(now);
+    const damping = this.controls.update();
+    this.renderer.render(this.scene, this.camera);
+    this.renderCount += 1;
+    this.hotspots?.update(this.camera, this.stage.clientWidth, this.stage.clientHeight);
+    if (moving || damping) this.requestRender();
+  }
+
+  setStatus(text, { progress = null, state = null } = {}) {
+    if (this.statusText) this.statusText.textContent = text;
+    if (this.progress) {
+      if (progress === null) this.progress.removeAttribute('value');
+      else this.progress.value = progress;
+    }
+    if (state) this.root.dataset.state = state;
+  }
+
+  fail(message, error) {
+    console.warn('Mouseion viewer:', error);
+    this.root.dataset.state = 'error';
+    this.status.setAttribute('role', 'alert');
+    this.status.classList.add('is-error');
+    if (this.statusText) this.statusText.textContent = message;
+    this.progress?.remove();
+    this.resolveReady({ state: 'error', message });
+  }
+
+  async load() {
+    const draco = new DRACOLoader().setDecoderPath(this.config.dracoDecoderPath);
+    const loader = new GLTFLoader().setDRACOLoader(draco).setMeshoptDecoder(MeshoptDecoder);
+    this.setStatus(this.strings.loading, { state: 'loading' });
+    let gltf;
+    try {
+      gltf = await loader.loadAsync(this.config.modelUrl, (event) => {
+        if (event.lengthComputable && event.total > 0) {
+          const percent = Math.round((100 * event.loaded) / event.total);
+          this.setStatus(format(this.strings.loadingProgress, { percent }), { progress: percent });
+        }
+      });
+    } catch (error) {
+      this.fail(this.strings.error, error);
+      return;
+    } finally {
+      draco.dispose(); // the worker pool is only needed while decoding
+    }
+    this.model = gltf.scene;
+    this.scene.add(this.model);
+
+    const annotations = this.config.annotations;
+    const viewpoints = annotations.map((a) => new THREE.Vector3().fromArray(a.cameraPosition));
+    const framing = frameObject(this.camera, this.controls, this.model, viewpoints);
+    this.home = framing.home;
+    this.bounds = framing.box;
+    this.setupHotspots();
+    this.setupToolbar();
+
+    // Wait for the first frame to be drawn before telling anyone the model is visible.
+    this.renderer.compile(this.scene, this.camera);
+    this.requestRender();
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    this.status.hidden = true;
+    this.setStatus(this.strings.loaded, { state: 'loaded' });
+    this.resolveReady({ state: 'loaded' });
+    this.setupXR();
+  }
+
+  setupHotspots() {
+    const annotations = this.config.annotations;
+    if (!annotations.length) return;
+    this.hotspots = new Hotspots({
+      layer: this.root.querySelector('#viewer-hotspots'),
+      listButtons: [...document.querySelectorAll('.annotation-button')],
+      detail: document.getElementById('annotation-detail'),
+      annotations,
+      labelTemplate: this.strings.hotspot,
+      onActivate: (index) => this.showAnnotation(index),
+    });
+  }
+
+  showAnnotation(index) {
+    const annotation = this.config.annotations[index];
+    const position = new THREE.Vector3().fromArray(annotation.cameraPosition);
+    const target = new THREE.Vector3().fromArray(annotation.cameraTarget);
+    return this.moveTo(position, target);
+  }
+
+  moveTo(position, target) {
+    const done = this.tween.to(position, target);
+    this.requestRender();
+    return done;
+  }
+
+  setupToolbar() {
+    const actions = {
+      'rotate-left': () => this.moveTo(orbitPosition(this.camera, this.controls.target, -ROTATE_STEP), this.controls.target, 400),
+      'rotate-right': () => this.moveTo(orbitPosition(this.camera, this.controls.target, ROTATE_STEP), this.controls.target, 400),
+      'zoom-in': () => this.moveTo(dollyPosition(this.camera, this.controls, ZOOM_STEP), this.controls.target, 300),
+      'zoom-out': () => this.moveTo(dollyPosition(this.camera, this.controls, 1 / ZOOM_STEP), this.controls.target, 300),
+      reset: () => {
+        this.hotspots?.setActive(-1);
+        return this.moveTo(this.home.position, this.home.target);
+      },
+    };
+    for (const button of this.root.querySelectorAll('[data-action]')) {
+      button.addEventListener('click', () => actions[button.dataset.action]?.());
+    }
+  }
+
+  setupXR() {
+    const container = this.root.querySelector('#viewer-xr');
+    if (!container) return;
+    let saved = null;
+    setupXRButtons({
+      container,
+      note: this.root.querySelector('#viewer-xr-note'),
+      renderer: this.renderer,
+      strings: this.strings,
+      onStart: (mode) => {
+        saved = placeForXR({ mode, dolly: this.dolly, camera: this.camera, box: this.bounds, heightM: this.config.heightM });
+        if (mode === 'immersive-ar') this.scene.background = null;
+        this.hotspots?.setVisible(false);
+        this.renderer.setAnimationLoop(() => this.renderer.render(this.scene, this.camera));
+      },
+      onEnd: () => {
+        this.renderer.setAnimationLoop(null);
+        saved?.restore();
+        this.scene.background = new THREE.Color(BACKGROUND);
+        this.hotspots?.setVisible(true);
+        this.resize();
+        this.requestRender();
+      },
+    });
+  }
+
+  /** Camera state for tests and future features (plain arrays). */
+  cameraState() {
+    return {
+      position: this.camera.position.toArray(),
+      target: this.controls.target.toArray(),
+    };
+  }
+}
+
+function main() {
+  const root = document.getElementById('viewer');
+  const configElement = document.getElementById('viewer-config');
+  if (!root || !configElement) return;
+  const config = JSON.parse(configElement.textContent);
+  const viewer = new ArtifactViewer(root, config);
+  window.mouseionViewer = {
+    ready: viewer.ready,
+    get state() { return root.dataset.state; },
+    get renderCount() { return viewer.renderCount; },
+    getCameraPosition: () => viewer.cameraState().position,
+    getCameraTarget: () => viewer.cameraState().target,
+    showAnnotation: (index) => viewer.hotspots?.activate(index),
+    isMoving: () => Boolean(viewer.tween?.active),
+  };
+  if (viewer.init()) viewer.load();
+}
+
+main();

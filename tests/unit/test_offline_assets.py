@@ -1,0 +1,158 @@
+"""The front end works offline: no external URLs, and every local asset it names exists.
+
+DESIGN (Front end): no CDN anywhere; three.js, its addons and the Draco decoder are served from
+node_modules through Django static files and an import map.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+ROOT = Path(settings.BASE_DIR)
+SOURCE_DIRS = (ROOT / "templates", ROOT / "static")
+TEXT_SUFFIXES = {".html", ".txt", ".js", ".mjs", ".css", ".json", ".svg", ".xml", ".webmanifest"}
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "0.0.0.0"}
+# XML namespaces are identifiers, not fetched resources.
+NAMESPACE_HOSTS = {"www.w3.org"}
+
+ABSOLUTE_URL = re.compile(r"\b(?:https?|wss?|ftp)://([^/\s\"'<>`)\\]+)", re.IGNORECASE)
+# Protocol-relative URLs ("//cdn.example/x.js") in attributes, CSS url() and imports.
+PROTOCOL_RELATIVE = re.compile(
+    r"""(?:(?:src|href|action|srcset|poster|data)\s*=\s*["']|url\(\s*["']?|"""
+    r"""(?:import|from)\s*\(?\s*["'])//([^/\s"'<>)]+)""",
+    re.IGNORECASE,
+)
+STATIC_TAG = re.compile(r"""\{%\s*static\s+["']([^"']+)["']\s*%\}""")
+JS_IMPORT = re.compile(r"""(?:^|;|\s)(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]""", re.M)
+BARE_IMPORT = re.compile(r"""^\s*import\s*['"]([^'"]+)['"]""", re.M)
+
+DRACO_DECODER_FILES = ("draco_decoder.js", "draco_decoder.wasm", "draco_wasm_wrapper.js")
+
+
+def _our_files() -> list[Path]:
+    files = [
+        path
+        for directory in SOURCE_DIRS
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and path.suffix.lower() in TEXT_SUFFIXES
+    ]
+    assert files, "no templates or static files found"
+    return files
+
+
+def _host(netloc: str) -> str:
+    host = netloc.rsplit("@", 1)[-1]
+    if host.startswith("["):
+        return host.split("]")[0] + "]"
+    return host.split(":")[0].lower()
+
+
+def test_no_external_urls_in_templates_or_static_files() -> None:
+    offenders = []
+    for path in _our_files():
+        text = path.read_text(encoding="utf-8")
+        for pattern in (ABSOLUTE_URL, PROTOCOL_RELATIVE):
+            for match in pattern.finditer(text):
+                host = _host(match.group(1))
+                if host in LOCAL_HOSTS or host in NAMESPACE_HOSTS:
+                    continue
+                line = text.count("\n", 0, match.start()) + 1
+                offenders.append(f"{path.relative_to(ROOT)}:{line}: {match.group(0)}")
+    assert not offenders, "external URLs (serve assets locally instead):\n" + "\n".join(offenders)
+
+
+def test_url_scanner_catches_cdn_references() -> None:
+    """Guard the guard: the patterns find the usual ways of pulling from a CDN."""
+    samples = [
+        '<script src="https://cdn.jsdelivr.net/npm/three/build/three.module.js"></script>',
+        '<link href="//fonts.googleapis.com/css?family=Inter" rel="stylesheet">',
+        "@import url(//fonts.example.org/a.css);",
+        "import * as THREE from 'https://unpkg.com/three';",
+    ]
+    for sample in samples:
+        hosts = [
+            _host(m.group(1)) for p in (ABSOLUTE_URL, PROTOCOL_RELATIVE) for m in p.finditer(sample)
+        ]
+        assert hosts and not set(hosts) & LOCAL_HOSTS, sample
+    assert _host("127.0.0.1:8000") in LOCAL_HOSTS
+
+
+def _static_dir(name: str) -> Path | None:
+    """The directory a static prefix such as "vendor/three/addons/" maps to, if any."""
+    wanted = name.strip("/")
+    for entry in settings.STATICFILES_DIRS:
+        prefix, root = entry if isinstance(entry, tuple) else ("", entry)
+        if wanted == prefix:
+            candidate = Path(root)
+        elif not prefix or wanted.startswith(prefix + "/"):
+            candidate = Path(root) / wanted[len(prefix) :].lstrip("/")
+        else:
+            continue
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def _import_map() -> dict[str, str]:
+    base = (ROOT / "templates" / "base.html").read_text(encoding="utf-8")
+    match = re.search(r'<script type="importmap">(.*?)</script>', base, re.S)
+    assert match, "base.html must declare an import map"
+    # Replace {% static 'x' %} with a marker so the map parses as JSON.
+    document = STATIC_TAG.sub(lambda m: "static:" + m.group(1), match.group(1))
+    return json.loads(document)["imports"]
+
+
+def test_import_map_targets_exist_in_node_modules() -> None:
+    imports = _import_map()
+    assert set(imports) >= {"three", "three/addons/"}
+    three = imports["three"].removeprefix("static:")
+    found = finders.find(three)
+    assert found, f"import map target {three} is not served"
+    assert Path(found).resolve().is_relative_to((ROOT / "node_modules").resolve())
+    addons = imports["three/addons/"].removeprefix("static:")
+    assert addons.endswith("/")
+    addons_dir = _static_dir(addons)
+    assert addons_dir, f"import map prefix {addons} is not served"
+    assert addons_dir.resolve() == (ROOT / "node_modules/three/examples/jsm").resolve()
+
+
+def test_draco_decoder_is_served_locally() -> None:
+    decoder_dir = ROOT / "node_modules" / "three" / "examples" / "jsm" / "libs" / "draco" / "gltf"
+    for name in DRACO_DECODER_FILES:
+        assert (decoder_dir / name).is_file(), f"missing Draco decoder file {name}: run npm ci"
+        assert finders.find(f"vendor/three/addons/libs/draco/gltf/{name}"), name
+    assert finders.find("vendor/three/addons/libs/meshopt_decoder.module.js")
+
+
+def test_every_static_tag_in_templates_resolves() -> None:
+    missing = []
+    for path in (ROOT / "templates").rglob("*.html"):
+        for name in STATIC_TAG.findall(path.read_text(encoding="utf-8")):
+            ok = _static_dir(name) is not None if name.endswith("/") else finders.find(name)
+            if not ok:
+                missing.append(f"{path.relative_to(ROOT)}: {name}")
+    assert not missing, "static files named in templates but not found:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("module", sorted((ROOT / "static" / "js").glob("*.js")), ids=str)
+def test_es_module_imports_resolve(module: Path) -> None:
+    """Relative imports exist; bare ones go through the import map to a served file."""
+    text = module.read_text(encoding="utf-8")
+    imports = _import_map()
+    for specifier in JS_IMPORT.findall(text) + BARE_IMPORT.findall(text):
+        if specifier.startswith("."):
+            assert (module.parent / specifier).resolve().is_file(), f"{module.name}: {specifier}"
+            continue
+        if specifier in imports:
+            target = imports[specifier].removeprefix("static:")
+        else:
+            prefix = next((p for p in imports if p.endswith("/") and specifier.startswith(p)), None)
+            assert prefix, f"{module.name}: bare import {specifier!r} is not in the import map"
+            target = imports[prefix].removeprefix("static:") + specifier[len(prefix) :]
+        assert finders.find(target), f"{module.name}: {specifier} -> {target} is not served"
