@@ -1,0 +1,87 @@
+"""seed_demo is idempotent and complete; the role groups carry exactly their permissions."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from exhibits.models import Annotation, Artifact, Asset, Exhibition
+from museum.roles import CURATOR, EDUCATOR, ROLE_PERMISSIONS
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", "--password", "test-pass-123", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_builds_a_published_museum_and_is_idempotent() -> None:
+    output = seed()
+    counts = (
+        Artifact.objects.count(),
+        Asset.objects.count(),
+        Annotation.objects.count(),
+        Exhibition.objects.count(),
+    )
+    assert counts[0] == 3 and counts[3] == 1
+    exhibition = Exhibition.objects.get()
+    assert exhibition.is_published
+    assert exhibition.items.count() == 3
+    for artifact in Artifact.objects.all():
+        assert artifact.is_published
+        assert artifact.web_model() is not None
+        assert artifact.web_model().face_count and artifact.web_model().sha256
+        thumbnail = artifact.thumbnail()
+        assert thumbnail is not None and thumbnail.derived_from == artifact.web_model()
+        assert artifact.annotations.count() >= 2
+    assert "password: test-pass-123" in output
+    seed()
+    assert counts == (
+        Artifact.objects.count(),
+        Asset.objects.count(),
+        Annotation.objects.count(),
+        Exhibition.objects.count(),
+    )
+
+
+def test_seed_demo_accounts_log_in_with_their_roles(client) -> None:
+    seed()
+    user_model = get_user_model()
+    assert user_model.objects.get(username="curator").groups.filter(name=CURATOR).exists()
+    assert user_model.objects.get(username="educator").groups.filter(name=EDUCATOR).exists()
+    assert client.login(username="curator", password="test-pass-123")
+
+
+def test_annotation_points_lie_on_the_demo_meshes() -> None:
+    seed()
+    for annotation in Annotation.objects.select_related("artifact"):
+        assert len(annotation.position) == 3
+        assert annotation.camera_position != annotation.camera_target
+
+
+@pytest.mark.parametrize("role", [CURATOR, EDUCATOR])
+def test_role_groups_carry_exactly_the_declared_permissions(role: str) -> None:
+    expected = {
+        f"{app}.{action}_{model}"
+        for (app, model), actions in ROLE_PERMISSIONS[role].items()
+        for action in actions
+    }
+    group = Group.objects.get(name=role)
+    granted = {
+        f"{perm.content_type.app_label}.{perm.codename}"
+        for perm in group.permissions.select_related("content_type")
+    }
+    assert granted == expected
+
+
+def test_educator_cannot_change_the_collection() -> None:
+    educator = get_user_model().objects.create_user("edu", password="x-long-password-1")
+    educator.groups.add(Group.objects.get(name=EDUCATOR))
+    assert educator.has_perm("museum.add_tour")
+    assert not educator.has_perm("exhibits.change_artifact")
