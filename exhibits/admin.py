@@ -148,6 +148,20 @@ class ArtifactAdmin(PublicationActionsMixin, admin.ModelAdmin):
             .prefetch_related(Prefetch("assets", thumbnails, to_attr="thumbnails"))
         )
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        # An artifact owns its files and jobs: deleting it needs no permission on those.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        owned = {str(Asset._meta.verbose_name), str(Job._meta.verbose_name)}
+        perms_needed = {name for name in perms_needed if str(name) not in owned}
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: Artifact) -> None:
+        services.delete_artifact(artifact=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Artifact]) -> None:
+        for artifact in queryset:
+            services.delete_artifact(artifact=artifact)
+
     @admin.display(description=_("thumbnail"))
     def thumbnail(self, artifact: Artifact) -> str:
         thumbnails = getattr(artifact, "thumbnails", None)
@@ -238,7 +252,7 @@ class AssetAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Asset) -> None:
         if obj.kind == Asset.Kind.SOURCE:
-            super().delete_model(request, obj)  # superusers only, see has_delete_permission
+            services.delete_source_asset(asset=obj)  # superusers only: has_delete_permission
         else:
             services.delete_derived_asset(asset=obj)
 
@@ -313,7 +327,4 @@ class JobAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Job | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Job | None = None) -> bool:
         return False

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -37,7 +38,7 @@ from exhibits.serializers import (
 )
 
 # Fields fixed once an asset is stored; only `label` may change.
-FIXED_ASSET_FIELDS = frozenset(AssetSerializer.Meta.fields) | {"file"} - {"label", "id"}
+FIXED_ASSET_FIELDS = (frozenset(AssetSerializer.Meta.fields) | {"file"}) - {"label", "id"}
 SOURCE_FILE_FIELDS = frozenset({"file", "sha256"})
 
 
@@ -96,6 +97,9 @@ class ArtifactViewSet(viewsets.ModelViewSet):
             )
         return queryset
 
+    def perform_destroy(self, instance: Artifact) -> None:
+        services.delete_artifact(artifact=instance)
+
 
 class ArtifactAssetListView(generics.ListCreateAPIView):
     """An artifact's assets; POST uploads a new source file (multipart, curators)."""
@@ -138,7 +142,9 @@ class ArtifactAssetListView(generics.ListCreateAPIView):
         result = AssetUploadResultSerializer(
             {"asset": asset, "job_id": job.pk if job else None}, context={"request": request}
         )
-        headers = {"Location": f"/api/assets/{asset.pk}/"}
+        namespace = request.resolver_match.namespace if request.resolver_match else ""
+        detail = f"{namespace}:asset-detail" if namespace else "asset-detail"
+        headers = {"Location": reverse(detail, args=[asset.pk])}
         return Response(result.data, status=status.HTTP_201_CREATED, headers=headers)
 
 

@@ -161,8 +161,9 @@ class Asset(models.Model):
     face_count = models.PositiveIntegerField(null=True, blank=True)
     width_px = models.PositiveIntegerField(null=True, blank=True)
     height_px = models.PositiveIntegerField(null=True, blank=True)
+    # Derivatives go with their origin: a derived file without its source has no provenance.
     derived_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="derivatives"
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="derivatives"
     )
     created_by_job = models.ForeignKey(
         Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="outputs"

@@ -63,14 +63,14 @@ def store_source_asset(
     *, artifact: Artifact, upload: File, filename: str, max_bytes: int | None = None
 ) -> Asset:
     """Store an uploaded file untouched as a new source asset (never replaces an existing one)."""
+    sha256, size = _digest(upload)
+    if size == 0:
+        raise ValidationError(_("The file is empty."))
     head = upload.read(16)
     upload.seek(0)
     file_format = sniff_format(head, filename)
     if file_format not in MESH_FORMATS | IMAGE_FORMATS:
         raise ValidationError(_("Unsupported file format: %(f)s") % {"f": file_format})
-    sha256, size = _digest(upload)
-    if size == 0:
-        raise ValidationError(_("The file is empty."))
     if max_bytes is not None and size > max_bytes:
         raise ValidationError(
             _("The file is %(size)d bytes; the limit is %(limit)d bytes.")
@@ -182,9 +182,16 @@ def set_exhibition_items(*, exhibition, artifacts: Iterable[Artifact]) -> None:
     from exhibits.models import ExhibitionItem
 
     with transaction.atomic():
+        # Curated wall labels belong to the (exhibition, artifact) pair: keep them on reorder.
+        labels = dict(exhibition.items.values_list("artifact_id", "label_text"))
         exhibition.items.all().delete()
         ExhibitionItem.objects.bulk_create(
-            ExhibitionItem(exhibition=exhibition, artifact=artifact, order=index)
+            ExhibitionItem(
+                exhibition=exhibition,
+                artifact=artifact,
+                order=index,
+                label_text=labels.get(artifact.pk, ""),
+            )
             for index, artifact in enumerate(artifacts)
         )
 
@@ -218,15 +225,56 @@ def relabel_asset(*, asset: Asset, label: str) -> Asset:
     return asset
 
 
+def _with_derivatives(ids: set[int]) -> set[int]:
+    """`ids` and every asset derived from them, transitively."""
+    found, frontier = set(ids), set(ids)
+    while frontier:
+        derived = Asset.objects.filter(derived_from__in=frontier).values_list("pk", flat=True)
+        frontier = set(derived) - found
+        found |= frontier
+    return found
+
+
+def _delete_assets(ids: set[int]) -> None:
+    """Delete assets derivatives first, then their files once committed.
+
+    Derivatives go before their origins because `derived_from` is SET_NULL on delete while a
+    derived asset must name its origin (constraint asset_derived_has_origin).
+    """
+    files = [
+        (asset.file.storage, asset.file.name)
+        for asset in Asset.objects.filter(pk__in=ids)
+        if asset.file.name
+    ]
+    remaining = set(ids)
+    while remaining:
+        origins = Asset.objects.filter(pk__in=remaining).values_list("derived_from", flat=True)
+        leaves = remaining - set(origins)
+        Asset.objects.filter(pk__in=leaves).delete()
+        remaining -= leaves
+    for storage, name in files:
+        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+
+
 def delete_derived_asset(*, asset: Asset) -> None:
-    """Delete a derived asset and, once committed, its file. Source assets are never deleted."""
+    """Delete a derived asset, what derives from it, and their files. Never a source."""
     if asset.kind == Asset.Kind.SOURCE:
         raise ValidationError(_("A source asset cannot be deleted."))
-    storage, name = asset.file.storage, asset.file.name
     with transaction.atomic():
-        asset.delete()
-        if name:
-            transaction.on_commit(lambda: storage.delete(name))
+        _delete_assets(_with_derivatives({asset.pk}))
+
+
+def delete_source_asset(*, asset: Asset) -> None:
+    """Delete a source asset with everything derived from it (admin, superusers: a mistake)."""
+    with transaction.atomic():
+        _delete_assets(_with_derivatives({asset.pk}))
+
+
+def delete_artifact(*, artifact: Artifact) -> None:
+    """Delete an artifact with its assets (derivatives first), jobs, annotations and files."""
+    with transaction.atomic():
+        _delete_assets(_with_derivatives(set(artifact.assets.values_list("pk", flat=True))))
+        artifact.delete()
 
 
 def set_publication_status(*, objects: models.QuerySet, status: str) -> int:

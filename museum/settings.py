@@ -107,6 +107,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from the finders; an empty root is fine
 # Front-end packages come from npm (package-lock.json) and are served locally: no CDN anywhere.
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
@@ -152,6 +153,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PublicationStatusEnum": "exhibits.models.PublicationStatus",
+        "JobStatusEnum": "exhibits.models.Job.Status",
+    },
 }
 
 REDIS_URL = env("REDIS_URL", default="")

@@ -24,9 +24,7 @@ def best_of(function, repeats: int = 7) -> float:
 def test_bench_draco_vs_plain_glb_read() -> None:
     draco_bytes = (DEMO_DIR / "whale_cranium_draco.glb").read_bytes()
     mesh = load_glb(draco_bytes)
-    plain_bytes = trimesh.Trimesh(mesh.vertices, mesh.faces, process=False).export(
-        file_type="glb"
-    )
+    plain_bytes = trimesh.Trimesh(mesh.vertices, mesh.faces, process=False).export(file_type="glb")
     draco_s = best_of(lambda: load_glb(draco_bytes))
     plain_s = best_of(lambda: load_glb(plain_bytes))
     print(

@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+
+from tests.e2e.browser import WatchedPage
 
 CHROMIUM = Path(os.environ.get("MOUSEION_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -30,9 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "var" / "screenshots"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACT_LINK = re.compile(r'href="/artifacts/(\d+)/"[^>]*>([^<]+)</a>')
 EXHIBITION_LINK = re.compile(r'href="(/exhibitions/[\w-]+/)"')
 
@@ -54,23 +52,6 @@ def browser() -> Iterator[object]:
         instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield instance
         instance.close()
-
-
-@dataclass
-class WatchedPage:
-    """A Playwright page plus what went wrong on it."""
-
-    page: object
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    external_requests: list[str] = field(default_factory=list)
-    failed_requests: list[str] = field(default_factory=list)
-
-    def assert_clean(self) -> None:
-        assert not self.external_requests, f"requests to other hosts: {self.external_requests}"
-        assert not self.page_errors, f"uncaught exceptions: {self.page_errors}"
-        assert not self.console_errors, f"console errors: {self.console_errors}"
-        assert not self.failed_requests, f"failed requests: {self.failed_requests}"
 
 
 @pytest.fixture
@@ -108,6 +89,11 @@ def demo_pages(server_url: str) -> dict[str, str]:
     lobby = httpx.get(f"{server_url}/", timeout=30)
     lobby.raise_for_status()
     exhibitions = sorted(set(EXHIBITION_LINK.findall(lobby.text)))
+    if not exhibitions and 'href="/api/exhibitions/' in lobby.text:
+        pytest.fail(
+            "the lobby links to /api/exhibitions/...: Exhibition.get_absolute_url reverses the "
+            "API route because the API router reuses the page URL names (exhibition-detail)"
+        )
     assert exhibitions, "the lobby lists no exhibitions: is the demo seeded (seed_demo)?"
     pages: dict[str, str] = {"lobby": f"{server_url}/", "exhibition": server_url + exhibitions[0]}
     for path in exhibitions:
@@ -115,50 +101,3 @@ def demo_pages(server_url: str) -> dict[str, str]:
         for pk, title in ARTIFACT_LINK.findall(html):
             pages.setdefault(title.strip(), f"{server_url}/artifacts/{pk}/")
     return pages
-
-
-def artifact_url(demo_pages: dict[str, str], word: str) -> str:
-    """The page of the first demo artifact whose title contains `word` (case-insensitive)."""
-    for title, url in demo_pages.items():
-        if "/artifacts/" in url and word.lower() in title.lower():
-            return url
-    pytest.fail(f"no demo artifact titled like {word!r}; found {sorted(demo_pages)}")
-
-
-def wait_for_viewer(page, timeout_ms: int = 60_000) -> dict:
-    """Wait until the viewer has drawn the model (or failed); returns the ready result."""
-    page.wait_for_function("() => window.mouseionViewer !== undefined", timeout=timeout_ms)
-    page.wait_for_function(
-        "() => ['loaded', 'error'].includes(document.getElementById('viewer').dataset.state)",
-        timeout=timeout_ms,
-    )
-    return page.evaluate("window.mouseionViewer.ready")
-
-
-def wait_until_still(page, timeout_ms: int = 15_000) -> None:
-    """Wait until no camera move is running and the camera stopped changing."""
-    page.wait_for_function(
-        """() => new Promise((resolve) => {
-            if (window.mouseionViewer.isMoving()) return resolve(false);
-            const before = JSON.stringify(window.mouseionViewer.getCameraPosition());
-            setTimeout(() => resolve(
-                !window.mouseionViewer.isMoving()
-                && JSON.stringify(window.mouseionViewer.getCameraPosition()) === before), 150);
-        })""",
-        timeout=timeout_ms,
-        polling=100,
-    )
-
-
-def run_axe(page) -> list[dict]:
-    """axe-core violations on the current page, summarised."""
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        """async () => {
-            const result = await axe.run(document, {resultTypes: ['violations']});
-            return result.violations.map((v) => ({
-                id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
-            }));
-        }"""
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import WatchedPage, artifact_url, run_axe, wait_for_viewer
+from tests.e2e.browser import WatchedPage, artifact_url, run_axe, wait_for_viewer
 
 pytestmark = pytest.mark.e2e
 

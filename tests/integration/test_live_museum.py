@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -79,6 +80,9 @@ def test_api_schema_and_offline_docs(http: httpx.Client) -> None:
     assert docs.status_code == 200
     assert "cdn" not in docs.text.lower()
     assert "swagger" in docs.text.lower()
+    redoc = http.get("/api/redoc/")
+    assert redoc.status_code == 200
+    assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)", redoc.text)
 
 
 def test_anonymous_cannot_write(http: httpx.Client) -> None:

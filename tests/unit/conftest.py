@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,10 +21,12 @@ def media_root(settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def eager_celery(monkeypatch: pytest.MonkeyPatch) -> None:
+def eager_celery() -> Iterator[None]:
     """Run Celery tasks in-process when queued (pair with django_capture_on_commit_callbacks)."""
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
-    monkeypatch.setattr(celery_app.conf, "task_eager_propagates", True)
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
 
 
 @pytest.fixture
@@ -34,11 +36,10 @@ def make_user(django_user_model) -> Callable:
     def build(role: str):
         if role == "anonymous":
             return None
+        # No passwords: tests log in with force_login, and hashing one costs ~0.3 s.
         if role == "superuser":
-            return django_user_model.objects.create_superuser(
-                "root", "root@example.org", "pw-root-123"
-            )
-        user = django_user_model.objects.create_user(role, f"{role}@example.org", "pw-123-xyz")
+            return django_user_model.objects.create_superuser("root", "root@example.org", None)
+        user = django_user_model.objects.create_user(role, f"{role}@example.org", None)
         if role in (CURATOR, EDUCATOR):
             user.groups.add(Group.objects.get(name=role))
             user.is_staff = True  # the roles work in the admin
