@@ -111,6 +111,10 @@ class Job(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     stage = models.CharField(_("stage"), max_length=120, blank=True)
     error = models.TextField(_("error"), blank=True)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    report = models.JSONField(
+        _("report"), default=dict, blank=True, help_text=_("Validation report and results.")
+    )
     artifact = models.ForeignKey(
         Artifact, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
     )

@@ -40,6 +40,22 @@ def pick_web_model(assets: list[Asset]) -> Asset | None:
     return _newest(assets, Asset.Kind.LOD) or _newest(assets, Asset.Kind.SOURCE)
 
 
+LOD_LABELS = ("thumb", "web", "inspection")
+
+
+def pick_lods(assets: list[Asset]) -> dict[str, Asset | None]:
+    """The newest LOD asset of each label of the ladder (thumb, web, inspection), or None."""
+    lods = [asset for asset in assets if asset.kind == Asset.Kind.LOD]
+    return {
+        label: max(
+            (asset for asset in lods if asset.label == label and asset.file),
+            key=lambda asset: (asset.created_at, asset.pk),
+            default=None,
+        )
+        for label in LOD_LABELS
+    }
+
+
 @extend_schema_field(
     {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3},
 )
@@ -144,6 +160,12 @@ class ArtifactSerializer(serializers.ModelSerializer):
     annotations = AnnotationSerializer(many=True, read_only=True)
     thumbnail_url = serializers.SerializerMethodField()
     model_url = serializers.SerializerMethodField()
+    lods = serializers.SerializerMethodField(
+        help_text=_("URLs of the newest LOD GLB of each label (metres, Y-up, on y=0), or null.")
+    )
+    dimensions_m = serializers.SerializerMethodField(
+        help_text=_("Height, width and depth in metres, or null when none is recorded.")
+    )
 
     class Meta:
         model = Artifact
@@ -174,6 +196,8 @@ class ArtifactSerializer(serializers.ModelSerializer):
             "updated_at",
             "thumbnail_url",
             "model_url",
+            "lods",
+            "dimensions_m",
             "assets",
             "annotations",
         ]
@@ -185,6 +209,33 @@ class ArtifactSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_model_url(self, artifact: Artifact) -> str | None:
         return _file_url(pick_web_model(list(artifact.assets.all())), self.context)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                label: {"type": "string", "format": "uri", "nullable": True} for label in LOD_LABELS
+            },
+        }
+    )
+    def get_lods(self, artifact: Artifact) -> dict[str, str | None]:
+        return {
+            label: _file_url(asset, self.context)
+            for label, asset in pick_lods(list(artifact.assets.all())).items()
+        }
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                side: {"type": "number", "nullable": True} for side in ("height", "width", "depth")
+            },
+        }
+    )
+    def get_dimensions_m(self, artifact: Artifact) -> dict[str, float | None] | None:
+        sides = {"height": artifact.height_m, "width": artifact.width_m, "depth": artifact.depth_m}
+        return sides if any(value is not None for value in sides.values()) else None
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         def current(name: str) -> int | None:

@@ -14,39 +14,22 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exhibits.ingest.gltf import MeshReadError, load_glb
+from exhibits.ingest import sniff as ingest_sniff
+from exhibits.ingest.errors import IntakeError
+from exhibits.ingest.gltf import load_glb
 from exhibits.ingest.thumbnail import render_thumbnail
 from exhibits.models import Artifact, Asset, Exhibition, Job, PublicationStatus
 
-# Magic bytes -> format. Declared extensions are checked against these (never trusted alone).
-MAGIC_FORMATS: tuple[tuple[bytes, str], ...] = (
-    (b"glTF", "glb"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpg"),
-    (b"ply", "ply"),
-    (b"PK\x03\x04", "zip"),
-)
-MESH_FORMATS = {"glb", "gltf", "obj", "ply", "stl", "zip"}
+MESH_FORMATS = set(ingest_sniff.MESH_FORMATS)
 IMAGE_FORMATS = {"png", "jpg", "webp"}
 
 
-def sniff_format(head: bytes, filename: str) -> str:
+def sniff_format(head: bytes, filename: str, size: int | None = None) -> str:
     """The real format of a file from its first bytes, checked against its extension."""
-    declared = Path(filename).suffix.lower().lstrip(".")
-    declared = {"jpeg": "jpg"}.get(declared, declared)
-    for magic, name in MAGIC_FORMATS:
-        if head.startswith(magic):
-            if declared and declared != name:
-                raise ValidationError(
-                    _("The file says it is .%(declared)s but its content is %(real)s.")
-                    % {"declared": declared, "real": name}
-                )
-            return name
-    if declared in {"gltf", "obj", "stl"}:
-        return declared  # text formats (and binary STL) carry no reliable magic number
-    raise ValidationError(
-        _("Unsupported or unrecognised file format: %(name)s") % {"name": filename}
-    )
+    try:
+        return ingest_sniff.sniff(head, filename, size)
+    except IntakeError as exc:
+        raise ValidationError(str(exc), code=exc.code) from exc
 
 
 def _digest(stream: BinaryIO) -> tuple[str, int]:
@@ -66,9 +49,9 @@ def store_source_asset(
     sha256, size = _digest(upload)
     if size == 0:
         raise ValidationError(_("The file is empty."))
-    head = upload.read(16)
+    head = upload.read(4096)
     upload.seek(0)
-    file_format = sniff_format(head, filename)
+    file_format = sniff_format(head, filename, size)
     if file_format not in MESH_FORMATS | IMAGE_FORMATS:
         raise ValidationError(_("Unsupported file format: %(f)s") % {"f": file_format})
     if max_bytes is not None and size > max_bytes:
@@ -84,22 +67,11 @@ def store_source_asset(
         byte_size=size,
         format=file_format,
     )
-    if file_format == "glb":
-        _count_mesh(asset, upload.read())
-        upload.seek(0)
     with transaction.atomic():
         # FileSystemStorage never overwrites: a clashing name gets a fresh suffix.
         asset.file.save(Path(filename).name, upload, save=False)
         asset.save()
     return asset
-
-
-def _count_mesh(asset: Asset, data: bytes) -> None:
-    try:
-        mesh = load_glb(data)
-    except MeshReadError as exc:
-        raise ValidationError(_("The mesh cannot be read: %(why)s") % {"why": exc}) from exc
-    asset.vertex_count, asset.face_count = len(mesh.vertices), len(mesh.faces)
 
 
 def start_job(*, kind: str, artifact: Artifact, input_asset: Asset | None = None) -> Job:
@@ -148,35 +120,6 @@ def create_thumbnail(*, source: Asset, job: Job | None = None, size: int = 512) 
     return thumbnail
 
 
-def run_thumbnail_job(*, job_id: int) -> None:
-    """Body of the thumbnail Celery task: idempotent (a finished job is left alone)."""
-    job = Job.objects.select_related("input_asset").get(pk=job_id)
-    if job.status == Job.Status.DONE:
-        return
-    mark_job(job, status=Job.Status.RUNNING, progress=10, stage="rendering")
-    try:
-        if job.input_asset is None:
-            raise ValidationError(_("The job has no input asset."))
-        # A redelivered job may have produced its thumbnail before it died: reuse it.
-        if not job.outputs.exists():
-            create_thumbnail(source=job.input_asset, job=job)
-    except (ValidationError, MeshReadError, OSError) as exc:
-        job.error = str(exc)
-        job.save(update_fields=["error"])
-        mark_job(job, status=Job.Status.FAILED, stage="failed")
-        return
-    mark_job(job, status=Job.Status.DONE, progress=100, stage="done")
-
-
-def request_thumbnail(*, source: Asset) -> Job:
-    """Queue a thumbnail job for a GLB source asset (runs on the Celery worker)."""
-    from exhibits.tasks import render_thumbnail_task
-
-    job = start_job(kind="thumbnail", artifact=source.artifact, input_asset=source)
-    transaction.on_commit(lambda: render_thumbnail_task.delay(job.pk))
-    return job
-
-
 def set_exhibition_items(*, exhibition, artifacts: Iterable[Artifact]) -> None:
     """Replace an exhibition's items with `artifacts` in the given order."""
     from exhibits.models import ExhibitionItem
@@ -207,14 +150,18 @@ def add_source_asset(
     max_bytes: int | None = None,
     label: str = "",
 ) -> tuple[Asset, Job | None]:
-    """Store an upload as a new source asset and, for a GLB, queue its thumbnail job."""
+    """Store an upload as a new source asset and, for a mesh, queue its intake job."""
     with transaction.atomic():
         asset = store_source_asset(
             artifact=artifact, upload=upload, filename=filename, max_bytes=max_bytes
         )
         if label:
             relabel_asset(asset=asset, label=label)
-        job = request_thumbnail(source=asset) if asset.format == "glb" else None
+        job = None
+        if asset.format in MESH_FORMATS:
+            from exhibits.intake_services import request_intake
+
+            job = request_intake(source=asset)
     return asset, job
 
 

@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
-from exhibits import services
+from exhibits import intake_services
 
 
-@shared_task(name="exhibits.render_thumbnail", acks_late=True)
-def render_thumbnail_task(job_id: int) -> None:
-    services.run_thumbnail_job(job_id=job_id)
+@shared_task(name="exhibits.ingest", acks_late=True)
+def ingest_task(job_id: int) -> None:
+    intake_services.run_intake_job(job_id=job_id)

@@ -19,6 +19,7 @@ env = environ.Env(
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+NODE_MODULES = BASE_DIR / "node_modules"
 VAR_DIR = Path(env("MOUSEION_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -109,7 +110,6 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from the finders; an empty root is fine
 # Front-end packages come from npm (package-lock.json) and are served locally: no CDN anywhere.
-NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/three/build", NODE_MODULES / "three" / "build"),
@@ -129,6 +129,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest upload the API accepts for an asset (bytes).
 MOUSEION_MAX_UPLOAD_BYTES = env.int("MOUSEION_MAX_UPLOAD_BYTES", default=512 * 1024 * 1024)
+# Intake: caps beyond the upload size (see exhibits/ingest/limits.py) and the LOD tool.
+MOUSEION_INTAKE_LIMITS: dict = {}
+MOUSEION_NODE = env("MOUSEION_NODE", default="node")
+MOUSEION_GLTFPACK = NODE_MODULES / "gltfpack" / "cli.js"
 
 LOGIN_URL = "admin:login"
 

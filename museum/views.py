@@ -9,7 +9,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from exhibits.models import (
     Annotation,
@@ -19,6 +21,7 @@ from exhibits.models import (
     ExhibitionItem,
     PublicationStatus,
 )
+from exhibits.serializers import pick_lods
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -74,12 +77,65 @@ def exhibition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _length_text(value_m: float, unit: str) -> str:
+    # number_format truncates: round first.
+    if unit == "m":
+        return number_format(round(value_m, 2), decimal_pos=2)
+    return number_format(round(value_m * 100, 1), decimal_pos=1)
+
+
+def dimensions_display(artifact: Artifact) -> dict[str, str] | None:
+    """Height × width × depth for people: one unit for all (m once any side is over 100 cm).
+
+    Returns the short visible text and a spoken version, or None when no size is recorded.
+    """
+    sides = {
+        "height": artifact.height_m,
+        "width": artifact.width_m,
+        "depth": artifact.depth_m,
+    }
+    known = {name: value for name, value in sides.items() if value is not None and value > 0}
+    if not known:
+        return None
+    unit = "m" if max(known.values()) > 1.0 else "cm"
+    # Translators: unit symbols of metres and centimetres.
+    symbol = _("m") if unit == "m" else _("cm")
+    texts = {name: _length_text(value, unit) for name, value in known.items()}
+    short_names = {
+        "height": pgettext("abbreviation of height", "H"),
+        "width": pgettext("abbreviation of width", "W"),
+        "depth": pgettext("abbreviation of depth", "D"),
+    }
+    long_templates = {
+        "height": _("height %(value)s %(unit)s"),
+        "width": _("width %(value)s %(unit)s"),
+        "depth": _("depth %(value)s %(unit)s"),
+    }
+    values = " × ".join(texts.values())
+    axes = " × ".join(short_names[name] for name in texts)
+    return {
+        "text": _("%(values)s %(unit)s (%(axes)s)")
+        % {"values": values, "unit": symbol, "axes": axes},
+        "spoken": ", ".join(
+            long_templates[name] % {"value": text, "unit": symbol} for name, text in texts.items()
+        ),
+        "unit": unit,
+    }
+
+
 def _viewer_config(
-    artifact: Artifact, model: Asset | None, annotations: list[Annotation]
+    artifact: Artifact,
+    model: Asset | None,
+    annotations: list[Annotation],
+    lods: dict[str, Asset | None],
 ) -> dict[str, Any]:
     """Everything viewer.js needs, passed with json_script: URLs, annotations, UI strings."""
+    lod_urls = {label: asset.file.url if asset else None for label, asset in lods.items()}
     return {
         "modelUrl": model.file.url if model else None,
+        # LOD GLBs are normalised (metres, Y-up, standing on y=0): they can be measured.
+        "lods": lod_urls,
+        "metric": any(lod_urls.values()),
         "title": artifact.title,
         "heightM": artifact.height_m,
         "dracoDecoderPath": static("vendor/three/addons/libs/draco/gltf/"),
@@ -111,6 +167,21 @@ def _viewer_config(
             "xrChecking": _("Checking…"),
             "xrUnavailableHint": _("This browser or device does not support immersive sessions."),
             "xrFailed": _("The immersive session could not be started."),
+            "loadingDetail": _("Loading detail… {percent}%"),
+            "detailLoaded": _("Full detail loaded."),
+            "detailError": _("The detailed model could not be loaded; showing a simpler one."),
+            "inspect": _("Inspect in full detail"),
+            "inspectLoading": _("Loading full detail… {percent}%"),
+            "inspectShown": _("Showing full detail"),
+            "measureStart": _(
+                "Measuring: click a point on the model, or press Enter in the view to use its "
+                "centre. Escape cancels."
+            ),
+            "measureSecond": _("Now choose the second point."),
+            "measureMiss": _("That is not on the model; try another point."),
+            "measureResult": _("Distance: {distance} cm"),
+            "measureLabel": _("{distance} cm"),
+            "measureCancelled": _("Measurement cancelled."),
         },
     }
 
@@ -119,12 +190,20 @@ def artifact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An artifact's record and its 3D viewer with annotations."""
     artifact = get_object_or_404(Artifact.objects.published(), pk=pk)
     model = artifact.web_model()
+    lods = pick_lods(list(artifact.assets.filter(kind=Asset.Kind.LOD)))
     annotations = list(artifact.annotations.all())
+    # The viewer starts with the smallest LOD (or the one forced by ?lod=, for debugging).
+    forced = request.GET.get("lod", "")
+    first = lods.get(forced) or next((asset for asset in lods.values() if asset), None)
     context = {
         "artifact": artifact,
         "model": model,
+        "first_lod": first,
+        "has_lods": first is not None,
+        "has_inspection": lods["inspection"] is not None,
+        "dimensions": dimensions_display(artifact),
         "annotations": annotations,
         "exhibitions": artifact.exhibitions.published(),
-        "viewer_config": _viewer_config(artifact, model, annotations),
+        "viewer_config": _viewer_config(artifact, model, annotations, lods),
     }
     return render(request, "museum/artifact.html", context)

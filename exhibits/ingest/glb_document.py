@@ -20,7 +20,14 @@ from exhibits.ingest.errors import IntakeError
 DRACO = "KHR_draco_mesh_compression"
 GLB_MAGIC = b"glTF"
 DATA_URI = re.compile(r"^data:[\w/+.-]*(;base64)?,", re.IGNORECASE)
-COMPONENT_BYTES = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
+_COMPONENT_DTYPES = {
+    5120: np.int8,
+    5121: np.uint8,
+    5122: np.int16,
+    5123: np.uint16,
+    5125: np.uint32,
+    5126: np.float32,
+}
 TYPE_WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 
 
@@ -69,14 +76,21 @@ class GltfDocument:
             raise IntakeError("not_gltf", "The JSON is not a glTF document (no 'asset').")
         if not str(document["asset"].get("version", "")).startswith("2"):
             raise IntakeError("gltf_version", "Only glTF 2.0 is supported.")
+        fallback: set[int] = set()
         for index, buffer in enumerate(document.get("buffers", [])):
             uri = buffer.get("uri")
             if glb and index == 0 and uri is None:
+                continue
+            if buffer.get("extensions", {}).get("EXT_meshopt_compression", {}).get("fallback"):
+                fallback.add(index)  # meshopt's placeholder: its data lives compressed elsewhere
                 continue
             if index not in buffers:
                 buffers[index] = _decode_data_uri(uri, what=f"buffer {index}")
         views = []
         for index, view in enumerate(document.get("bufferViews", [])):
+            if view.get("buffer") in fallback:
+                views.append(b"")
+                continue
             source = buffers.get(view.get("buffer", -1))
             start, length = int(view.get("byteOffset", 0)), int(view.get("byteLength", -1))
             if source is None or start < 0 or length < 0 or start + length > len(source):
@@ -121,6 +135,32 @@ class GltfDocument:
         image = self.json["images"][image_index]
         image["bufferView"] = self.add_view(data)
         image["mimeType"] = mime_type
+
+    def read_accessor(self, index: int) -> np.ndarray:
+        """An accessor's data as an (count, width) array; normalised integers become floats."""
+        accessor = self.json["accessors"][index]
+        if "sparse" in accessor:
+            raise IntakeError("unsupported", "Sparse accessors are not supported.")
+        width = TYPE_WIDTH.get(accessor.get("type", ""), 0)
+        dtype = _COMPONENT_DTYPES.get(accessor.get("componentType"))
+        count = int(accessor.get("count", 0))
+        if not width or dtype is None or count < 0:
+            raise IntakeError("bad_accessor", f"Accessor {index} has an invalid type.")
+        if "bufferView" not in accessor:
+            return np.zeros((count, width), dtype=dtype)
+        view_json = self.json["bufferViews"][accessor["bufferView"]]
+        data = self.views[accessor["bufferView"]]
+        item = np.dtype(dtype).itemsize * width
+        stride = int(view_json.get("byteStride", 0)) or item
+        offset = int(accessor.get("byteOffset", 0))
+        if count and offset + stride * (count - 1) + item > len(data):
+            raise IntakeError("bad_accessor", f"Accessor {index} reads past its bufferView.")
+        array = np.ndarray(
+            (count, width), dtype=dtype, buffer=data, offset=offset, strides=(stride, item // width)
+        ).copy()
+        if accessor.get("normalized") and np.issubdtype(array.dtype, np.integer):
+            array = np.maximum(array / np.iinfo(array.dtype).max, -1.0).astype(np.float32)
+        return array
 
     def declared_face_count(self) -> int:
         """Triangles the document declares, read from accessor counts before any decoding."""

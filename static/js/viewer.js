@@ -4,16 +4,17 @@
  *
  * Configuration comes from the json_script element #viewer-config (see museum/views.py).
  * Renders on demand: nothing is drawn while the view is still, to keep idle CPU near zero.
- * Test hook: window.mouseionViewer (ready promise, camera getters, state).
+ * Loads progressively when the artifact has LODs (lod-loader.js): thumb, then web in place;
+ * `?lod=<label>` forces one LOD. Test hook: window.mouseionViewer (ready and fullLod promises,
+ * camera getters, state, current LOD, timings relative to navigation start, measureBetween).
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
-import { DRACOLoader } from 'three/addons/loaders/DRACOLoader.js';
-import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
-import { MeshoptDecoder } from 'three/addons/libs/meshopt_decoder.module.js';
 import { CameraTween, dollyPosition, frameObject, orbitPosition } from './camera-rig.js';
 import { Hotspots } from './hotspots.js';
+import { ModelSlot, countResources, loadModel, lodPlan } from './lod-loader.js';
+import { MeasureTool } from './measure.js';
 import { setupXRButtons } from './xr-buttons.js';
 import { placeForXR } from './xr-placement.js';
 
@@ -37,11 +38,20 @@ class ArtifactViewer {
     this.status = root.querySelector('#viewer-status');
     this.frameRequested = false;
     this.renderCount = 0;
-    this.model = null;
     this.home = null;
+    this.plan = lodPlan(config);
+    this.timings = { firstFrame: null, fullLod: null };
+    this.lodHistory = [];
     let resolveReady;
+    let resolveFull;
     this.ready = new Promise((resolve) => { resolveReady = resolve; });
+    this.fullLod = new Promise((resolve) => { resolveFull = resolve; });
     this.resolveReady = resolveReady;
+    this.resolveFull = resolveFull;
+  }
+
+  get model() {
+    return this.slot?.model ?? null;
   }
 
   /** Build renderer, scene and controls; false when WebGL is unavailable. */
@@ -66,6 +76,7 @@ class ArtifactViewer {
     const key = new THREE.DirectionalLight(0xffffff, 0.6);
     key.position.set(1, 2, 1.5);
     this.scene.add(key);
+    this.slot = new ModelSlot(this.scene);
 
     this.camera = new THREE.PerspectiveCamera(40, 1, 0.01, 1000);
     // The dolly carries the camera; it only moves in XR, to bring the model to real size.
@@ -111,6 +122,7 @@ class ArtifactViewer {
     this.renderer.render(this.scene, this.camera);
     this.renderCount += 1;
     this.hotspots?.update(this.camera, this.stage.clientWidth, this.stage.clientHeight);
+    this.measure?.update(this.camera, this.stage.clientWidth, this.stage.clientHeight);
     if (moving || damping) this.requestRender();
   }
 
@@ -131,28 +143,23 @@ class ArtifactViewer {
     if (this.statusText) this.statusText.textContent = message;
     this.progress?.remove();
     this.resolveReady({ state: 'error', message });
+    this.resolveFull({ state: 'error', message });
   }
 
   async load() {
-    const draco = new DRACOLoader().setDecoderPath(this.config.dracoDecoderPath);
-    const loader = new GLTFLoader().setDRACOLoader(draco).setMeshoptDecoder(MeshoptDecoder);
+    performance.mark("mv:load-start");
+    const [first, ...rest] = this.plan.steps;
     this.setStatus(this.strings.loading, { state: 'loading' });
-    let gltf;
+    let model;
     try {
-      gltf = await loader.loadAsync(this.config.modelUrl, (event) => {
-        if (event.lengthComputable && event.total > 0) {
-          const percent = Math.round((100 * event.loaded) / event.total);
-          this.setStatus(format(this.strings.loadingProgress, { percent }), { progress: percent });
-        }
+      model = await loadModel(first.url, this.config.dracoDecoderPath, (percent) => {
+        this.setStatus(format(this.strings.loadingProgress, { percent }), { progress: percent });
       });
     } catch (error) {
       this.fail(this.strings.error, error);
       return;
-    } finally {
-      draco.dispose(); // the worker pool is only needed while decoding
     }
-    this.model = gltf.scene;
-    this.scene.add(this.model);
+    this.slot.swap(model, first.label);
 
     const annotations = this.config.annotations;
     const viewpoints = annotations.map((a) => new THREE.Vector3().fromArray(a.cameraPosition));
@@ -164,12 +171,103 @@ class ArtifactViewer {
 
     // Wait for the first frame to be drawn before telling anyone the model is visible.
     this.renderer.compile(this.scene, this.camera);
-    this.requestRender();
-    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    await this.drawn();
+    this.timings.firstFrame = performance.now();
     this.status.hidden = true;
     this.setStatus(this.strings.loaded, { state: 'loaded' });
+    this.recordLod(first.label);
     this.resolveReady({ state: 'loaded' });
+    this.emit('firstframe', { label: first.label, time: this.timings.firstFrame });
     this.setupXR();
+    this.setupMeasure(framing.sphere.radius);
+
+    for (const step of rest) {
+      if (!(await this.upgrade(step, this.strings.loadingDetail))) break;
+    }
+    this.timings.fullLod = performance.now();
+    this.root.dataset.lodComplete = 'true';
+    this.resolveFull({ state: 'loaded', label: this.slot.label, time: this.timings.fullLod });
+    this.emit('fulllod', { label: this.slot.label, time: this.timings.fullLod });
+    this.setupInspect();
+  }
+
+  /** Resolves once the frame showing the current scene has been drawn. */
+  drawn() {
+    this.requestRender();
+    return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  }
+
+  emit(name, detail) {
+    this.root.dispatchEvent(new CustomEvent(`mouseion:${name}`, { detail, bubbles: true }));
+  }
+
+  recordLod(label) {
+    this.root.dataset.lod = label;
+    const entry = { label, time: performance.now(), camera: this.cameraState() };
+    this.lodHistory.push(entry);
+    this.emit('lod', entry);
+  }
+
+  /**
+   * Load a finer LOD and swap it in without touching the camera; false if it failed (the
+   * current model stays).
+   */
+  async upgrade(step, template) {
+    this.status.hidden = false;
+    this.setStatus(format(template, { percent: 0 }), { progress: 0 });
+    let model;
+    try {
+      model = await loadModel(step.url, this.config.dracoDecoderPath, (percent) => {
+        this.setStatus(format(template, { percent }), { progress: percent });
+      });
+      // Compile before the swap so that the visitor never sees a frame without the model.
+      await this.renderer.compileAsync(model, this.camera, this.scene);
+    } catch (error) {
+      console.warn('Mouseion viewer: LOD', step.label, error);
+      this.setStatus(this.strings.detailError);
+      return false;
+    }
+    this.slot.swap(model, step.label);
+    this.bounds = this.slot.bounds();
+    await this.drawn();
+    this.recordLod(step.label);
+    this.setStatus(this.strings.detailLoaded);
+    this.status.hidden = true;
+    return true;
+  }
+
+  setupInspect() {
+    const button = this.root.querySelector('#viewer-inspect');
+    const url = this.config.lods?.inspection;
+    if (!button || !url || this.slot.label === 'inspection') return;
+    button.hidden = false;
+    button.addEventListener('click', async () => {
+      if (button.getAttribute('aria-disabled') === 'true') return;
+      button.setAttribute('aria-disabled', 'true');
+      const ok = await this.upgrade({ label: 'inspection', url }, this.strings.inspectLoading);
+      if (ok) button.textContent = this.strings.inspectShown;
+      else button.removeAttribute('aria-disabled');
+    });
+  }
+
+  setupMeasure(radius) {
+    const button = this.root.querySelector('#viewer-measure');
+    if (!button || !this.plan.metric) return;
+    this.measure = new MeasureTool({
+      button,
+      layer: this.root.querySelector('#viewer-measure-layer'),
+      label: this.root.querySelector('#viewer-measure-label'),
+      readout: this.root.querySelector('#viewer-measure-readout'),
+      stage: this.stage,
+      canvas: this.canvas,
+      scene: this.scene,
+      camera: this.camera,
+      getTarget: () => this.model,
+      strings: this.strings,
+      requestRender: () => this.requestRender(),
+    });
+    this.measure.setMarkerSize(Math.max(radius, 0.01) * 0.012);
+    button.hidden = false;
   }
 
   setupHotspots() {
@@ -227,6 +325,7 @@ class ArtifactViewer {
         saved = placeForXR({ mode, dolly: this.dolly, camera: this.camera, box: this.bounds, heightM: this.config.heightM });
         if (mode === 'immersive-ar') this.scene.background = null;
         this.hotspots?.setVisible(false);
+        this.measure?.setVisible(false);
         this.renderer.setAnimationLoop(() => this.renderer.render(this.scene, this.camera));
       },
       onEnd: () => {
@@ -234,6 +333,7 @@ class ArtifactViewer {
         saved?.restore();
         this.scene.background = new THREE.Color(BACKGROUND);
         this.hotspots?.setVisible(true);
+        this.measure?.setVisible(true);
         this.resize();
         this.requestRender();
       },
@@ -263,6 +363,28 @@ function main() {
     getCameraTarget: () => viewer.cameraState().target,
     showAnnotation: (index) => viewer.hotspots?.activate(index),
     isMoving: () => Boolean(viewer.tween?.active),
+    // Progressive loading: the LOD shown now, every swap so far, and when (ms since navigation).
+    fullLod: viewer.fullLod,
+    get lod() { return viewer.slot?.label ?? null; },
+    get lodHistory() { return viewer.lodHistory.map((entry) => ({ ...entry })); },
+    get plan() { return viewer.plan.steps.map((step) => step.label); },
+    get firstFrameTime() { return viewer.timings.firstFrame; },
+    get fullLodTime() { return viewer.timings.fullLod; },
+    // GPU resources alive (renderer) and held by the current model: a swap must free the old.
+    resources: () => ({
+      renderer: { ...viewer.renderer.info.memory },
+      model: countResources(viewer.model),
+    }),
+    // Measurement: points in model metres; client coordinates in CSS pixels.
+    measureBetween: (a, b) => viewer.measure?.measureBetween(
+      new THREE.Vector3().fromArray(a), new THREE.Vector3().fromArray(b),
+    ) ?? null,
+    measureState: () => viewer.measure?.state() ?? null,
+    surfacePointAt: (clientX, clientY) => viewer.measure?.surfacePointAtClient(clientX, clientY)?.toArray() ?? null,
+    modelBounds: () => {
+      const box = viewer.slot?.bounds();
+      return box ? { min: box.min.toArray(), max: box.max.toArray() } : null;
+    },
   };
   if (viewer.init()) viewer.load();
 }

@@ -105,14 +105,14 @@ def test_annotation_clean_checks_vectors() -> None:
 # --- services added with the API -------------------------------------------------------------
 
 
-def test_add_source_asset_labels_and_queues_a_thumbnail_for_glb() -> None:
+def test_add_source_asset_labels_and_queues_intake_for_a_mesh() -> None:
     artifact = make_artifact()
     asset, job = services.add_source_asset(
         artifact=artifact, upload=upload("a.glb", glb_bytes()), filename="a.glb", label="scan"
     )
     assert asset.label == "scan" and asset.kind == "source"
     assert job is not None and job.input_asset == asset
-    assert (job.kind, job.status) == ("thumbnail", "queued")
+    assert (job.kind, job.status) == ("intake", "queued")
 
 
 def test_add_source_asset_queues_nothing_for_images() -> None:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files import File
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from exhibits import services
 from exhibits.demo.content import DEMO_ARTIFACTS, DEMO_DIR, EXHIBITION, DemoArtifact
 from exhibits.ingest.gltf import load_glb
 from exhibits.ingest.viewpoints import extreme_viewpoint
-from exhibits.models import Annotation, Artifact, Asset, Exhibition, PublicationStatus
+from exhibits.intake_services import INTAKE_KIND, run_intake_job
+from exhibits.models import Annotation, Artifact, Asset, Exhibition, Job, PublicationStatus
 from museum.roles import CURATOR, EDUCATOR
 
 DEMO_ACCOUNTS = (
@@ -58,22 +60,22 @@ class Command(BaseCommand):
                 object_number=object_number,
                 defaults={**record, "status": PublicationStatus.PUBLISHED},
             )
-        data = path.read_bytes()
-        mesh = load_glb(data)
-        height, width, depth = (float(x) for x in mesh.extents[[1, 0, 2]])
         source = artifact.assets.filter(kind=Asset.Kind.SOURCE).first()
         if source is None:
             with path.open("rb") as handle:
                 source = services.store_source_asset(
                     artifact=artifact, upload=File(handle), filename=path.name
                 )
-        if not artifact.assets.filter(kind=Asset.Kind.THUMBNAIL).exists():
-            services.create_thumbnail(source=source)
-        if artifact.height_m is None and max(height, width, depth) < 10:
-            # Only metre-scale files give physical size; others wait for intake normalisation.
-            Artifact.objects.filter(pk=artifact.pk).update(
-                height_m=round(height, 3), width_m=round(width, 3), depth_m=round(depth, 3)
-            )
+        job = artifact.jobs.filter(kind=INTAKE_KIND, status=Job.Status.DONE).first()
+        if job is None:
+            # Inline rather than queued: the demo must be complete before the server starts.
+            job = services.start_job(kind=INTAKE_KIND, artifact=artifact, input_asset=source)
+            job = run_intake_job(job_id=job.pk)
+            if job.status != Job.Status.DONE:
+                raise CommandError(f"Intake of {path.name} failed: {job.error}")
+        # Annotations live in the coordinates of the normalised LOD models.
+        mesh = load_glb(path.read_bytes())
+        mesh.apply_transform(np.asarray(job.report["normalisation_matrix"]))
         for order, note in enumerate(demo.annotations):
             view = extreme_viewpoint(mesh, note.direction, note.height_band)
             Annotation.objects.update_or_create(

@@ -1,0 +1,190 @@
+"""Intake services: queue and run the job that turns a stored source into a web exhibit.
+
+The source is stored untouched first (services.store_source_asset); the job validates,
+normalises and derives the LOD ladder and thumbnail. Derived files are all produced before
+any is stored, and their rows appear in one transaction: a failed job publishes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from exhibits.ingest.errors import IntakeError
+from exhibits.ingest.limits import IntakeLimits
+from exhibits.ingest.lod import LadderSettings
+from exhibits.ingest.pipeline import IntakeOptions, IntakeResult, run_intake
+from exhibits.models import Artifact, Asset, Job
+from exhibits.services import _digest, mark_job, start_job
+
+INTAKE_KIND = "intake"
+PROGRESS_INTERVAL_S = 0.5
+
+
+def ladder_settings() -> LadderSettings:
+    return LadderSettings(
+        node=settings.MOUSEION_NODE,
+        gltfpack_cli=str(settings.MOUSEION_GLTFPACK),
+        **getattr(settings, "MOUSEION_LADDER", {}),
+    )
+
+
+def request_intake(*, source: Asset, options: dict[str, Any] | None = None) -> Job:
+    """Queue the intake job of a source asset on the `default` queue (after commit)."""
+    from exhibits.tasks import ingest_task
+
+    job = start_job(kind=INTAKE_KIND, artifact=source.artifact, input_asset=source)
+    if options:
+        job.options = options
+        job.save(update_fields=["options"])
+    transaction.on_commit(lambda: ingest_task.delay(job.pk))
+    return job
+
+
+def _progress_reporter(job: Job):
+    last = [0.0]
+
+    def report(percent: int, stage: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_INTERVAL_S or percent >= 100:
+            last[0] = now
+            mark_job(job, status=Job.Status.RUNNING, progress=percent, stage=stage)
+
+    return report
+
+
+def run_intake_job(*, job_id: int) -> Job:
+    """Body of the intake task. Idempotent: a finished job is left as it is, and a job that
+    died half-way starts again from its untouched source."""
+    job = Job.objects.select_related("input_asset", "artifact").get(pk=job_id)
+    if job.status in (Job.Status.DONE, Job.Status.FAILED):
+        return job
+    mark_job(job, status=Job.Status.RUNNING, progress=1, stage="starting")
+    source = job.input_asset
+    try:
+        if source is None or source.kind != Asset.Kind.SOURCE:
+            raise IntakeError("no_source", _("The job has no source asset."))
+        with source.file.open("rb") as handle:
+            data = handle.read()
+        result = run_intake(
+            data,
+            source.original_filename or source.file.name,
+            IntakeLimits.from_settings(),
+            ladder_settings(),
+            IntakeOptions(**job.options),
+            progress=_progress_reporter(job),
+        )
+    except IntakeError as exc:
+        return _fail(job, code=exc.code, message=str(exc))
+    except OSError as exc:
+        return _fail(job, code="io_error", message=str(exc))
+    mark_job(job, status=Job.Status.RUNNING, progress=92, stage="publishing")
+    publish_intake_result(job=job, source=source, result=result)
+    return job
+
+
+def _fail(job: Job, *, code: str, message: str) -> Job:
+    job.error = message
+    job.report = {**job.report, "error_code": code}
+    job.save(update_fields=["error", "report"])
+    mark_job(job, status=Job.Status.FAILED, stage="failed")
+    return job
+
+
+def publish_intake_result(*, job: Job, source: Asset, result: IntakeResult) -> list[Asset]:
+    """Store every derived file and publish their rows, the dimensions and the report at once."""
+    stem = f"job{job.pk}-{Path(source.original_filename or source.file.name).stem}"[:80]
+    files: list[tuple[Asset, ContentFile, str]] = []
+    for lod in result.lods:
+        content = ContentFile(lod.data)
+        sha256, size = _digest(content)
+        asset = Asset(
+            artifact=source.artifact,
+            kind=Asset.Kind.LOD,
+            label=lod.label,
+            sha256=sha256,
+            byte_size=size,
+            format="glb",
+            vertex_count=lod.vertices,
+            face_count=lod.faces,
+            width_px=lod.texture_side or None,
+            height_px=lod.texture_side or None,
+            derived_from=source,
+            created_by_job=job,
+        )
+        files.append((asset, content, f"{stem}-{lod.label}.glb"))
+    thumbnail = ContentFile(result.thumbnail_png)
+    sha256, size = _digest(thumbnail)
+    size_px = int(result.extras.get("thumbnail_px", 512))
+    files.append(
+        (
+            Asset(
+                artifact=source.artifact,
+                kind=Asset.Kind.THUMBNAIL,
+                label="preview",
+                sha256=sha256,
+                byte_size=size,
+                format="png",
+                width_px=size_px,
+                height_px=size_px,
+                derived_from=source,
+                created_by_job=job,
+            ),
+            thumbnail,
+            f"{stem}-thumb.png",
+        )
+    )
+    written: list[Asset] = []
+    try:
+        with transaction.atomic():
+            # A redelivered job may have published before dying: replace, never duplicate.
+            Asset.objects.filter(created_by_job=job).delete()
+            for asset, content, name in files:
+                asset.file.save(name, content, save=False)
+                written.append(asset)
+                asset.save()
+            Asset.objects.filter(pk=source.pk).update(
+                vertex_count=result.report["vertices"], face_count=result.report["faces"]
+            )
+            height, width, depth = result.normalisation.dimensions_m
+            Artifact.objects.filter(pk=source.artifact_id).update(
+                height_m=round(height, 4), width_m=round(width, 4), depth_m=round(depth, 4)
+            )
+            job.report = json.loads(json.dumps(result.report))
+            job.save(update_fields=["report"])
+            mark_job(job, status=Job.Status.DONE, progress=100, stage="done")
+    except Exception:
+        for asset in written:  # files of a rolled-back publication are never referenced
+            asset.file.storage.delete(asset.file.name)
+        raise
+    return written
+
+
+def intake_summary(job: Job) -> dict[str, Any]:
+    """The JSON that `manage.py ingest` prints and the API shows for an intake job."""
+    return {
+        "job_id": job.pk,
+        "status": job.status,
+        "artifact_id": job.artifact_id,
+        "error": job.error or None,
+        "assets": [
+            {
+                "id": asset.pk,
+                "kind": asset.kind,
+                "label": asset.label,
+                "faces": asset.face_count,
+                "bytes": asset.byte_size,
+                "texture_px": asset.width_px,
+                "url": asset.file.url,
+            }
+            for asset in job.outputs.order_by("pk")
+        ],
+        "report": job.report,
+    }
