@@ -87,11 +87,20 @@ class Artifact(models.Model):
         return self.status == PublicationStatus.PUBLISHED
 
     def web_model(self) -> Asset | None:
-        """The asset the viewer loads: the newest web LOD, else the source."""
-        assets = self.assets.filter(kind__in=[Asset.Kind.LOD, Asset.Kind.SOURCE])
+        """The asset the viewer loads: the newest web LOD, else the newest source."""
+        assets = self.assets.filter(
+            Q(kind=Asset.Kind.LOD, label="web") | Q(kind=Asset.Kind.SOURCE, format="glb")
+        )
         return assets.order_by(
             models.Case(models.When(kind=Asset.Kind.LOD, then=0), default=1), "-created_at"
         ).first()
+
+    def lods(self) -> dict[str, Asset]:
+        """The newest LOD asset per label (thumb, web, inspection)."""
+        newest: dict[str, Asset] = {}
+        for asset in self.assets.filter(kind=Asset.Kind.LOD).order_by("-created_at", "-pk"):
+            newest.setdefault(asset.label, asset)
+        return newest
 
     def thumbnail(self) -> Asset | None:
         return self.assets.filter(kind=Asset.Kind.THUMBNAIL).order_by("-created_at").first()

@@ -36,8 +36,10 @@ def pick_thumbnail(assets: list[Asset]) -> Asset | None:
 
 
 def pick_web_model(assets: list[Asset]) -> Asset | None:
-    """Artifact.web_model() over already loaded assets: the newest LOD, else the source."""
-    return _newest(assets, Asset.Kind.LOD) or _newest(assets, Asset.Kind.SOURCE)
+    """Artifact.web_model() over already loaded assets: the newest web LOD, else GLB source."""
+    web = [asset for asset in assets if asset.kind == Asset.Kind.LOD and asset.label == "web"]
+    sources = [a for a in assets if a.kind == Asset.Kind.SOURCE and a.format == "glb"]
+    return _newest(web, Asset.Kind.LOD) or _newest(sources, Asset.Kind.SOURCE)
 
 
 LOD_LABELS = ("thumb", "web", "inspection")

@@ -35,10 +35,16 @@ def test_seed_demo_builds_a_published_museum_and_is_idempotent() -> None:
     assert exhibition.items.count() == 3
     for artifact in Artifact.objects.all():
         assert artifact.is_published
-        assert artifact.web_model() is not None
-        assert artifact.web_model().face_count and artifact.web_model().sha256
+        web = artifact.web_model()
+        assert web is not None and (web.kind, web.label) == ("lod", "web")
+        assert web.face_count and web.sha256
+        source = artifact.assets.get(kind="source")
+        assert set(artifact.lods()) == {"thumb", "web"}
+        assert all(lod.derived_from == source for lod in artifact.lods().values())
+        assert artifact.lods()["thumb"].byte_size < 200 * 1024
         thumbnail = artifact.thumbnail()
-        assert thumbnail is not None and thumbnail.derived_from == artifact.web_model()
+        assert thumbnail is not None and thumbnail.derived_from == source
+        assert artifact.height_m and artifact.height_m > 0
         assert artifact.annotations.count() >= 2
     assert "password: test-pass-123" in output
     seed()
