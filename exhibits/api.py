@@ -121,7 +121,8 @@ class ArtifactAssetListView(generics.ListCreateAPIView):
         responses={201: AssetUploadResultSerializer},
         description=_(
             "Upload a source file. It is stored untouched (its real format is checked against "
-            "its extension); a GLB also gets a thumbnail job."
+            "its extension); a mesh also gets an intake job (validation, normalisation, LOD "
+            "ladder, thumbnail) whose progress /api/jobs/<id>/ shows."
         ),
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -136,6 +137,7 @@ class ArtifactAssetListView(generics.ListCreateAPIView):
                 filename=file.name,
                 max_bytes=settings.MOUSEION_MAX_UPLOAD_BYTES,
                 label=upload.validated_data.get("label", ""),
+                intake_options=upload.intake_options(),
             )
         except DjangoValidationError as exc:
             raise exceptions.ValidationError({"file": exc.messages}) from exc

@@ -125,12 +125,33 @@ class AssetUploadSerializer(serializers.Serializer):
 
     file = serializers.FileField(help_text=_("The scan or image; stored untouched."))
     label = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    unit = serializers.ChoiceField(
+        choices=["m", "cm", "mm", "in", "ft"],
+        required=False,
+        help_text=_("Unit of the file's coordinates; guessed from the size when omitted."),
+    )
+    scale = serializers.FloatField(
+        required=False,
+        min_value=1e-6,
+        max_value=1e6,
+        help_text=_("Factor from file units to metres (overrides unit)."),
+    )
+    up_axis = serializers.ChoiceField(
+        choices=["x", "y", "z"], required=False, help_text=_("The file's up axis.")
+    )
+
+    def intake_options(self) -> dict[str, object]:
+        return {
+            key: self.validated_data[key]
+            for key in ("unit", "scale", "up_axis")
+            if key in self.validated_data
+        }
 
 
 class AssetUploadResultSerializer(serializers.Serializer):
     asset = AssetSerializer()
     job_id = serializers.IntegerField(
-        allow_null=True, help_text=_("The queued thumbnail job (GLB sources only).")
+        allow_null=True, help_text=_("The queued intake job (mesh sources only).")
     )
 
 

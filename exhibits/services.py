@@ -149,6 +149,7 @@ def add_source_asset(
     filename: str,
     max_bytes: int | None = None,
     label: str = "",
+    intake_options: dict[str, object] | None = None,
 ) -> tuple[Asset, Job | None]:
     """Store an upload as a new source asset and, for a mesh, queue its intake job."""
     with transaction.atomic():
@@ -161,7 +162,7 @@ def add_source_asset(
         if asset.format in MESH_FORMATS:
             from exhibits.intake_services import request_intake
 
-            job = request_intake(source=asset)
+            job = request_intake(source=asset, options=intake_options)
     return asset, job
 
 

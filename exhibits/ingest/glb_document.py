@@ -39,8 +39,10 @@ class GltfDocument:
     # ----------------------------------------------------------------- reading
     @classmethod
     def from_glb(cls, data: bytes) -> GltfDocument:
-        if len(data) < 20 or data[:4] != GLB_MAGIC:
+        if data[:4] != GLB_MAGIC:
             raise IntakeError("not_glb", "Not a GLB file: the 'glTF' magic bytes are missing.")
+        if len(data) < 20:
+            raise IntakeError("truncated", "The GLB file is truncated (shorter than its header).")
         _, version, length = struct.unpack_from("<4sII", data, 0)
         if version != 2:
             raise IntakeError("gltf_version", f"Unsupported glTF container version {version}.")

@@ -1,0 +1,90 @@
+"""`python manage.py ingest PATH --title TITLE [--artifact ID]`: the intake path from the shell.
+
+Stores the file untouched as a source asset, runs the intake job (in this process, or on the
+worker with --queue) and prints one JSON object; exits non-zero with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from exhibits import services
+from exhibits.intake_services import INTAKE_KIND, intake_summary, request_intake, run_intake_job
+from exhibits.models import Artifact, Job
+
+
+class Command(BaseCommand):
+    help = "Ingest a scan (GLB, glTF, OBJ or OBJ zip, PLY, STL) into the collection."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--title", help="Title of a new artifact (required without --artifact)")
+        parser.add_argument("--artifact", type=int, help="Add the scan to this artifact")
+        parser.add_argument("--object-number", help="Object number of a new artifact")
+        parser.add_argument("--unit", choices=["m", "cm", "mm", "in", "ft"])
+        parser.add_argument("--scale", type=float, help="File units to metres (overrides --unit)")
+        parser.add_argument("--up", choices=["x", "y", "z"], dest="up_axis")
+        parser.add_argument("--queue", action="store_true", help="Run on the Celery worker")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["path"]
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        intake_options = {
+            key: options[key] for key in ("unit", "scale", "up_axis") if options[key] is not None
+        }
+        try:
+            with transaction.atomic():
+                artifact = self._artifact(options, path)
+                with path.open("rb") as handle:
+                    source = services.store_source_asset(
+                        artifact=artifact,
+                        upload=File(handle),
+                        filename=path.name,
+                        max_bytes=settings.MOUSEION_MAX_UPLOAD_BYTES,
+                    )
+                if options["queue"]:
+                    job = request_intake(source=source, options=intake_options)
+                else:
+                    job = services.start_job(
+                        kind=INTAKE_KIND, artifact=artifact, input_asset=source
+                    )
+                    job.options = intake_options
+                    job.save(update_fields=["options"])
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        if not options["queue"]:
+            job = run_intake_job(job_id=job.pk)
+        job.refresh_from_db()
+        self.stdout.write(json.dumps(intake_summary(job), indent=2))
+        if job.status == Job.Status.FAILED:
+            raise CommandError(job.error.splitlines()[0] if job.error else "intake failed")
+
+    def _artifact(self, options: dict[str, Any], path: Path) -> Artifact:
+        if options["artifact"] is not None:
+            try:
+                return Artifact.objects.get(pk=options["artifact"])
+            except Artifact.DoesNotExist as exc:
+                raise CommandError(f"No artifact with id {options['artifact']}") from exc
+        if not options["title"]:
+            raise CommandError("Give --title for a new artifact, or --artifact ID")
+        number = options["object_number"] or _next_object_number(path)
+        return Artifact.objects.create(object_number=number, title=options["title"])
+
+
+def _next_object_number(path: Path) -> str:
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", path.stem).strip("-").upper()[:40] or "SCAN"
+    base, number, suffix = f"INGEST-{stem}", f"INGEST-{stem}", 1
+    while Artifact.objects.filter(object_number=number).exists():
+        suffix += 1
+        number = f"{base}-{suffix}"
+    return number
