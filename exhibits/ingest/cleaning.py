@@ -41,18 +41,34 @@ def clean_triangles(positions: np.ndarray, faces: np.ndarray) -> tuple[np.ndarra
     scale = float(np.ptp(safe[finite], axis=0).max()) if finite.any() else 0.0
     degenerate = ~touches_nonfinite & (repeated | (area2 <= (scale * 1e-9) ** 2))
     keep = ~touches_nonfinite & ~degenerate
-    ordered = np.sort(faces, axis=1)
-    _, first = np.unique(ordered[keep], axis=0, return_index=True)
-    unique_mask = np.zeros(int(keep.sum()), dtype=bool)
-    unique_mask[first] = True
+    candidates = np.flatnonzero(keep)
+    unique_mask = _first_occurrences(np.sort(faces[candidates], axis=1), len(positions))
     duplicates = int((~unique_mask).sum())
-    kept_indices = np.flatnonzero(keep)[unique_mask]
+    kept_indices = candidates[unique_mask]
     counts = {
         "nonfinite_vertices": int((~finite).sum()),
         "degenerate_faces": int(degenerate.sum()),
         "duplicate_faces": duplicates,
     }
     return faces[np.sort(kept_indices)], counts
+
+
+def _first_occurrences(rows: np.ndarray, vertex_count: int) -> np.ndarray:
+    """Mask of the first occurrence of each (sorted) index triple, in original order."""
+    if len(rows) == 0:
+        return np.zeros(0, dtype=bool)
+    if vertex_count < 1 << 21:
+        # Three 21-bit indices pack into one int64: a 1-D stable sort beats unique(axis=0).
+        rows64 = rows.astype(np.int64)
+        key = (rows64[:, 0] << 42) | (rows64[:, 1] << 21) | rows64[:, 2]
+        order = np.argsort(key, kind="stable")
+        repeated = key[order][1:] == key[order][:-1]
+    else:
+        order = np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))
+        repeated = (rows[order][1:] == rows[order][:-1]).all(axis=1)
+    mask = np.ones(len(rows), dtype=bool)
+    mask[order[1:][repeated]] = False
+    return mask
 
 
 def clean_document(document: GltfDocument) -> CleaningReport:

@@ -14,6 +14,7 @@ import copy
 import os
 import subprocess
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from exhibits.ingest.glb_document import GltfDocument
 from exhibits.ingest.textures import largest_texture_side, with_textures_at_most
 
 THUMB_MAX_BYTES = 200 * 1024
+RENDER_FACES = 40_000
 
 
 @dataclass(frozen=True)
@@ -46,33 +48,24 @@ class LodOutput:
     texture_side: int
 
 
-def run_gltfpack(
-    glb: bytes, ratio: float, settings: LadderSettings, extra: tuple[str, ...] = ()
-) -> bytes:
-    """Simplify to `ratio` of the triangles and compress with meshopt; returns GLB bytes."""
-    with tempfile.TemporaryDirectory(prefix="mouseion-lod-") as folder:
-        source, target = Path(folder, "in.glb"), Path(folder, "out.glb")
-        source.write_bytes(glb)
-        command = [settings.node, settings.gltfpack_cli, "-i", str(source), "-o", str(target)]
-        command += ["-cc", "-slb", "-kn"]  # meshopt, locked borders, keep named nodes
-        if ratio < 1.0:
-            command += ["-si", f"{ratio:.6f}", *extra]
-        try:
-            result = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                timeout=settings.timeout_s,
-                env={**os.environ, "NODE_OPTIONS": "--max-old-space-size=4096"},
-            )
-        except FileNotFoundError as exc:
-            raise IntakeError("no_node", f"Node.js is needed to build LODs: {exc}") from exc
-        except subprocess.TimeoutExpired as exc:
-            raise IntakeError("lod_timeout", "Building a level of detail took too long.") from exc
-        if result.returncode != 0 or not target.exists():
-            message = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise IntakeError("lod_failed", f"gltfpack failed: {message[0]}")
-        return target.read_bytes()
+def run_gltfpack(source: Path, target: Path, settings: LadderSettings, *options: str) -> None:
+    """Run gltfpack on files; raises IntakeError with its last message on failure."""
+    command = [settings.node, settings.gltfpack_cli, "-i", str(source), "-o", str(target)]
+    try:
+        result = subprocess.run(
+            [*command, *options],
+            capture_output=True,
+            text=True,
+            timeout=settings.timeout_s,
+            env={**os.environ, "NODE_OPTIONS": "--max-old-space-size=4096"},
+        )
+    except FileNotFoundError as exc:
+        raise IntakeError("no_node", f"Node.js is needed to build LODs: {exc}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise IntakeError("lod_timeout", "Building a level of detail took too long.") from exc
+    if result.returncode != 0 or not target.exists():
+        message = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise IntakeError("lod_failed", f"gltfpack failed: {message[0]}")
 
 
 def without_detail_maps(document: GltfDocument) -> GltfDocument:
@@ -98,31 +91,88 @@ def _output(label: str, data: bytes) -> LodOutput:
     )
 
 
-def build_ladder(document: GltfDocument, faces: int, settings: LadderSettings) -> list[LodOutput]:
-    """thumb, web and (for sources above ~500k faces) inspection GLBs of a normalised document."""
-    outputs: list[LodOutput] = []
-    thumb_faces, thumb_texture = settings.thumb_faces, settings.thumb_texture
-    colour_only = without_detail_maps(document)
+class _Workspace:
+    """Files of one ladder build in a temporary folder."""
+
+    def __init__(self, folder: str, settings: LadderSettings) -> None:
+        self.folder, self.settings = Path(folder), settings
+
+    def simplify(self, source: Path, label: str, ratio: float, *extra: str) -> Path:
+        """Uncompressed, unquantised simplification (-noq) so the next step can edit it."""
+        target = self.folder / f"{label}.plain.glb"
+        options = ["-noq", "-slb", *extra]
+        if ratio < 1.0:
+            options += ["-si", f"{ratio:.6f}"]
+        run_gltfpack(source, target, self.settings, *options)
+        return target
+
+    def finalise(self, plain: Path, label: str, texture_side: int, colour_only: bool) -> bytes:
+        """Apply the texture ladder, then quantise and meshopt-compress (gltfpack -cc)."""
+        document = GltfDocument.from_glb(plain.read_bytes())
+        if colour_only:
+            document = without_detail_maps(document)
+        edited = self.folder / f"{label}.textured.glb"
+        edited.write_bytes(with_textures_at_most(document, texture_side).to_glb())
+        target = self.folder / f"{label}.glb"
+        run_gltfpack(edited, target, self.settings, "-cc")
+        return target.read_bytes()
+
+
+def build_ladder(
+    document: GltfDocument, faces: int, settings: LadderSettings
+) -> tuple[list[LodOutput], bytes]:
+    """thumb, web and (for sources above ~500k faces) inspection GLBs of a normalised
+    document, plus an uncompressed ~40k-face GLB to render the thumbnail image from.
+
+    Each level is simplified from the previous one (source -> inspection -> web -> thumb), so
+    only the first step reads the full source; UV seams stay locked at every step.
+    """
+    with tempfile.TemporaryDirectory(prefix="mouseion-lod-") as folder:
+        work = _Workspace(folder, settings)
+        current = Path(folder, "source.glb")
+        current.write_bytes(document.to_glb())
+        current_faces = faces
+        plain: dict[str, Path] = {}
+        steps = [("web", settings.web_faces), ("render", RENDER_FACES)]
+        if faces > settings.inspection_faces * 1.2:
+            steps.insert(0, ("inspection", settings.inspection_faces))
+        textures = {"inspection": settings.inspection_texture, "web": settings.web_texture}
+        # gltfpack runs in subprocesses: threads let a level be finalised while the next one
+        # is simplified, using both cores.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            finishing: dict[str, Future[bytes]] = {}
+            for label, target in steps:
+                current = work.simplify(current, label, min(1.0, target / max(current_faces, 1)))
+                current_faces = _faces(current)
+                plain[label] = current
+                if label in textures:
+                    finishing[label] = pool.submit(
+                        work.finalise, current, label, textures[label], False
+                    )
+            thumb = _thumb(work, plain["render"], current_faces, settings)
+            outputs = [thumb] + [
+                _output(label, finishing[label].result())
+                for label in ("web", "inspection")
+                if label in finishing
+            ]
+        return outputs, plain["render"].read_bytes()
+
+
+def _faces(path: Path) -> int:
+    return GltfDocument.from_glb(path.read_bytes()).declared_face_count()
+
+
+def _thumb(work: _Workspace, render: Path, faces: int, settings: LadderSettings) -> LodOutput:
+    thumb_faces, texture = settings.thumb_faces, settings.thumb_texture
     for _attempt in range(6):
-        glb = with_textures_at_most(colour_only, thumb_texture).to_glb()
         # -sa: the thumb must reach its budget even past gltfpack's default error bound.
-        thumb = run_gltfpack(glb, min(1.0, thumb_faces / max(faces, 1)), settings, ("-sa",))
-        if len(thumb) < THUMB_MAX_BYTES:
-            break
+        plain = work.simplify(render, "thumb", min(1.0, thumb_faces / max(faces, 1)), "-sa")
+        data = work.finalise(plain, "thumb", texture, colour_only=True)
+        if len(data) < THUMB_MAX_BYTES:
+            return _output("thumb", data)
         # Over budget: textures usually dominate, so shrink them first, then the geometry.
-        if thumb_texture > 128 and document.json.get("images"):
-            thumb_texture //= 2
+        if texture > 128 and GltfDocument.from_glb(data).json.get("images"):
+            texture //= 2
         else:
             thumb_faces //= 2
-    else:
-        raise IntakeError("thumb_budget", "The thumbnail LOD cannot be made smaller than 200 KB.")
-    outputs.append(_output("thumb", thumb))
-    web_glb = with_textures_at_most(document, settings.web_texture).to_glb()
-    outputs.append(
-        _output("web", run_gltfpack(web_glb, min(1.0, settings.web_faces / faces), settings))
-    )
-    if faces > settings.inspection_faces * 1.2:
-        inspection_glb = with_textures_at_most(document, settings.inspection_texture).to_glb()
-        ratio = settings.inspection_faces / faces
-        outputs.append(_output("inspection", run_gltfpack(inspection_glb, ratio, settings)))
-    return outputs
+    raise IntakeError("thumb_budget", "The thumbnail LOD cannot be made smaller than 200 KB.")

@@ -61,10 +61,9 @@ def run_intake(
     )
     scan.document.wrap_roots(normalisation.matrix)
     progress(35, "building levels of detail")
-    lods = build_ladder(scan.document, scan.cleaning.faces, ladder)
+    lods, render_glb = build_ladder(scan.document, scan.cleaning.faces, ladder)
     progress(85, "rendering thumbnail")
-    # Render from the normalised full mesh: meshopt-compressed LODs are not readable here.
-    mesh = load_glb(scan.document.to_glb())
+    mesh = load_glb(render_glb)
     image = render_thumbnail(mesh, size=options.thumbnail_px)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)

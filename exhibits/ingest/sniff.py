@@ -27,7 +27,7 @@ def declared_format(filename: str) -> str:
     return ALIASES.get(suffix, suffix)
 
 
-def _looks_like_text(head: bytes) -> bool:
+def looks_like_text(head: bytes) -> bool:
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
@@ -55,11 +55,13 @@ def sniff(data: bytes, filename: str, size: int | None = None) -> str:
     if real is None:
         head = data[:4096]
         stripped = head.lstrip()
-        if declared == "stl" and (_is_binary_stl(head, size) or stripped.startswith(b"solid")):
+        # A binary STL whose size contradicts its count is still an STL: sources says why.
+        binary_stl = _is_binary_stl(head, size) or (size >= 84 and not looks_like_text(head))
+        if declared == "stl" and (binary_stl or stripped.startswith(b"solid")):
             real = "stl"
-        elif stripped.startswith(b"{") and _looks_like_text(head[:1024]):
+        elif stripped.startswith(b"{") and looks_like_text(head[:1024]):
             real = "gltf"
-        elif declared == "obj" and _looks_like_text(head[:1024]):
+        elif declared == "obj" and looks_like_text(head[:1024]):
             real = "obj"
     if real is None:
         raise IntakeError(

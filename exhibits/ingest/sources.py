@@ -6,8 +6,11 @@ from __future__ import annotations
 import io
 import posixpath
 import stat
+import struct
 import warnings
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +22,7 @@ from exhibits.ingest.cleaning import CleaningReport, clean_document
 from exhibits.ingest.errors import IntakeError
 from exhibits.ingest.glb_document import GltfDocument
 from exhibits.ingest.limits import IntakeLimits
-from exhibits.ingest.sniff import sniff
+from exhibits.ingest.sniff import looks_like_text, sniff
 
 TEXTURE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 ZIP_MESH_SUFFIXES = (".obj", ".ply", ".stl", ".glb", ".gltf")
@@ -43,8 +46,27 @@ class SourceScan:
         }
 
 
+@contextmanager
+def _malformed_as_intake_error() -> Iterator[None]:
+    """A document whose structure is wrong (an index past its list, a string for a number)
+    makes the readers raise Python errors: refuse it as a bad file instead of crashing the job."""
+    try:
+        yield
+    except IntakeError:
+        raise
+    except (LookupError, TypeError, ValueError, AttributeError) as exc:
+        raise IntakeError(
+            "malformed", f"The file's structure is invalid ({type(exc).__name__}: {exc})."
+        ) from exc
+
+
 def open_source(data: bytes, filename: str, limits: IntakeLimits) -> SourceScan:
     """Validate and decode `data`; every refusal is an IntakeError with a stable code."""
+    with _malformed_as_intake_error():
+        return _open_source(data, filename, limits)
+
+
+def _open_source(data: bytes, filename: str, limits: IntakeLimits) -> SourceScan:
     if len(data) > limits.max_bytes:
         raise IntakeError(
             "too_large", f"The file is {len(data):,} bytes; the limit is {limits.max_bytes:,}."
@@ -146,6 +168,9 @@ def _unpack_zip(data: bytes, limits: IntakeLimits) -> tuple[bytes, str, dict[str
         if len(content) > info.file_size:
             raise IntakeError("zip_bomb", "A zip entry is larger than its header declares.")
         files[name] = content
+    nested = [name for name, content in files.items() if content.startswith(b"PK\x03\x04")]
+    if nested:
+        raise IntakeError("nested_zip", f"A zip inside the zip ({nested[0]!r}) is not accepted.")
     meshes = [name for name in files if name.lower().endswith(ZIP_MESH_SUFFIXES)]
     if len(meshes) != 1:
         raise IntakeError(
@@ -170,6 +195,8 @@ def _convert_with_trimesh(
     limits: IntakeLimits,
     scan_warnings: list[str],
 ) -> GltfDocument:
+    if file_format == "stl":
+        _check_binary_stl(data, limits)
     # ZipResolver reads only from the dict we give it: never from the disk or the network.
     resolver = trimesh.resolvers.ZipResolver(dict(resources)) if resources else None
     try:
@@ -200,6 +227,25 @@ def _convert_with_trimesh(
     if resources and file_format == "obj" and not _has_texture(loaded):
         scan_warnings.append("textures in the zip were not used by the OBJ's materials")
     return GltfDocument.from_glb(loaded.export(file_type="glb"))
+
+
+def _check_binary_stl(data: bytes, limits: IntakeLimits) -> None:
+    """A binary STL must be exactly as long as its header's triangle count says; trimesh would
+    otherwise retry it as ASCII and fail with an unrelated message."""
+    if len(data) < 84 or looks_like_text(data[:1024]):
+        return  # ASCII STL
+    (count,) = struct.unpack_from("<I", data, 80)
+    if count > limits.max_faces:
+        raise IntakeError(
+            "too_many_faces",
+            f"The file declares {count:,} faces; the limit is {limits.max_faces:,}.",
+        )
+    if len(data) != 84 + 50 * count:
+        raise IntakeError(
+            "bad_stl",
+            f"The binary STL declares {count:,} triangles ({84 + 50 * count:,} bytes) but the "
+            f"file has {len(data):,} bytes.",
+        )
 
 
 def _has_texture(loaded: trimesh.Trimesh | trimesh.Scene) -> bool:
@@ -247,6 +293,14 @@ def _check_textures(document: GltfDocument, limits: IntakeLimits) -> list[dict[s
 
 def scene_bounds(document: GltfDocument) -> np.ndarray:
     """World-space [min, max] of every mesh's positions, with node transforms applied."""
+    with _malformed_as_intake_error():
+        bounds = _scene_bounds(document)
+    if not np.ptp(bounds, axis=0).any():
+        raise IntakeError("no_geometry", "The file's geometry has no size (a single point).")
+    return bounds
+
+
+def _scene_bounds(document: GltfDocument) -> np.ndarray:
     from exhibits.ingest.gltf import _world_matrices
 
     low, high = np.full(3, np.inf), np.full(3, -np.inf)

@@ -48,6 +48,7 @@ class ArtifactViewer {
     this.fullLod = new Promise((resolve) => { resolveFull = resolve; });
     this.resolveReady = resolveReady;
     this.resolveFull = resolveFull;
+    this.environment = new Promise((resolve) => { this.resolveEnvironment = resolve; });
   }
 
   get model() {
@@ -56,6 +57,7 @@ class ArtifactViewer {
 
   /** Build renderer, scene and controls; false when WebGL is unavailable. */
   init() {
+    performance.mark('mv:init');
     try {
       this.renderer = new THREE.WebGLRenderer({ canvas: this.canvas, antialias: true, preserveDrawingBuffer: false });
     } catch (error) {
@@ -70,9 +72,10 @@ class ArtifactViewer {
 
     this.scene = new THREE.Scene();
     this.scene.background = new THREE.Color(BACKGROUND);
-    const pmrem = new THREE.PMREMGenerator(renderer);
-    this.scene.environment = pmrem.fromScene(new RoomEnvironment(), 0.04).texture;
-    pmrem.dispose();
+    // Until the room environment is built (after the first frame: it is slow without a GPU),
+    // a sky light stands in for it.
+    this.fillLight = new THREE.HemisphereLight(0xffffff, 0x6b6760, 2.0);
+    this.scene.add(this.fillLight);
     const key = new THREE.DirectionalLight(0xffffff, 0.6);
     key.position.set(1, 2, 1.5);
     this.scene.add(key);
@@ -146,19 +149,40 @@ class ArtifactViewer {
     this.resolveFull({ state: 'error', message });
   }
 
+  /** Start fetching the first model; may run before init() so that both overlap. */
+  prefetch() {
+    const first = this.plan.steps[0];
+    this.firstModel = loadModel(first.url, this.config.dracoDecoderPath, (percent) => {
+      if (this.root.dataset.state !== 'loading') return;
+      this.setStatus(format(this.strings.loadingProgress, { percent }), { progress: percent });
+    });
+    this.firstModel.catch(() => {}); // handled in load()
+  }
+
+  /** Image-based lighting from a generated room; replaces the stand-in sky light. */
+  buildEnvironment() {
+    if (this.scene.environment) return;
+    const pmrem = new THREE.PMREMGenerator(this.renderer);
+    this.scene.environment = pmrem.fromScene(new RoomEnvironment(), 0.04, 0.1, 100, { size: 128 }).texture;
+    pmrem.dispose();
+    this.scene.remove(this.fillLight);
+    this.fillLight.dispose();
+    this.requestRender();
+    this.resolveEnvironment();
+    performance.mark('mv:env');
+  }
+
   async load() {
-    performance.mark("mv:load-start");
     const [first, ...rest] = this.plan.steps;
     this.setStatus(this.strings.loading, { state: 'loading' });
     let model;
     try {
-      model = await loadModel(first.url, this.config.dracoDecoderPath, (percent) => {
-        this.setStatus(format(this.strings.loadingProgress, { percent }), { progress: percent });
-      });
+      model = await this.firstModel;
     } catch (error) {
       this.fail(this.strings.error, error);
       return;
     }
+    performance.mark('mv:loaded');
     this.slot.swap(model, first.label);
 
     const annotations = this.config.annotations;
@@ -171,6 +195,7 @@ class ArtifactViewer {
 
     // Wait for the first frame to be drawn before telling anyone the model is visible.
     this.renderer.compile(this.scene, this.camera);
+    performance.mark('mv:compiled');
     await this.drawn();
     this.timings.firstFrame = performance.now();
     this.status.hidden = true;
@@ -181,8 +206,14 @@ class ArtifactViewer {
     this.setupXR();
     this.setupMeasure(framing.sphere.radius);
 
-    for (const step of rest) {
-      if (!(await this.upgrade(step, this.strings.loadingDetail))) break;
+    // The next LOD downloads while the environment is built (upgrade() starts the request).
+    const [next, ...later] = rest;
+    const upgrading = next ? this.upgrade(next, this.strings.loadingDetail) : Promise.resolve(true);
+    await new Promise((resolve) => window.setTimeout(resolve, 0));
+    this.buildEnvironment();
+    let ok = await upgrading;
+    for (const step of later) {
+      if (ok) ok = await this.upgrade(step, this.strings.loadingDetail);
     }
     this.timings.fullLod = performance.now();
     this.root.dataset.lodComplete = 'true';
@@ -215,13 +246,17 @@ class ArtifactViewer {
   async upgrade(step, template) {
     this.status.hidden = false;
     this.setStatus(format(template, { percent: 0 }), { progress: 0 });
+    const loading = loadModel(step.url, this.config.dracoDecoderPath, (percent) => {
+      this.setStatus(format(template, { percent }), { progress: percent });
+    });
     let model;
     try {
-      model = await loadModel(step.url, this.config.dracoDecoderPath, (percent) => {
-        this.setStatus(format(template, { percent }), { progress: percent });
-      });
-      // Compile before the swap so that the visitor never sees a frame without the model.
+      model = await loading;
+      performance.mark('mv:detail-decoded');
+      // Compile (with the final lighting) before the swap, so no frame lacks the model.
+      await this.environment;
       await this.renderer.compileAsync(model, this.camera, this.scene);
+      performance.mark('mv:detail-compiled');
     } catch (error) {
       console.warn('Mouseion viewer: LOD', step.label, error);
       this.setStatus(this.strings.detailError);
@@ -230,6 +265,7 @@ class ArtifactViewer {
     this.slot.swap(model, step.label);
     this.bounds = this.slot.bounds();
     await this.drawn();
+    performance.mark('mv:detail-drawn');
     this.recordLod(step.label);
     this.setStatus(this.strings.detailLoaded);
     this.status.hidden = true;
@@ -386,6 +422,8 @@ function main() {
       return box ? { min: box.min.toArray(), max: box.max.toArray() } : null;
     },
   };
+  if (!viewer.plan.steps.length) return;
+  viewer.prefetch();
   if (viewer.init()) viewer.load();
 }
 
