@@ -1,4 +1,4 @@
-"""`manage.py ingest`: one JSON object on success, a one-line reason and non-zero exit on failure."""
+"""`manage.py ingest`: one JSON object on success; a one-line reason and exit 1 on failure."""
 
 from __future__ import annotations
 
