@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -84,6 +85,49 @@ class PublicationActionsMixin:
         self._set_status(request, queryset, PublicationStatus.DRAFT)
 
 
+def progress_bar(job: Job) -> str:
+    """A <progress> that static/js/admin-job-progress.js keeps live while the job runs."""
+    live = job.status in (Job.Status.QUEUED, Job.Status.RUNNING)
+    return format_html(
+        '<progress max="100" value="{}" data-job-url="{}" data-live="{}" '
+        'aria-label="{}"></progress> <span data-job-stage>{}% {}</span>',
+        job.progress,
+        reverse("api:job-detail", args=[job.pk]),
+        "1" if live else "",
+        _("Job progress"),
+        job.progress,
+        job.stage,
+    )
+
+
+class JobProgressMedia:
+    js = ["js/admin-job-progress.js"]
+
+
+class JobInline(admin.TabularInline):
+    model = Job
+    fk_name = "artifact"
+    extra = 0
+    fields = ["kind", "status", "live_progress", "error", "created_at"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+    show_change_link = True
+    Media = JobProgressMedia
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("progress"))
+    def live_progress(self, job: Job) -> str:
+        return progress_bar(job)
+
+
 class AnnotationInline(admin.StackedInline):
     model = Annotation
     extra = 0
@@ -123,7 +167,7 @@ class ArtifactAdmin(PublicationActionsMixin, admin.ModelAdmin):
     list_display_links = ["object_number", "title"]
     list_filter = ["status", "classification", "culture"]
     search_fields = ["object_number", "title", "culture", "maker"]
-    inlines = [AnnotationInline, AssetInline]
+    inlines = [AnnotationInline, AssetInline, JobInline]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["object_number", "title", "status", "description"]}),
@@ -305,7 +349,8 @@ class AnnotationAdmin(admin.ModelAdmin):
 class JobAdmin(admin.ModelAdmin):
     """Background jobs, read-only: they are created and advanced by the workers."""
 
-    list_display = ["id", "kind", "status", "progress", "stage", "artifact", "created_at"]
+    Media = JobProgressMedia
+    list_display = ["id", "kind", "status", "live_progress", "artifact", "created_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["artifact"]
     search_fields = ["kind", "artifact__object_number", "error"]
@@ -313,8 +358,10 @@ class JobAdmin(admin.ModelAdmin):
         "kind",
         "status",
         "progress",
-        "stage",
+        "live_progress",
         "error",
+        "options",
+        "report",
         "artifact",
         "input_asset",
         "created_at",
@@ -322,6 +369,10 @@ class JobAdmin(admin.ModelAdmin):
         "finished_at",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("progress"))
+    def live_progress(self, job: Job) -> str:
+        return progress_bar(job)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
