@@ -31,7 +31,7 @@ class LadderSettings:
     web_faces: int = 150_000
     inspection_faces: int = 500_000
     thumb_faces: int = 6_000
-    thumb_texture: int = 512
+    thumb_texture: int = 1024  # halved until the thumb fits its 200 KB budget
     web_texture: int = 2048
     inspection_texture: int = 4096
     node: str = "node"
