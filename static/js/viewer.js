@@ -15,6 +15,7 @@ import { CameraTween, dollyPosition, frameObject, orbitPosition } from './camera
 import { Hotspots } from './hotspots.js';
 import { ModelSlot, countResources, loadModel, lodPlan } from './lod-loader.js';
 import { MeasureTool } from './measure.js';
+import { testHook } from './viewer-hooks.js';
 import { setupXRButtons } from './xr-buttons.js';
 import { placeForXR } from './xr-placement.js';
 
@@ -57,7 +58,6 @@ class ArtifactViewer {
 
   /** Build renderer, scene and controls; false when WebGL is unavailable. */
   init() {
-    performance.mark('mv:init');
     try {
       this.renderer = new THREE.WebGLRenderer({ canvas: this.canvas, antialias: true, preserveDrawingBuffer: false });
     } catch (error) {
@@ -74,7 +74,7 @@ class ArtifactViewer {
     this.scene.background = new THREE.Color(BACKGROUND);
     // Until the room environment is built (after the first frame: it is slow without a GPU),
     // a sky light stands in for it.
-    this.fillLight = new THREE.HemisphereLight(0xffffff, 0x6b6760, 2.0);
+    this.fillLight = new THREE.HemisphereLight(0xffffff, 0x6b6760, 1.7);
     this.scene.add(this.fillLight);
     const key = new THREE.DirectionalLight(0xffffff, 0.6);
     key.position.set(1, 2, 1.5);
@@ -163,13 +163,14 @@ class ArtifactViewer {
   buildEnvironment() {
     if (this.scene.environment) return;
     const pmrem = new THREE.PMREMGenerator(this.renderer);
-    this.scene.environment = pmrem.fromScene(new RoomEnvironment(), 0.04, 0.1, 100, { size: 128 }).texture;
+    const room = new RoomEnvironment();
+    this.scene.environment = pmrem.fromScene(room, 0.04).texture;
+    room.dispose();
     pmrem.dispose();
     this.scene.remove(this.fillLight);
     this.fillLight.dispose();
     this.requestRender();
     this.resolveEnvironment();
-    performance.mark('mv:env');
   }
 
   async load() {
@@ -182,7 +183,6 @@ class ArtifactViewer {
       this.fail(this.strings.error, error);
       return;
     }
-    performance.mark('mv:loaded');
     this.slot.swap(model, first.label);
 
     const annotations = this.config.annotations;
@@ -195,7 +195,6 @@ class ArtifactViewer {
 
     // Wait for the first frame to be drawn before telling anyone the model is visible.
     this.renderer.compile(this.scene, this.camera);
-    performance.mark('mv:compiled');
     await this.drawn();
     this.timings.firstFrame = performance.now();
     this.status.hidden = true;
@@ -215,6 +214,8 @@ class ArtifactViewer {
     for (const step of later) {
       if (ok) ok = await this.upgrade(step, this.strings.loadingDetail);
     }
+    // "Full": the finest automatic LOD drawn with the final lighting.
+    await this.drawn();
     this.timings.fullLod = performance.now();
     this.root.dataset.lodComplete = 'true';
     this.resolveFull({ state: 'loaded', label: this.slot.label, time: this.timings.fullLod });
@@ -234,7 +235,13 @@ class ArtifactViewer {
 
   recordLod(label) {
     this.root.dataset.lod = label;
-    const entry = { label, time: performance.now(), camera: this.cameraState() };
+    const entry = {
+      label,
+      time: performance.now(),
+      camera: this.cameraState(),
+      memory: { ...this.renderer.info.memory },
+      model: countResources(this.model),
+    };
     this.lodHistory.push(entry);
     this.emit('lod', entry);
   }
@@ -252,11 +259,9 @@ class ArtifactViewer {
     let model;
     try {
       model = await loading;
-      performance.mark('mv:detail-decoded');
       // Compile (with the final lighting) before the swap, so no frame lacks the model.
       await this.environment;
       await this.renderer.compileAsync(model, this.camera, this.scene);
-      performance.mark('mv:detail-compiled');
     } catch (error) {
       console.warn('Mouseion viewer: LOD', step.label, error);
       this.setStatus(this.strings.detailError);
@@ -265,7 +270,6 @@ class ArtifactViewer {
     this.slot.swap(model, step.label);
     this.bounds = this.slot.bounds();
     await this.drawn();
-    performance.mark('mv:detail-drawn');
     this.recordLod(step.label);
     this.setStatus(this.strings.detailLoaded);
     this.status.hidden = true;
@@ -391,37 +395,7 @@ function main() {
   if (!root || !configElement) return;
   const config = JSON.parse(configElement.textContent);
   const viewer = new ArtifactViewer(root, config);
-  window.mouseionViewer = {
-    ready: viewer.ready,
-    get state() { return root.dataset.state; },
-    get renderCount() { return viewer.renderCount; },
-    getCameraPosition: () => viewer.cameraState().position,
-    getCameraTarget: () => viewer.cameraState().target,
-    showAnnotation: (index) => viewer.hotspots?.activate(index),
-    isMoving: () => Boolean(viewer.tween?.active),
-    // Progressive loading: the LOD shown now, every swap so far, and when (ms since navigation).
-    fullLod: viewer.fullLod,
-    get lod() { return viewer.slot?.label ?? null; },
-    get lodHistory() { return viewer.lodHistory.map((entry) => ({ ...entry })); },
-    get plan() { return viewer.plan.steps.map((step) => step.label); },
-    get firstFrameTime() { return viewer.timings.firstFrame; },
-    get fullLodTime() { return viewer.timings.fullLod; },
-    // GPU resources alive (renderer) and held by the current model: a swap must free the old.
-    resources: () => ({
-      renderer: { ...viewer.renderer.info.memory },
-      model: countResources(viewer.model),
-    }),
-    // Measurement: points in model metres; client coordinates in CSS pixels.
-    measureBetween: (a, b) => viewer.measure?.measureBetween(
-      new THREE.Vector3().fromArray(a), new THREE.Vector3().fromArray(b),
-    ) ?? null,
-    measureState: () => viewer.measure?.state() ?? null,
-    surfacePointAt: (clientX, clientY) => viewer.measure?.surfacePointAtClient(clientX, clientY)?.toArray() ?? null,
-    modelBounds: () => {
-      const box = viewer.slot?.bounds();
-      return box ? { min: box.min.toArray(), max: box.max.toArray() } : null;
-    },
-  };
+  window.mouseionViewer = testHook(viewer, root);
   if (!viewer.plan.steps.length) return;
   viewer.prefetch();
   if (viewer.init()) viewer.load();

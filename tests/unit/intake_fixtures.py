@@ -24,7 +24,9 @@ QUAD_UVS = np.array([[0, 1], [1, 1], [1, 0], [0, 0]], dtype=np.float32)
 QUAD_INDICES = np.array([[0, 1, 2], [0, 2, 3]], dtype=np.uint32)
 
 
-def png_bytes(width: int = 8, height: int = 8, colour: tuple[int, int, int] = (200, 90, 40)) -> bytes:
+def png_bytes(
+    width: int = 8, height: int = 8, colour: tuple[int, int, int] = (200, 90, 40)
+) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
     return buffer.getvalue()
@@ -91,9 +93,7 @@ class GltfBuilder:
 
     def add_accessor(self, array: np.ndarray, gltf_type: str, indices: bool = False) -> int:
         array = np.ascontiguousarray(array, dtype=np.uint32 if indices else np.float32)
-        view = self.add_view(
-            array.tobytes(), ELEMENT_ARRAY_BUFFER if indices else ARRAY_BUFFER
-        )
+        view = self.add_view(array.tobytes(), ELEMENT_ARRAY_BUFFER if indices else ARRAY_BUFFER)
         width = {"SCALAR": 1, "VEC2": 2, "VEC3": 3}[gltf_type]
         accessor: dict[str, Any] = {
             "bufferView": view,
@@ -142,7 +142,11 @@ class GltfBuilder:
             {"source": len(self.json["images"]) - 1, "sampler": 0}
         )
         self.json.setdefault("materials", []).append(
-            {"pbrMetallicRoughness": {"baseColorTexture": {"index": len(self.json["textures"]) - 1}}}
+            {
+                "pbrMetallicRoughness": {
+                    "baseColorTexture": {"index": len(self.json["textures"]) - 1}
+                }
+            }
         )
         return len(self.json["materials"]) - 1
 

@@ -249,10 +249,10 @@ HOSTILE = [
             lambda: declared_counts_glb(6, vertex_count=20_000_000), "too_many_vertices",
             "declares 20,000,000 vertices; the limit is 10,000,000"),
     # --- textures: headers only, never decoded
-    Hostile("decompression bomb texture 100000²", "scan.glb",
+    Hostile("decompression bomb texture 100000x100000", "scan.glb",
             lambda: glb_with_image(png_header_only(100_000, 100_000)), "texture_bomb",
             "Image 0 is a decompression bomb", job=True),
-    Hostile("bomb-warning texture 10000²", "scan.glb",
+    Hostile("bomb-warning texture 10000x10000", "scan.glb",
             lambda: glb_with_image(png_header_only(10_000, 10_000)), "texture_bomb",
             "decompression bomb"),
     Hostile("texture side over cap", "scan.glb",
@@ -353,7 +353,9 @@ def run_job_on(data: bytes, filename: str) -> tuple[Job, Asset]:
     source = services.store_source_asset(
         artifact=artifact, upload=upload(filename, data), filename=filename
     )
-    job = services.start_job(kind=intake_services.INTAKE_KIND, artifact=artifact, input_asset=source)
+    job = services.start_job(
+        kind=intake_services.INTAKE_KIND, artifact=artifact, input_asset=source
+    )
     intake_services.run_intake_job(job_id=job.pk)
     job.refresh_from_db()
     source.refresh_from_db()
@@ -401,11 +403,11 @@ def test_hostile_job_fails_and_publishes_nothing(
 def test_nan_vertices_are_cleaned_and_counted_not_refused() -> None:
     positions, faces = grid_positions()  # 25 vertices, 32 faces
     positions[12] = np.nan  # the centre vertex: 6 faces touch it
-    positions[24, 0] = np.inf  # a corner: 1 face touches it
+    positions[24, 0] = np.inf  # a corner on the diagonal: 2 faces touch it
     scan = open_source(grid_glb(positions, faces), "scan.glb", IntakeLimits())
     report = scan.report()
     assert report["nonfinite_vertices"] == 2
-    assert report["faces"] == 32 - 6 - 1
+    assert report["faces"] == 32 - 6 - 2
     assert report["degenerate_faces"] == report["duplicate_faces"] == 0
     assert "2 non-finite vertices removed" in report["warnings"]
     # The cleaned document holds only finite positions (accessor bounds stay valid).
