@@ -22,7 +22,7 @@ from exhibits.ingest.limits import IntakeLimits
 from exhibits.ingest.lod import LadderSettings
 from exhibits.ingest.pipeline import IntakeOptions, IntakeResult, run_intake
 from exhibits.models import Artifact, Asset, Job
-from exhibits.services import _digest, mark_job, start_job
+from exhibits.services import derived_asset, mark_job, start_job
 
 INTAKE_KIND = "intake"
 PROGRESS_INTERVAL_S = 0.5
@@ -104,43 +104,32 @@ def publish_intake_result(*, job: Job, source: Asset, result: IntakeResult) -> l
     files: list[tuple[Asset, ContentFile, str]] = []
     for lod in result.lods:
         content = ContentFile(lod.data)
-        sha256, size = _digest(content)
-        asset = Asset(
-            artifact=source.artifact,
+        asset = derived_asset(
+            source=source,
             kind=Asset.Kind.LOD,
             label=lod.label,
-            sha256=sha256,
-            byte_size=size,
-            format="glb",
+            content=content,
+            file_format="glb",
+            job=job,
             vertex_count=lod.vertices,
             face_count=lod.faces,
             width_px=lod.texture_side or None,
             height_px=lod.texture_side or None,
-            derived_from=source,
-            created_by_job=job,
         )
         files.append((asset, content, f"{stem}-{lod.label}.glb"))
     thumbnail = ContentFile(result.thumbnail_png)
-    sha256, size = _digest(thumbnail)
-    size_px = int(result.extras.get("thumbnail_px", 512))
-    files.append(
-        (
-            Asset(
-                artifact=source.artifact,
-                kind=Asset.Kind.THUMBNAIL,
-                label="preview",
-                sha256=sha256,
-                byte_size=size,
-                format="png",
-                width_px=size_px,
-                height_px=size_px,
-                derived_from=source,
-                created_by_job=job,
-            ),
-            thumbnail,
-            f"{stem}-thumb.png",
-        )
+    size_px = result.thumbnail_px
+    preview = derived_asset(
+        source=source,
+        kind=Asset.Kind.THUMBNAIL,
+        label="preview",
+        content=thumbnail,
+        file_format="png",
+        job=job,
+        width_px=size_px,
+        height_px=size_px,
     )
+    files.append((preview, thumbnail, f"{stem}-thumb.png"))
     written: list[Asset] = []
     try:
         with transaction.atomic():

@@ -93,26 +93,48 @@ def mark_job(job: Job, *, status: str, progress: int | None = None, stage: str =
     job.save(update_fields=["status", "progress", "stage", "started_at", "finished_at"])
 
 
+def derived_asset(
+    *,
+    source: Asset,
+    kind: str,
+    label: str,
+    content: ContentFile,
+    file_format: str,
+    job: Job | None = None,
+    **counts: int | None,
+) -> Asset:
+    """An unsaved asset derived from `source`, with its digest; `counts` are the optional
+    vertex_count, face_count, width_px and height_px."""
+    sha256, byte_size = _digest(content)
+    return Asset(
+        artifact=source.artifact,
+        kind=kind,
+        label=label,
+        sha256=sha256,
+        byte_size=byte_size,
+        format=file_format,
+        derived_from=source,
+        created_by_job=job,
+        **counts,
+    )
+
+
 def create_thumbnail(*, source: Asset, job: Job | None = None, size: int = 512) -> Asset:
     """Render a PNG thumbnail of a GLB asset and store it as a derived asset."""
     with source.file.open("rb") as handle:
         mesh = load_glb(handle.read())
-    image = render_thumbnail(mesh, size=size)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    render_thumbnail(mesh, size=size).save(buffer, format="PNG", optimize=True)
     content = ContentFile(buffer.getvalue())
-    sha256, byte_size = _digest(content)
-    thumbnail = Asset(
-        artifact=source.artifact,
+    thumbnail = derived_asset(
+        source=source,
         kind=Asset.Kind.THUMBNAIL,
         label="preview",
-        sha256=sha256,
-        byte_size=byte_size,
-        format="png",
+        content=content,
+        file_format="png",
+        job=job,
         width_px=size,
         height_px=size,
-        derived_from=source,
-        created_by_job=job,
     )
     with transaction.atomic():
         thumbnail.file.save(f"{Path(source.file.name).stem}-thumb.png", content, save=False)

@@ -76,7 +76,46 @@ def without_detail_maps(document: GltfDocument) -> GltfDocument:
         for key in ("normalTexture", "occlusionTexture", "emissiveTexture"):
             material.pop(key, None)
         material.get("pbrMetallicRoughness", {}).pop("metallicRoughnessTexture", None)
+    _drop_unused_textures(slim.json)
     return slim
+
+
+def _texture_references(value: object) -> list[dict]:
+    """Every textureInfo ({"index": ...}) inside materials, however deeply nested."""
+    found: list[dict] = []
+    if isinstance(value, dict):
+        if isinstance(value.get("index"), int) and ("texCoord" in value or len(value) <= 3):
+            found.append(value)
+        for child in value.values():
+            if isinstance(child, dict | list):
+                found.extend(_texture_references(child))
+    elif isinstance(value, list):
+        for child in value:
+            found.extend(_texture_references(child))
+    return found
+
+
+def _drop_unused_textures(document: dict) -> None:
+    """Remove textures and images no material uses (gltfpack keeps orphan images)."""
+    references = _texture_references(document.get("materials", []))
+    textures = document.get("textures", [])
+    used_textures = sorted({ref["index"] for ref in references if ref["index"] < len(textures)})
+    texture_map = {old: new for new, old in enumerate(used_textures)}
+    for ref in references:
+        ref["index"] = texture_map.get(ref["index"], ref["index"])
+    document["textures"] = [textures[index] for index in used_textures]
+    images = document.get("images", [])
+    used_images = sorted({t["source"] for t in document["textures"] if "source" in t})
+    image_map = {old: new for new, old in enumerate(used_images)}
+    for texture in document["textures"]:
+        if "source" in texture:
+            texture["source"] = image_map[texture["source"]]
+    document["images"] = [images[index] for index in used_images]
+    for key in ("textures", "images"):
+        if not document[key]:
+            document.pop(key)
+    if "samplers" in document and "textures" not in document:
+        document.pop("samplers")
 
 
 def _output(label: str, data: bytes) -> LodOutput:

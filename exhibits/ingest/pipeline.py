@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from exhibits.ingest.gltf import load_glb
@@ -32,7 +32,7 @@ class IntakeResult:
     normalisation: Normalisation
     lods: list[LodOutput]
     thumbnail_png: bytes
-    extras: dict[str, Any] = field(default_factory=dict)
+    thumbnail_px: int
 
 
 def _quiet(percent: int, stage: str) -> None:
@@ -78,4 +78,4 @@ def run_intake(
             "depth": round(normalisation.dimensions_m[2], 4),
         },
     }
-    return IntakeResult(report, normalisation, lods, buffer.getvalue())
+    return IntakeResult(report, normalisation, lods, buffer.getvalue(), options.thumbnail_px)
