@@ -289,6 +289,14 @@ class ExhibitionItem(models.Model):
     label_text = models.TextField(
         _("label text"), blank=True, help_text=_("Wall label for this exhibition; editable.")
     )
+    room = models.ForeignKey(
+        "museum.Room",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="items",
+        help_text=_("Where the artifact stands in the gallery."),
+    )
 
     class Meta:
         ordering = ["exhibition", "order", "pk"]

@@ -9,6 +9,10 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("exhibits", model): ("add", "change", "delete", "view")
         for model in ("artifact", "asset", "annotation", "exhibition", "exhibitionitem")
     }
+    | {
+        ("museum", model): ("add", "change", "delete", "view")
+        for model in ("floor", "room", "passage")
+    }
     | {("exhibits", "job"): ("view",), ("museum", "tour"): ("view",)},
     EDUCATOR: {
         ("museum", "tour"): ("add", "change", "delete", "view"),
@@ -18,3 +22,31 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("exhibits", "exhibition"): ("view",),
     },
 }
+
+
+def sync_role_permissions(apps) -> None:
+    """Create the role groups and grant ROLE_PERMISSIONS (idempotent; used by migrations)."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; make sure they exist now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, grants in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        for (app_label, model), actions in grants.items():
+            if not apps.is_installed(app_label):
+                continue
+            try:
+                apps.get_model(app_label, model)
+            except LookupError:
+                continue  # a model a later migration adds: granted by that migration's sync
+            for action in actions:
+                group.permissions.add(
+                    permission_model.objects.get(
+                        content_type__app_label=app_label, codename=f"{action}_{model}"
+                    )
+                )
