@@ -15,6 +15,14 @@ class PublicationStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
+class TextStatus(models.TextChoices):
+    """Where a text came from: generated texts are marked until a curator edits or approves."""
+
+    WRITTEN = "written", _("Written by a person")
+    GENERATED = "generated", _("Generated, not yet reviewed")
+    APPROVED = "approved", _("Generated and approved")
+
+
 class PublishedQuerySet(models.QuerySet):
     def published(self) -> PublishedQuerySet:
         return self.filter(status=PublicationStatus.PUBLISHED)
@@ -51,6 +59,20 @@ class Artifact(models.Model):
         _("attribution"), blank=True, help_text=_("Credit for the digital surrogate (scan).")
     )
     description = models.TextField(_("description"), blank=True)
+    # Further catalogue fields of collection exports (e.g. the Walters' CSV).
+    style = models.CharField(_("style"), max_length=200, blank=True)
+    dynasty = models.CharField(_("dynasty"), max_length=200, blank=True)
+    reign = models.CharField(_("reign"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=120, blank=True)
+    continent = models.CharField(_("continent"), max_length=60, blank=True)
+    place_of_discovery = models.CharField(_("place of discovery"), max_length=300, blank=True)
+    keywords = models.TextField(
+        _("subjects and keywords"), blank=True, help_text=_("' | '-separated")
+    )
+    source_url = models.URLField(_("source record"), max_length=400, blank=True)
+    external_id = models.CharField(
+        _("external id"), max_length=64, blank=True, help_text=_("Id in the source system.")
+    )
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -258,6 +280,21 @@ class Exhibition(models.Model):
     artifacts = models.ManyToManyField(
         Artifact, through="ExhibitionItem", related_name="exhibitions", blank=True
     )
+    introduction_status = models.CharField(
+        _("introduction status"),
+        max_length=16,
+        choices=TextStatus.choices,
+        default=TextStatus.WRITTEN,
+    )
+    introduction_translations = models.JSONField(
+        _("introduction in other languages"), default=dict, blank=True, help_text=_("{lang: text}")
+    )
+    suggested_by = models.CharField(
+        _("suggested by"), max_length=60, blank=True, help_text=_("Tool that proposed it, if any.")
+    )
+    explanation = models.JSONField(
+        _("explanation"), default=dict, blank=True, help_text=_("Why a suggestion groups these.")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -289,6 +326,12 @@ class ExhibitionItem(models.Model):
     label_text = models.TextField(
         _("label text"), blank=True, help_text=_("Wall label for this exhibition; editable.")
     )
+    label_status = models.CharField(
+        _("label status"), max_length=16, choices=TextStatus.choices, default=TextStatus.WRITTEN
+    )
+    label_translations = models.JSONField(
+        _("label in other languages"), default=dict, blank=True, help_text=_("{lang: text}")
+    )
     room = models.ForeignKey(
         "museum.Room",
         null=True,
@@ -310,3 +353,70 @@ class ExhibitionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exhibition} #{self.order}: {self.artifact}"
+
+
+class ArtifactEmbedding(models.Model):
+    """Cached text embedding of an artifact, recomputed when its text changes."""
+
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="embeddings")
+    model_name = models.CharField(max_length=120)
+    text_sha256 = models.CharField(max_length=64)
+    dimensions = models.PositiveIntegerField()
+    vector = models.BinaryField(help_text="float32 little-endian")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("artifact embedding")
+        verbose_name_plural = _("artifact embeddings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "model_name"], name="embedding_one_per_model"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} embedding of {self.artifact_id}"
+
+
+class TagSuggestion(models.Model):
+    """A suggested classification or material for an artifact, with its evidence."""
+
+    class Field(models.TextChoices):
+        CLASSIFICATION = "classification", _("Classification")
+        MATERIALS = "materials", _("Materials")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="tag_suggestions")
+    field = models.CharField(_("field"), max_length=32, choices=Field.choices)
+    value = models.CharField(_("value"), max_length=200)
+    confidence = models.FloatField(_("confidence"))
+    evidence = models.JSONField(
+        _("evidence"), default=list, blank=True, help_text=_("Neighbours that led to it.")
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["status", "-confidence"]
+        verbose_name = _("tag suggestion")
+        verbose_name_plural = _("tag suggestions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "field", "value"], name="tag_suggestion_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__gte=0) & Q(confidence__lte=1),
+                name="tag_suggestion_confidence_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}={self.value} for {self.artifact_id} ({self.confidence:.2f})"

@@ -7,7 +7,14 @@ EDUCATOR = "educator"
 ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     CURATOR: {
         ("exhibits", model): ("add", "change", "delete", "view")
-        for model in ("artifact", "asset", "annotation", "exhibition", "exhibitionitem")
+        for model in (
+            "artifact",
+            "asset",
+            "annotation",
+            "exhibition",
+            "exhibitionitem",
+            "tagsuggestion",
+        )
     }
     | {
         ("museum", model): ("add", "change", "delete", "view")
