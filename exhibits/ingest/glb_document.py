@@ -76,7 +76,7 @@ class GltfDocument:
     def _from_parts(cls, document: dict, buffers: dict[int, bytes], glb: bool) -> GltfDocument:
         if not isinstance(document, dict) or not isinstance(document.get("asset"), dict):
             raise IntakeError("not_gltf", "The JSON is not a glTF document (no 'asset').")
-        if not str(document["asset"].get("version", "")).startswith("2"):
+        if not re.fullmatch(r"2\.\d+", str(document["asset"].get("version", ""))):
             raise IntakeError("gltf_version", "Only glTF 2.0 is supported.")
         fallback: set[int] = set()
         for index, buffer in enumerate(document.get("buffers", [])):

@@ -65,7 +65,9 @@ def run_gltfpack(source: Path, target: Path, settings: LadderSettings, *options:
         raise IntakeError("lod_timeout", "Building a level of detail took too long.") from exc
     if result.returncode != 0 or not target.exists():
         message = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise IntakeError("lod_failed", f"gltfpack failed: {message[0]}")
+        # Temporary paths mean nothing to a curator.
+        reason = message[0].replace(f"{source.parent}/", "").replace(f"{target.parent}/", "")
+        raise IntakeError("lod_failed", f"gltfpack failed: {reason}")
 
 
 def without_detail_maps(document: GltfDocument) -> GltfDocument:

@@ -28,11 +28,13 @@ def declared_format(filename: str) -> str:
 
 
 def looks_like_text(head: bytes) -> bool:
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
+    """Mostly printable text. Tolerant of a few non-UTF-8 bytes (Latin-1 comments from
+    European exporters) and of a multi-byte character cut at the end of `head`."""
+    if not head:
         return False
-    return all(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    text = head.decode("utf-8", errors="replace")
+    odd = sum(1 for ch in text if not (ch.isprintable() or ch in "\r\n\t") or ch == "\ufffd")
+    return odd <= max(4, len(text) // 20)
 
 
 def _is_binary_stl(head: bytes, size: int) -> bool:

@@ -197,6 +197,12 @@ def _convert_with_trimesh(
 ) -> GltfDocument:
     if file_format == "stl":
         _check_binary_stl(data, limits)
+    if file_format == "obj":
+        data = _as_utf8(data)
+        resources = {
+            name: _as_utf8(content) if name.lower().endswith(".mtl") else content
+            for name, content in resources.items()
+        }
     # ZipResolver reads only from the dict we give it: never from the disk or the network.
     resolver = trimesh.resolvers.ZipResolver(dict(resources)) if resources else None
     try:
@@ -246,6 +252,15 @@ def _check_binary_stl(data: bytes, limits: IntakeLimits) -> None:
             f"The binary STL declares {count:,} triangles ({84 + 50 * count:,} bytes) but the "
             f"file has {len(data):,} bytes.",
         )
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """OBJ and MTL text is often Latin-1 (Windows-1252) from European exporters."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace").encode("utf-8")
+    return data
 
 
 def _has_texture(loaded: trimesh.Trimesh | trimesh.Scene) -> bool:

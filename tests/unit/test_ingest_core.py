@@ -144,3 +144,22 @@ def test_extreme_viewpoint_respects_the_height_band() -> None:
     mesh = trimesh.creation.box(extents=(1.0, 2.0, 1.0))
     view = extreme_viewpoint(mesh, (0.0, 1.0, 0.0), height_band=(0.0, 0.5))
     assert view.position[1] <= 0.0 + 1e-9
+
+
+def test_latin1_obj_is_read_not_refused() -> None:
+    from exhibits.ingest.limits import IntakeLimits
+    from exhibits.ingest.sources import open_source
+
+    text = "# Modèle exporté par un scanner à Genève\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
+    scan = open_source(text.encode("cp1252"), "fragment.obj", IntakeLimits())
+    assert scan.cleaning.faces == 1
+
+
+def test_random_binary_named_obj_is_still_refused() -> None:
+    from exhibits.ingest.errors import IntakeError
+    from exhibits.ingest.sniff import sniff
+
+    noise = bytes(np.random.default_rng(1).integers(0, 256, 2048, dtype=np.uint8))
+    with pytest.raises(IntakeError) as caught:
+        sniff(noise, "scan.obj")
+    assert caught.value.code == "unknown_format"
