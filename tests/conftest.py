@@ -15,6 +15,8 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Tests use the tiny deterministic encoder, never the sentence model (exhibits/curation).
+os.environ.setdefault("MOUSEION_ENCODER", "hashing")
 DEMO_PASSWORD = "mouseion-test-demo"
 
 

@@ -122,7 +122,10 @@ class ArtifactViewer {
     this.frameRequested = false;
     const moving = this.tween.step(now);
     const damping = this.controls.update();
+    const t0 = performance.now();
     this.renderer.render(this.scene, this.camera);
+    const t1 = performance.now();
+    this.renderer.getContext().finish?.(); (window.__frames ||= []).push([Math.round(now), Math.round(t0), Math.round(t1 - t0), Math.round(performance.now() - t1), this.slot.label, Boolean(this.scene.environment)]);
     this.renderCount += 1;
     this.hotspots?.update(this.camera, this.stage.clientWidth, this.stage.clientHeight);
     this.measure?.update(this.camera, this.stage.clientWidth, this.stage.clientHeight);
@@ -159,18 +162,27 @@ class ArtifactViewer {
     this.firstModel.catch(() => {}); // handled in load()
   }
 
-  /** Image-based lighting from a generated room; replaces the stand-in sky light. */
+  /** Image-based lighting from a generated room (slow without a GPU, so after the first frame). */
   buildEnvironment() {
-    if (this.scene.environment) return;
     const pmrem = new THREE.PMREMGenerator(this.renderer);
     const room = new RoomEnvironment();
-    this.scene.environment = pmrem.fromScene(room, 0.04).texture;
+    const texture = pmrem.fromScene(room, 0.04).texture;
     room.dispose();
     pmrem.dispose();
+    this.resolveEnvironment(texture);
+  }
+
+  /**
+   * Light the scene with the environment instead of the stand-in sky light. Done together with
+   * the LOD swap: each lighting change recompiles the model's shaders (seconds on SwiftShader).
+   */
+  async applyEnvironment({ render = true } = {}) {
+    const texture = await this.environment;
+    if (this.scene.environment === texture) return;
+    this.scene.environment = texture;
     this.scene.remove(this.fillLight);
     this.fillLight.dispose();
-    this.requestRender();
-    this.resolveEnvironment();
+    if (render) this.requestRender();
   }
 
   async load() {
@@ -215,6 +227,7 @@ class ArtifactViewer {
       if (ok) ok = await this.upgrade(step, this.strings.loadingDetail);
     }
     // "Full": the finest automatic LOD drawn with the final lighting.
+    await this.applyEnvironment();
     await this.drawn();
     this.timings.fullLod = performance.now();
     this.root.dataset.lodComplete = 'true';
@@ -260,13 +273,14 @@ class ArtifactViewer {
     try {
       model = await loading;
       // Compile (with the final lighting) before the swap, so no frame lacks the model.
-      await this.environment;
-      await this.renderer.compileAsync(model, this.camera, this.scene);
+      await this.applyEnvironment({ render: false }); // the swap below draws
+      // await this.renderer.compileAsync(model, this.camera, this.scene);
     } catch (error) {
       console.warn('Mouseion viewer: LOD', step.label, error);
       this.setStatus(this.strings.detailError);
       return false;
     }
+    performance.mark('mv:swap');
     this.slot.swap(model, step.label);
     this.bounds = this.slot.bounds();
     await this.drawn();
