@@ -217,3 +217,29 @@ export class MeasureTool {
     };
   }
 }
+
+/**
+ * The tool for an ArtifactViewer whose page has a Measure button; null without one.
+ * @param {object} viewer the ArtifactViewer (root, stage, canvas, scene, camera, model)
+ * @param {number} radius the model's bounding radius, to size the markers
+ */
+export function createMeasureTool(viewer, radius) {
+  const button = viewer.root.querySelector('#viewer-measure');
+  if (!button) return null;
+  const tool = new MeasureTool({
+    button,
+    layer: viewer.root.querySelector('#viewer-measure-layer'),
+    label: viewer.root.querySelector('#viewer-measure-label'),
+    readout: viewer.root.querySelector('#viewer-measure-readout'),
+    stage: viewer.stage,
+    canvas: viewer.canvas,
+    scene: viewer.scene,
+    camera: viewer.camera,
+    getTarget: () => viewer.model,
+    strings: viewer.strings,
+    requestRender: () => viewer.requestRender(),
+  });
+  tool.setMarkerSize(Math.max(radius, 0.01) * 0.012);
+  button.hidden = false;
+  return tool;
+}

@@ -14,7 +14,7 @@ import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
 import { CameraTween, dollyPosition, frameObject, orbitPosition } from './camera-rig.js';
 import { Hotspots } from './hotspots.js';
 import { ModelSlot, countResources, loadModel, lodPlan } from './lod-loader.js';
-import { MeasureTool } from './measure.js';
+import { createMeasureTool } from './measure.js';
 import { testHook } from './viewer-hooks.js';
 import { setupXRButtons } from './xr-buttons.js';
 import { placeForXR } from './xr-placement.js';
@@ -122,10 +122,7 @@ class ArtifactViewer {
     this.frameRequested = false;
     const moving = this.tween.step(now);
     const damping = this.controls.update();
-    const t0 = performance.now();
     this.renderer.render(this.scene, this.camera);
-    const t1 = performance.now();
-    this.renderer.getContext().finish?.(); (window.__frames ||= []).push([Math.round(now), Math.round(t0), Math.round(t1 - t0), Math.round(performance.now() - t1), this.slot.label, Boolean(this.scene.environment)]);
     this.renderCount += 1;
     this.hotspots?.update(this.camera, this.stage.clientWidth, this.stage.clientHeight);
     this.measure?.update(this.camera, this.stage.clientWidth, this.stage.clientHeight);
@@ -274,13 +271,16 @@ class ArtifactViewer {
       model = await loading;
       // Compile (with the final lighting) before the swap, so no frame lacks the model.
       await this.applyEnvironment({ render: false }); // the swap below draws
-      // await this.renderer.compileAsync(model, this.camera, this.scene);
+      // Compile off the main thread where possible; without the extension (SwiftShader)
+      // compileAsync only added a stall (about 1.5 s on the web LOD swap, measured).
+      if (this.renderer.extensions.has('KHR_parallel_shader_compile')) {
+        await this.renderer.compileAsync(model, this.camera, this.scene);
+      }
     } catch (error) {
       console.warn('Mouseion viewer: LOD', step.label, error);
       this.setStatus(this.strings.detailError);
       return false;
     }
-    performance.mark('mv:swap');
     this.slot.swap(model, step.label);
     this.bounds = this.slot.bounds();
     await this.drawn();
@@ -305,23 +305,8 @@ class ArtifactViewer {
   }
 
   setupMeasure(radius) {
-    const button = this.root.querySelector('#viewer-measure');
-    if (!button || !this.plan.metric) return;
-    this.measure = new MeasureTool({
-      button,
-      layer: this.root.querySelector('#viewer-measure-layer'),
-      label: this.root.querySelector('#viewer-measure-label'),
-      readout: this.root.querySelector('#viewer-measure-readout'),
-      stage: this.stage,
-      canvas: this.canvas,
-      scene: this.scene,
-      camera: this.camera,
-      getTarget: () => this.model,
-      strings: this.strings,
-      requestRender: () => this.requestRender(),
-    });
-    this.measure.setMarkerSize(Math.max(radius, 0.01) * 0.012);
-    button.hidden = false;
+    if (!this.plan.metric) return;
+    this.measure = createMeasureTool(this, radius);
   }
 
   setupHotspots() {

@@ -1,0 +1,45 @@
+/**
+ * window.mouseionViewer: the viewer's test and debugging hook (plain data and promises).
+ *
+ * Times are performance.now() values, i.e. milliseconds since navigation start.
+ */
+import * as THREE from 'three';
+import { countResources } from './lod-loader.js';
+
+/**
+ * @param {object} viewer the ArtifactViewer
+ * @param {HTMLElement} root the #viewer element
+ */
+export function testHook(viewer, root) {
+  return {
+    ready: viewer.ready,
+    get state() { return root.dataset.state; },
+    get renderCount() { return viewer.renderCount; },
+    getCameraPosition: () => viewer.cameraState().position,
+    getCameraTarget: () => viewer.cameraState().target,
+    showAnnotation: (index) => viewer.hotspots?.activate(index),
+    isMoving: () => Boolean(viewer.tween?.active),
+    // Progressive loading: the LOD shown now, every swap so far, and when (ms since navigation).
+    fullLod: viewer.fullLod,
+    get lod() { return viewer.slot?.label ?? null; },
+    get lodHistory() { return viewer.lodHistory.map((entry) => ({ ...entry })); },
+    get plan() { return viewer.plan.steps.map((step) => step.label); },
+    get firstFrameTime() { return viewer.timings.firstFrame; },
+    get fullLodTime() { return viewer.timings.fullLod; },
+    // GPU resources alive (renderer) and held by the current model: a swap must free the old.
+    resources: () => ({
+      renderer: { ...viewer.renderer.info.memory },
+      model: countResources(viewer.model),
+    }),
+    // Measurement: points in model metres; client coordinates in CSS pixels.
+    measureBetween: (a, b) => viewer.measure?.measureBetween(
+      new THREE.Vector3().fromArray(a), new THREE.Vector3().fromArray(b),
+    ) ?? null,
+    measureState: () => viewer.measure?.state() ?? null,
+    surfacePointAt: (clientX, clientY) => viewer.measure?.surfacePointAtClient(clientX, clientY)?.toArray() ?? null,
+    modelBounds: () => {
+      const box = viewer.slot?.bounds();
+      return box ? { min: box.min.toArray(), max: box.max.toArray() } : null;
+    },
+  };
+}
