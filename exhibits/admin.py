@@ -16,6 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from exhibits import services
+from exhibits.admin_curation import (
+    CuratedTextAdminMixin,
+    accept_suggestion_action,
+    approve_texts_action,
+    generate_labels_action,
+    suggest_exhibitions_action,
+)
 from exhibits.models import (
     Annotation,
     Artifact,
@@ -163,6 +170,7 @@ class AssetInline(admin.TabularInline):
 
 @admin.register(Artifact)
 class ArtifactAdmin(PublicationActionsMixin, admin.ModelAdmin):
+    actions = [*PublicationActionsMixin.actions, suggest_exhibitions_action]
     list_display = ["thumbnail", "object_number", "title", "classification", "culture", "status"]
     list_display_links = ["object_number", "title"]
     list_filter = ["status", "classification", "culture"]
@@ -317,18 +325,33 @@ class ExhibitionItemInline(admin.TabularInline):
     model = ExhibitionItem
     extra = 0
     ordering = ["order", "pk"]
-    fields = ["order", "artifact", "label_text"]
+    fields = ["order", "artifact", "room", "label_text", "label_status"]
+    readonly_fields = ["label_status"]
     autocomplete_fields = ["artifact"]
 
 
 @admin.register(Exhibition)
-class ExhibitionAdmin(PublicationActionsMixin, admin.ModelAdmin):
+class ExhibitionAdmin(CuratedTextAdminMixin, PublicationActionsMixin, admin.ModelAdmin):
+    actions = [
+        *PublicationActionsMixin.actions,
+        generate_labels_action,
+        accept_suggestion_action,
+        approve_texts_action,
+    ]
     list_display = ["title", "slug", "status", "updated_at"]
     list_filter = ["status"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    fields = ["title", "slug", "status", "introduction", "created_by"]
-    readonly_fields = ["created_by"]
+    fields = [
+        "title",
+        "slug",
+        "status",
+        "introduction",
+        "introduction_status",
+        "suggested_by",
+        "created_by",
+    ]
+    readonly_fields = ["created_by", "introduction_status", "suggested_by"]
     inlines = [ExhibitionItemInline]
 
     def save_model(self, request: HttpRequest, obj: Exhibition, form: Any, change: bool) -> None:

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from exhibits import api
+from exhibits import api, search_api
 
 router = DefaultRouter()
 router.register("artifacts", api.ArtifactViewSet, basename="artifact")
@@ -19,4 +19,14 @@ urlpatterns = [
         name="artifact-assets",
     ),
     *router.urls,
+]
+
+# Collection search (exhibits/search_api.py).
+urlpatterns += [
+    path("search", search_api.SearchView.as_view(), name="search"),
+    path(
+        "artifacts/<int:pk>/similar/",
+        search_api.SimilarView.as_view(),
+        name="artifact-similar",
+    ),
 ]

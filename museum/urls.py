@@ -4,12 +4,14 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from exhibits import search_api
 from museum import views
 
 urlpatterns = [
     path("", views.lobby, name="lobby"),
     path("exhibitions/<slug:slug>/", views.exhibition_detail, name="exhibition-detail"),
     path("artifacts/<int:pk>/", views.artifact_detail, name="artifact-detail"),
+    path("search/", search_api.search_page, name="search"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -18,6 +20,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # IIIF manifests and Linked Art JSON-LD (namespace "interop").
+    path("", include("exhibits.interop_urls")),
     # Uploaded media is served by Django in the single-machine profile; a proxy serves it at scale.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

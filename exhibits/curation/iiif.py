@@ -1,0 +1,310 @@
+"""IIIF Presentation 3 manifests of artifacts and exhibitions, built with iiif-prezi3.
+
+Framework-light: the builders take model instances (with their assets and annotations, ideally
+prefetched) and the site's base URL, and return plain JSON-ready dicts. Presentation 3 has no
+Scene (that is the 3D work of Presentation 4, which iiif-prezi3 does not model), so the 3D model
+is painted on a Canvas as a content resource of type "Model", the way the IIIF 3D community
+group publishes 3D in Presentation 3. Hotspots go in a commenting AnnotationPage; their 3D
+points cannot be expressed (prezi3's PointSelector has integer x/y only) and target the Canvas.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import urljoin
+
+from django.urls import reverse
+from iiif_prezi3 import (
+    Annotation,
+    AnnotationBody,
+    AnnotationPage,
+    Canvas,
+    Homepage,
+    KeyValueString,
+    Manifest,
+    PlaceholderCanvas,
+    TextualBody,
+)
+
+from exhibits.models import Annotation as Hotspot
+from exhibits.models import Artifact, Asset, Exhibition, ExhibitionItem
+from exhibits.serializers import pick_thumbnail, pick_web_model
+
+PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
+CONTENT_TYPE = f'application/ld+json;profile="{PRESENTATION_CONTEXT}"'
+LANG = "en"
+# A Canvas needs a 2D extent even when it carries a 3D model: a nominal square.
+NOMINAL_EXTENT = 1000
+
+MEDIA_TYPES = {
+    "glb": ("Model", "model/gltf-binary"),
+    "gltf": ("Model", "model/gltf+json"),
+    "obj": ("Model", "model/obj"),
+    "stl": ("Model", "model/stl"),
+    "ply": ("Model", "model/ply"),
+    "png": ("Image", "image/png"),
+    "jpg": ("Image", "image/jpeg"),
+    "jpeg": ("Image", "image/jpeg"),
+    "webp": ("Image", "image/webp"),
+}
+
+# (label, field) of the catalogue fields shown as IIIF metadata, in reading order.
+METADATA_FIELDS = (
+    ("Object number", "object_number"),
+    ("Classification", "classification"),
+    ("Object name", "object_name"),
+    ("Maker", "maker"),
+    ("Date", "date_text"),
+    ("Culture", "culture"),
+    ("Period", "period"),
+    ("Dynasty", "dynasty"),
+    ("Reign", "reign"),
+    ("Style", "style"),
+    ("Place of origin", "place_of_origin"),
+    ("Place of discovery", "place_of_discovery"),
+    ("Country", "country"),
+    ("Continent", "continent"),
+    ("Materials", "materials"),
+    ("Dimensions", "dimensions"),
+    ("Credit line", "credit_line"),
+    ("Rights", "rights"),
+    ("Source record", "source_url"),
+)
+
+_CC_LICENCES = {"by", "by-sa", "by-nd", "by-nc", "by-nc-sa", "by-nc-nd"}
+_CC_URI = re.compile(r"^https?://creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)")
+_RS_URI = re.compile(r"^https?://rightsstatements\.org/(?:vocab|page)/([A-Za-z-]+)/(\d\.\d)")
+_CC_SHORT = re.compile(r"\bCC[ -]?(BY(?:-(?:NC|SA|ND)){0,2})[ -]?(\d\.\d)\b", re.IGNORECASE)
+
+
+def lang_map(*values: str) -> dict[str, list[str]]:
+    """A IIIF language map in English of the non-empty `values`."""
+    return {LANG: [value for value in values if value]}
+
+
+def absolute(base_url: str, path: str) -> str:
+    """`path` (or an already absolute URL) resolved against the site's base URL."""
+    return urljoin(base_url, path)
+
+
+def rights_uri(text: str) -> str | None:
+    """The Creative Commons or RightsStatements.org URI that `text` names, if it names one.
+
+    IIIF `rights` takes only such URIs; anything else stays a metadata entry.
+    """
+    text = text.strip()
+    if match := _CC_URI.match(text):
+        kind, code, version = match.groups()
+        return f"http://creativecommons.org/{kind}/{code}/{version}/"
+    if match := _RS_URI.match(text):
+        code, version = match.groups()
+        return f"http://rightsstatements.org/vocab/{code}/{version}/"
+    if re.search(r"\bCC0\b", text, re.IGNORECASE):
+        return "http://creativecommons.org/publicdomain/zero/1.0/"
+    if re.search(r"\bpublic domain mark\b", text, re.IGNORECASE):
+        return "http://creativecommons.org/publicdomain/mark/1.0/"
+    if (match := _CC_SHORT.search(text)) and match.group(1).lower() in _CC_LICENCES:
+        return f"http://creativecommons.org/licenses/{match.group(1).lower()}/{match.group(2)}/"
+    return None
+
+
+def artifact_metadata(artifact: Artifact) -> list[KeyValueString]:
+    """The filled catalogue fields as IIIF metadata pairs; empty fields are left out."""
+    pairs = [
+        KeyValueString(label=lang_map(label), value=lang_map(str(getattr(artifact, field))))
+        for label, field in METADATA_FIELDS
+        if getattr(artifact, field)
+    ]
+    subjects = [word.strip() for word in artifact.keywords.split("|") if word.strip()]
+    if subjects:
+        pairs.append(KeyValueString(label=lang_map("Subjects"), value=lang_map(*subjects)))
+    return pairs
+
+
+def _required_statement(artifact: Artifact) -> KeyValueString | None:
+    if not (artifact.credit_line or artifact.attribution):
+        return None
+    return KeyValueString(
+        label=lang_map("Attribution"), value=lang_map(artifact.credit_line, artifact.attribution)
+    )
+
+
+def _media_body(asset: Asset, base_url: str, **extra: Any) -> AnnotationBody:
+    kind, media_type = MEDIA_TYPES.get(
+        asset.format.lower(), ("Dataset", "application/octet-stream")
+    )
+    if asset.width_px and asset.height_px and kind == "Image":
+        extra |= {"width": asset.width_px, "height": asset.height_px}
+    return AnnotationBody(
+        id=absolute(base_url, asset.file.url), type=kind, format=media_type, **extra
+    )
+
+
+def _page(page_id: str, annotations: list[Annotation]) -> AnnotationPage:
+    return AnnotationPage(id=page_id, items=annotations)
+
+
+def _hotspot_page(canvas_id: str, hotspots: Iterable[Hotspot]) -> AnnotationPage | None:
+    """The artifact's hotspots as commenting annotations on the Canvas (HTML text bodies)."""
+    annotations = []
+    for hotspot in hotspots:
+        text = f"<p><b>{html.escape(hotspot.title)}</b></p>"
+        if hotspot.text:
+            text += f"<p>{html.escape(hotspot.text)}</p>"
+        body = TextualBody(value=text, format="text/html", language=LANG)
+        annotations.append(
+            Annotation(
+                id=f"{canvas_id}/hotspot/{hotspot.pk}",
+                motivation="commenting",
+                label=lang_map(hotspot.title),
+                body=body,
+                target=canvas_id,
+            )
+        )
+    return _page(f"{canvas_id}/page/hotspots", annotations) if annotations else None
+
+
+def _canvas_id(artifact: Artifact, base_url: str) -> str:
+    manifest_path = reverse("interop:iiif-artifact", args=[artifact.pk])
+    return absolute(base_url, manifest_path.rsplit("/", 1)[0] + "/canvas/model")
+
+
+def artifact_canvas(artifact: Artifact, base_url: str, *, describe: bool = False) -> Canvas:
+    """The Canvas on which the artifact's web model is painted (its thumbnail if no model).
+
+    With `describe`, the Canvas carries the artifact's own descriptive properties (for
+    exhibition manifests, where each Canvas is a different artifact).
+    """
+    assets = list(artifact.assets.all())
+    model, thumbnail = pick_web_model(assets), pick_thumbnail(assets)
+    canvas_id = _canvas_id(artifact, base_url)
+    width = (thumbnail and thumbnail.width_px) or NOMINAL_EXTENT
+    height = (thumbnail and thumbnail.height_px) or NOMINAL_EXTENT
+    painted = (
+        model if model and model.file else (thumbnail if thumbnail and thumbnail.file else None)
+    )
+    painting = []
+    if painted is not None:
+        label = lang_map(f"3D model ({painted.label})" if painted.label else "3D model")
+        body = _media_body(painted, base_url, label=label if painted is model else None)
+        painting.append(
+            Annotation(
+                id=f"{canvas_id}/annotation/painting",
+                motivation="painting",
+                body=body,
+                target=canvas_id,
+            )
+        )
+    properties: dict[str, Any] = {
+        "id": canvas_id,
+        "label": lang_map(artifact.title),
+        "width": width,
+        "height": height,
+        "items": [_page(f"{canvas_id}/page/painting", painting)],
+    }
+    if hotspots := _hotspot_page(canvas_id, artifact.annotations.all()):
+        properties["annotations"] = [hotspots]
+    if thumbnail is not None and thumbnail.file:
+        properties["thumbnail"] = [_media_body(thumbnail, base_url)]
+        if painted is model:
+            # 2D viewers that cannot render a Model show the rendered thumbnail instead.
+            placeholder_id = f"{canvas_id}/placeholder"
+            image = Annotation(
+                id=f"{placeholder_id}/annotation/painting",
+                motivation="painting",
+                body=_media_body(thumbnail, base_url),
+                target=placeholder_id,
+            )
+            properties["placeholderCanvas"] = PlaceholderCanvas(
+                id=placeholder_id,
+                width=width,
+                height=height,
+                items=[_page(f"{placeholder_id}/page/painting", [image])],
+            )
+    if describe:
+        properties |= _descriptive(artifact, base_url)
+        manifest_id = absolute(base_url, reverse("interop:iiif-artifact", args=[artifact.pk]))
+        properties["partOf"] = [{"id": manifest_id, "type": "Manifest"}]
+    return Canvas(**properties)
+
+
+def _descriptive(artifact: Artifact, base_url: str) -> dict[str, Any]:
+    """metadata, summary, requiredStatement, rights and homepage of an artifact, when known."""
+    properties: dict[str, Any] = {}
+    if metadata := artifact_metadata(artifact):
+        properties["metadata"] = metadata
+    if artifact.description:
+        properties["summary"] = lang_map(artifact.description)
+    if statement := _required_statement(artifact):
+        properties["requiredStatement"] = statement
+    if uri := rights_uri(artifact.rights):
+        properties["rights"] = uri
+    properties["homepage"] = [
+        Homepage(
+            id=absolute(base_url, artifact.get_absolute_url()),
+            type="Text",
+            format="text/html",
+            label=lang_map(artifact.title),
+        )
+    ]
+    return properties
+
+
+def to_dict(manifest: Manifest) -> dict[str, Any]:
+    """The manifest as JSON-LD with its @context (the library's own serialisation)."""
+    return json.loads(manifest.jsonld())
+
+
+def artifact_manifest(artifact: Artifact, base_url: str) -> dict[str, Any]:
+    """A Presentation 3 manifest of one artifact: one Canvas with its 3D model."""
+    manifest_id = absolute(base_url, reverse("interop:iiif-artifact", args=[artifact.pk]))
+    canvas = artifact_canvas(artifact, base_url)
+    properties = _descriptive(artifact, base_url)
+    if canvas.thumbnail:
+        properties["thumbnail"] = canvas.thumbnail
+    manifest = Manifest(
+        id=manifest_id, label=lang_map(artifact.title), items=[canvas], **properties
+    )
+    return to_dict(manifest)
+
+
+def exhibition_manifest(
+    exhibition: Exhibition, items: Sequence[ExhibitionItem], base_url: str
+) -> dict[str, Any]:
+    """A Presentation 3 manifest of an exhibition: one described Canvas per item, in order.
+
+    A Manifest (not a Collection of the artifact manifests) because an exhibition is one
+    curated, ordered presentation: viewers page through its canvases as a sequence, in one
+    request. Each Canvas keeps its artifact's metadata, rights and attribution, uses the same
+    id as in the artifact's own manifest and names that manifest in `partOf`. The wall label,
+    when written, is the Canvas summary.
+    """
+    manifest_id = absolute(base_url, reverse("interop:iiif-exhibition", args=[exhibition.slug]))
+    canvases = []
+    for item in items:
+        canvas = artifact_canvas(item.artifact, base_url, describe=True)
+        if item.label_text:
+            canvas.summary = lang_map(item.label_text)
+        canvases.append(canvas)
+    properties: dict[str, Any] = {
+        "homepage": [
+            Homepage(
+                id=absolute(base_url, exhibition.get_absolute_url()),
+                type="Text",
+                format="text/html",
+                label=lang_map(exhibition.title),
+            )
+        ]
+    }
+    if exhibition.introduction:
+        properties["summary"] = lang_map(exhibition.introduction)
+    if first_thumbnail := next((c.thumbnail for c in canvases if c.thumbnail), None):
+        properties["thumbnail"] = first_thumbnail
+    manifest = Manifest(
+        id=manifest_id, label=lang_map(exhibition.title), items=canvases, **properties
+    )
+    return to_dict(manifest)

@@ -1,0 +1,87 @@
+"""`python manage.py import_collection CSV [--mapping FILE] [--encoding ENC] [--no-embeddings]`
+
+Loads a museum's metadata export (default columns: the Walters Art Museum CSV) into artifacts,
+keyed by object number: new ones are created as drafts, existing ones updated in place. Shows
+progress on stderr, then a report; rejected rows are listed with their reasons, never fatal.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from exhibits import curation_services
+from exhibits.curation import importer
+
+BAR_WIDTH = 30
+
+
+class Command(BaseCommand):
+    help = "Import a collection metadata export (CSV) into artifacts, idempotently."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("csv", type=Path)
+        parser.add_argument("--mapping", type=Path, help='JSON {"our_field": "their column"}')
+        parser.add_argument("--encoding", default="utf-8", help="Text encoding (utf-8)")
+        parser.add_argument(
+            "--no-embeddings", action="store_true", help="Do not refresh embeddings afterwards"
+        )
+        parser.add_argument("--json", action="store_true", help="Print the report as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["csv"]
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        mapping = None
+        if options["mapping"]:
+            try:
+                known = set(curation_services.importable_fields())
+                mapping = importer.load_mapping(options["mapping"], known)
+            except importer.MappingError as exc:
+                raise CommandError(str(exc)) from exc
+        try:
+            "".encode(options["encoding"])
+        except LookupError as exc:
+            raise CommandError(f"Unknown encoding: {options['encoding']}") from exc
+        started = time.perf_counter()
+        report = curation_services.import_collection(
+            data=path.read_bytes(),
+            mapping=mapping,
+            encoding=options["encoding"],
+            update_embeddings=not options["no_embeddings"],
+            progress=self._progress,
+        )
+        self.stderr.write("")
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict(), indent=2, default=str))
+            return
+        self._print(report, time.perf_counter() - started)
+
+    def _progress(self, done: int, total: int) -> None:
+        filled = BAR_WIDTH * done // max(total, 1)
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        self.stderr.write(f"\r[{bar}] {done}/{total} rows", ending="")
+        self.stderr.flush()
+
+    def _print(self, report: curation_services.ImportReport, seconds: float) -> None:
+        for problem in report.header_problems:
+            self.stdout.write(self.style.WARNING(f"header: {problem}"))
+        self.stdout.write(
+            f"{report.rows} rows in {seconds:.1f} s: {report.created} created, "
+            f"{report.updated} updated, {report.unchanged} unchanged, "
+            f"{len(report.rejected)} rejected; {report.embedded} embeddings checked."
+        )
+        for rejection in report.rejected:
+            label = rejection.object_number or "?"
+            reasons = "; ".join(rejection.reasons)
+            self.stdout.write(
+                self.style.ERROR(f"rejected line {rejection.line} ({label}): {reasons}")
+            )
+        for warning in report.warnings:
+            self.stdout.write(self.style.WARNING(warning))
+        if any("encoding" in r for rej in report.rejected for r in rej.reasons):
+            self.stdout.write("Some rows are not in this encoding: try --encoding latin-1.")
