@@ -12,11 +12,13 @@ urlpatterns = [
     path("exhibitions/<slug:slug>/", views.exhibition_detail, name="exhibition-detail"),
     path("artifacts/<int:pk>/", views.artifact_detail, name="artifact-detail"),
     path("search/", search_api.search_page, name="search"),
+    path("plan/", views.plan_visit, name="plan-visit"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # The API lives in its own namespace so its route names never shadow the pages.
     path("api/", include(("exhibits.urls", "api"), namespace="api")),
+    path("api/", include(("museum.api_urls", "visits"), namespace="visits")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -207,3 +207,34 @@ def artifact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "viewer_config": _viewer_config(artifact, model, annotations, lods),
     }
     return render(request, "museum/artifact.html", context)
+
+
+def plan_visit(request: HttpRequest) -> HttpResponse:
+    """Plan-my-visit: a form, the floor plan drawn as SVG and the planned route over it."""
+    from django.urls import reverse
+
+    from museum import planning_services
+
+    floor_plan = planning_services.floor_plan_data()
+    config = {
+        "apiUrl": reverse("visits:visit-plan"),
+        "floorPlan": floor_plan,
+        "strings": {
+            "planning": _("Planning your visit…"),
+            "planned": _("Your route has %(count)s stops."),
+            "noStops": _("No object fits in that time: try more minutes."),
+            "error": _("The visit could not be planned."),
+            "stop": _("Stop %(number)s: %(title)s"),
+            "arrival": _("Minute %(minute)s, room %(room)s"),
+            "summary": _(
+                "%(total)s of %(budget)s minutes, %(walking)s of them walking. "
+                "Interest collected: %(interest)s."
+            ),
+            "routeDesc": _("The route walks through rooms %(rooms)s."),
+        },
+    }
+    return render(
+        request,
+        "museum/plan.html",
+        {"floor_plan": floor_plan, "plan_config": config, "rooms": floor_plan["rooms"]},
+    )
