@@ -1,0 +1,52 @@
+"""`manage.py plan_tour --op-file FILE`: solve one orienteering instance and print JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from museum.planning.exact import solve_exact
+from museum.planning.heuristic import solve
+from museum.planning.op import OPFormatError, is_feasible, load_op
+
+
+class Command(BaseCommand):
+    help = (
+        "Solve an orienteering instance in the classic text format ('Tmax P', then 'x y score' "
+        "per point; point 1 = start, point 2 = end) and print "
+        '{"score", "route", "length", "seconds"}; route indices count from 0 in file order.'
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--op-file", required=True, help="instance file")
+        parser.add_argument("--time-limit", type=float, default=None, help="seconds")
+        parser.add_argument("--seed", type=int, default=0, help="heuristic seed")
+        parser.add_argument("--exact", action="store_true", help="integer program (small files)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            instance = load_op(options["op_file"])
+        except OPFormatError as exc:
+            raise CommandError(f"malformed OP file: {exc}") from None
+        limit = options["time_limit"]
+        if limit is not None and limit <= 0:
+            raise CommandError("--time-limit must be positive")
+        if options["exact"]:
+            result = solve_exact(instance, time_limit=limit if limit is not None else 60.0)
+            extra = {"optimal": result.optimal}
+        else:
+            result = solve(instance, time_limit=limit if limit is not None else 0.9,
+                           seed=options["seed"])  # fmt: skip
+            extra = {}
+        if not is_feasible(instance, result.route):
+            raise CommandError("no feasible route: the start-to-end leg exceeds the budget")
+        payload = {
+            "score": result.score,
+            "route": result.route,
+            "length": result.length,
+            "seconds": round(result.seconds, 4),
+            **extra,
+        }
+        self.stdout.write(json.dumps(payload))

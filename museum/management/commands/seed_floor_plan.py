@@ -1,0 +1,84 @@
+"""`python manage.py seed_floor_plan`: the demo floor plan (idempotent).
+
+A ground floor with an entrance hall and three galleries for the demo exhibition
+"shapes-of-time" (exhibits/demo/content.py), joined in a ring so that routes have choices; each
+of the exhibition's artifacts is placed in its own gallery, in exhibition order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from exhibits.demo.content import EXHIBITION
+from exhibits.models import Exhibition
+from museum.models import Floor, Passage, Room
+
+FLOOR_NAME = "Ground floor"
+WALKING_SPEED_M_S = 1.2
+DOOR_SECONDS = 5.0
+# code, name, centre x, centre y, width, depth, capacity, entrance, exit
+ROOMS = (
+    ("hall", "Entrance hall", 18.0, 22.0, 36.0, 8.0, 60, True, True),
+    ("g1", "Natural history gallery", 6.0, 10.0, 12.0, 14.0, 20, False, False),
+    ("g2", "Cast gallery", 18.0, 10.0, 12.0, 14.0, 20, False, False),
+    ("g3", "Music gallery", 30.0, 10.0, 12.0, 14.0, 20, False, False),
+)
+PASSAGES = (("hall", "g1"), ("g1", "g2"), ("g2", "g3"), ("g3", "hall"), ("hall", "g2"))
+GALLERIES = ("g1", "g2", "g3")
+
+
+def walking_seconds(a: tuple, b: tuple) -> float:
+    """Centre to centre along the axes at an unhurried pace, plus a doorway."""
+    return round((abs(a[2] - b[2]) + abs(a[3] - b[3])) / WALKING_SPEED_M_S + DOOR_SECONDS, 1)
+
+
+class Command(BaseCommand):
+    help = "Create (or update) the demo floor plan and place the demo artifacts in its rooms."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        exhibition = Exhibition.objects.filter(slug=EXHIBITION["slug"]).first()
+        if exhibition is None:
+            raise CommandError("The demo exhibition is missing: run `manage.py seed_demo` first.")
+        with transaction.atomic():
+            floor, _ = Floor.objects.get_or_create(name=FLOOR_NAME, defaults={"level": 0})
+            rooms: dict[str, Room] = {}
+            for order, spec in enumerate(ROOMS):
+                code, name, x, y, width, depth, capacity, entrance, exit_ = spec
+                rooms[code], _ = Room.objects.update_or_create(
+                    floor=floor,
+                    code=code,
+                    defaults={
+                        "name": name,
+                        "exhibition": exhibition if code in GALLERIES else None,
+                        "order_in_exhibition": order,
+                        "x_m": x,
+                        "y_m": y,
+                        "width_m": width,
+                        "depth_m": depth,
+                        "capacity": capacity,
+                        "is_entrance": entrance,
+                        "is_exit": exit_,
+                    },
+                )
+            specs = {spec[0]: spec for spec in ROOMS}
+            for a, b in PASSAGES:
+                Passage.objects.filter(from_room=rooms[b], to_room=rooms[a]).delete()
+                Passage.objects.update_or_create(
+                    from_room=rooms[a],
+                    to_room=rooms[b],
+                    defaults={
+                        "walking_seconds": walking_seconds(specs[a], specs[b]),
+                        "two_way": True,
+                    },
+                )
+            items = list(exhibition.items.order_by("order", "pk"))
+            for index, item in enumerate(items):
+                item.room = rooms[GALLERIES[index % len(GALLERIES)]]
+                item.save(update_fields=["room"])
+        self.stdout.write(
+            f"Floor plan '{floor.name}': {len(rooms)} rooms, {len(PASSAGES)} passages, "
+            f"{len(items)} objects placed. Plan a visit at /plan/"
+        )

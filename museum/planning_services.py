@@ -1,0 +1,274 @@
+"""Django glue of visit planning: read the floor plan and the placed artifacts, score them for
+the visitor, call the framework-free planner (museum/planning) and word its explanations.
+
+Objects are the published artifacts whose ExhibitionItem has a room. Rooms are graph nodes by
+primary key; the API names them by code (codes are unique per floor: with several floors the
+first match wins). Crowds come from `BOARD`, this process's OccupancyBoard: the real-time
+presence service does not feed it yet, so plans are crowd-blind until it does.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from exhibits.curation import embedding_store
+from exhibits.curation.embeddings import artifact_text, default_encoder
+from exhibits.models import Artifact, ExhibitionItem, PublicationStatus
+from museum.models import Passage, Room
+from museum.planning.building import (
+    ObjectRecord,
+    PassageRecord,
+    PlanningError,
+    RoomRecord,
+    build_graph,
+    default_entrance_exit,
+)
+from museum.planning.crowd import OccupancyBoard
+from museum.planning.interest import interest_scores
+from museum.planning.planner import Plan, Reason, plan_visit
+
+BOARD = OccupancyBoard()
+DWELL_SECONDS = 90.0  # looking at one object, reading its label
+MAX_MINUTES = 12 * 60
+
+
+class VisitPlanError(Exception):
+    """A request that cannot be planned: `code` for clients, `field` the input at fault."""
+
+    def __init__(self, code: str, field: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class FloorPlan:
+    rooms: list[Room]
+    passages: list[Passage]
+    items: list[ExhibitionItem]
+
+
+def load_floor_plan() -> FloorPlan:
+    rooms = list(Room.objects.select_related("floor").order_by("floor__level", "pk"))
+    passages = list(Passage.objects.all())
+    items = list(
+        ExhibitionItem.objects.filter(
+            room__isnull=False, artifact__status=PublicationStatus.PUBLISHED
+        )
+        .select_related("artifact", "room")
+        .order_by("room_id", "order", "pk")
+    )
+    return FloorPlan(rooms, passages, items)
+
+
+def floor_plan_data(plan: FloorPlan | None = None) -> dict[str, Any]:
+    """Rooms (code, name, rectangle, entrance/exit) and passages (codes) for drawing."""
+    plan = plan or load_floor_plan()
+    by_pk = {room.pk: room for room in plan.rooms}
+    return {
+        "rooms": [
+            {
+                "code": room.code,
+                "name": room.name,
+                "x": room.x_m,
+                "y": room.y_m,
+                "width": room.width_m,
+                "depth": room.depth_m,
+                "entrance": room.is_entrance,
+                "exit": room.is_exit,
+            }
+            for room in plan.rooms
+        ],
+        "passages": [
+            {"from": by_pk[p.from_room_id].code, "to": by_pk[p.to_room_id].code}
+            for p in plan.passages
+        ],
+    }
+
+
+def _room_by_code(rooms: list[Room], code: str | None, field: str) -> Room | None:
+    if not code:
+        return None
+    for room in rooms:
+        if room.code == code:
+            return room
+    raise VisitPlanError(
+        "unknown_room", field, _("There is no room %(code)s on the floor plan.") % {"code": code}
+    )
+
+
+def reason_text(reason: Reason) -> str:
+    if reason.code == "must_see":
+        return _("You chose this object: it is a must-see.")
+    if reason.code == "interest" and reason.terms:
+        return _("Matches your interests: %(terms)s (similarity %(score).2f).") % {
+            "terms": ", ".join(reason.terms),
+            "score": reason.similarity,
+        }
+    if reason.code == "interest":
+        return _("Close to your interests (similarity %(score).2f).") % {"score": reason.similarity}
+    return _("On the way, and there is time for it.")
+
+
+def _query_vectors(
+    artifacts: list[Artifact], query: str
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Object embeddings and the query's, from one encoder (TF-IDF: encoded together)."""
+    if not artifacts:
+        return None, None
+    encoder = default_encoder()
+    if not query.strip():
+        return None, None
+    if embedding_store.is_cacheable(encoder):
+        vectors = embedding_store.embeddings_for(artifacts, encoder)
+        return vectors, encoder.encode([query])[0]
+    encoded = encoder.encode([artifact_text(a) for a in artifacts] + [query])
+    return encoded[:-1], encoded[-1]
+
+
+def plan_for_visitor(
+    *,
+    interests: str = "",
+    themes: list[str] | None = None,
+    liked_artifact: int | None = None,
+    minutes: float,
+    entrance: str | None = None,
+    exit: str | None = None,
+    group_size: int = 1,
+) -> dict[str, Any]:
+    """Plan a visit and return it as JSON-ready data (raises VisitPlanError)."""
+    if minutes is None or minutes <= 0:
+        raise VisitPlanError("budget", "minutes", _("The visit needs more than 0 minutes."))
+    if minutes > MAX_MINUTES:
+        raise VisitPlanError(
+            "budget", "minutes", _("A visit lasts at most %(n)d minutes.") % {"n": MAX_MINUTES}
+        )
+    if group_size < 1:
+        raise VisitPlanError("group_size", "group_size", _("A group has at least one person."))
+    plan = load_floor_plan()
+    if not plan.rooms:
+        raise VisitPlanError(
+            "no_floor_plan", "non_field_errors", _("The museum has no floor plan yet.")
+        )
+    start_room = _room_by_code(plan.rooms, entrance, "entrance")
+    end_room = _room_by_code(plan.rooms, exit, "exit")
+    graph = build_graph(
+        [RoomRecord(str(r.pk), r.capacity, r.x_m, r.y_m) for r in plan.rooms],
+        [
+            PassageRecord(str(p.from_room_id), str(p.to_room_id), p.walking_seconds, p.two_way)
+            for p in plan.passages
+        ],
+    )
+    default_start, default_end = default_entrance_exit(
+        graph,
+        [str(r.pk) for r in plan.rooms if r.is_entrance],
+        [str(r.pk) for r in plan.rooms if r.is_exit],
+    )
+    start = str(start_room.pk) if start_room else default_start
+    end = str(end_room.pk) if end_room else default_end
+
+    items = plan.items
+    artifacts = [item.artifact for item in items]
+    liked_index = None
+    if liked_artifact is not None:
+        liked_index = next((i for i, a in enumerate(artifacts) if a.pk == liked_artifact), None)
+        if liked_index is None:
+            raise VisitPlanError(
+                "unknown_artifact",
+                "liked_artifact",
+                _("That object is not on display in the museum."),
+            )
+    themes = [t for t in (themes or []) if t.strip()]
+    query = " ".join([interests, *themes]).strip()
+    vectors, query_vector = _query_vectors(artifacts, query)
+    interest = interest_scores(
+        [artifact_text(a) for a in artifacts],
+        vectors,
+        query_vector=query_vector,
+        query_terms=[interests, *themes],
+        liked_index=liked_index,
+    )
+    objects = [
+        ObjectRecord(i, str(item.room_id), DWELL_SECONDS, float(interest.prizes[i]))
+        for i, item in enumerate(items)
+    ]
+    present = BOARD.expected(time.time())
+    occupancy = {room: n for room, n in present.items() if n > 0} or None
+    try:
+        result = plan_visit(
+            graph,
+            objects,
+            minutes=minutes,
+            entrance=start,
+            exit=end,
+            interest=interest,
+            group_size=group_size,
+            occupancy=occupancy,
+            use_policy=getattr(settings, "MOUSEION_PLAN_WITH_POLICY", False),
+        )
+    except PlanningError as exc:
+        raise _wrap(exc) from exc
+    return plan_data(result, items, {str(r.pk): r for r in plan.rooms}, group_size)
+
+
+def _wrap(exc: PlanningError) -> VisitPlanError:
+    if exc.code == "disconnected":
+        return VisitPlanError(
+            "disconnected", "exit", _("The exit cannot be reached from the entrance.")
+        )
+    if exc.code == "budget":
+        return VisitPlanError("budget", "minutes", _("The visit needs more than 0 minutes."))
+    if exc.code == "no_floor_plan":
+        return VisitPlanError(
+            "no_floor_plan", "non_field_errors", _("The museum has no floor plan yet.")
+        )
+    return VisitPlanError(exc.code, "non_field_errors", str(exc))
+
+
+def plan_data(
+    result: Plan, items: list[ExhibitionItem], rooms: dict[str, Room], group_size: int
+) -> dict[str, Any]:
+    stops = []
+    for stop in result.stops:
+        item = items[int(stop.object_id)]
+        room = rooms[stop.room]
+        stops.append(
+            {
+                "number": stop.number,
+                "artifact": {
+                    "id": item.artifact_id,
+                    "title": item.artifact.title,
+                    "url": reverse("artifact-detail", args=[item.artifact_id]),
+                },
+                "room": {"code": room.code, "name": room.name},
+                "arrival_minute": stop.arrival_minute,
+                "dwell_minutes": stop.dwell_minutes,
+                "reason": {
+                    "code": stop.reason.code,
+                    "text": reason_text(stop.reason),
+                    "terms": list(stop.reason.terms),
+                    "similarity": round(stop.reason.similarity, 3),
+                },
+            }
+        )
+    return {
+        "stops": stops,
+        "total_minutes": result.total_minutes,
+        "walking_minutes": result.walking_minutes,
+        "budget_minutes": result.budget_minutes,
+        "interest": result.interest,
+        "rooms_path": [rooms[r].code for r in result.rooms_path],
+        "entrance": rooms[result.entrance].code,
+        "exit": rooms[result.exit].code,
+        "group_size": group_size,
+        "crowd_aware": result.crowd_aware,
+        "solver": result.solver,
+    }

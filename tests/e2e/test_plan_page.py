@@ -1,0 +1,44 @@
+"""Plan-my-visit in the browser: the form plans a route, which is drawn on the floor plan and
+listed as text; axe finds no serious or critical problems."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import LiveMuseum
+from tests.e2e.browser import WatchedPage, run_axe
+
+pytestmark = pytest.mark.e2e
+
+BLOCKING = {"serious", "critical"}
+
+
+@pytest.fixture(scope="module")
+def floor_plan(live_museum: LiveMuseum, server_url: str) -> str:
+    live_museum.manage("seed_floor_plan")
+    return f"{server_url}/plan/"
+
+
+def test_plan_page_draws_and_lists_a_route(watched: WatchedPage, floor_plan: str) -> None:
+    page = watched.page
+    page.goto(floor_plan)
+    assert page.locator("#plan-svg rect.room").count() == 4
+    assert page.locator("#plan-svg line.passage").count() == 5
+    page.get_by_label("Your interests").fill("whale bone skull")
+    page.get_by_label("Minutes").fill("20")
+    page.get_by_label("Minutes").press("Enter")  # keyboard submit
+    page.wait_for_selector("#plan-svg[data-state='planned']", timeout=30_000)
+    stops = page.locator("#plan-stops li")
+    assert stops.count() >= 1
+    whale = stops.filter(has_text="whale").first.inner_text()
+    assert "Matches your interests" in whale and "whale" in whale
+    assert page.locator("#plan-route .stop").count() == stops.count()
+    assert page.locator("#plan-route line.route").count() >= 2
+    assert "stops" in page.locator("#plan-status").inner_text()
+    assert "Entrance hall" in page.locator("#plan-svg-desc").text_content()
+    violations = run_axe(page)
+    for violation in violations:
+        print(f"axe {violation['impact']}: {violation['id']}: {violation['help']}")
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"serious/critical axe violations on /plan/: {blocking}"
+    watched.assert_clean()

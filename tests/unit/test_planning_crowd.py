@@ -1,0 +1,65 @@
+"""Crowd model: BPR factors, the occupancy board, crowd-aware planning and a small day."""
+
+from __future__ import annotations
+
+import pytest
+
+from museum.planning.building import ObjectRecord, PassageRecord, RoomRecord, build_graph
+from museum.planning.crowd import (
+    OccupancyBoard,
+    compare,
+    congestion_factor,
+    format_table,
+    simulate_day,
+)
+from museum.planning.planner import greedy_route, plan_visit
+
+
+def test_congestion_factor_grows_with_occupancy() -> None:
+    assert congestion_factor(0, 20) == 1.0
+    assert congestion_factor(10, 20) == pytest.approx(1.0625)
+    assert congestion_factor(20, 20) == pytest.approx(2.0)
+    assert congestion_factor(30, 20) > 3.0
+
+
+def test_board_counts_present_and_incoming_reserved_visitors() -> None:
+    board = OccupancyBoard()
+    board.enter("a", 3)
+    board.leave("a")
+    board.reserve("b", start=100, end=400, count=2)  # incoming, half the horizon
+    board.reserve("a", start=0, end=400)  # already there: counted by presence
+    load = board.expected(now=50, horizon=600)
+    assert load["a"] == 2
+    assert load["b"] == pytest.approx(2 * 300 / 600)
+    assert board.expected(now=500).get("b", 0) == 0  # finished reservations are dropped
+
+
+def museum():
+    # Two equivalent wings: both hold a copy of the popular object.
+    rooms = [RoomRecord("hall", 50), RoomRecord("east", 4), RoomRecord("west", 4)]
+    passages = [PassageRecord("hall", "east", 20), PassageRecord("hall", "west", 20)]
+    objects = [ObjectRecord(0, "east", 120, 1.0), ObjectRecord(1, "west", 120, 0.95)]
+    return build_graph(rooms, passages), objects
+
+
+def test_crowd_aware_plan_avoids_a_full_room() -> None:
+    graph, objects = museum()
+    calm = plan_visit(graph, objects, minutes=4, entrance="hall", exit="hall",
+                      time_limit=0.02, use_policy=False)  # fmt: skip
+    assert [s.room for s in calm.stops] == ["east"]
+    crowded = plan_visit(graph, objects, minutes=4, entrance="hall", exit="hall",
+                         occupancy={"east": 6}, time_limit=0.02, use_policy=False)  # fmt: skip
+    assert crowded.crowd_aware
+    assert [s.room for s in crowded.stops] == ["west"]
+
+
+def test_day_simulation_crowd_aware_queues_less() -> None:
+    graph, objects = museum()
+    kwargs = {"visitors": 120, "hours": 1.0, "entrance": "hall", "exit": "hall",
+              "minutes_choices": (5,), "taste_noise": 0.05, "seed": 3}  # fmt: skip
+    selfish = simulate_day(graph, objects, greedy_route, crowd_aware=False, **kwargs)
+    assert len(selfish) == 120
+    result = compare(graph, objects, greedy_route, **kwargs)
+    assert result["queue_saved"] > 0.3
+    assert result["interest_lost"] < 0.05
+    assert "crowd-aware" in format_table(result)
