@@ -25,6 +25,7 @@ import numpy as np
 from django.db.models import Count, Max
 
 from exhibits.curation.embeddings import (
+    TEXT_FIELDS,
     TextEncoder,
     TfidfEncoder,
     artifact_text,
@@ -38,28 +39,19 @@ BATCH_SIZE = 256
 # Cosine below which a query does not count as a semantic match, per encoder.
 MIN_SIMILARITY = {"all-MiniLM-L6-v2": 0.35}
 DEFAULT_MIN_SIMILARITY = 0.5
-INDEX_FIELDS = (
-    "id",
-    "object_number",
-    "title",
-    "classification",
-    "culture",
-    "date_text",
-    "date_start_year",
-    "materials",
-    "status",
-    "updated_at",
-    *(
-        "object_name",
-        "period",
-        "dynasty",
-        "style",
-        "place_of_origin",
-        "country",
-        "continent",
-        "maker",
-        "keywords",
-    ),
+# Everything artifact_text() reads, plus what the index shows and facets on.
+INDEX_FIELDS = tuple(
+    dict.fromkeys(
+        (
+            "id",
+            "object_number",
+            "classification",
+            "date_start_year",
+            "status",
+            "updated_at",
+            *TEXT_FIELDS,
+        )
+    )
 )
 
 
