@@ -199,8 +199,6 @@ def artifact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "artifact": artifact,
         "model": model,
         "first_lod": first,
-        # Fetched in parallel with the first LOD, so the swap waits only for parsing and drawing.
-        "next_lod": lods["web"] if first is not None and first != lods["web"] else None,
         "has_lods": first is not None,
         "has_inspection": lods["inspection"] is not None,
         "dimensions": dimensions_display(artifact),
