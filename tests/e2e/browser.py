@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +30,23 @@ class WatchedPage:
         assert not self.page_errors, f"uncaught exceptions: {self.page_errors}"
         assert not self.console_errors, f"console errors: {self.console_errors}"
         assert not self.failed_requests, f"failed requests: {self.failed_requests}"
+
+
+@contextmanager
+def launched_chromium() -> Iterator[object]:
+    """Debian's Chromium under Playwright (skips the test when it is not installed)."""
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt install chromium) so browser tests cannot run")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def artifact_url(demo_pages: dict[str, str], word: str) -> str:
