@@ -133,8 +133,14 @@ def publish_intake_result(*, job: Job, source: Asset, result: IntakeResult) -> l
     written: list[Asset] = []
     try:
         with transaction.atomic():
-            # A redelivered job may have published before dying: replace, never duplicate.
-            Asset.objects.filter(created_by_job=job).delete()
+            # A redelivered job may have published before dying: replace, never duplicate,
+            # and remove the earlier files once the replacement is committed.
+            earlier = Asset.objects.filter(created_by_job=job)
+            for old in earlier:
+                transaction.on_commit(
+                    lambda storage=old.file.storage, name=old.file.name: storage.delete(name)
+                )
+            earlier.delete()
             for asset, content, name in files:
                 asset.file.save(name, content, save=False)
                 written.append(asset)

@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from exhibits.demo.content import DEMO_DIR
-from exhibits.ingest.gltf import MeshReadError, load_glb, split_glb
+from exhibits.ingest.glb_document import GltfDocument
+from exhibits.ingest.gltf import MeshReadError, load_glb
 from exhibits.ingest.thumbnail import BACKGROUND, render_thumbnail
 from exhibits.ingest.viewpoints import extreme_viewpoint
 from exhibits.services import sniff_format
@@ -38,7 +39,7 @@ def test_draco_glb_decodes_to_the_real_mesh() -> None:
     mesh = load_glb(WHALE_DRACO.read_bytes())
     assert len(mesh.faces) == 100_000
     # The accessor bounds recorded in the file must match the decoded geometry.
-    document, _ = split_glb(WHALE_DRACO.read_bytes())
+    document = GltfDocument.from_glb(WHALE_DRACO.read_bytes()).json
     position = document["meshes"][0]["primitives"][0]["attributes"]["POSITION"]
     accessor = document["accessors"][position]
     assert np.allclose(mesh.bounds[0], accessor["min"], atol=1e-4)
