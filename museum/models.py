@@ -1,8 +1,20 @@
 """Authored guided tours and the floor plan (floors, rooms, passages) as a graph."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+AUDIO_EXTENSIONS = ["mp3", "ogg", "oga", "opus", "m4a", "wav", "webm"]
+MAX_AUDIO_BYTES = 20 * 1024 * 1024
+
+
+def validate_audio_size(upload) -> None:
+    if upload.size > MAX_AUDIO_BYTES:
+        raise ValidationError(
+            _("An audio clip may be at most %(mb)d MB."), params={"mb": MAX_AUDIO_BYTES >> 20}
+        )
 
 
 class Tour(models.Model):
@@ -42,6 +54,13 @@ class TourStop(models.Model):
     narration = models.TextField(_("narration"), blank=True)
     camera_position = models.JSONField(_("camera position"), null=True, blank=True)
     camera_target = models.JSONField(_("camera target"), null=True, blank=True)
+    audio = models.FileField(
+        _("audio clip"),
+        upload_to="tours/audio/",
+        blank=True,
+        validators=[FileExtensionValidator(AUDIO_EXTENSIONS), validate_audio_size],
+        help_text=_("Optional narration clip played on followers' devices (MP3, Ogg, M4A, WAV)."),
+    )
 
     class Meta:
         ordering = ["tour", "order", "pk"]
@@ -133,3 +152,17 @@ class Passage(models.Model):
     def __str__(self) -> str:
         arrow = "↔" if self.two_way else "→"
         return f"{self.from_room.code} {arrow} {self.to_room.code}"
+
+
+from museum.tour_models import LiveTour, LiveTourEvent, TourQuestion  # noqa: E402
+
+__all__ = [
+    "Floor",
+    "LiveTour",
+    "LiveTourEvent",
+    "Passage",
+    "Room",
+    "Tour",
+    "TourQuestion",
+    "TourStop",
+]

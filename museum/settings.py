@@ -175,6 +175,16 @@ else:
     # In-memory: exactly one ASGI process in the single-machine profile.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Real-time presence and guided tours (museum/realtime/PROTOCOL.md documents each limit).
+REALTIME_MAX_FRAME_BYTES = env.int("REALTIME_MAX_FRAME_BYTES", default=16 * 1024)
+REALTIME_ROOM_CAP = env.int("REALTIME_ROOM_CAP", default=24)
+REALTIME_TOUR_CAP = env.int("REALTIME_TOUR_CAP", default=200)
+REALTIME_TICK_HZ = env.float("REALTIME_TICK_HZ", default=10.0)
+REALTIME_MAX_POSE_HZ = env.float("REALTIME_MAX_POSE_HZ", default=15.0)
+REALTIME_RATE = env.float("REALTIME_RATE", default=20.0)
+REALTIME_BURST = env.float("REALTIME_BURST", default=40.0)
+REALTIME_MAX_STRIKES = env.int("REALTIME_MAX_STRIKES", default=50)
+
 # Celery. Single profile: kombu's filesystem transport keeps queued jobs on disk under var/,
 # so they survive a restart without any broker service. Scaled profile: Redis.
 CELERY_BROKER_DIR = VAR_DIR / "broker"

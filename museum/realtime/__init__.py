@@ -1,0 +1,1 @@
+"""Live presence in gallery rooms and educator-led guided tours over websockets (PROTOCOL.md)."""

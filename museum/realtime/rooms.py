@@ -1,0 +1,245 @@
+"""In-process rosters: one `Room` per presence room or live tour, each with its own tick.
+
+Poses never cross the channel layer: a pose frame updates the sender's entry here, and the room's
+tick serialises one snapshot of the whole roster and writes that same text to every connection in
+the room (DESIGN.md, Real-time). Joins and leaves are sent at once, outside the tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from museum.realtime.flow import start_send
+from museum.realtime.schema import server_frame
+
+logger = logging.getLogger(__name__)
+
+SendEvent = Callable[[dict[str, Any]], Awaitable[None]]
+
+# A client that cannot take control frames this far behind is dropped rather than buffered forever.
+MAX_BACKLOG = 256
+# With nothing moving, a room still sends a snapshot this often, so clients can tell it is alive.
+IDLE_SNAPSHOT_SECONDS = 1.0
+
+_ids = itertools.count(1)
+
+
+class Member:
+    """One connection in a room: who it is, its last pose, and its outgoing flow control."""
+
+    __slots__ = (
+        "active",
+        "asgi_send",
+        "backlog",
+        "entry",
+        "id",
+        "name",
+        "on_overflow",
+        "pending",
+        "role",
+        "skipped",
+    )
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        role: str,
+        asgi_send: SendEvent,
+        on_overflow: Callable[[], None] | None = None,
+    ) -> None:
+        self.id = format(next(_ids), "x") + format(int(time.time() * 1000) % 0xFFFF, "x")
+        self.name = name
+        self.role = role
+        self.active = True
+        self.asgi_send = asgi_send
+        self.on_overflow = on_overflow
+        self.pending: asyncio.Task[None] | None = None
+        self.backlog: deque[str] = deque()
+        self.skipped = 0
+        # What the snapshot says about this member; None until its first pose.
+        self.entry: dict[str, Any] | None = None
+
+    @property
+    def mode(self) -> str:
+        return "active" if self.active else "listener"
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "role": self.role, "mode": self.mode}
+
+    def deliver(self, text: str, *, droppable: bool = False) -> None:
+        """Queue `text` to this client without ever waiting on it.
+
+        Droppable frames (snapshots) are skipped while an earlier send is still draining; control
+        frames wait in a bounded backlog and keep their order.
+        """
+        if self.pending is not None and not self.pending.done():
+            if droppable:
+                self.skipped += 1
+                return
+            if len(self.backlog) >= MAX_BACKLOG:
+                self.backlog.clear()
+                if self.on_overflow is not None:
+                    self.on_overflow()
+                return
+            self.backlog.append(text)
+            return
+        self._send_now(text)
+
+    def _send_now(self, text: str) -> None:
+        task = start_send(self.asgi_send({"type": "websocket.send", "text": text}))
+        self.pending = task
+        if task is not None:
+            task.add_done_callback(self._drained)
+
+    def _drained(self, _task: asyncio.Task[None]) -> None:
+        self.pending = None
+        while self.backlog and (self.pending is None or self.pending.done()):
+            self._send_now(self.backlog.popleft())
+
+
+class Room:
+    """A roster with a cap, broadcasting one batched snapshot per tick while anyone is in it."""
+
+    def __init__(self, key: str, *, cap: int, tick_hz: float) -> None:
+        self.key = key
+        self.cap = cap
+        self.tick_seconds = 1.0 / tick_hz
+        self.members: dict[str, Member] = {}
+        self.seq = 0
+        self.changed = False
+        self.last_snapshot = 0.0
+        self.ticker: asyncio.Task[None] | None = None
+        self._visitor_numbers = itertools.count(1)
+
+    # roster
+    @property
+    def active_count(self) -> int:
+        return sum(1 for member in self.members.values() if member.active)
+
+    def next_visitor_name(self) -> str:
+        return f"Visitor {next(self._visitor_numbers)}"
+
+    def join(self, member: Member, *, always_active: bool = False) -> None:
+        """Add `member`, as a listener when the room is at its cap, and announce it at once."""
+        member.active = always_active or self.active_count < self.cap
+        self.members[member.id] = member
+        self.broadcast(server_frame("join", **member.public()), exclude=member)
+        self.changed = True
+        if self.ticker is None or self.ticker.done():
+            self.ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+
+    def leave(self, member: Member) -> None:
+        """Remove `member` and tell the others now rather than at the next tick."""
+        if self.members.pop(member.id, None) is None:
+            return
+        self.broadcast(server_frame("leave", id=member.id))
+        self.changed = True
+        if not self.members and self.ticker is not None:
+            self.ticker.cancel()
+            self.ticker = None
+
+    def rename(self, member: Member, name: str) -> None:
+        member.name = name
+        if member.entry is not None:
+            member.entry["name"] = name
+        self.changed = True
+
+    def update_pose(self, member: Member, p: list[float], q: list[float], t: float | None) -> None:
+        entry = member.entry
+        if entry is None:
+            entry = member.entry = {"id": member.id, "name": member.name, "role": member.role}
+        entry["p"] = p
+        entry["q"] = q
+        if t is not None:
+            entry["t"] = t
+        self.changed = True
+
+    def set_fields(self, member: Member, **fields: Any) -> None:
+        """Extra per-member snapshot fields (a tour follower's stop and mode)."""
+        if member.entry is None:
+            member.entry = {"id": member.id, "name": member.name, "role": member.role}
+        member.entry.update(fields)
+        self.changed = True
+
+    # output
+    def broadcast(self, text: str, *, exclude: Member | None = None) -> None:
+        for member in list(self.members.values()):
+            if member is not exclude:
+                member.deliver(text)
+
+    def snapshot_frame(self) -> str:
+        members = []
+        listeners = 0
+        for member in self.members.values():
+            if not member.active:
+                listeners += 1
+            elif member.entry is not None and "p" in member.entry:
+                members.append(member.entry)
+        body = {
+            "type": "snapshot",
+            "v": 1,
+            "seq": self.seq,
+            "ts": round(time.time() * 1000, 1),
+            "members": members,
+            "listeners": listeners,
+        }
+        return json.dumps(body, separators=(",", ":"))
+
+    def send_snapshot_to(self, member: Member) -> None:
+        member.deliver(self.snapshot_frame())
+
+    def tick(self) -> None:
+        """Send one snapshot to everyone if anything changed (or the room was quiet a while)."""
+        now = time.monotonic()
+        if not self.changed and now - self.last_snapshot < IDLE_SNAPSHOT_SECONDS:
+            return
+        self.seq += 1
+        self.changed = False
+        self.last_snapshot = now
+        text = self.snapshot_frame()
+        for member in list(self.members.values()):
+            member.deliver(text, droppable=True)
+
+    async def _tick_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            next_at += self.tick_seconds
+            delay = next_at - loop.time()
+            if delay < 0:  # fell behind: skip missed ticks rather than bursting to catch up
+                next_at = loop.time()
+                delay = 0
+            await asyncio.sleep(delay)
+            try:
+                self.tick()
+            except Exception:  # a tick must never kill the room
+                logger.exception("tick failed in room %s", self.key)
+
+
+_rooms: dict[str, Room] = {}
+
+
+def room_for(key: str, *, cap: int, tick_hz: float) -> Room:
+    """The process's room for `key`, created on first use."""
+    room = _rooms.get(key)
+    if room is None:
+        room = _rooms[key] = Room(key, cap=cap, tick_hz=tick_hz)
+    return room
+
+
+def release_room(room: Room) -> None:
+    """Forget `room` once nobody is in it."""
+    if not room.members and _rooms.get(room.key) is room:
+        del _rooms[room.key]
+
+
+def rooms_in_process() -> dict[str, Room]:
+    return _rooms

@@ -1,0 +1,200 @@
+"""The message schema of museum/realtime/PROTOCOL.md, checked on every client frame.
+
+Validation is a table of field checkers rather than a schema library because it runs on every pose
+frame (10-15 per second per visitor) and must cost microseconds; the table is also what the protocol
+document and the tests read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+PROTOCOL_VERSION = 1
+SUPPORTED_VERSIONS = frozenset({1})
+
+COORDINATE_LIMIT = 10_000.0
+QUATERNION_LIMIT = 1.0001
+NAME_MAX = 40
+QUESTION_MAX = 280
+ANSWER_MAX = 500
+
+
+class FrameError(Exception):
+    """A refused client frame: `code` is one of PROTOCOL.md's error codes."""
+
+    def __init__(self, code: str, message: str, ref: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+    def frame(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": "error",
+            "v": PROTOCOL_VERSION,
+            "code": self.code,
+            "message": self.message,
+        }
+        if self.ref:
+            body["ref"] = self.ref
+        return body
+
+
+Checker = Callable[[Any], Any]
+
+
+def _finite_list(length: int, limit: float, digits: int) -> Checker:
+    def check(value: Any) -> list[float]:
+        if not isinstance(value, list) or len(value) != length:
+            raise ValueError(f"a list of {length} numbers")
+        out = []
+        for item in value:
+            # bool is an int subclass; a pose of [true, false, true] is a bug, not a position.
+            if type(item) not in (int, float) or not math.isfinite(item) or abs(item) > limit:
+                raise ValueError(f"finite numbers within ±{limit:g}")
+            out.append(round(item, digits))
+        return out
+
+    return check
+
+
+def _number(value: Any) -> float:
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise ValueError("a finite number")
+    return value
+
+
+def _integer(low: int, high: int) -> Checker:
+    def check(value: Any) -> int:
+        if type(value) is not int or not low <= value <= high:
+            raise ValueError(f"an integer from {low} to {high}")
+        return value
+
+    return check
+
+
+def _boolean(value: Any) -> bool:
+    if type(value) is not bool:
+        raise ValueError("true or false")
+    return value
+
+
+def _choice(*options: str) -> Checker:
+    def check(value: Any) -> str:
+        if value not in options:
+            raise ValueError("one of " + ", ".join(options))
+        return value
+
+    return check
+
+
+def clean_text(value: Any, max_length: int, min_length: int = 1) -> str:
+    """Trimmed text without control characters, within the length bounds (ValueError otherwise)."""
+    if not isinstance(value, str):
+        raise ValueError("a string")
+    text = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch == " ")
+    text = " ".join(text.split())
+    if not min_length <= len(text) <= max_length:
+        raise ValueError(f"{min_length} to {max_length} characters")
+    return text
+
+
+def _text(max_length: int) -> Checker:
+    return lambda value: clean_text(value, max_length)
+
+
+def _member_id(value: Any) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= 32 or not value.isalnum():
+        raise ValueError("a member id")
+    return value
+
+
+vec3 = _finite_list(3, COORDINATE_LIMIT, 3)
+quat = _finite_list(4, QUATERNION_LIMIT, 4)
+
+
+@dataclass(frozen=True)
+class MessageSpec:
+    required: dict[str, Checker]
+    optional: dict[str, Checker]
+
+
+COMMON_MESSAGES: dict[str, MessageSpec] = {
+    "hello": MessageSpec({"name": _text(NAME_MAX)}, {}),
+    "pose": MessageSpec({"p": vec3, "q": quat}, {"t": _number}),
+    "ping": MessageSpec({}, {"t": _number}),
+}
+
+TOUR_MESSAGES: dict[str, MessageSpec] = COMMON_MESSAGES | {
+    # guide
+    "goto": MessageSpec({"stop": _integer(0, 10_000)}, {}),
+    "end": MessageSpec({}, {}),
+    "answer": MessageSpec({"question": _integer(1, 2**53), "text": _text(ANSWER_MAX)}, {}),
+    "dismiss": MessageSpec({"question": _integer(1, 2**53)}, {}),
+    "lower_hand": MessageSpec({"member": _member_id}, {}),
+    # followers
+    "progress": MessageSpec({"stop": _integer(0, 10_000), "mode": _choice("follow", "roam")}, {}),
+    "hand": MessageSpec({"raised": _boolean}, {}),
+    "ask": MessageSpec({"text": _text(QUESTION_MAX)}, {}),
+}
+
+GUIDE_ONLY = frozenset({"goto", "end", "answer", "dismiss", "lower_hand"})
+FOLLOWER_ONLY = frozenset({"progress", "hand", "ask"})
+
+
+def parse_frame(
+    text: str | None,
+    data: bytes | None,
+    *,
+    max_bytes: int,
+    messages: dict[str, MessageSpec],
+) -> tuple[str, dict[str, Any]]:
+    """Decode and validate one client frame; return (type, cleaned fields) or raise FrameError."""
+    if text is None:
+        raise FrameError("binary_not_supported", "Send JSON text frames.")
+    # len(str) counts characters; a character is at most 4 bytes in UTF-8, so only long frames pay
+    # for the exact byte count.
+    if len(text) * 4 > max_bytes and len(text.encode()) > max_bytes:
+        raise FrameError("too_large", f"Frames are limited to {max_bytes} bytes.")
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        raise FrameError("bad_json", "The frame is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise FrameError("not_an_object", "A frame is a JSON object with a 'type'.")
+    kind = body.pop("type", None)
+    if not isinstance(kind, str) or kind not in messages:
+        raise FrameError("unknown_type", f"Unknown message type {str(kind)[:40]!r}.")
+    version = body.pop("v", PROTOCOL_VERSION)
+    if version not in SUPPORTED_VERSIONS or type(version) is not int:
+        raise FrameError("unsupported_version", "This server speaks protocol version 1.", kind)
+    spec = messages[kind]
+    cleaned: dict[str, Any] = {}
+    for name, checker in spec.required.items():
+        if name not in body:
+            raise FrameError("missing_field", f"'{kind}' needs '{name}'.", kind)
+        cleaned[name] = _checked(kind, name, checker, body.pop(name))
+    for name, checker in spec.optional.items():
+        if name in body:
+            cleaned[name] = _checked(kind, name, checker, body.pop(name))
+    if body:
+        extra = ", ".join(sorted(str(key)[:40] for key in body)[:5])
+        raise FrameError("unknown_field", f"'{kind}' has no field(s) {extra}.", kind)
+    return kind, cleaned
+
+
+def _checked(kind: str, name: str, checker: Checker, value: Any) -> Any:
+    try:
+        return checker(value)
+    except ValueError as exc:
+        raise FrameError("bad_value", f"'{kind}.{name}' must be {exc}.", kind) from None
+
+
+def server_frame(kind: str, **fields: Any) -> str:
+    """Serialise a server frame (compact JSON, protocol version stamped)."""
+    return json.dumps({"type": kind, "v": PROTOCOL_VERSION, **fields}, separators=(",", ":"))
