@@ -28,6 +28,7 @@ run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_floor_plan
+	$(PY) manage.py seed_demo_tour
 	@echo "Mouseion: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 

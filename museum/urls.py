@@ -5,7 +5,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from exhibits import search_api
-from museum import views
+from museum import tour_views, views
 
 urlpatterns = [
     path("", views.lobby, name="lobby"),
@@ -13,6 +13,9 @@ urlpatterns = [
     path("artifacts/<int:pk>/", views.artifact_detail, name="artifact-detail"),
     path("search/", search_api.search_page, name="search"),
     path("plan/", views.plan_visit, name="plan-visit"),
+    path("tours/", tour_views.tours_index, name="tours"),
+    path("tours/<int:pk>/start/", tour_views.tour_start, name="tour-start"),
+    path("tours/<str:code>/", tour_views.tour_live, name="tour-live"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

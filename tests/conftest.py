@@ -77,11 +77,14 @@ def live_museum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveMuseum
     museum = LiveMuseum(f"http://127.0.0.1:{port}", var_dir, env)
     museum.manage("migrate", "--no-input", "-v0")
     museum.manage("seed_demo", "--password", DEMO_PASSWORD)
+    museum.manage("seed_floor_plan")
+    museum.manage("seed_demo_tour")
     logs = var_dir / "logs"
     logs.mkdir()
     web = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "museum.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log"],
+         "--port", str(port), "--no-access-log", "--ws", "websockets-sansio",
+         "--ws-per-message-deflate", "false"],
         cwd=ROOT, env=env, stdout=(logs / "web.log").open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     worker = subprocess.Popen(

@@ -97,7 +97,13 @@ def clean_text(value: Any, max_length: int, min_length: int = 1) -> str:
     """Trimmed text without control characters, within the length bounds (ValueError otherwise)."""
     if not isinstance(value, str):
         raise ValueError("a string")
-    text = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C" or ch == " ")
+    # Whitespace (tabs, newlines) becomes a space; other control and format characters (NUL,
+    # bidi overrides that could spoof another name) are dropped.
+    text = "".join(
+        " " if ch.isspace() else ch
+        for ch in value
+        if ch.isspace() or unicodedata.category(ch)[0] != "C"
+    )
     text = " ".join(text.split())
     if not min_length <= len(text) <= max_length:
         raise ValueError(f"{min_length} to {max_length} characters")

@@ -1,0 +1,251 @@
+/**
+ * The guided-tour page: guide, follower or replay (data-role on #tour), over ws/tours/<code>/
+ * (museum/realtime/PROTOCOL.md). The server decides who guides; this page only shows it.
+ */
+import { PresenceClient, websocketURL } from './presence.js';
+import { GuidePanel } from './tour-guide.js';
+import { TourStage } from './tour-stage.js';
+
+const config = JSON.parse(document.getElementById('tour-config').textContent);
+const strings = config.strings;
+const root = document.getElementById('tour');
+const role = root.dataset.role;
+const $ = (id) => document.getElementById(id);
+
+const stage = new TourStage($('tour-canvas'), {
+  dracoDecoderPath: config.dracoDecoderPath,
+  strings,
+  onStatus: (text) => { $('tour-stage-status').textContent = text; },
+});
+
+const view = {
+  guideStop: config.state.stop_index,
+  viewing: config.state.stop_index,
+  following: true,
+  status: config.status,
+  hands: [],
+  questions: [],
+  stop: config.state.stop,
+};
+
+function format(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? '');
+}
+
+/** Narration, title, audio and link of `stop`; plays its clip if asked. */
+function showStopText(stop, { playAudio = false } = {}) {
+  if (!stop) return;
+  $('tour-stop-label').textContent = format(strings.stopOf, {
+    number: stop.index + 1,
+    count: config.stops.length,
+  });
+  $('tour-stop-title').textContent = stop.artifact_title;
+  $('tour-narration').textContent = stop.narration || '';
+  $('tour-artifact-link').href = stop.artifact_url;
+  const audio = $('tour-audio');
+  if (stop.audio_url) {
+    audio.hidden = false;
+    if (audio.dataset.src !== stop.audio_url) {
+      audio.dataset.src = stop.audio_url;
+      audio.src = stop.audio_url;
+    }
+    if (playAudio) audio.play().catch(() => {}); // blocked without a gesture: controls remain
+  } else {
+    audio.hidden = true;
+    audio.pause();
+  }
+}
+
+function setConnection(text) {
+  $('tour-connection-text').textContent = text;
+}
+
+// --- replay -----------------------------------------------------------------------------
+function startReplay() {
+  const steps = (config.replay || []).filter((entry) => entry.stop);
+  const list = $('replay-list');
+  let index = 0;
+  let timer = null;
+  const show = (i, glide = true) => {
+    index = Math.max(0, Math.min(steps.length - 1, i));
+    const step = steps[index];
+    if (!step) return;
+    [...list.children].forEach((item, n) => item.toggleAttribute('aria-current', n === index));
+    showStopText(step.stop, { playAudio: glide });
+    stage.show(step.stop, { glide });
+    root.dataset.replayIndex = String(index);
+  };
+  steps.forEach((step, i) => {
+    const item = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary';
+    button.textContent = `${step.stop.artifact_title} (${Math.round(step.seconds)} s)`;
+    button.addEventListener('click', () => show(i));
+    item.append(button);
+    list.append(item);
+  });
+  const play = () => {
+    window.clearTimeout(timer);
+    if (index >= steps.length - 1) return;
+    // Keep the original rhythm, but no pause longer than 20 s or shorter than 4 s.
+    const gap = steps[index + 1].seconds - steps[index].seconds;
+    timer = window.setTimeout(() => { show(index + 1); play(); }, Math.min(20, Math.max(4, gap)) * 1000);
+  };
+  $('replay-play').addEventListener('click', () => { show(index); play(); });
+  $('replay-prev').addEventListener('click', () => show(index - 1));
+  $('replay-next').addEventListener('click', () => show(index + 1));
+  setConnection(strings.ended);
+  show(0, false);
+}
+
+// --- live -------------------------------------------------------------------------------
+let client = null;
+let guide = null;
+
+function sendProgress() {
+  if (role !== 'follower' || !client) return;
+  client.send({ type: 'progress', stop: view.viewing, mode: view.following ? 'follow' : 'roam' });
+}
+
+function goToGuide(glide = true) {
+  view.viewing = view.guideStop;
+  $('follower-banner').hidden = true;
+  if (view.stop) stage.show(view.stop, { glide });
+  sendProgress();
+}
+
+function onTour(frame) {
+  const changed = frame.stop_index !== view.guideStop;
+  view.guideStop = frame.stop_index;
+  view.stop = frame.stop;
+  view.status = frame.status;
+  root.dataset.stopIndex = String(frame.stop_index);
+  if (frame.status !== 'live') {
+    setConnection(strings.ended);
+    root.dataset.state = 'ended';
+    client?.stop();
+    return;
+  }
+  showStopText(frame.stop, { playAudio: changed && role === 'follower' });
+  if (role === 'guide') {
+    view.viewing = frame.stop_index;
+    stage.show(frame.stop);
+    guide.setStop(frame.stop_index);
+  } else if (view.following) {
+    goToGuide(true);
+  } else if (changed) {
+    const banner = $('follower-banner');
+    banner.textContent = format(strings.guideMoved, { number: frame.stop_index + 1 });
+    banner.hidden = false;
+  }
+}
+
+function renderFollowerQuestions() {
+  const list = $('follower-questions');
+  list.replaceChildren(...view.questions.map((item) => {
+    const entry = document.createElement('li');
+    entry.textContent = item.answer ? `${item.text} — ${item.answer}` : item.text;
+    return entry;
+  }));
+}
+
+function onEvent(event) {
+  switch (event.type) {
+    case 'status':
+      setConnection(event.status === 'open' ? strings.connected
+        : event.status === 'connecting' ? strings.connecting : strings.reconnecting);
+      root.dataset.connection = event.status;
+      break;
+    case 'welcome':
+      root.dataset.memberId = event.id;
+      sendProgress();
+      break;
+    case 'tour':
+      onTour(event);
+      break;
+    case 'hands':
+      view.hands = event.queue;
+      if (guide) guide.renderHands(view.hands);
+      else {
+        const raised = view.hands.some((hand) => hand.member === client.selfId);
+        $('follower-hand').setAttribute('aria-pressed', String(raised));
+      }
+      break;
+    case 'questions':
+      view.questions = event.items;
+      if (guide) guide.renderQuestions(view.questions);
+      else renderFollowerQuestions();
+      break;
+    case 'error':
+      setConnection(strings.errorPrefix + event.message);
+      break;
+    default:
+      break;
+  }
+}
+
+function connect() {
+  client = new PresenceClient({
+    url: websocketURL(config.socketPath),
+    getPose: () => stage.pose(),
+    onEvent,
+  });
+  client.start();
+  root.dataset.state = 'live';
+}
+
+function setUpFollower() {
+  $('follower-join-button').addEventListener('click', () => {
+    $('follower-join').hidden = true;
+    $('follower-controls').hidden = false;
+    $('follower-ask-card').hidden = false;
+    connect();
+  });
+  $('follower-follow').addEventListener('change', (event) => {
+    view.following = event.target.checked;
+    if (view.following) goToGuide(true);
+    else sendProgress();
+  });
+  $('follower-return').addEventListener('click', () => {
+    view.following = true;
+    $('follower-follow').checked = true;
+    goToGuide(true);
+  });
+  $('follower-hand').addEventListener('click', (event) => {
+    const raised = event.currentTarget.getAttribute('aria-pressed') !== 'true';
+    client?.send({ type: 'hand', raised });
+  });
+  $('follower-ask').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = $('follower-question');
+    if (input.value.trim() && client?.send({ type: 'ask', text: input.value.trim() })) input.value = '';
+  });
+}
+
+if (role === 'replay') {
+  startReplay();
+} else {
+  showStopText(config.state.stop);
+  if (config.state.stop) stage.show(config.state.stop, { glide: false });
+  if (role === 'guide') {
+    guide = new GuidePanel({ config, strings, send: (frame) => client?.send(frame), sample: () => client?.sample() ?? [] });
+    guide.setStop(view.guideStop);
+    connect();
+  } else {
+    setUpFollower();
+  }
+}
+
+// Test and debugging hook (plain data).
+window.mouseionTour = {
+  role,
+  get state() {
+    return { ...view, connection: client?.status ?? null, memberId: client?.selfId ?? null };
+  },
+  getCameraPosition: () => stage.cameraState().position,
+  getCameraTarget: () => stage.cameraState().target,
+  isMoving: () => stage.isMoving(),
+  get renderCount() { return stage.renderCount; },
+  others: () => client?.sample() ?? [],
+};
