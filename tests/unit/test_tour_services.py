@@ -1,0 +1,108 @@
+"""Live guided tours: services (authority, bounds, replay) and the tour pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from museum import tour_services
+from museum.models import LiveTour, Tour, TourQuestion, TourStop
+from museum.tour_services import TourError
+from tests.unit.factories import make_artifact
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tour(educator) -> Tour:
+    tour = Tour.objects.create(title="Highlights", educator=educator)
+    for order in range(3):
+        TourStop.objects.create(
+            tour=tour, order=order, artifact=make_artifact(title=f"Object {order}"),
+            narration=f"Narration {order}",
+        )  # fmt: skip
+    return tour
+
+
+def test_a_tour_without_stops_cannot_go_live(educator):
+    empty = Tour.objects.create(title="Empty", educator=educator)
+    with pytest.raises(TourError) as caught:
+        tour_services.start_live_tour(tour=empty, guide=educator)
+    assert caught.value.code == "bad_value"
+
+
+def test_only_the_guide_and_named_co_guides_control(tour, educator, make_user):
+    co_guide, stranger = make_user("curator"), make_user("superuser")
+    session = tour_services.start_live_tour(tour=tour, guide=educator, co_guides=[co_guide])
+    assert len(session.code) == 6
+    assert tour_services.go_to_stop(code=session.code, user=co_guide, index=1)["stop_index"] == 1
+    for user in (stranger, None):
+        with pytest.raises(TourError) as caught:
+            tour_services.go_to_stop(code=session.code, user=user, index=2)
+        assert caught.value.code == "forbidden"
+    with pytest.raises(TourError):
+        tour_services.go_to_stop(code=session.code, user=educator, index=3)
+    session.refresh_from_db()
+    assert session.stop_index == 1
+
+
+def test_hands_are_one_per_member_and_questions_are_capped(tour, educator):
+    code = tour_services.start_live_tour(tour=tour, guide=educator).code
+    for _ in range(2):
+        queue = tour_services.set_hand(code=code, member_id="a1", name="Ann", raised=True)
+    assert [hand["member"] for hand in queue] == ["a1"]
+    assert tour_services.set_hand(code=code, member_id="a1", name="Ann", raised=False) == []
+    for number in range(tour_services.MAX_OPEN_QUESTIONS_PER_MEMBER):
+        tour_services.ask_question(code=code, member_id="a1", name="Ann", text=f"Q{number}")
+    with pytest.raises(TourError) as caught:
+        tour_services.ask_question(code=code, member_id="a1", name="Ann", text="one more")
+    assert caught.value.code == "rate_limited"
+    assert TourQuestion.objects.filter(kind="question").count() == 5
+
+
+def test_an_ended_tour_replays_its_stops_and_answers(tour, educator):
+    session = tour_services.start_live_tour(tour=tour, guide=educator)
+    code = session.code
+    tour_services.go_to_stop(code=code, user=educator, index=2)
+    items = tour_services.ask_question(code=code, member_id="b2", name="Bo", text="Why?")
+    tour_services.answer_question(code=code, user=educator, question_id=items[0]["id"], text="So.")
+    tour_services.end_live_tour(code=code, user=educator)
+    with pytest.raises(TourError) as caught:
+        tour_services.go_to_stop(code=code, user=educator, index=0)
+    assert caught.value.code == "ended"
+    timeline = tour_services.replay_timeline(LiveTour.objects.get(code=code))
+    assert [entry["kind"] for entry in timeline] == ["start", "stop", "answer", "end"]
+    assert [entry["stop"]["index"] for entry in timeline if "stop" in entry] == [0, 2]
+    assert timeline[2]["answer"] == "So."
+
+
+def test_tour_pages(client, tour, educator):
+    client.force_login(educator)
+    response = client.post(reverse("tour-start", args=[tour.pk]))
+    session = LiveTour.objects.get()
+    assert response.status_code == 302 and response.url == session.get_absolute_url()
+
+    page = client.get(session.get_absolute_url())
+    config = page.context["config"]
+    assert config["isGuide"] is True and config["socketPath"] == f"/ws/tours/{session.code}/"
+    assert b'id="guide-next"' in page.content
+
+    client.logout()
+    follower_page = client.get(session.get_absolute_url())
+    assert follower_page.context["config"]["isGuide"] is False
+    assert b'id="follower-join-button"' in follower_page.content
+    # Join by code, in any case and with stray spaces; an unknown code is said so.
+    joined = client.get(reverse("tours"), {"code": f" {session.code.lower()} "})
+    assert joined.status_code == 302 and joined.url == session.get_absolute_url()
+    unknown = client.get(reverse("tours"), {"code": "ZZZZZZ"}, follow=True)
+    assert "No tour has the code" in unknown.content.decode()
+
+
+def test_only_the_tours_educator_can_start_it(client, tour, make_user):
+    other = make_user("curator")
+    client.force_login(other)
+    assert client.post(reverse("tour-start", args=[tour.pk])).status_code == 404
+    assert not LiveTour.objects.exists()
+    client.logout()
+    response = client.post(reverse("tour-start", args=[tour.pk]))
+    assert response.status_code == 302 and "login" in response.url
