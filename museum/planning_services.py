@@ -3,8 +3,8 @@ the visitor, call the framework-free planner (museum/planning) and word its expl
 
 Objects are the published artifacts whose ExhibitionItem has a room. Rooms are graph nodes by
 primary key; the API names them by code (codes are unique per floor: with several floors the
-first match wins). Crowds come from `BOARD`, this process's OccupancyBoard: the real-time
-presence service does not feed it yet, so plans are crowd-blind until it does.
+first match wins). Crowds come from `BOARD`, this process's OccupancyBoard, which the presence
+consumers (museum/realtime) keep up to date as visitors enter and leave gallery rooms.
 """
 
 from __future__ import annotations

@@ -63,6 +63,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.strikes: list[float] = []
         self.last_rate_error = 0.0
         self.closed = False
+        self.left = False
         try:
             while True:
                 message = await receive()
@@ -100,9 +101,18 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
-        if self.room is not None and self.member is not None:
+        self.leave_room()
+
+    def leave_room(self) -> None:
+        """Leave the room exactly once, whichever way the connection ended."""
+        if self.room is not None and self.member is not None and not self.left:
+            self.left = True
             self.room.leave(self.member)
             release_room(self.room)
+            self.on_left()
+
+    def on_left(self) -> None:
+        """Hook for subclasses: the member has just left the room."""
 
     def drop_slow_client(self) -> None:
         """The client stopped reading: close it without waiting for it, and free its place."""
@@ -110,9 +120,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             return
         self.closed = True
         start_send(self.base_send({"type": "websocket.close", "code": CLOSE_TOO_MANY_ERRORS}))
-        if self.room is not None and self.member is not None:
-            self.room.leave(self.member)
-            release_room(self.room)
+        self.leave_room()
 
     # input
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -184,6 +192,18 @@ class PresenceConsumer(RealtimeConsumer):
         )
         self.join_room(room, name=name or room.next_visitor_name(), role=role)
         room.send_snapshot_to(self.member)
+        self.occupancy_key = str(room_id)
+        occupancy_board().enter(self.occupancy_key)
+
+    def on_left(self) -> None:
+        occupancy_board().leave(self.occupancy_key)
+
+
+def occupancy_board() -> Any:
+    """The planner's live crowd board (imported late: planning pulls in numpy and the encoder)."""
+    from museum.planning_services import BOARD
+
+    return BOARD
 
 
 def _room_and_user(room_id: int, user: Any) -> tuple[bool, str, str | None]:

@@ -272,3 +272,18 @@ async def test_ended_tour_refuses_control_and_new_sockets_get_the_end(educator):
     assert (await receive(late))["status"] == "ended"
     closed = await late.receive_output(timeout=2)
     assert closed["type"] == "websocket.close"
+
+
+async def test_presence_feeds_the_planners_crowd_board(room):
+    from museum.planning_services import BOARD
+
+    key = str(room.pk)
+    before = BOARD.present().get(key, 0)
+    sockets = [await connect(f"/ws/rooms/{room.pk}/") for _ in range(3)]
+    for socket in sockets:
+        await receive(socket)
+    assert BOARD.present()[key] == before + 3
+    for socket in sockets:
+        await socket.disconnect()
+    await asyncio.sleep(0.05)
+    assert BOARD.present()[key] == before
