@@ -92,7 +92,6 @@ class TourHub:
 
 
 _hubs: dict[str, TourHub] = {}
-_hub_lock = asyncio.Lock()
 
 
 async def publish(code: str, **event: Any) -> None:
@@ -122,11 +121,12 @@ class TourConsumer(RealtimeConsumer):
         room = room_for(
             f"tour:{self.code}", cap=settings.REALTIME_TOUR_CAP, tick_hz=settings.REALTIME_TICK_HZ
         )
-        async with _hub_lock:
-            if self.code not in _hubs:
-                hub = TourHub(self.code, room)
-                await hub.start()
-                _hubs[self.code] = hub
+        hub = _hubs.get(self.code)
+        if hub is None or hub.room is not room:
+            # Registered before its subscription completes so that concurrent joiners share it;
+            # they read the current state from the database anyway.
+            hub = _hubs[self.code] = TourHub(self.code, room)
+            await hub.start()
         role = "guide" if info["is_guide"] else "follower"
         name = await database_sync_to_async(display_name)(user) or room.next_visitor_name()
         self.join_room(room, name=name, role=role, always_active=role == "guide")
@@ -140,12 +140,10 @@ class TourConsumer(RealtimeConsumer):
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
         room_code = getattr(self, "code", None)
-        if room_code and self.room is not None and not self.room.members:
-            async with _hub_lock:
-                hub = _hubs.get(room_code)
-                if hub is not None and not hub.room.members:
-                    del _hubs[room_code]
-                    await hub.stop()
+        hub = _hubs.get(room_code) if room_code else None
+        if hub is not None and hub.room is self.room and not hub.room.members:
+            del _hubs[room_code]
+            await hub.stop()
 
     async def handle(self, kind: str, fields: dict[str, Any]) -> None:
         member = self.member

@@ -36,12 +36,12 @@ def room() -> Room:
 async def connect(path: str, user: Any = None) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(APP, path)
     communicator.scope["user"] = user or AnonymousUser()
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     assert connected
     return communicator
 
 
-async def receive(communicator: WebsocketCommunicator, timeout: float = 2.0) -> dict:
+async def receive(communicator: WebsocketCommunicator, timeout: float = 5.0) -> dict:
     return json.loads(await communicator.receive_from(timeout=timeout))
 
 
