@@ -184,6 +184,11 @@ REALTIME_MAX_POSE_HZ = env.float("REALTIME_MAX_POSE_HZ", default=15.0)
 REALTIME_RATE = env.float("REALTIME_RATE", default=20.0)
 REALTIME_BURST = env.float("REALTIME_BURST", default=40.0)
 REALTIME_MAX_STRIKES = env.int("REALTIME_MAX_STRIKES", default=50)
+# Several ASGI processes (scaled profile): rooms merge their members across processes through
+# the channel layer, one message per room per tick per process (museum/realtime/crossprocess.py).
+REALTIME_CROSS_PROCESS = env.bool(
+    "REALTIME_CROSS_PROCESS", default=bool(env("REDIS_URL", default=""))
+)
 
 # Celery. Single profile: kombu's filesystem transport keeps queued jobs on disk under var/,
 # so they survive a restart without any broker service. Scaled profile: Redis.

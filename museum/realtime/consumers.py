@@ -14,8 +14,10 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
+from museum.realtime.crossprocess import RoomLink
 from museum.realtime.flow import TokenBucket, start_send
 from museum.realtime.rooms import Member, Room, release_room, room_for
 from museum.realtime.schema import (
@@ -78,6 +80,15 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             pass
 
     # connection lifecycle
+    async def open_room(self, key: str, *, cap: int) -> Room:
+        """This process's room for `key`, linked to the other processes' when there are some."""
+        room = room_for(key, cap=cap, tick_hz=settings.REALTIME_TICK_HZ)
+        if settings.REALTIME_CROSS_PROCESS and room.link is None:
+            # Set before the subscription completes, so concurrent joiners share one link.
+            room.link = RoomLink(room, get_channel_layer())
+            await room.link.start()
+        return room
+
     def join_room(self, room: Room, *, name: str, role: str, always_active: bool = False) -> None:
         self.room = room
         self.member = Member(
@@ -187,9 +198,7 @@ class PresenceConsumer(RealtimeConsumer):
             await self.close(CLOSE_NOT_FOUND)
             self.closed = True
             return
-        room = room_for(
-            f"room:{room_id}", cap=settings.REALTIME_ROOM_CAP, tick_hz=settings.REALTIME_TICK_HZ
-        )
+        room = await self.open_room(f"room:{room_id}", cap=settings.REALTIME_ROOM_CAP)
         self.join_room(room, name=name or room.next_visitor_name(), role=role)
         room.send_snapshot_to(self.member)
         self.occupancy_key = str(room_id)

@@ -14,10 +14,13 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from museum.realtime.flow import start_send
 from museum.realtime.schema import server_frame
+
+if TYPE_CHECKING:
+    from museum.realtime.crossprocess import RoomLink
 
 logger = logging.getLogger(__name__)
 
@@ -114,15 +117,26 @@ class Room:
         self.tick_seconds = 1.0 / tick_hz
         self.members: dict[str, Member] = {}
         self.seq = 0
-        self.changed = False
+        self.changed = False  # anything to tell our connections (local or from other processes)
+        self.local_changed = False  # anything to tell other processes
         self.last_snapshot = 0.0
         self.ticker: asyncio.Task[None] | None = None
+        # Set in the scaled profile: the room's members on other ASGI processes (crossprocess.py).
+        self.link: RoomLink | None = None
         self._visitor_numbers = itertools.count(1)
 
     # roster
     @property
     def active_count(self) -> int:
-        return sum(1 for member in self.members.values() if member.active)
+        local = sum(1 for member in self.members.values() if member.active)
+        return local + (self.link.remote_active() if self.link is not None else 0)
+
+    def local_members(self) -> list[Member]:
+        return list(self.members.values())
+
+    def _touch(self) -> None:
+        self.changed = True
+        self.local_changed = True
 
     def next_visitor_name(self) -> str:
         return f"Visitor {next(self._visitor_numbers)}"
@@ -132,7 +146,7 @@ class Room:
         member.active = always_active or self.active_count < self.cap
         self.members[member.id] = member
         self.broadcast(server_frame("join", **member.public()), exclude=member)
-        self.changed = True
+        self._touch()
         if self.ticker is None or self.ticker.done():
             self.ticker = asyncio.get_running_loop().create_task(self._tick_forever())
 
@@ -140,8 +154,11 @@ class Room:
         """Remove `member` and tell the others now rather than at the next tick."""
         if self.members.pop(member.id, None) is None:
             return
-        self.broadcast(server_frame("leave", id=member.id))
-        self.changed = True
+        text = server_frame("leave", id=member.id)
+        self.broadcast(text, local_only=True)
+        if self.link is not None:
+            self.link.publish_frame(text, left=member.id)
+        self._touch()
         if not self.members and self.ticker is not None:
             self.ticker.cancel()
             self.ticker = None
@@ -150,7 +167,7 @@ class Room:
         member.name = name
         if member.entry is not None:
             member.entry["name"] = name
-        self.changed = True
+        self._touch()
 
     def update_pose(self, member: Member, p: list[float], q: list[float], t: float | None) -> None:
         entry = member.entry
@@ -160,20 +177,25 @@ class Room:
         entry["q"] = q
         if t is not None:
             entry["t"] = t
-        self.changed = True
+        self._touch()
 
     def set_fields(self, member: Member, **fields: Any) -> None:
         """Extra per-member snapshot fields (a tour follower's stop and mode)."""
         if member.entry is None:
             member.entry = {"id": member.id, "name": member.name, "role": member.role}
         member.entry.update(fields)
-        self.changed = True
+        self._touch()
 
     # output
-    def broadcast(self, text: str, *, exclude: Member | None = None) -> None:
+    def broadcast(
+        self, text: str, *, exclude: Member | None = None, local_only: bool = False
+    ) -> None:
+        """A control frame to every connection in the room, on this process and (linked) others."""
         for member in list(self.members.values()):
             if member is not exclude:
                 member.deliver(text)
+        if self.link is not None and not local_only:
+            self.link.publish_frame(text)
 
     def snapshot_frame(self) -> str:
         members = []
@@ -183,6 +205,10 @@ class Room:
                 listeners += 1
             elif member.entry is not None and "p" in member.entry:
                 members.append(member.entry)
+        if self.link is not None:
+            for share in self.link.live_peers():
+                members.extend(share.members)
+                listeners += share.listeners
         body = {
             "type": "snapshot",
             "v": 1,
@@ -199,6 +225,10 @@ class Room:
     def tick(self) -> None:
         """Send one snapshot to everyone if anything changed (or the room was quiet a while)."""
         now = time.monotonic()
+        if self.link is not None:
+            self.link.publish_share(force=self.local_changed)
+            self.local_changed = False
+            self.link.live_peers()  # expires silent peers, which marks the room changed
         if not self.changed and now - self.last_snapshot < IDLE_SNAPSHOT_SECONDS:
             return
         self.seq += 1
@@ -236,9 +266,17 @@ def room_for(key: str, *, cap: int, tick_hz: float) -> Room:
 
 
 def release_room(room: Room) -> None:
-    """Forget `room` once nobody is in it."""
+    """Forget `room` once nobody is in it (and leave its cross-process group)."""
     if not room.members and _rooms.get(room.key) is room:
         del _rooms[room.key]
+        if room.link is not None:
+            link, room.link = room.link, None
+            task = asyncio.get_running_loop().create_task(link.stop())
+            _stopping.add(task)
+            task.add_done_callback(_stopping.discard)
+
+
+_stopping: set[asyncio.Task[None]] = set()
 
 
 def rooms_in_process() -> dict[str, Room]:

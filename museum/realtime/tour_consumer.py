@@ -22,7 +22,7 @@ from museum.realtime.consumers import (
     RealtimeConsumer,
     display_name,
 )
-from museum.realtime.rooms import Member, Room, room_for
+from museum.realtime.rooms import Member, Room
 from museum.realtime.schema import (
     FOLLOWER_ONLY,
     GUIDE_ONLY,
@@ -118,9 +118,7 @@ class TourConsumer(RealtimeConsumer):
             self.closed = True
             await self.close(1000)
             return
-        room = room_for(
-            f"tour:{self.code}", cap=settings.REALTIME_TOUR_CAP, tick_hz=settings.REALTIME_TICK_HZ
-        )
+        room = await self.open_room(f"tour:{self.code}", cap=settings.REALTIME_TOUR_CAP)
         hub = _hubs.get(self.code)
         if hub is None or hub.room is not room:
             # Registered before its subscription completes so that concurrent joiners share it;

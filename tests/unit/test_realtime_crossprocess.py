@@ -1,0 +1,109 @@
+"""Rooms spanning processes: two `Room`s with the same key and different process ids, linked
+through one in-memory channel layer, stand for two ASGI processes sharing Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from channels.layers import InMemoryChannelLayer
+
+from museum.realtime import crossprocess
+from museum.realtime.crossprocess import RoomLink, group_for
+from museum.realtime.rooms import Member, Room
+
+pytestmark = pytest.mark.asyncio
+
+
+class Inbox:
+    """An ASGI `send` that records the text frames a connection was sent."""
+
+    def __init__(self) -> None:
+        self.frames: list[dict] = []
+
+    async def __call__(self, message: dict) -> None:
+        self.frames.append(json.loads(message["text"]))
+
+    def of(self, kind: str) -> list[dict]:
+        return [frame for frame in self.frames if frame["type"] == kind]
+
+
+async def linked_rooms(layer, cap: int = 24) -> tuple[Room, Room]:
+    rooms = []
+    for origin in ("process-a", "process-b"):
+        room = Room("room:7", cap=cap, tick_hz=20)
+        room.link = RoomLink(room, layer, origin=origin)
+        await room.link.start()
+        rooms.append(room)
+    return rooms[0], rooms[1]
+
+
+def member(room: Room, name: str) -> tuple[Member, Inbox]:
+    inbox = Inbox()
+    joined = Member(name=name, role="visitor", asgi_send=inbox)
+    room.join(joined)
+    return joined, inbox
+
+
+async def test_members_on_two_processes_see_each_other_and_leave_at_once():
+    layer = InMemoryChannelLayer()
+    room_a, room_b = await linked_rooms(layer)
+    ann, ann_inbox = member(room_a, "Ann")
+    bo, bo_inbox = member(room_b, "Bo")
+    room_a.update_pose(ann, [1.0, 1.6, 2.0], [0, 0, 0, 1], 5.0)
+    room_b.update_pose(bo, [3.0, 1.6, 4.0], [0, 0, 0, 1], 6.0)
+    await asyncio.sleep(0.3)
+
+    def ids(inbox: Inbox) -> set[str]:
+        return {entry["id"] for entry in inbox.of("snapshot")[-1]["members"]}
+
+    assert ids(bo_inbox) == {ann.id, bo.id}
+    assert ids(ann_inbox) == {ann.id, bo.id}
+    assert any(frame["id"] == bo.id for frame in ann_inbox.of("join"))
+
+    room_a.leave(ann)
+    await asyncio.sleep(0.01)
+    assert bo_inbox.of("leave")[-1]["id"] == ann.id
+    await asyncio.sleep(0.2)
+    assert ids(bo_inbox) == {bo.id}
+    for room in (room_a, room_b):
+        room.ticker and room.ticker.cancel()
+        await room.link.stop()
+
+
+async def test_the_cap_counts_members_on_every_process():
+    layer = InMemoryChannelLayer()
+    room_a, room_b = await linked_rooms(layer, cap=2)
+    member(room_a, "Ann")
+    member(room_a, "Al")
+    await asyncio.sleep(0.3)  # a tick publishes process A's share
+    late, _ = member(room_b, "Bo")
+    assert late.active is False  # listens: two are active on the other process
+    for room in (room_a, room_b):
+        room.ticker and room.ticker.cancel()
+        await room.link.stop()
+
+
+async def test_a_silent_process_drops_out_of_the_snapshot(monkeypatch):
+    monkeypatch.setattr(crossprocess, "REMOTE_TTL_SECONDS", 0.3)
+    layer = InMemoryChannelLayer()
+    room_a, room_b = await linked_rooms(layer)
+    ann, _ = member(room_a, "Ann")
+    bo, bo_inbox = member(room_b, "Bo")
+    room_a.update_pose(ann, [1.0, 1.6, 2.0], [0, 0, 0, 1], None)
+    room_b.update_pose(bo, [1.0, 1.6, 2.0], [0, 0, 0, 1], None)
+    await asyncio.sleep(0.3)
+    assert len(bo_inbox.of("snapshot")[-1]["members"]) == 2
+    # Process A dies without a word (kill -9): its ticker and listener stop.
+    room_a.ticker.cancel()
+    room_a.link.listener.cancel()
+    await asyncio.sleep(0.8)
+    assert [e["id"] for e in bo_inbox.of("snapshot")[-1]["members"]] == [bo.id]
+    room_b.ticker.cancel()
+    await room_b.link.stop()
+
+
+async def test_group_names_are_valid_for_channels():
+    assert group_for("room:12") == "presence.room-12"
+    assert group_for("tour:K7P2QX") == "presence.tour-K7P2QX"
