@@ -6,6 +6,7 @@ authority checks live here so the page, the API and the socket all enforce the s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -259,6 +260,32 @@ def dismiss_question(*, code: str, user: Any, question_id: int) -> list[dict[str
     question.status = TourQuestion.Status.DISMISSED
     question.save(update_fields=["status"])
     return question_items(session)
+
+
+def _vector(value: Any) -> list[float]:
+    if (
+        not isinstance(value, list)
+        or len(value) != 3
+        or not all(type(v) in (int, float) and math.isfinite(v) and abs(v) < 1e4 for v in value)
+    ):
+        raise TourError("bad_value", "A camera vector is a list of three finite numbers.")
+    return [float(v) for v in value]
+
+
+@transaction.atomic
+def save_stop_view(
+    *, code: str, user: Any, index: int, position: Any, target: Any
+) -> dict[str, Any]:
+    """The guide saves the current camera as stop `index`'s view (authoring on the tour page)."""
+    session = _live_session_for_guide(code, user)
+    stops = list(session.tour.stops.all())
+    if not 0 <= index < len(stops):
+        raise TourError("bad_value", f"This tour has stops 0 to {len(stops) - 1}.")
+    stop = stops[index]
+    stop.camera_position = _vector(position)
+    stop.camera_target = _vector(target)
+    stop.save(update_fields=["camera_position", "camera_target"])
+    return tour_state(session)
 
 
 def join_info(code: str, user: Any) -> dict[str, Any] | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
@@ -76,6 +77,30 @@ def tour_live(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "museum/tour.html", context)
 
 
+@require_POST
+def tour_save_view(request: HttpRequest, code: str, index: int) -> JsonResponse:
+    """The guide saves the current camera as a stop's view (JSON {position, target})."""
+    try:
+        body = json.loads(request.body or b"{}")
+        state = tour_services.save_stop_view(
+            code=code,
+            user=request.user,
+            index=index,
+            position=body.get("position"),
+            target=body.get("target"),
+        )
+    except (ValueError, AttributeError):
+        return _error("bad_json", "Send a JSON object with position and target.", 400)
+    except tour_services.TourError as error:
+        status = {"forbidden": 403, "not_found": 404, "ended": 409}.get(error.code, 400)
+        return _error(error.code, error.message, status)
+    return JsonResponse(state)
+
+
+def _error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+
+
 def _strings() -> dict[str, str]:
     return {
         "connecting": _("Connecting…"),
@@ -100,4 +125,5 @@ def _strings() -> dict[str, str]:
         "noModel": _("No 3D model for this stop."),
         "errorPrefix": _("Refused: "),
         "confirmEnd": _("End the tour for everyone?"),
+        "viewSaved": _("View saved for this stop."),
     }

@@ -16,6 +16,11 @@ urlpatterns = [
     path("tours/", tour_views.tours_index, name="tours"),
     path("tours/<int:pk>/start/", tour_views.tour_start, name="tour-start"),
     path("tours/<str:code>/", tour_views.tour_live, name="tour-live"),
+    path(
+        "tours/<str:code>/stops/<int:index>/view",
+        tour_views.tour_save_view,
+        name="tour-save-view",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

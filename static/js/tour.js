@@ -99,6 +99,18 @@ function startReplay() {
   show(0, false);
 }
 
+// --- authoring on the page: the guide saves the current camera as the stop's view ----------
+async function saveView() {
+  const token = document.querySelector('input[name=csrfmiddlewaretoken]').value;
+  const response = await fetch(`/tours/${config.code}/stops/${view.guideStop}/view`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token },
+    body: JSON.stringify(stage.cameraState()),
+  });
+  const body = await response.json();
+  $('guide-save-status').textContent = response.ok ? strings.viewSaved : body.error.message;
+}
+
 // --- live -------------------------------------------------------------------------------
 let client = null;
 let guide = null;
@@ -231,6 +243,7 @@ if (role === 'replay') {
   if (role === 'guide') {
     guide = new GuidePanel({ config, strings, send: (frame) => client?.send(frame), sample: () => client?.sample() ?? [] });
     guide.setStop(view.guideStop);
+    $('guide-save-view').addEventListener('click', saveView);
     connect();
   } else {
     setUpFollower();

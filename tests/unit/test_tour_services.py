@@ -106,3 +106,22 @@ def test_only_the_tours_educator_can_start_it(client, tour, make_user):
     client.logout()
     response = client.post(reverse("tour-start", args=[tour.pk]))
     assert response.status_code == 302 and "login" in response.url
+
+
+def test_the_guide_saves_a_stop_view_from_the_page(client, tour, educator, make_user):
+    session = tour_services.start_live_tour(tour=tour, guide=educator)
+    url = reverse("tour-save-view", args=[session.code, 1])
+    view = {"position": [0.1, 1.2, 2.5], "target": [0, 0.4, 0]}
+    assert client.post(url, view, content_type="application/json").status_code == 403
+    client.force_login(make_user("curator"))
+    assert client.post(url, view, content_type="application/json").status_code == 403
+    client.force_login(educator)
+    bad = client.post(url, {"position": [1, "x", 2], "target": [0, 0, 0]}, "application/json")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_value"
+    assert client.post(url, "{oops", content_type="application/json").status_code == 400
+    saved = client.post(url, view, content_type="application/json")
+    assert saved.status_code == 200
+    stop = tour.stops.get(order=1)
+    assert stop.camera_position == [0.1, 1.2, 2.5] and stop.camera_target == [0.0, 0.4, 0.0]
+    outside = reverse("tour-save-view", args=[session.code, 7])
+    assert client.post(outside, view, content_type="application/json").status_code == 400
