@@ -34,6 +34,7 @@ export class TourStage {
     this.model = null;
     this.modelUrl = null;
     this.home = null;
+    this.marker = null;
     this.loadToken = 0;
     this.renderCount = 0;
     new ResizeObserver(() => this.resize()).observe(canvas);
@@ -50,6 +51,7 @@ export class TourStage {
   }
 
   frame() {
+    if (this.marker) this.marker.material.opacity = 0.65 + 0.35 * Math.sin(performance.now() / 250);
     this.tween.step();
     this.controls.update();
     this.renderer.render(this.scene, this.camera);
@@ -88,6 +90,7 @@ export class TourStage {
       this.onStatus('');
     }
     if (token !== this.loadToken) return;
+    this.highlight(stop.annotation);
     const view = stop.camera
       ? {
           position: new THREE.Vector3().fromArray(stop.camera.position),
@@ -95,6 +98,25 @@ export class TourStage {
         }
       : this.home;
     if (view) await this.tween.to(view.position, view.target, glide ? 1200 : 0);
+  }
+
+  /** A pulsing marker at the stop's highlighted annotation (none when the stop has none). */
+  highlight(annotation) {
+    if (this.marker) {
+      this.scene.remove(this.marker);
+      this.marker.geometry.dispose();
+      this.marker.material.dispose();
+      this.marker = null;
+    }
+    if (!annotation?.position || !this.model) return;
+    const size = new THREE.Box3().setFromObject(this.model).getSize(new THREE.Vector3()).length();
+    this.marker = new THREE.Mesh(
+      new THREE.SphereGeometry(size * 0.012, 16, 12),
+      new THREE.MeshBasicMaterial({ color: 0xffb000, depthTest: false, transparent: true }),
+    );
+    this.marker.renderOrder = 10;
+    this.marker.position.fromArray(annotation.position);
+    this.scene.add(this.marker);
   }
 
   cameraState() {

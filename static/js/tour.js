@@ -41,6 +41,12 @@ function showStopText(stop, { playAudio = false } = {}) {
   });
   $('tour-stop-title').textContent = stop.artifact_title;
   $('tour-narration').textContent = stop.narration || '';
+  const note = $('tour-annotation');
+  note.hidden = !stop.annotation;
+  if (stop.annotation) {
+    $('tour-annotation-title').textContent = stop.annotation.title;
+    $('tour-annotation-body').textContent = stop.annotation.body;
+  }
   $('tour-artifact-link').href = stop.artifact_url;
   const audio = $('tour-audio');
   if (stop.audio_url) {

@@ -61,6 +61,9 @@ def test_next_stop_moves_the_followers_camera(
     assert not close_to(before, after), "the follower's camera did not move"
     assert follower.locator("#tour-stop-title").inner_text() != first_title
     assert "Stop 2 of" in follower.locator("#tour-stop-label").text_content()
+    # The demo stops highlight an annotation: its title shows beside the narration.
+    assert follower.locator("#tour-annotation").is_visible()
+    assert follower.locator("#tour-annotation-title").inner_text().strip()
 
     # The educator sees a raised hand, and a follower who stops following as roaming.
     follower.get_by_role("button", name="Raise hand").click()

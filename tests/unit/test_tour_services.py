@@ -125,3 +125,19 @@ def test_the_guide_saves_a_stop_view_from_the_page(client, tour, educator, make_
     assert stop.camera_position == [0.1, 1.2, 2.5] and stop.camera_target == [0.0, 0.4, 0.0]
     outside = reverse("tour-save-view", args=[session.code, 7])
     assert client.post(outside, view, content_type="application/json").status_code == 400
+
+
+def test_a_stops_audio_clip_reaches_followers_and_bad_clips_are_refused(tour, educator):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    stop = tour.stops.get(order=0)
+    stop.audio = SimpleUploadedFile("intro.ogg", b"OggS" + bytes(64), content_type="audio/ogg")
+    stop.full_clean()
+    stop.save()
+    session = tour_services.start_live_tour(tour=tour, guide=educator)
+    state = tour_services.tour_state(session)
+    assert state["stop"]["audio_url"].endswith(".ogg")
+    stop.audio = SimpleUploadedFile("intro.exe", b"MZ", content_type="application/octet-stream")
+    with pytest.raises(ValidationError):
+        stop.full_clean()
