@@ -22,6 +22,7 @@ from exhibits.models import (
     PublicationStatus,
 )
 from exhibits.serializers import pick_lods
+from museum.gallery import gallery_scene, gallery_strings
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -70,10 +71,13 @@ def exhibition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     items = list(exhibition.items.select_related("artifact").filter(artifact__status="published"))
     thumbnails = _thumbnails(item.artifact_id for item in items)
     entries = [{"item": item, "thumbnail": thumbnails.get(item.artifact_id)} for item in items]
+    scene = gallery_scene(exhibition) if items else None
+    if scene is not None:
+        scene["strings"] = gallery_strings()
     return render(
         request,
         "museum/exhibition.html",
-        {"exhibition": exhibition, "items": items, "entries": entries},
+        {"exhibition": exhibition, "items": items, "entries": entries, "gallery": scene},
     )
 
 

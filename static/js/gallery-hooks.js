@@ -1,0 +1,51 @@
+/**
+ * window.mouseionGallery: the gallery's test and debugging hook (plain data and promises).
+ *
+ * Positions are world metres ([x, y, z], y up); `yaw` is the visitor's heading in three's
+ * convention (0 looks towards -z, positive turns left).
+ */
+import * as THREE from 'three';
+
+/** @param {object} gallery the Gallery of gallery.js */
+export function galleryHook(gallery) {
+  const roomOf = () => gallery.config.rooms.find((room) => room.key === gallery.roomKey) ?? null;
+  return {
+    ready: gallery.ready,
+    loaded: gallery.loaded,
+    get renderCount() { return gallery.renderCount; },
+    get state() { return gallery.root.dataset.state; },
+    getPose: () => {
+      const pose = gallery.getPose();
+      return { ...pose, yaw: gallery.walker.yaw, pitch: gallery.walker.pitch, room: gallery.roomKey };
+    },
+    /** Teleport to p ([x, z] or [x, y, z]); false where the visitor cannot stand. */
+    setPose: ({ p, yaw = null, pitch = null }) => {
+      const [x, z] = p.length === 3 ? [p[0], p[2]] : p;
+      return gallery.walker.place(x, z, { yaw, pitch });
+    },
+    walkTo: (point) => gallery.walker.walkTo(point),
+    approach: (artifactId) => gallery.approach(gallery.config.items.findIndex((i) => i.artifact_id === artifactId)),
+    isMoving: () => Boolean(gallery.walker.glide) || gallery.walker.actions.size > 0,
+    canStand: (x, z) => gallery.walker.canStand(x, z),
+    plinths: () => gallery.plinths.map(({ item, group, block }) => ({
+      artifactId: item.artifact_id,
+      title: item.title,
+      room: item.room,
+      position: group.position.toArray(),
+      top: block.geometry.parameters.height,
+      lod: gallery.models?.shown.get(gallery.config.items.indexOf(item)) ?? null,
+    })),
+    labels: () => gallery.plinths.map(({ label, item }) => ({ artifactId: item.artifact_id, text: label.userData.text })),
+    avatars: () => gallery.presence?.list() ?? [],
+    roomId: () => roomOf()?.id ?? null,
+    roomKey: () => gallery.roomKey,
+    get presence() { return gallery.presence?.state() ?? { status: 'off', mode: null, selfId: null }; },
+    /** Client (CSS pixel) coordinates of a world point, for tests that click on the view. */
+    screenPoint: (point) => {
+      const rect = gallery.canvas.getBoundingClientRect();
+      const v = new THREE.Vector3().fromArray(point).project(gallery.camera);
+      const visible = v.z < 1 && Math.abs(v.x) <= 1 && Math.abs(v.y) <= 1; // in front, on screen
+      return { x: rect.left + ((v.x + 1) / 2) * rect.width, y: rect.top + ((1 - v.y) / 2) * rect.height, visible };
+    },
+  };
+}

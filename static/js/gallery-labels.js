@@ -1,0 +1,141 @@
+/**
+ * Text in the 3D gallery, drawn on canvases: wall labels of the artifacts, doorway signs and the
+ * name tags of other visitors. Sizes are in metres; titles are drawn about 6 cm tall on a 70 cm
+ * label so that it is readable from where a visitor stands to look at the object.
+ */
+import * as THREE from 'three';
+
+const LABEL_PX = 640; // canvas width of a wall label, whatever its size in metres
+const SERIF = '"Iowan Old Style", "Palatino Linotype", Palatino, Georgia, serif';
+const SANS = 'system-ui, "Segoe UI", Roboto, Arial, sans-serif';
+
+/** Split `text` into lines that fit `width` px with the context's current font. */
+function wrap(context, text, width, maxLines) {
+  const words = String(text || '').split(/\s+/).filter(Boolean);
+  const lines = [];
+  let line = '';
+  for (const word of words) {
+    const candidate = line ? `${line} ${word}` : word;
+    if (context.measureText(candidate).width <= width || !line) {
+      line = candidate;
+    } else {
+      lines.push(line);
+      line = word;
+    }
+    if (lines.length === maxLines) break;
+  }
+  if (line && lines.length < maxLines) lines.push(line);
+  const used = lines.join(' ').split(/\s+/).length;
+  if (used < words.length && lines.length) {
+    lines[lines.length - 1] = `${lines[lines.length - 1].replace(/\s*\S*$/, '')} …`;
+  }
+  return lines;
+}
+
+function canvasTexture(canvas) {
+  const texture = new THREE.CanvasTexture(canvas);
+  texture.colorSpace = THREE.SRGBColorSpace;
+  texture.anisotropy = 4;
+  return texture;
+}
+
+/** A flat panel showing a canvas, `width` metres wide. */
+function panel(canvas, width, { transparent = false } = {}) {
+  const height = (width * canvas.height) / canvas.width;
+  const material = new THREE.MeshBasicMaterial({ map: canvasTexture(canvas), transparent, toneMapped: false });
+  return new THREE.Mesh(new THREE.PlaneGeometry(width, height), material);
+}
+
+/**
+ * The wall label of one item: title, culture and date, then the curator's label text.
+ * @param {object} item an entry of the scene's `items`
+ * @param {number} width metres
+ */
+export function makeLabel(item, width = 0.7) {
+  const canvas = document.createElement('canvas');
+  canvas.width = LABEL_PX;
+  canvas.height = Math.round(canvas.width * 0.75);
+  const context = canvas.getContext('2d');
+  const pad = 28;
+  const inner = canvas.width - 2 * pad;
+  context.fillStyle = '#fbfaf6';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.strokeStyle = '#c9c2b4';
+  context.lineWidth = 4;
+  context.strokeRect(2, 2, canvas.width - 4, canvas.height - 4);
+  context.fillStyle = '#1d1c1a';
+  context.textBaseline = 'top';
+  let y = pad;
+  context.font = `600 56px ${SERIF}`;
+  for (const line of wrap(context, item.title, inner, 2)) {
+    context.fillText(line, pad, y);
+    y += 64;
+  }
+  const meta = [item.culture, item.date].filter(Boolean).join(', ');
+  if (meta) {
+    context.font = `italic 38px ${SERIF}`;
+    context.fillStyle = '#4a4740';
+    for (const line of wrap(context, meta, inner, 2)) {
+      context.fillText(line, pad, y + 4);
+      y += 46;
+    }
+  }
+  if (item.label) {
+    y += 16;
+    context.font = `34px ${SANS}`;
+    context.fillStyle = '#1d1c1a';
+    const maxLines = Math.max(1, Math.floor((canvas.height - y - pad) / 42));
+    for (const line of wrap(context, item.label, inner, maxLines)) {
+      context.fillText(line, pad, y);
+      y += 42;
+    }
+  }
+  const mesh = panel(canvas, width);
+  mesh.name = 'label';
+  mesh.userData.text = [item.title, meta, item.label].filter(Boolean).join('\n');
+  return mesh;
+}
+
+/** A doorway sign ("Exit to Entrance hall"), dark with light text. */
+export function makeSign(text, width = 1.4) {
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(width * 512);
+  canvas.height = 128;
+  const context = canvas.getContext('2d');
+  context.fillStyle = '#22252b';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.fillStyle = '#f2f0ea';
+  context.textAlign = 'center';
+  context.textBaseline = 'middle';
+  context.font = `600 52px ${SANS}`;
+  const [line] = wrap(context, text, canvas.width - 32, 1);
+  context.fillText(line || '', canvas.width / 2, canvas.height / 2);
+  const mesh = panel(canvas, width);
+  mesh.name = 'sign';
+  mesh.userData.text = text;
+  return mesh;
+}
+
+/** A name tag that always faces the camera, `height` metres tall. */
+export function makeNameTag(name, colour, height = 0.16) {
+  const canvas = document.createElement('canvas');
+  const context = canvas.getContext('2d');
+  context.font = `600 44px ${SANS}`;
+  canvas.width = Math.min(1024, Math.ceil(context.measureText(name).width) + 48);
+  canvas.height = 64;
+  context.font = `600 44px ${SANS}`;
+  context.fillStyle = 'rgba(20, 21, 25, 0.78)';
+  context.beginPath();
+  context.roundRect(0, 0, canvas.width, canvas.height, 32);
+  context.fill();
+  context.fillStyle = `#${new THREE.Color(colour).getHexString()}`;
+  context.fillRect(14, 22, 20, 20);
+  context.fillStyle = '#ffffff';
+  context.textBaseline = 'middle';
+  context.fillText(name, 40, canvas.height / 2 + 2);
+  const material = new THREE.SpriteMaterial({ map: canvasTexture(canvas), transparent: true, depthWrite: false, toneMapped: false });
+  const sprite = new THREE.Sprite(material);
+  sprite.scale.set((height * canvas.width) / canvas.height, height, 1);
+  sprite.name = 'name-tag';
+  return sprite;
+}
