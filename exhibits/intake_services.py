@@ -155,6 +155,12 @@ def publish_intake_result(*, job: Job, source: Asset, result: IntakeResult) -> l
             job.report = json.loads(json.dumps(result.report))
             job.save(update_fields=["report"])
             mark_job(job, status=Job.Status.DONE, progress=100, stage="done")
+            # Damage check of the new textures (restoration, issue #6); never breaks intake.
+            from restoration.services import check_condition_after_intake as check_condition
+
+            transaction.on_commit(
+                lambda: check_condition(artifact_id=source.artifact_id), robust=True
+            )
     except Exception:
         for asset in written:  # files of a rolled-back publication are never referenced
             asset.file.storage.delete(asset.file.name)

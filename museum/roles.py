@@ -20,10 +20,17 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("museum", model): ("add", "change", "delete", "view")
         for model in ("floor", "room", "passage")
     }
+    | {
+        # Condition checks (issue #6): run them, read them, correct their masks.
+        ("restoration", model): ("add", "change", "delete", "view")
+        for model in ("conditionrecord", "damagefinding", "maskcorrection")
+    }
     | {("exhibits", "job"): ("view",), ("museum", "tour"): ("view",)},
     EDUCATOR: {
         ("museum", "tour"): ("add", "change", "delete", "view"),
         ("museum", "tourstop"): ("add", "change", "delete", "view"),
+        ("museum", "livetour"): ("change", "view"),
+        ("museum", "tourquestion"): ("view",),
         ("exhibits", "artifact"): ("view",),
         ("exhibits", "annotation"): ("view",),
         ("exhibits", "exhibition"): ("view",),

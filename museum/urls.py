@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # IIIF manifests and Linked Art JSON-LD (namespace "interop").
     path("", include("exhibits.interop_urls")),
+    path("", include("restoration.urls")),
     # Uploaded media is served by Django in the single-machine profile; a proxy serves it at scale.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -37,6 +37,14 @@ export function testHook(viewer, root) {
     ) ?? null,
     measureState: () => viewer.measure?.state() ?? null,
     surfacePointAt: (clientX, clientY) => viewer.measure?.surfacePointAtClient(clientX, clientY)?.toArray() ?? null,
+    // Damage overlay (damage-overlay.js): resolves true once its panel is shown.
+    damageReady: () => viewer.damage?.ready ?? Promise.resolve(false),
+    damageState: () => viewer.damage?.state() ?? null,
+    setDamage: (on, mode) => {
+      if (!viewer.damage) return Promise.resolve(null);
+      if (mode) viewer.damage.mode = mode;
+      return viewer.damage.setActive(on).then(() => viewer.damage.state());
+    },
     modelBounds: () => {
       const box = viewer.slot?.bounds();
       return box ? { min: box.min.toArray(), max: box.max.toArray() } : null;

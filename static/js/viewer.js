@@ -12,6 +12,7 @@ import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
 import { CameraTween, dollyPosition, frameObject, orbitPosition } from './camera-rig.js';
+import { setupDamageOverlay } from './damage-overlay.js';
 import { Hotspots } from './hotspots.js';
 import { ModelSlot, countResources, loadModel, lodPlan } from './lod-loader.js';
 import { createMeasureTool } from './measure.js';
@@ -396,6 +397,7 @@ function main() {
   if (!root || !configElement) return;
   const config = JSON.parse(configElement.textContent);
   const viewer = new ArtifactViewer(root, config);
+  viewer.damage = setupDamageOverlay(viewer);
   window.mouseionViewer = testHook(viewer, root);
   if (!viewer.plan.steps.length) return;
   viewer.prefetch();

@@ -1,0 +1,215 @@
+"""The damage segmentation network: a small U-Net with depthwise-separable blocks.
+
+One architecture, built by name from `config.MODEL_CONFIGS`; no weights are loaded at import.
+`DamageModel` wraps the network with its classes, calibrated thresholds, version and device.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .config import DEFAULT_THRESHOLD, MODEL_CONFIGS, ModelConfig
+
+ARCH_VERSION = "damage-unet-v1"
+
+
+def default_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def default_weights_path() -> Path:
+    """The committed checkpoint: restoration/weights/damage_unet.pt."""
+    return Path(__file__).resolve().parent.parent / "weights" / "damage_unet.pt"
+
+
+class ConvBN(nn.Sequential):
+    def __init__(self, cin: int, cout: int, k: int = 3, stride: int = 1, groups: int = 1) -> None:
+        super().__init__(
+            nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True),
+        )
+
+
+class SepBlock(nn.Module):
+    """Depthwise 3x3 then pointwise 1x1 (MobileNet style); residual when shapes allow."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1) -> None:
+        super().__init__()
+        self.dw = nn.Sequential(
+            nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False), nn.BatchNorm2d(cin)
+        )
+        self.pw = nn.Sequential(nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout))
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.pw(F.relu(self.dw(x)))
+        return F.relu(y + x if self.residual else y)
+
+
+class UpBlock(nn.Module):
+    """Upsample the deeper features, concatenate the skip, mix with one separable block."""
+
+    def __init__(self, cdeep: int, cskip: int, cout: int) -> None:
+        super().__init__()
+        self.mix = SepBlock(cdeep + cskip, cout)
+
+    def forward(self, deep: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+        deep = F.interpolate(deep, size=skip.shape[-2:], mode="bilinear", align_corners=False)
+        return self.mix(torch.cat([deep, skip], dim=1))
+
+
+class DamageUNet(nn.Module):
+    """Logits (N, C, H, W) for images (N, 3, H, W) in [0, 1]; H and W multiples of `stride`."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        enc = config.encoder
+        self.stem = ConvBN(3, enc[0], stride=2)
+        levels = []
+        for i, (c, n) in enumerate(zip(enc, config.blocks, strict=True)):
+            cin = enc[i - 1] if i else enc[0]
+            blocks = [SepBlock(cin, c, stride=2 if i else 1)]
+            blocks += [SepBlock(c, c) for _ in range(n - 1)]
+            levels.append(nn.Sequential(*blocks))
+        self.levels = nn.ModuleList(levels)
+        ups = []
+        deep = enc[-1]
+        for skip in reversed(enc[:-1]):
+            ups.append(UpBlock(deep, skip, skip))
+            deep = skip
+        self.ups = nn.ModuleList(ups)  # ups[-1] ends at stride 2
+        self.full = ConvBN(3, config.full_res) if config.full_res else None
+        cin = enc[0] + config.full_res
+        self.head = nn.Sequential(
+            SepBlock(cin, config.head), nn.Conv2d(config.head, len(config.classes), 1)
+        )
+        self.register_buffer("mean", torch.tensor([0.5, 0.5, 0.5]).view(1, 3, 1, 1))
+
+    @property
+    def cam_layer(self) -> nn.Module:
+        """The decoder block Grad-CAM explains (stride 2 ** (cam_level + 1))."""
+        return self.ups[len(self.ups) - self.config.cam_level]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = (x - self.mean) * 4.0
+        feats = []
+        y = self.stem(x)
+        for level in self.levels:
+            y = level(y)
+            feats.append(y)
+        for up, skip in zip(self.ups, reversed(feats[:-1]), strict=True):
+            y = up(y, skip)
+        y = F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        if self.full is not None:
+            y = torch.cat([y, self.full(x)], dim=1)
+        return self.head(y)
+
+
+@dataclass
+class DamageModel:
+    """A network with what inference needs to read it: classes, thresholds, version, device."""
+
+    net: DamageUNet
+    config: ModelConfig
+    thresholds: dict[str, float]
+    version: str
+    device: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.config.classes
+
+    def to(self, device: str) -> DamageModel:
+        self.net.to(device)
+        self.device = device
+        return self
+
+
+def build_model(
+    name: str = "damage_unet", *, seed: int | None = 0, device: str | None = None
+) -> DamageModel:
+    """A network with random weights (seeded, so tests are repeatable)."""
+    if name not in MODEL_CONFIGS:
+        raise KeyError(f"unknown damage model {name!r}; known: {', '.join(MODEL_CONFIGS)}")
+    config = MODEL_CONFIGS[name]
+    with torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        net = DamageUNet(config)
+    device = device or default_device()
+    net.eval().to(device)
+    thresholds = dict.fromkeys(config.classes, DEFAULT_THRESHOLD)
+    return DamageModel(net, config, thresholds, f"{ARCH_VERSION}+{name}-random", device)
+
+
+def weights_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+
+
+def save_weights(model: DamageModel, path: Path, *, meta: dict[str, Any] | None = None) -> Path:
+    """Write a checkpoint in half precision (a few MB at most): config name, thresholds, weights."""
+    state = {
+        k: (v.half() if v.is_floating_point() else v) for k, v in model.net.state_dict().items()
+    }
+    payload = {
+        "arch": ARCH_VERSION,
+        "config": model.config.name,
+        "classes": list(model.config.classes),
+        "thresholds": dict(model.thresholds),
+        "state_dict": state,
+        "meta": meta or dict(model.meta),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(payload, tmp)
+    tmp.replace(path)
+    return path
+
+
+_CACHE: dict[tuple[str, str, float], DamageModel] = {}
+_LOCK = threading.Lock()
+
+
+def load_model(weights: str | Path | None = None, *, device: str | None = None) -> DamageModel:
+    """Load a checkpoint (default: the committed one); cached per path, device and mtime."""
+    path = Path(weights) if weights is not None else default_weights_path()
+    if not path.is_file():
+        raise FileNotFoundError(f"damage weights not found: {path}")
+    device = device or default_device()
+    key = (str(path.resolve()), device, path.stat().st_mtime)
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        config = MODEL_CONFIGS[payload["config"]]
+        net = DamageUNet(config)
+        net.load_state_dict(
+            {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
+        )
+        net.eval().to(device)
+        for p in net.parameters():
+            p.requires_grad_(False)
+        thresholds = {
+            c: float(payload["thresholds"].get(c, DEFAULT_THRESHOLD)) for c in config.classes
+        }
+        version = f"{payload.get('arch', ARCH_VERSION)}+{weights_digest(path)}"
+        model = DamageModel(net, config, thresholds, version, device, dict(payload.get("meta", {})))
+        _CACHE[key] = model
+        return model
+
+
+def model_version(weights: str | Path | None = None) -> str:
+    """'damage-unet-v1+<sha256[:8] of the weights>' without loading the network."""
+    path = Path(weights) if weights is not None else default_weights_path()
+    return f"{ARCH_VERSION}+{weights_digest(path)}"

@@ -1,0 +1,13 @@
+"""Celery tasks of restoration: thin, idempotent wrappers that take ids (routed to `gpu`)."""
+
+from celery import shared_task
+
+from restoration import services
+
+
+@shared_task(name="restoration.tasks.condition_check", acks_late=True)
+def condition_check_task(job_id: int) -> None:
+    """Damage detection on every base-colour texture of the job's artifact.
+
+    A duplicate delivery of a finished job changes nothing (services.run_condition_job)."""
+    services.run_condition_job(job_id=job_id)
