@@ -42,8 +42,10 @@ def server_url(request: pytest.FixtureRequest) -> str:
     return url.rstrip("/") if url else request.getfixturevalue("live_server_url")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per module: Playwright's sync API keeps an asyncio loop running in this
+    thread while it is open, and asyncio tests that run after the browser tests need it closed."""
     from tests.e2e.browser import launched_chromium
 
     with launched_chromium() as instance:
