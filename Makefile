@@ -46,6 +46,43 @@ test-e2e: install
 bench: install
 	MOUSEION_VAR_DIR=$(CURDIR)/var/bench $(BIN)/python -m pytest tests/bench -s -p no:cacheprovider -o addopts="" $(PYTEST_ARGS)
 
+# The scaled profile on loopback (PostgreSQL, Redis, nginx, two uvicorn, a worker): see
+# scripts/scaled/stack.py and README "Deploying at scale". Needs the Debian packages postgresql,
+# redis-server and nginx (.ci/run installs them). The stack is stopped however the tests end.
+.PHONY: test-scaled bench-scaled
+SCALED_DIR := $(CURDIR)/var/scaled
+SCALED_ENV := set -a && . $(SCALED_DIR)/stack.env && set +a &&
+# The demo password the live_museum fixture logs in with (tests/conftest.py DEMO_PASSWORD).
+SCALED_DEMO_PASSWORD := mouseion-test-demo
+
+$(VENV)/.installed-scaled: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev,ml,scaled]'
+	touch $@
+
+test-scaled: install $(VENV)/.installed-scaled
+	@for tool in redis-server nginx; do command -v $$tool >/dev/null || \
+	  { echo "test-scaled needs $$tool (apt-get install postgresql redis-server nginx)"; exit 1; }; done
+	@trap '$(PY) scripts/scaled/stack.py stop --dir $(SCALED_DIR)' EXIT; \
+	export MOUSEION_ENCODER=hashing; \
+	$(PY) scripts/scaled/stack.py start --dir $(SCALED_DIR) && \
+	$(SCALED_ENV) $(PY) manage.py seed_demo --password $(SCALED_DEMO_PASSWORD) && \
+	$(SCALED_ENV) $(PY) manage.py seed_floor_plan && \
+	$(SCALED_ENV) $(PY) manage.py seed_demo_tour || exit 1; \
+	status=0; \
+	$(SCALED_ENV) $(BIN)/pytest tests/integration -m "not data" -p no:cacheprovider $(PYTEST_ARGS) \
+	  || status=1; \
+	$(SCALED_ENV) $(BIN)/pytest tests/scaled -p no:cacheprovider $(PYTEST_ARGS) || status=1; \
+	exit $$status
+
+# The presence benchmark on both profiles (scripts/scaled/bench.py); BENCH_SCALED_ARGS e.g.
+# "--n 250 --seconds 60 --soak 600" (the issue's soak).
+BENCH_SCALED_ARGS ?= --n 250 --seconds 60
+bench-scaled: install $(VENV)/.installed-scaled
+	@trap '$(PY) scripts/scaled/stack.py stop --dir $(SCALED_DIR)' EXIT; \
+	MOUSEION_JOB_TIME_LIMIT=3900 MOUSEION_BROKER_VISIBILITY_TIMEOUT=4500 \
+	  $(PY) scripts/scaled/stack.py start --dir $(SCALED_DIR) && \
+	$(PY) scripts/scaled/bench.py --stack-dir $(SCALED_DIR) $(BENCH_SCALED_ARGS)
+
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 

@@ -8,6 +8,7 @@ DATABASE_URL and REDIS_URL alone.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -24,8 +25,11 @@ VAR_DIR = Path(env("MOUSEION_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env("DEBUG")
-# The development key is only used when no SECRET_KEY is set; production must set one.
-SECRET_KEY = env("SECRET_KEY", default="mouseion-insecure-development-key-change-me-in-production")
+# The development key is only used when no SECRET_KEY is set; production must set one. Its
+# "django-insecure-" prefix makes `manage.py check --deploy` refuse it (security.W009).
+SECRET_KEY = env(
+    "SECRET_KEY", default="django-insecure-mouseion-development-key-change-me-in-production"
+)
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 
@@ -193,9 +197,33 @@ REALTIME_CROSS_PROCESS = env.bool(
 # Celery. Single profile: kombu's filesystem transport keeps queued jobs on disk under var/,
 # so they survive a restart without any broker service. Scaled profile: Redis.
 CELERY_BROKER_DIR = VAR_DIR / "broker"
+# Time limits bound the longest job (a restoration on CPU): soft raises in the task so it can
+# fail cleanly, hard kills it. Tests shorten them to exercise redelivery in seconds.
+CELERY_TASK_TIME_LIMIT = env.int("MOUSEION_JOB_TIME_LIMIT", default=3900)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int(
+    "MOUSEION_JOB_SOFT_TIME_LIMIT",
+    default=CELERY_TASK_TIME_LIMIT - min(300, CELERY_TASK_TIME_LIMIT // 5),
+)
 if REDIS_URL:
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 6 * 3600}
+    # A job whose worker died (kill -9, lost machine) stays unacknowledged in Redis and is handed
+    # out again once it is older than the visibility timeout. That timeout must exceed the hard
+    # time limit, or a job still running would be given to a second worker as well.
+    _visibility = env.int(
+        "MOUSEION_BROKER_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 600
+    )
+    if _visibility <= CELERY_TASK_TIME_LIMIT:
+        raise ImproperlyConfigured(
+            f"MOUSEION_BROKER_VISIBILITY_TIMEOUT ({_visibility} s) must exceed the job time "
+            f"limit MOUSEION_JOB_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT} s)"
+        )
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": _visibility,
+        # Sweep for abandoned jobs every 10 s (kombu's default scans every 100 s).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
+    CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 else:
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
     for sub in ("queue", "processed", "control"):
@@ -216,8 +244,6 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"restoration.tasks.*": {"queue": "gpu"}}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_SOFT_TIME_LIMIT = 3600
-CELERY_TASK_TIME_LIMIT = 3900
 
 LOGGING = {
     "version": 1,
@@ -229,3 +255,17 @@ LOGGING = {
 if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# HTTPS deployments (README "Deploying at scale") set MOUSEION_HTTPS=true: redirect to HTTPS,
+# secure cookies and HSTS. Off by default so `make run` keeps working on http://127.0.0.1.
+# Behind a TLS-terminating proxy, uvicorn's --proxy-headers makes requests count as secure.
+MOUSEION_HTTPS = env.bool("MOUSEION_HTTPS", default=False)
+if MOUSEION_HTTPS:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    # The proxy's health probe talks plain HTTP on loopback.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

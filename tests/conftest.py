@@ -63,7 +63,19 @@ class LiveMuseum:
 
 @pytest.fixture(scope="session")
 def live_museum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveMuseum]:
-    """migrate + seed_demo into a fresh var dir, then uvicorn and a Celery worker, as `make run`."""
+    """migrate + seed_demo into a fresh var dir, then uvicorn and a Celery worker, as `make run`.
+
+    With MOUSEION_LIVE_STACK_URL set (make test-scaled), the museum is the already running,
+    migrated and seeded scaled stack (scripts/scaled/stack.py) and nothing is started here."""
+    if stack_url := os.environ.get("MOUSEION_LIVE_STACK_URL"):
+        stack_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "museum.settings"}
+        missing = [
+            k for k in ("DATABASE_URL", "REDIS_URL", "MOUSEION_VAR_DIR") if not stack_env.get(k)
+        ]
+        if missing:
+            raise RuntimeError(f"MOUSEION_LIVE_STACK_URL is set but {', '.join(missing)} is not")
+        yield LiveMuseum(stack_url, Path(stack_env["MOUSEION_VAR_DIR"]), stack_env)
+        return
     var_dir = tmp_path_factory.mktemp("museum-var")
     env = {
         **os.environ,

@@ -1,0 +1,109 @@
+"""Config files for the scaled test stack: Redis, nginx and PostgreSQL settings, generated from
+the ports and folders that stack.py picked. Plain text, no templating library needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def redis_conf(*, port: int, folder: Path) -> str:
+    # A cache-and-broker on loopback; persistence is off because the stack is thrown away.
+    return f"""bind 127.0.0.1
+port {port}
+protected-mode yes
+daemonize no
+dir {folder}
+save ""
+appendonly no
+logfile ""
+databases 4
+"""
+
+
+def postgres_conf(*, port: int, socket_dir: Path) -> str:
+    # fsync off: a throwaway test cluster; a real deployment keeps PostgreSQL's defaults.
+    return f"""listen_addresses = '127.0.0.1'
+port = {port}
+unix_socket_directories = '{socket_dir}'
+max_connections = 100
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+"""
+
+
+def nginx_conf(
+    *,
+    port: int,
+    upstreams: list[int],
+    prefix: Path,
+    static_root: Path,
+    media_root: Path,
+    max_body_mb: int,
+) -> str:
+    servers = "\n".join(
+        f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in upstreams
+    )
+    return f"""worker_processes 1;
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+
+events {{
+    worker_connections 4096;
+}}
+
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {prefix}/access.log;
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    sendfile on;
+    server_tokens off;
+
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        ''      close;
+    }}
+
+    upstream mouseion {{
+{servers}
+    }}
+
+    server {{
+        listen 127.0.0.1:{port};
+        # Above MOUSEION_MAX_UPLOAD_BYTES, so the application gives the clear refusal.
+        client_max_body_size {max_body_mb}m;
+
+        location /static/ {{
+            alias {static_root}/;
+            gzip_static on;
+            expires 1h;
+        }}
+
+        location /media/ {{
+            alias {media_root}/;
+        }}
+
+        location / {{
+            proxy_pass http://mouseion;
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            # Websockets are long-lived and quiet between snapshots; uploads stream through.
+            proxy_read_timeout 3600s;
+            proxy_send_timeout 3600s;
+            proxy_request_buffering off;
+            # A dead upstream is skipped for new connections (the ASGI-kill fault test).
+            proxy_next_upstream error timeout http_502;
+        }}
+    }}
+}}
+"""

@@ -1,0 +1,90 @@
+"""Production settings pass `manage.py check --deploy` with no warnings once the production
+environment is given, and the same check refuses the defaults that only suit `make run`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "museum.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://museum.example.org",
+    "MOUSEION_HTTPS": "true",
+}
+
+
+def check_deploy(tmp_path: Path, **overrides: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.pop("SECRET_KEY", None)
+    env.update(MOUSEION_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="museum.settings")
+    env.update({k: v for k, v in overrides.items() if v is not None})
+    for key in [k for k, v in overrides.items() if v is None]:
+        env.pop(key, None)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_env_passes_check_deploy_with_no_warnings(tmp_path: Path) -> None:
+    result = check_deploy(tmp_path, **PRODUCTION_ENV, SECRET_KEY=secrets.token_urlsafe(50))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warning"),
+    [
+        ({"SECRET_KEY": None}, "security.W009"),  # the development key
+        ({"MOUSEION_HTTPS": "false"}, "security.W008"),  # plain HTTP: no redirect, no HSTS
+        ({"SECURE_HSTS_PRELOAD": "false"}, "security.W021"),
+        ({"DEBUG": "true"}, "security.W018"),
+    ],
+)
+def test_check_deploy_refuses_unsafe_settings(
+    tmp_path: Path, overrides: dict[str, str | None], warning: str
+) -> None:
+    env = {**PRODUCTION_ENV, "SECRET_KEY": secrets.token_urlsafe(50), **overrides}
+    result = check_deploy(tmp_path, **env)
+    assert result.returncode != 0
+    assert warning in result.stderr + result.stdout
+
+
+def test_single_machine_defaults_serve_plain_http(settings) -> None:
+    """`make run` on http://127.0.0.1 keeps working: no HTTPS redirect, no secure-only cookies."""
+    assert settings.MOUSEION_HTTPS is False
+    assert not settings.SECURE_SSL_REDIRECT
+    assert not settings.SESSION_COOKIE_SECURE
+    assert not settings.CSRF_COOKIE_SECURE
+
+
+def test_visibility_timeout_shorter_than_a_job_is_refused(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "MOUSEION_VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "museum.settings",
+            "REDIS_URL": "redis://127.0.0.1:1/0",  # never contacted: settings only
+            "MOUSEION_JOB_TIME_LIMIT": "600",
+            "MOUSEION_BROKER_VISIBILITY_TIMEOUT": "300",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "MOUSEION_BROKER_VISIBILITY_TIMEOUT (300 s) must exceed" in result.stderr
