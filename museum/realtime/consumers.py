@@ -17,7 +17,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from museum.realtime.crossprocess import RoomLink
+from museum.realtime.admission import admission_for
+from museum.realtime.crossprocess import PROCESS_ID, RoomLink
 from museum.realtime.flow import TokenBucket, start_send
 from museum.realtime.rooms import Member, Room, release_room, room_for
 from museum.realtime.schema import (
@@ -86,15 +87,22 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if settings.REALTIME_CROSS_PROCESS and room.link is None:
             # Set before the subscription completes, so concurrent joiners share one link.
             room.link = RoomLink(room, get_channel_layer())
+            if settings.REDIS_URL:
+                room.link.admission = admission_for(settings.REDIS_URL, PROCESS_ID)
             await room.link.start()
         return room
 
-    def join_room(self, room: Room, *, name: str, role: str, always_active: bool = False) -> None:
+    async def join_room(
+        self, room: Room, *, name: str, role: str, always_active: bool = False
+    ) -> None:
         self.room = room
         self.member = Member(
             name=name, role=role, asgi_send=self.base_send, on_overflow=self.drop_slow_client
         )
-        room.join(self.member, always_active=always_active)
+        admitted = None
+        if not always_active and room.link is not None:
+            admitted = await room.link.admit()
+        room.join(self.member, always_active=always_active, admitted=admitted)
         self.member.deliver(
             server_frame(
                 "welcome",
@@ -199,7 +207,7 @@ class PresenceConsumer(RealtimeConsumer):
             self.closed = True
             return
         room = await self.open_room(f"room:{room_id}", cap=settings.REALTIME_ROOM_CAP)
-        self.join_room(room, name=name or room.next_visitor_name(), role=role)
+        await self.join_room(room, name=name or room.next_visitor_name(), role=role)
         room.send_snapshot_to(self.member)
         self.occupancy_key = str(room_id)
         occupancy_board().enter(self.occupancy_key)

@@ -16,6 +16,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,6 +34,47 @@ HEARTBEAT_SECONDS = 0.5
 def group_for(room_key: str) -> str:
     """A channel-layer group name for a room key ('room:12' -> 'presence.room-12')."""
     return "presence." + "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in room_key)
+
+
+# Group memberships live in Redis: a restarted Redis forgets them, so links renew theirs this often.
+RESUBSCRIBE_SECONDS = 5.0
+
+
+async def listen_forever(
+    layer: Any,
+    group: str,
+    handle: Callable[[dict[str, Any]], None],
+    on_channel: Callable[[str], None],
+) -> None:
+    """Receive `group`'s messages for good: after a channel-layer failure (Redis restarting) wait,
+    take a new channel and join the group again; renew the membership every few seconds, so a
+    Redis that came back empty without a receive failing is also noticed."""
+    channel = ""
+    renewed = 0.0
+    while True:
+        try:
+            if not channel:
+                channel = await layer.new_channel()
+                on_channel(channel)
+                renewed = 0.0
+            if time.monotonic() - renewed > RESUBSCRIBE_SECONDS:
+                await layer.group_add(group, channel)
+                renewed = time.monotonic()
+            try:
+                message = await asyncio.wait_for(layer.receive(channel), RESUBSCRIBE_SECONDS)
+            except TimeoutError:
+                continue
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.warning("channel layer lost for %s; subscribing again", group, exc_info=True)
+            channel = ""
+            await asyncio.sleep(0.5)
+            continue
+        try:
+            handle(message)
+        except Exception:  # one bad message must not end the subscription
+            logger.exception("could not handle a message of %s", group)
 
 
 class PeerShare:
@@ -58,18 +100,31 @@ class RoomLink:
         self.listener: asyncio.Task[None] | None = None
         self.last_published = 0.0
         self.outbox: set[asyncio.Task[None]] = set()
+        # Exact cross-process cap (admission.py), when Redis is there to keep the count.
+        self.admission: Any = None
+        self.reported: tuple[int, float] = (-1, 0.0)
 
     async def start(self) -> None:
-        self.channel = await self.layer.new_channel()
-        await self.layer.group_add(self.group, self.channel)
-        self.listener = asyncio.get_running_loop().create_task(self._listen())
+        subscribed = asyncio.Event()
+
+        def on_channel(channel: str) -> None:
+            self.channel = channel
+            subscribed.set()
+
+        self.listener = asyncio.get_running_loop().create_task(
+            listen_forever(self.layer, self.group, self._on_message, on_channel)
+        )
+        await subscribed.wait()
 
     async def stop(self) -> None:
         if self.listener is not None:
             self.listener.cancel()
         # Tell peers we are gone rather than letting our share time out.
         await self._send({"kind": "share", "members": [], "listeners": 0, "active": 0})
-        await self.layer.group_discard(self.group, self.channel)
+        try:
+            await self.layer.group_discard(self.group, self.channel)
+        except Exception:  # Redis away: the membership expires with the group
+            logger.warning("could not leave %s", self.group, exc_info=True)
 
     # outgoing
     def publish_share(self, *, force: bool = False) -> None:
@@ -79,6 +134,7 @@ class RoomLink:
             return
         self.last_published = now
         local = self.room.local_members()
+        self._report_active(sum(1 for m in local if m.active), now)
         self._spawn(
             {
                 "kind": "share",
@@ -87,6 +143,27 @@ class RoomLink:
                 "active": sum(1 for m in local if m.active),
             }
         )
+
+    def _report_active(self, active: int, now: float) -> None:
+        """Keep this process's count fresh in Redis: on change, and at least every second."""
+        if self.admission is None:
+            return
+        count, at = self.reported
+        if active == count and now - at < 1.0:
+            return
+        self.reported = (active, now)
+        task = asyncio.get_running_loop().create_task(self.admission.report(self.room.key, active))
+        self.outbox.add(task)
+        task.add_done_callback(self.outbox.discard)
+
+    async def admit(self) -> bool | None:
+        """Take an active place through Redis (None: no admission service, decide locally)."""
+        if self.admission is None:
+            return None
+        admitted = await self.admission.admit(self.room.key, self.room.cap)
+        if admitted:
+            self.reported = (-1, 0.0)  # the script counted the joiner: report the real count soon
+        return admitted
 
     def publish_frame(self, text: str, *, left: str | None = None) -> None:
         """A join or leave frame for every peer's connections (`left`: the member who left)."""
@@ -106,35 +183,26 @@ class RoomLink:
             logger.warning("could not publish room %s", self.room.key, exc_info=True)
 
     # incoming
-    async def _listen(self) -> None:
-        while True:
-            try:
-                message = await self.layer.receive(self.channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # Redis restarting: back off and listen again
-                logger.warning("room %s lost its channel layer", self.room.key, exc_info=True)
-                await asyncio.sleep(0.5)
-                continue
-            origin = message.get("origin")
-            if origin == self.origin:
-                continue
-            if message.get("kind") == "share":
-                self.peers[origin] = PeerShare(
-                    message.get("members", []),
-                    int(message.get("listeners", 0)),
-                    int(message.get("active", 0)),
-                )
+    def _on_message(self, message: dict[str, Any]) -> None:
+        origin = message.get("origin")
+        if origin == self.origin:
+            return
+        if message.get("kind") == "share":
+            self.peers[origin] = PeerShare(
+                message.get("members", []),
+                int(message.get("listeners", 0)),
+                int(message.get("active", 0)),
+            )
+            self.room.changed = True
+        elif message.get("kind") == "frame":
+            left = message.get("left")
+            share = self.peers.get(origin)
+            if left and share is not None:
+                # Gone now, not when the peer's next share arrives.
+                share.members = [entry for entry in share.members if entry.get("id") != left]
+                share.active = max(0, share.active - 1)
                 self.room.changed = True
-            elif message.get("kind") == "frame":
-                left = message.get("left")
-                share = self.peers.get(origin)
-                if left and share is not None:
-                    # Gone now, not when the peer's next share arrives.
-                    share.members = [entry for entry in share.members if entry.get("id") != left]
-                    share.active = max(0, share.active - 1)
-                    self.room.changed = True
-                self.room.broadcast(message["text"], local_only=True)
+            self.room.broadcast(message["text"], local_only=True)
 
     # merged view
     def live_peers(self) -> list[PeerShare]:

@@ -141,9 +141,19 @@ class Room:
     def next_visitor_name(self) -> str:
         return f"Visitor {next(self._visitor_numbers)}"
 
-    def join(self, member: Member, *, always_active: bool = False) -> None:
-        """Add `member`, as a listener when the room is at its cap, and announce it at once."""
-        member.active = always_active or self.active_count < self.cap
+    def join(
+        self, member: Member, *, always_active: bool = False, admitted: bool | None = None
+    ) -> None:
+        """Add `member`, as a listener when the room is at its cap, and announce it at once.
+
+        `admitted` is the cross-process admission's answer when there is one (crossprocess.py).
+        """
+        if always_active:
+            member.active = True
+        elif admitted is not None:
+            member.active = admitted
+        else:
+            member.active = self.active_count < self.cap
         self.members[member.id] = member
         self.broadcast(server_frame("join", **member.public()), exclude=member)
         self._touch()

@@ -22,6 +22,7 @@ from museum.realtime.consumers import (
     RealtimeConsumer,
     display_name,
 )
+from museum.realtime.crossprocess import listen_forever
 from museum.realtime.rooms import Member, Room
 from museum.realtime.schema import (
     FOLLOWER_ONLY,
@@ -63,22 +64,24 @@ class TourHub:
         self.listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self.channel = await self.layer.new_channel()
-        await self.layer.group_add(group_name(self.code), self.channel)
-        self.listener = asyncio.get_running_loop().create_task(self._listen())
+        subscribed = asyncio.Event()
+
+        def on_channel(channel: str) -> None:
+            self.channel = channel
+            subscribed.set()
+
+        self.listener = asyncio.get_running_loop().create_task(
+            listen_forever(self.layer, group_name(self.code), self.dispatch, on_channel)
+        )
+        await subscribed.wait()
 
     async def stop(self) -> None:
         if self.listener is not None:
             self.listener.cancel()
-        await self.layer.group_discard(group_name(self.code), self.channel)
-
-    async def _listen(self) -> None:
-        while True:
-            event = await self.layer.receive(self.channel)
-            try:
-                self.dispatch(event)
-            except Exception:
-                logger.exception("tour event failed in %s", self.code)
+        try:
+            await self.layer.group_discard(group_name(self.code), self.channel)
+        except Exception:  # Redis away: the membership expires with the group
+            logger.warning("could not leave tour group %s", self.code, exc_info=True)
 
     def dispatch(self, event: dict[str, Any]) -> None:
         kind = event.get("kind")
@@ -127,7 +130,7 @@ class TourConsumer(RealtimeConsumer):
             await hub.start()
         role = "guide" if info["is_guide"] else "follower"
         name = await database_sync_to_async(display_name)(user) or room.next_visitor_name()
-        self.join_room(room, name=name, role=role, always_active=role == "guide")
+        await self.join_room(room, name=name, role=role, always_active=role == "guide")
         member = self.member
         assert member is not None
         member.deliver(server_frame("tour", **info["state"]))

@@ -147,12 +147,6 @@ async def test_killed_asgi_process_clients_reconnect_to_the_other(stack: Stack, 
 STALE_AFTER_SECONDS = 2.5
 
 
-@pytest.mark.xfail(
-    reason="museum/realtime: a room's channel-layer listener stops for good when Redis goes away "
-    "('lost its channel layer') and tour events no longer cross processes; remove this mark "
-    "once it resubscribes",
-    strict=False,
-)
 async def test_redis_restart_during_a_tour(stack: Stack):
     educator = login(stack.museum, "educator")
     code = start_demo_tour(educator, stack.museum)
