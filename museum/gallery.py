@@ -238,7 +238,15 @@ def gallery_strings() -> dict[str, str]:
         "presenceOne": _("1 other here"),
         "presenceListener": _("Listening: room is full"),
         "presenceClosed": _("Not connected to other visitors; retrying."),
+        **xr_strings(),
         "vrEnter": _("Enter VR"),
+    }
+
+
+def xr_strings() -> dict[str, str]:
+    """The VR/AR buttons' texts (static/js/xr-buttons.js), shared by the viewer and the gallery."""
+    return {
+        "vrEnter": _("View in VR"),
         "vrExit": _("Exit VR"),
         "vrUnavailable": _("VR not available"),
         "arEnter": _("View in AR"),

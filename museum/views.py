@@ -22,7 +22,7 @@ from exhibits.models import (
     PublicationStatus,
 )
 from exhibits.serializers import pick_lods
-from museum.gallery import gallery_scene, gallery_strings
+from museum.gallery import gallery_scene, gallery_strings, xr_strings
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -162,15 +162,7 @@ def _viewer_config(
             "error": _("The 3D model could not be loaded. Please reload the page to try again."),
             "noWebGL": _("Your browser cannot display 3D graphics (WebGL is unavailable)."),
             "hotspot": _("Point of interest {number}: {title}"),
-            "vrEnter": _("View in VR"),
-            "vrExit": _("Exit VR"),
-            "vrUnavailable": _("VR not available"),
-            "arEnter": _("View in AR"),
-            "arExit": _("Exit AR"),
-            "arUnavailable": _("AR not available"),
-            "xrChecking": _("Checking…"),
-            "xrUnavailableHint": _("This browser or device does not support immersive sessions."),
-            "xrFailed": _("The immersive session could not be started."),
+            **xr_strings(),
             "loadingDetail": _("Loading detail… {percent}%"),
             "detailLoaded": _("Full detail loaded."),
             "detailError": _("The detailed model could not be loaded; showing a simpler one."),

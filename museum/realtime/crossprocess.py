@@ -77,6 +77,38 @@ async def listen_forever(
             logger.exception("could not handle a message of %s", group)
 
 
+class Subscription:
+    """A group subscription kept alive by `listen_forever`, handing messages to `handle`."""
+
+    def __init__(self, layer: Any, group: str, handle: Callable[[dict[str, Any]], None]) -> None:
+        self.layer = layer
+        self.group = group
+        self.handle = handle
+        self.channel = ""
+        self.listener: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Subscribe; returns once the first channel exists (messages are received from then)."""
+        subscribed = asyncio.Event()
+
+        def on_channel(channel: str) -> None:
+            self.channel = channel
+            subscribed.set()
+
+        self.listener = asyncio.get_running_loop().create_task(
+            listen_forever(self.layer, self.group, self.handle, on_channel)
+        )
+        await subscribed.wait()
+
+    async def stop(self) -> None:
+        if self.listener is not None:
+            self.listener.cancel()
+        try:
+            await self.layer.group_discard(self.group, self.channel)
+        except Exception:  # Redis away: the membership expires with the group
+            logger.warning("could not leave %s", self.group, exc_info=True)
+
+
 class PeerShare:
     __slots__ = ("active", "listeners", "members", "received")
 
@@ -95,9 +127,8 @@ class RoomLink:
         self.layer = layer
         self.origin = origin
         self.group = group_for(room.key)
-        self.channel = ""
+        self.subscription = Subscription(layer, self.group, self._on_message)
         self.peers: dict[str, PeerShare] = {}
-        self.listener: asyncio.Task[None] | None = None
         self.last_published = 0.0
         self.outbox: set[asyncio.Task[None]] = set()
         # Exact cross-process cap (admission.py), when Redis is there to keep the count.
@@ -105,26 +136,12 @@ class RoomLink:
         self.reported: tuple[int, float] = (-1, 0.0)
 
     async def start(self) -> None:
-        subscribed = asyncio.Event()
-
-        def on_channel(channel: str) -> None:
-            self.channel = channel
-            subscribed.set()
-
-        self.listener = asyncio.get_running_loop().create_task(
-            listen_forever(self.layer, self.group, self._on_message, on_channel)
-        )
-        await subscribed.wait()
+        await self.subscription.start()
 
     async def stop(self) -> None:
-        if self.listener is not None:
-            self.listener.cancel()
         # Tell peers we are gone rather than letting our share time out.
         await self._send({"kind": "share", "members": [], "listeners": 0, "active": 0})
-        try:
-            await self.layer.group_discard(self.group, self.channel)
-        except Exception:  # Redis away: the membership expires with the group
-            logger.warning("could not leave %s", self.group, exc_info=True)
+        await self.subscription.stop()
 
     # outgoing
     def publish_share(self, *, force: bool = False) -> None:

@@ -8,7 +8,6 @@ process, not one per follower.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -22,7 +21,7 @@ from museum.realtime.consumers import (
     RealtimeConsumer,
     display_name,
 )
-from museum.realtime.crossprocess import listen_forever
+from museum.realtime.crossprocess import Subscription
 from museum.realtime.rooms import Member, Room
 from museum.realtime.schema import (
     FOLLOWER_ONLY,
@@ -59,29 +58,13 @@ class TourHub:
     def __init__(self, code: str, room: Room) -> None:
         self.code = code
         self.room = room
-        self.layer = get_channel_layer()
-        self.channel = ""
-        self.listener: asyncio.Task[None] | None = None
+        self.subscription = Subscription(get_channel_layer(), group_name(code), self.dispatch)
 
     async def start(self) -> None:
-        subscribed = asyncio.Event()
-
-        def on_channel(channel: str) -> None:
-            self.channel = channel
-            subscribed.set()
-
-        self.listener = asyncio.get_running_loop().create_task(
-            listen_forever(self.layer, group_name(self.code), self.dispatch, on_channel)
-        )
-        await subscribed.wait()
+        await self.subscription.start()
 
     async def stop(self) -> None:
-        if self.listener is not None:
-            self.listener.cancel()
-        try:
-            await self.layer.group_discard(group_name(self.code), self.channel)
-        except Exception:  # Redis away: the membership expires with the group
-            logger.warning("could not leave tour group %s", self.code, exc_info=True)
+        await self.subscription.stop()
 
     def dispatch(self, event: dict[str, Any]) -> None:
         kind = event.get("kind")

@@ -97,7 +97,7 @@ async def test_a_silent_process_drops_out_of_the_snapshot(monkeypatch):
     assert len(bo_inbox.of("snapshot")[-1]["members"]) == 2
     # Process A dies without a word (kill -9): its ticker and listener stop.
     room_a.ticker.cancel()
-    room_a.link.listener.cancel()
+    room_a.link.subscription.listener.cancel()
     await asyncio.sleep(0.8)
     assert [e["id"] for e in bo_inbox.of("snapshot")[-1]["members"]] == [bo.id]
     room_b.ticker.cancel()
