@@ -11,11 +11,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from tests.scaled.conftest import Stack, results, wait_until
 
 pytestmark = pytest.mark.scaled
+# The scaled extra (redis, psycopg, channels-redis) is installed by `make test-scaled` only.
+redis = pytest.importorskip("redis", reason="the scaled extra is not installed: make test-scaled")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCAN = ROOT / "exhibits" / "demo" / "venus.glb"  # the largest demo scan: a few seconds of intake
