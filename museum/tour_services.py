@@ -290,8 +290,9 @@ def save_stop_view(
 
 def join_info(code: str, user: Any) -> dict[str, Any] | None:
     """What a connecting socket needs: state, hands, questions and whether the user guides."""
-    session = LiveTour.objects.select_related("tour").filter(code=code.upper()).first()
-    if session is None:
+    try:
+        session = _session(code)
+    except TourError:
         return None
     return {
         "code": session.code,

@@ -184,14 +184,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 return  # one rate-limit error per second is enough to tell a client
             self.last_rate_error = now
         assert self.member is not None
-        self.member.deliver(_error_text(error))
-
-
-def _error_text(error: FrameError) -> str:
-    frame = error.frame()
-    kind = frame.pop("type")
-    frame.pop("v")
-    return server_frame(kind, **frame)
+        self.member.deliver(error.text())
 
 
 class PresenceConsumer(RealtimeConsumer):

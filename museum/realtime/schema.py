@@ -33,16 +33,12 @@ class FrameError(Exception):
         self.message = message
         self.ref = ref
 
-    def frame(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "type": "error",
-            "v": PROTOCOL_VERSION,
-            "code": self.code,
-            "message": self.message,
-        }
+    def text(self) -> str:
+        """The `error` frame that answers the refused one."""
+        fields: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.ref:
-            body["ref"] = self.ref
-        return body
+            fields["ref"] = self.ref
+        return server_frame("error", **fields)
 
 
 Checker = Callable[[Any], Any]

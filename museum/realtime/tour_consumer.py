@@ -112,7 +112,8 @@ class TourConsumer(RealtimeConsumer):
             hub = _hubs[self.code] = TourHub(self.code, room)
             await hub.start()
         role = "guide" if info["is_guide"] else "follower"
-        name = await database_sync_to_async(display_name)(user) or room.next_visitor_name()
+        # The auth middleware has already loaded the user: reading its name needs no query.
+        name = display_name(user) or room.next_visitor_name()
         await self.join_room(room, name=name, role=role, always_active=role == "guide")
         member = self.member
         assert member is not None
