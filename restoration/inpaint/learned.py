@@ -1,0 +1,168 @@
+"""Running the learned generator: weights loading, windowed inference, realism scoring.
+
+The net runs in windows of the size it was trained on (blended where they overlap): run on a
+whole 1024 px image, a prototype drifted in colour where windows did not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from restoration.inpaint.data import encode
+
+WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "inpaint_gated.pt"
+WINDOW = 192
+OVERLAP = 32
+
+_cache: dict[tuple[str, str], LearnedInpainter] = {}
+_lock = threading.Lock()
+
+
+@dataclass
+class LearnedInpainter:
+    generator: Any
+    discriminator: Any | None
+    device: str
+    version: str
+
+    def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Inpaint one crop: (H, W, 3) uint8 + (H, W) bool -> uint8, unmasked pixels kept."""
+        import torch
+
+        x = encode(image, mask).transpose(1, 2, 0)
+        out = np.zeros((*mask.shape, 3), np.float32)
+        weight = np.zeros(mask.shape, np.float32)
+        with torch.inference_mode():
+            for y0, x0, y1, x1 in windows(mask, WINDOW, OVERLAP):
+                tile = x[y0:y1, x0:x1]
+                ph, pw = (-tile.shape[0]) % 4, (-tile.shape[1]) % 4
+                tile = np.pad(tile, ((0, ph), (0, pw), (0, 0)), mode="reflect")
+                tensor = torch.from_numpy(tile).permute(2, 0, 1)[None].to(self.device)
+                pred = self.generator(tensor)[0].permute(1, 2, 0).float().cpu().numpy()
+                pred = pred[: y1 - y0, : x1 - x0]
+                ramp = _ramp(y1 - y0, x1 - x0, OVERLAP)
+                out[y0:y1, x0:x1] += pred * ramp[..., None]
+                weight[y0:y1, x0:x1] += ramp
+        filled = out / np.maximum(weight, 1e-6)[..., None]
+        result = image.copy()
+        result[mask] = np.clip((filled[mask] + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+        return result
+
+    def realism(self, image: np.ndarray, mask: np.ndarray) -> float | None:
+        """Mean discriminator logit over the masked patches (higher = more like intact paint)."""
+        if self.discriminator is None or not mask.any():
+            return None
+        import torch
+
+        h, w = mask.shape
+        ph, pw = (-h) % 16, (-w) % 16
+        img = np.pad(_to_unit(image), ((0, ph), (0, pw), (0, 0)), mode="reflect")
+        m = np.pad(mask.astype(np.float32), ((0, ph), (0, pw)))
+        with torch.inference_mode():
+            logits = (
+                self.discriminator(
+                    torch.from_numpy(img).permute(2, 0, 1)[None].to(self.device),
+                    torch.from_numpy(m)[None, None].to(self.device),
+                )[0, 0]
+                .float()
+                .cpu()
+                .numpy()
+            )
+        cover = m.reshape(logits.shape[0], 16, logits.shape[1], 16).mean(axis=(1, 3))
+        if cover.sum() <= 0:
+            return None
+        return float((logits * cover).sum() / cover.sum())
+
+
+def windows(mask: np.ndarray, size: int, overlap: int) -> list[tuple[int, int, int, int]]:
+    """Windows of at most `size` px covering the image, overlapping by `overlap`, keeping only
+    those that contain masked pixels."""
+    h, w = mask.shape
+    step = size - overlap
+    ys = list(range(0, max(h - size, 0) + 1, step)) or [0]
+    xs = list(range(0, max(w - size, 0) + 1, step)) or [0]
+    if ys[-1] + size < h:
+        ys.append(h - size)
+    if xs[-1] + size < w:
+        xs.append(w - size)
+    out = []
+    for y0 in ys:
+        for x0 in xs:
+            y1, x1 = min(y0 + size, h), min(x0 + size, w)
+            if mask[y0:y1, x0:x1].any():
+                out.append((y0, x0, y1, x1))
+    return out
+
+
+def _ramp(h: int, w: int, overlap: int) -> np.ndarray:
+    def axis(n: int) -> np.ndarray:
+        r = np.ones(n, np.float32)
+        k = min(overlap, n // 2)
+        if k > 0:
+            edge = (np.arange(k, dtype=np.float32) + 1) / (k + 1)
+            r[:k], r[n - k :] = edge, edge[::-1]
+        return r
+
+    return np.outer(axis(h), axis(w))
+
+
+def _to_unit(image: np.ndarray) -> np.ndarray:
+    return image.astype(np.float32) / 127.5 - 1.0
+
+
+def resolve_device(device: str | None) -> str:
+    import torch
+
+    if device in (None, "", "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def weights_available(path: Path | None = None) -> bool:
+    return (path or WEIGHTS).is_file()
+
+
+def load_inpainter(path: Path | None = None, device: str | None = None) -> LearnedInpainter:
+    """The committed generator (and discriminator), cached per process and device."""
+    path = path or WEIGHTS
+    device = resolve_device(device)
+    key = (str(path), device)
+    with _lock:
+        if key not in _cache:
+            _cache[key] = _load(path, device)
+        return _cache[key]
+
+
+def _load(path: Path, device: str) -> LearnedInpainter:
+    import torch
+
+    from restoration.inpaint.model import InpaintGenerator, PatchDiscriminator
+
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    generator = InpaintGenerator(**state["config"])
+    generator.load_state_dict(state["generator"])
+    generator.eval().to(device)
+    discriminator = None
+    if "discriminator" in state:
+        discriminator = PatchDiscriminator(**state.get("disc_config", {}))
+        discriminator.load_state_dict(state["discriminator"])
+        discriminator.eval().to(device)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    return LearnedInpainter(generator, discriminator, device, f"inpaint-gated@{digest}")
+
+
+def from_modules(
+    generator: Any, discriminator: Any = None, device: str = "cpu"
+) -> LearnedInpainter:
+    """An inpainter around in-memory modules (tests with tiny untrained models, evaluation
+    during training)."""
+    generator.eval()
+    if discriminator is not None:
+        discriminator.eval()
+    return LearnedInpainter(generator, discriminator, device, "inpaint-gated@memory")

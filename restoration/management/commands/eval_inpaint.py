@@ -1,0 +1,86 @@
+"""`python manage.py eval_inpaint --images DIR [--masks DIR] [--mask-kind thin|large]`: every
+inpainting method on the same images and masks, in one run (PSNR, SSIM, CIEDE2000, seconds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from restoration.inpaint.data import split_groups
+from restoration.inpaint.evaluate import eval_images, evaluate
+from restoration.inpaint.inference import LEARNED, METHODS
+from restoration.inpaint.learned import WEIGHTS, load_inpainter
+from restoration.inpaint.masks import KINDS
+
+
+class Command(BaseCommand):
+    help = "Compare the learned inpainting with Telea, Navier-Stokes and biharmonic in one run."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--images", type=Path, required=True)
+        parser.add_argument("--masks", type=Path, help="same-named binary PNGs (white = fill)")
+        parser.add_argument("--mask-kind", choices=KINDS, default="large")
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--methods", default=",".join(METHODS))
+        parser.add_argument("--weights", type=Path, default=WEIGHTS)
+        parser.add_argument("--max-side", type=int, default=1024, help="downscale larger images")
+        parser.add_argument(
+            "--split",
+            choices=["all", "holdout", "train"],
+            default="all",
+            help="with a manifest.csv: only the split groups held out from training (or used)",
+        )
+        parser.add_argument("--limit", type=int, default=0)
+        parser.add_argument("--per-image", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        folder: Path = options["images"]
+        if not folder.is_dir():
+            raise CommandError(f"--images {folder} is not a folder")
+        methods = [m.strip() for m in options["methods"].split(",") if m.strip()]
+        unknown = set(methods) - set(METHODS)
+        if unknown:
+            raise CommandError(f"unknown methods {sorted(unknown)}; known: {', '.join(METHODS)}")
+        inpainter = None
+        if LEARNED in methods:
+            if not options["weights"].is_file():
+                raise CommandError(f"no weights at {options['weights']}")
+            inpainter = load_inpainter(options["weights"])
+        names = None
+        if options["split"] != "all":
+            names = {n for n, side in split_groups(folder).items() if side == options["split"]}
+        images = eval_images(folder, names)
+        if options["limit"]:
+            images = images[: options["limit"]]
+        if not images:
+            raise CommandError(f"no images in {folder}")
+        self.stdout.write(
+            f"{len(images)} images, masks "
+            + (
+                f"from {options['masks']}"
+                if options["masks"]
+                else f"{options['mask_kind']} seed {options['seed']}"
+            )
+        )
+
+        def show(row: Any) -> None:
+            if options["per_image"]:
+                self.stdout.write(
+                    f"  {row.image:<48} {row.method:<11} {row.psnr:6.2f} dB {row.seconds:6.2f} s"
+                )
+
+        report = evaluate(
+            images,
+            methods,
+            masks=options["masks"],
+            kind=options["mask_kind"],
+            seed=options["seed"],
+            max_side=options["max_side"],
+            inpainter=inpainter,
+            on_row=show,
+        )
+        if not report.rows:
+            raise CommandError("no image had a usable mask")
+        self.stdout.write(report.table(LEARNED))
