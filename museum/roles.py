@@ -25,6 +25,11 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("restoration", model): ("add", "change", "delete", "view")
         for model in ("conditionrecord", "damagefinding", "maskcorrection")
     }
+    | {
+        # Virtual restorations (issues #7, #8): request, review (accept / reject), read.
+        ("restoration", model): ("add", "change", "delete", "view")
+        for model in ("restorationjob", "restoredregion")
+    }
     | {("exhibits", "job"): ("view",), ("museum", "tour"): ("view",)},
     EDUCATOR: {
         ("museum", "tour"): ("add", "change", "delete", "view"),

@@ -164,6 +164,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PublicationStatusEnum": "exhibits.models.PublicationStatus",
         "JobStatusEnum": "exhibits.models.Job.Status",
+        "RestorationKindEnum": "restoration.restoration_models.RestorationJob.Kind",
+        "RestorationReviewEnum": "restoration.restoration_models.RestorationJob.Review",
+        "RestoredRegionKindEnum": "restoration.restoration_models.RestoredRegion.Kind",
     },
 }
 

@@ -145,3 +145,6 @@ _artifact_admin = (
 )
 if _artifact_admin is not None and run_condition_check_action not in _artifact_admin.actions:
     _artifact_admin.actions = [*_artifact_admin.actions, run_condition_check_action]
+
+# Restoration jobs and the "Restore surfaces" / "Restore shape" artifact actions.
+from restoration import restoration_admin  # noqa: E402, F401

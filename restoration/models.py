@@ -136,3 +136,18 @@ class MaskCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.damage_class} correction of record {self.record_id}"
+
+
+# Restoration jobs (issues #7 and #8) live in their own module to keep this one short.
+from restoration.preference_models import MethodPreference  # noqa: E402
+from restoration.restoration_models import RestorationJob, RestoredRegion  # noqa: E402
+
+__all__ = [
+    "DAMAGE_CLASS_CHOICES",
+    "ConditionRecord",
+    "DamageFinding",
+    "MaskCorrection",
+    "MethodPreference",
+    "RestorationJob",
+    "RestoredRegion",
+]

@@ -298,6 +298,61 @@ class MethodBandit:
         self.a[method] += np.outer(x, x)
         self.b[method] += reward * x
 
+    def to_state(self) -> dict:
+        """JSON-ready state, so what curators taught survives restarts (stored in the DB)."""
+        return {
+            "methods": self.methods,
+            "classes": self.classes,
+            "materials": self.materials,
+            "alpha": self.alpha,
+            "a": {m: self.a[m].tolist() for m in self.methods},
+            "b": {m: self.b[m].tolist() for m in self.methods},
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> MethodBandit:
+        bandit = cls(state["methods"], state["classes"], state["materials"], alpha=state["alpha"])
+        for method in bandit.methods:
+            a, b = np.asarray(state["a"][method]), np.asarray(state["b"][method])
+            if a.shape != bandit.a[method].shape or b.shape != bandit.b[method].shape:
+                raise ValueError("bandit state does not match its methods and contexts")
+            bandit.a[method], bandit.b[method] = a, b
+        return bandit
+
+
+# Contexts the bandit learns over. Materials are coarse families read from the catalogue's
+# free-text materials field; anything unrecognised is "other".
+TEXTURE_METHODS = ("gated", "telea", "ns", "biharmonic")
+TEXTURE_CLASSES = ("crack", "loss", "corrosion")
+GEOMETRY_CLASSES = ("hole",)
+MATERIAL_FAMILIES = {
+    "stone": (
+        "stone",
+        "marble",
+        "granite",
+        "limestone",
+        "alabaster",
+        "basalt",
+        "sandstone",
+        "jade",
+    ),
+    "metal": ("bronze", "copper", "iron", "silver", "gold", "brass", "metal", "steel", "lead"),
+    "ceramic": ("ceramic", "terracotta", "porcelain", "earthenware", "stoneware", "clay", "glaze"),
+    "organic": ("wood", "ivory", "bone", "textile", "silk", "linen", "leather", "paper", "shell"),
+    "painting": ("oil", "canvas", "tempera", "panel", "fresco", "gesso", "paint", "watercolour"),
+    "glass": ("glass", "enamel", "crystal"),
+}
+MATERIALS = (*MATERIAL_FAMILIES, "other")
+
+
+def material_family(materials: str) -> str:
+    """The first family whose keyword appears in a free-text materials field."""
+    text = materials.lower()
+    for family, words in MATERIAL_FAMILIES.items():
+        if any(word in text for word in words):
+            return family
+    return "other"
+
 
 @dataclass
 class SimulatedCurator:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from restoration import services
+from restoration import restoration_services, services
 
 
 @shared_task(name="restoration.tasks.condition_check", acks_late=True)
@@ -11,3 +11,12 @@ def condition_check_task(job_id: int) -> None:
 
     A duplicate delivery of a finished job changes nothing (services.run_condition_job)."""
     services.run_condition_job(job_id=job_id)
+
+
+@shared_task(name="restoration.tasks.restore", acks_late=True)
+def restore_artifact(job_id: int) -> None:
+    """A virtual restoration (surface or shape) of the job's artifact.
+
+    Only a queued job is claimed, so a duplicate delivery writes nothing twice
+    (restoration_services.run_restoration_job)."""
+    restoration_services.run_restoration_job(job_id=job_id)

@@ -1,8 +1,9 @@
-"""Condition report pages and API (included from museum/urls.py, namespace "condition")."""
+"""Condition report pages and API, and the restoration API (included from museum/urls.py,
+namespace "condition")."""
 
 from django.urls import path
 
-from restoration import api, views
+from restoration import api, restoration_api, views
 
 app_name = "condition"
 
@@ -19,5 +20,25 @@ urlpatterns = [
         "api/condition-records/<int:pk>/corrections",
         api.MaskCorrectionView.as_view(),
         name="api-corrections",
+    ),
+    path(
+        "api/artifacts/<int:pk>/restorations",
+        restoration_api.ArtifactRestorationsView.as_view(),
+        name="api-restorations",
+    ),
+    path(
+        "api/restoration-jobs/<int:pk>",
+        restoration_api.RestorationJobView.as_view(),
+        name="api-restoration-job",
+    ),
+    path(
+        "api/restoration-jobs/<int:pk>/accept",
+        restoration_api.AcceptRestorationView.as_view(),
+        name="api-restoration-accept",
+    ),
+    path(
+        "api/restoration-jobs/<int:pk>/reject",
+        restoration_api.RejectRestorationView.as_view(),
+        name="api-restoration-reject",
     ),
 ]

@@ -25,6 +25,9 @@ MIN_CONTEXT = 32
 BIHARMONIC_MAX_PIXELS = 40_000  # biharmonic solves one sparse system per region: slow beyond
 
 Progress = Callable[[float], None]
+# Picks one method among those scoring within PREFERENCE_TOLERANCE of the best (curators' bandit).
+Preference = Callable[[list[str]], str]
+PREFERENCE_TOLERANCE = 0.05
 
 
 def check_inputs(image: np.ndarray, mask: np.ndarray) -> None:
@@ -130,8 +133,12 @@ def restore_texture(
     device: str | None = None,
     progress: Progress | None = None,
     inpainter: Any = None,
+    prefer: Preference | None = None,
 ) -> InpaintOutput:
-    """Inpaint `mask` in `image` region by region; unmasked pixels are returned unchanged."""
+    """Inpaint `mask` in `image` region by region; unmasked pixels are returned unchanged.
+
+    With `prefer` (method "plan"), the measured score bounds the choice: `prefer` picks only
+    among candidates within PREFERENCE_TOLERANCE of the best score."""
     start = time.perf_counter()
     mask = np.asarray(mask).astype(bool)
     check_inputs(image, mask)
@@ -158,6 +165,13 @@ def restore_texture(
             filled = _run(name, crop, crop_mask, inpainter)
             results.append((name, filled, _score(filled, crop_mask, inpainter, name)))
         name, filled, score = max(results, key=lambda r: r[2].score)
+        chosen_by = "score"
+        near = [r for r in results if r[2].score >= score.score - PREFERENCE_TOLERANCE]
+        if prefer is not None and len(near) > 1:
+            pick = prefer([r[0] for r in near])
+            if pick != name:
+                name, filled, score = next(r for r in near if r[0] == pick)
+                chosen_by = "curators"
         out[y0:y1, x0:x1][crop_mask] = filled[crop_mask]
         regions.append(
             RegionResult(
@@ -169,6 +183,7 @@ def restore_texture(
                 confidence=round(_confidence(crop_mask, score.parts["boundary"]), 4),
                 seconds=round(time.perf_counter() - region_start, 4),
                 candidates=[r[2] for r in results],
+                chosen_by=chosen_by,
             )
         )
         if progress is not None:

@@ -37,6 +37,8 @@ class TrainConfig:
     threads: int = 0
     resume: bool = False
     device: str = "auto"
+    minutes: float = 0.0  # with a budget, the schedule runs on elapsed time and stops at it
+    bf16: bool = True  # autocast convolutions to bfloat16 where the CPU/GPU supports it
 
 
 def psnr_in_mask(pred: np.ndarray, target: np.ndarray, mask: np.ndarray) -> float:
@@ -103,7 +105,7 @@ def train(config: TrainConfig, log: Any = print) -> Path:
     d_opt = torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=(0.5, 0.999))
     checkpoint = config.out.with_suffix(".ckpt")
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
-    start = 0
+    start, spent = 0, 0.0
     if config.resume and checkpoint.is_file():
         state = torch.load(checkpoint, map_location=device, weights_only=False)
         generator.load_state_dict(state["generator"])
@@ -112,7 +114,7 @@ def train(config: TrainConfig, log: Any = print) -> Path:
         d_opt.load_state_dict(state["d_opt"])
         rng = pickle.loads(state["rng"])
         torch.set_rng_state(state["torch_rng"])
-        start = state["iteration"]
+        start, spent = state["iteration"], state.get("seconds", 0.0)
         log(f"resumed at iteration {start}")
 
     def save_checkpoint(iteration: int) -> None:
@@ -126,6 +128,7 @@ def train(config: TrainConfig, log: Any = print) -> Path:
                 "rng": pickle.dumps(rng),
                 "torch_rng": torch.get_rng_state(),
                 "iteration": iteration,
+                "seconds": spent + time.perf_counter() - began,
                 "config": {k: str(v) for k, v in asdict(config).items()},
             },
             tmp,
@@ -133,6 +136,8 @@ def train(config: TrainConfig, log: Any = print) -> Path:
         tmp.replace(checkpoint)
 
     began = time.perf_counter()
+    budget = config.minutes * 60.0
+    autocast = bf16_autocast(device, config.bf16)
     bar = tqdm(
         range(start, config.iterations),
         initial=start,
@@ -140,28 +145,35 @@ def train(config: TrainConfig, log: Any = print) -> Path:
         desc="train_inpaint",
     )
     for iteration in bar:
+        fraction = iteration / config.iterations
+        if budget > 0:
+            fraction = max(fraction, (spent + time.perf_counter() - began) / budget)
+            if fraction >= 1.0:
+                save_checkpoint(iteration)
+                scores = validate(generator, *val, device)
+                log(f"iteration {iteration} (time budget reached): " + _format(scores))
+                break
         for group in (*g_opt.param_groups, *d_opt.param_groups):  # cosine decay to 5%
-            group["lr"] = config.lr * (
-                0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * iteration / config.iterations))
-            )
+            group["lr"] = config.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * fraction)))
         inputs, targets = make_batch(pool, config.crop, config.batch, rng)
         x, y = torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device)
         mask = x[:, 6:7]
-        fake = generator(x)
+        with autocast():
+            fake = generator(x).float()
         hole = mask.sum().clamp(min=1.0) * 3
         reconstruction = ((fake - y) ** 2 * mask).sum() / hole
         loss = reconstruction
         if config.adversarial > 0:
-            d_fake = discriminator(fake, mask)
+            with autocast():
+                d_fake = discriminator(fake, mask).float()
             loss = loss - config.adversarial * d_fake.mean()
         g_opt.zero_grad(set_to_none=True)
         loss.backward()
         g_opt.step()
         if config.adversarial > 0:
-            d_loss = (
-                F.relu(1 - discriminator(y, mask)).mean()
-                + F.relu(1 + discriminator(fake.detach(), mask)).mean()
-            )
+            with autocast():
+                d_real, d_fake = discriminator(y, mask), discriminator(fake.detach(), mask)
+            d_loss = F.relu(1 - d_real.float()).mean() + F.relu(1 + d_fake.float()).mean()
             d_opt.zero_grad(set_to_none=True)
             d_loss.backward()
             d_opt.step()
@@ -172,12 +184,36 @@ def train(config: TrainConfig, log: Any = print) -> Path:
             save_checkpoint(done)
         if done % config.val_every == 0 or done == config.iterations:
             scores = validate(generator, *val, device)
-            log(
-                f"iteration {done} ({time.perf_counter() - began:.0f} s): "
-                + ", ".join(f"{k} {v:.2f}" for k, v in scores.items())
-            )
+            log(f"iteration {done} ({time.perf_counter() - began:.0f} s): " + _format(scores))
     export(generator, discriminator, config.out)
     return config.out
+
+
+def _format(scores: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.2f}" for k, v in scores.items())
+
+
+def bf16_supported(device: str) -> bool:
+    import torch
+
+    if device.startswith("cuda"):
+        return torch.cuda.is_bf16_supported()
+    return bool(getattr(torch.backends.mkldnn, "is_available", lambda: False)()) and bool(
+        getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
+    )
+
+
+def bf16_autocast(device: str, enabled: bool = True) -> Any:
+    """A context factory: bfloat16 convolutions where the hardware has them (AMX/AVX512-BF16
+    CPUs, recent GPUs), plain float32 elsewhere."""
+    import contextlib
+
+    import torch
+
+    if not enabled or not bf16_supported(device):
+        return contextlib.nullcontext
+    kind = "cuda" if device.startswith("cuda") else "cpu"
+    return lambda: torch.autocast(kind, dtype=torch.bfloat16)
 
 
 def export(generator: Any, discriminator: Any, path: Path) -> None:

@@ -45,6 +45,7 @@ class RegionResult:
     confidence: float
     seconds: float
     candidates: list[CandidateScore] = field(default_factory=list)
+    chosen_by: str = "score"  # or "curators": the bandit's pick among near-best scores
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

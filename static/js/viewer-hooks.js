@@ -45,6 +45,10 @@ export function testHook(viewer, root) {
       if (mode) viewer.damage.mode = mode;
       return viewer.damage.setActive(on).then(() => viewer.damage.state());
     },
+    // Before/after restoration (restoration-compare.js): resolves once its panel is set up.
+    restorationReady: () => viewer.compare?.ready ?? Promise.resolve(false),
+    restorationState: () => viewer.compare?.state() ?? null,
+    setRestorationSplit: (fraction) => viewer.compare?.setSplit(fraction),
     modelBounds: () => {
       const box = viewer.slot?.bounds();
       return box ? { min: box.min.toArray(), max: box.max.toArray() } : null;

@@ -16,6 +16,7 @@ import { setupDamageOverlay } from './damage-overlay.js';
 import { Hotspots } from './hotspots.js';
 import { ModelSlot, countResources, loadModel, lodPlan } from './lod-loader.js';
 import { createMeasureTool } from './measure.js';
+import { setupRestorationCompare } from './restoration-compare.js';
 import { testHook } from './viewer-hooks.js';
 import { setupXRButtons } from './xr-buttons.js';
 import { placeForXR } from './xr-placement.js';
@@ -44,12 +45,8 @@ class ArtifactViewer {
     this.plan = lodPlan(config);
     this.timings = { firstFrame: null, fullLod: null };
     this.lodHistory = [];
-    let resolveReady;
-    let resolveFull;
-    this.ready = new Promise((resolve) => { resolveReady = resolve; });
-    this.fullLod = new Promise((resolve) => { resolveFull = resolve; });
-    this.resolveReady = resolveReady;
-    this.resolveFull = resolveFull;
+    this.ready = new Promise((resolve) => { this.resolveReady = resolve; });
+    this.fullLod = new Promise((resolve) => { this.resolveFull = resolve; });
     this.environment = new Promise((resolve) => { this.resolveEnvironment = resolve; });
   }
 
@@ -123,7 +120,8 @@ class ArtifactViewer {
     this.frameRequested = false;
     const moving = this.tween.step(now);
     const damping = this.controls.update();
-    this.renderer.render(this.scene, this.camera);
+    // The before/after restoration split draws the frame itself (restoration-compare.js).
+    if (!this.compare?.render(this.scene, this.camera)) this.renderer.render(this.scene, this.camera);
     this.renderCount += 1;
     this.hotspots?.update(this.camera, this.stage.clientWidth, this.stage.clientHeight);
     this.measure?.update(this.camera, this.stage.clientWidth, this.stage.clientHeight);
@@ -398,6 +396,7 @@ function main() {
   const config = JSON.parse(configElement.textContent);
   const viewer = new ArtifactViewer(root, config);
   viewer.damage = setupDamageOverlay(viewer);
+  viewer.compare = setupRestorationCompare(viewer);
   window.mouseionViewer = testHook(viewer, root);
   if (!viewer.plan.steps.length) return;
   viewer.prefetch();

@@ -22,7 +22,7 @@ from drf_spectacular.generators import SchemaGenerator
 from exhibits.models import Annotation, Artifact, Asset, Exhibition, Job
 from museum.realtime.schema import COMMON_MESSAGES, TOUR_MESSAGES
 from museum.roles import sync_role_permissions
-from restoration.models import ConditionRecord
+from restoration.models import ConditionRecord, RestorationJob
 from tests.unit import test_realtime_consumers as ws
 from tests.unit.factories import (
     ROLES,
@@ -50,6 +50,8 @@ HTTP_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/artifacts/{artifact_pk}/assets/"): STAFF_WRITERS,
     ("GET", "/api/artifacts/{id}/condition"): ALL,
     ("POST", "/api/artifacts/{id}/condition-check"): STAFF_WRITERS,
+    ("GET", "/api/artifacts/{id}/restorations"): ALL,  # visitors: accepted ones only
+    ("POST", "/api/artifacts/{id}/restorations"): STAFF_WRITERS,
     ("GET", "/api/artifacts/{id}/similar/"): ALL,
     ("GET", "/api/assets/{id}/"): ALL,
     ("PUT", "/api/assets/{id}/"): STAFF_WRITERS,
@@ -62,6 +64,9 @@ HTTP_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", "/api/annotations/{id}/"): STAFF_WRITERS,
     ("DELETE", "/api/annotations/{id}/"): STAFF_WRITERS,
     ("POST", "/api/condition-records/{id}/corrections"): STAFF_WRITERS,
+    ("GET", "/api/restoration-jobs/{id}"): JOB_READERS,
+    ("POST", "/api/restoration-jobs/{id}/accept"): STAFF_WRITERS,
+    ("POST", "/api/restoration-jobs/{id}/reject"): STAFF_WRITERS,
     ("GET", "/api/exhibitions/"): ALL,
     ("POST", "/api/exhibitions/"): STAFF_WRITERS,
     ("GET", "/api/exhibitions/{slug}/"): ALL,
@@ -145,6 +150,7 @@ class Objects:
     exhibition: Exhibition
     job: Job
     record: ConditionRecord
+    restoration: RestorationJob
 
 
 @pytest.fixture
@@ -167,6 +173,7 @@ def objects() -> Objects:
         exhibition=make_exhibition(artifact, slug="vessels"),
         job=Job.objects.create(kind="intake", artifact=artifact, input_asset=source),
         record=record,
+        restoration=RestorationJob.objects.create(artifact=artifact, kind="surface"),
     )
 
 
@@ -178,6 +185,7 @@ def concrete(path: str, objects: Objects) -> str:
         "annotations": objects.annotation.pk,
         "jobs": objects.job.pk,
         "condition-records": objects.record.pk,
+        "restoration-jobs": objects.restoration.pk,
     }
     segment = path.split("/")[2]
     return (

@@ -158,3 +158,24 @@ def test_unknown_method_is_refused() -> None:
     with pytest.raises(InpaintInputError) as caught:
         restore_texture(gradient_image(), square_mask(), method="magic")
     assert caught.value.code == "unknown_method"
+
+
+def test_curator_preference_picks_only_among_near_best_scores() -> None:
+    image, mask = gradient_image(), square_mask()
+    damaged = image.copy()
+    damaged[mask] = 0
+    asked: list[list[str]] = []
+
+    def prefer(options: list[str]) -> str:
+        asked.append(options)
+        return sorted(options)[-1]
+
+    out = restore_texture(damaged, mask, method="plan", prefer=prefer)
+    region = out.regions[0]
+    best = max(c.score for c in region.candidates)
+    chosen = next(c for c in region.candidates if c.method == region.method)
+    assert chosen.score >= best - 0.05
+    for options in asked:
+        for option in options:
+            assert next(c for c in region.candidates if c.method == option).score >= best - 0.05
+    assert region.chosen_by in {"score", "curators"}

@@ -3,6 +3,8 @@ curator's preference."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -88,3 +90,36 @@ def test_bandit_refuses_unknown_contexts() -> None:
     bandit = MethodBandit(["fill"], ["loss"], ["stone"])
     with pytest.raises(ValueError):
         bandit.select("loss", "glass")
+
+
+def test_bandit_state_round_trips_and_keeps_what_it_learnt() -> None:
+    from restoration.planner import MATERIALS, TEXTURE_CLASSES, TEXTURE_METHODS, MethodBandit
+
+    bandit = MethodBandit(TEXTURE_METHODS, TEXTURE_CLASSES, MATERIALS)
+    for _ in range(30):
+        bandit.update("crack", "stone", "telea", 1.0)
+        bandit.update("crack", "stone", "gated", 0.0)
+    restored = MethodBandit.from_state(json.loads(json.dumps(bandit.to_state())))
+    assert restored.expected("crack", "stone") == bandit.expected("crack", "stone")
+    assert restored.select("crack", "stone", available=["telea", "gated"]) == "telea"
+    broken = bandit.to_state()
+    broken["a"]["telea"] = [[1.0]]
+    with pytest.raises(ValueError, match="does not match"):
+        MethodBandit.from_state(broken)
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("Marble with traces of paint", "stone"),
+        ("Bronze, gilt", "metal"),
+        ("", "other"),
+        ("Oil on canvas", "painting"),
+        ("Terracotta", "ceramic"),
+        ("Feathers", "other"),
+    ],
+)
+def test_material_family_reads_free_text(text: str, family: str) -> None:
+    from restoration.planner import material_family
+
+    assert material_family(text) == family

@@ -37,6 +37,8 @@ class Command(BaseCommand):
         parser.add_argument("--lr", type=float, default=defaults.lr)
         parser.add_argument("--adversarial", type=float, default=defaults.adversarial)
         parser.add_argument("--device", default="auto")
+        parser.add_argument("--minutes", type=float, default=0.0, help="time budget (0: none)")
+        parser.add_argument("--no-bf16", dest="bf16", action="store_false")
         parser.add_argument("--resume", action="store_true", help="continue from OUT's .ckpt")
 
     def handle(self, *args: Any, **options: Any) -> None:
