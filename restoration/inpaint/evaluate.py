@@ -60,7 +60,7 @@ class Report:
         return np.array([getattr(r, metric) for r in self.rows if r.method == method])
 
     def best_classical(self, learned: str) -> str | None:
-        classical = [m for m in self.methods() if m != learned]
+        classical = [m for m in self.methods() if m not in (learned, "plan", "auto")]
         if not classical:
             return None
         return max(classical, key=lambda m: float(self.values(m, "psnr").mean()))
@@ -128,7 +128,10 @@ def evaluate(
         for method in methods:
             start = time.perf_counter()
             out = restore_texture(
-                target, mask, method=method, inpainter=inpainter if method == "gated" else None
+                target,
+                mask,
+                method=method,
+                inpainter=inpainter if method in ("gated", "plan", "auto") else None,
             )
             seconds = time.perf_counter() - start
             row = Row(

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from restoration.inpaint.data import split_groups
 from restoration.inpaint.evaluate import eval_images, evaluate
-from restoration.inpaint.inference import LEARNED, METHODS
+from restoration.inpaint.inference import CHOICES, LEARNED, METHODS
 from restoration.inpaint.learned import WEIGHTS, load_inpainter
 from restoration.inpaint.masks import KINDS
 
@@ -40,11 +40,11 @@ class Command(BaseCommand):
         if not folder.is_dir():
             raise CommandError(f"--images {folder} is not a folder")
         methods = [m.strip() for m in options["methods"].split(",") if m.strip()]
-        unknown = set(methods) - set(METHODS)
+        unknown = set(methods) - set(CHOICES)
         if unknown:
-            raise CommandError(f"unknown methods {sorted(unknown)}; known: {', '.join(METHODS)}")
+            raise CommandError(f"unknown methods {sorted(unknown)}; known: {', '.join(CHOICES)}")
         inpainter = None
-        if LEARNED in methods:
+        if {LEARNED, "plan", "auto"} & set(methods):
             if not options["weights"].is_file():
                 raise CommandError(f"no weights at {options['weights']}")
             inpainter = load_inpainter(options["weights"])
