@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from exhibits.ingest.errors import IntakeError
 from exhibits.models import Artifact, Asset
-from restoration import preferences
+from restoration import preferences, services
 from restoration import restoration_files as files
 from restoration import restoration_runs as runs
 from restoration.models import RestorationJob, RestoredRegion
@@ -71,18 +71,10 @@ def request_restoration(
             options=options,
             requested_by=requested_by if getattr(requested_by, "pk", None) else None,
         )
-        transaction.on_commit(lambda: _enqueue(job.pk, restore_artifact), robust=True)
-    return job
-
-
-def _enqueue(job_id: int, task: Any) -> None:
-    try:
-        task.delay(job_id)
-    except Exception as exc:  # a broker that is down must not lose the request silently
-        logger.exception("restoration job %s could not be queued", job_id)
-        RestorationJob.objects.filter(pk=job_id, status=RestorationJob.Status.QUEUED).update(
-            status=RestorationJob.Status.FAILED, error=_("The job could not be queued: %s") % exc
+        transaction.on_commit(
+            lambda: services.enqueue(job.pk, restore_artifact, RestorationJob), robust=True
         )
+    return job
 
 
 # --------------------------------------------------------------------------- running

@@ -68,17 +68,19 @@ def request_condition_check(*, artifact: Artifact, requested_by: Any = None) -> 
         if requested_by is not None and getattr(requested_by, "pk", None):
             job.options = {"requested_by": requested_by.pk}
             job.save(update_fields=["options"])
-        transaction.on_commit(lambda: _enqueue(job.pk, condition_check_task), robust=True)
+        transaction.on_commit(lambda: enqueue(job.pk, condition_check_task), robust=True)
     return job
 
 
-def _enqueue(job_id: int, task: Any) -> None:
+def enqueue(job_id: int, task: Any, model: Any = Job) -> None:
+    """Send a job's task; if the broker is down, fail the still-queued job with the reason
+    rather than losing the request silently (`model`: Job or RestorationJob, same statuses)."""
     try:
         task.delay(job_id)
-    except Exception as exc:  # a broker that is down must not lose the request silently
-        logger.exception("condition job %s could not be queued", job_id)
-        Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-            status=Job.Status.FAILED, error=_("The job could not be queued: %s") % exc
+    except Exception as exc:
+        logger.exception("%s %s could not be queued", model.__name__, job_id)
+        model.objects.filter(pk=job_id, status="queued").update(
+            status="failed", error=_("The job could not be queued: %s") % exc
         )
 
 
