@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -16,12 +17,16 @@ from tests.e2e.test_artifact_viewer import canvas_pixels
 
 pytestmark = pytest.mark.e2e
 SEED = "import json; from tests.e2e.restoration_seed import seed; print(json.dumps(seed()))"
+UNSEED = "from exhibits.models import Artifact; Artifact.objects.filter(pk={}).delete()"
 
 
 @pytest.fixture(scope="module")
-def seeded(live_museum) -> dict[str, int]:
+def seeded(live_museum) -> Iterator[dict[str, int]]:
     output = live_museum.manage("shell", "-c", SEED, timeout=300).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    ids = json.loads(output.strip().splitlines()[-1])
+    yield ids
+    # The live museum is shared by the session: later tests expect the demo collection only.
+    live_museum.manage("shell", "-c", UNSEED.format(ids["artifact"]), timeout=120)
 
 
 def canvas(page) -> np.ndarray:
