@@ -63,7 +63,9 @@ class LearnedInpainter:
                 tiles = [_padded(x[y0:y1, x0:x1]) for y0, x0, y1, x1 in group]
                 shape = tuple(max(t.shape[i] for t in tiles) for i in (0, 1))
                 batch = np.stack([_pad_to(t, shape) for t in tiles])
-                tensor = torch.from_numpy(batch).permute(0, 3, 1, 2).to(self.device)
+                tensor = (
+                    torch.from_numpy(batch).permute(0, 3, 1, 2).to(self.device)
+                )  # channels-last view
                 preds = self.generator(tensor).float().permute(0, 2, 3, 1).cpu().numpy()
                 for (y0, x0, y1, x1), pred in zip(group, preds, strict=True):
                     ramp = _ramp(y1 - y0, x1 - x0, OVERLAP)
@@ -177,7 +179,7 @@ def _load(path: Path, device: str) -> LearnedInpainter:
     state = torch.load(path, map_location="cpu", weights_only=True)
     generator = InpaintGenerator(**state["config"])
     generator.load_state_dict(state["generator"])
-    generator.eval().to(device)
+    generator.eval().to(device, memory_format=torch.channels_last)
     discriminator = None
     if "discriminator" in state:
         discriminator = PatchDiscriminator(**state.get("disc_config", {}))
