@@ -179,3 +179,18 @@ def test_curator_preference_picks_only_among_near_best_scores() -> None:
         for option in options:
             assert next(c for c in region.candidates if c.method == option).score >= best - 0.05
     assert region.chosen_by in {"score", "curators"}
+
+
+def test_committed_weights_fill_a_smooth_hole_closely() -> None:
+    from restoration.inpaint.learned import load_inpainter, weights_available
+
+    if not weights_available():
+        pytest.skip("no committed inpainting weights")
+    inpainter = load_inpainter(device="cpu")
+    assert inpainter.version.startswith("inpaint-gated@")
+    image = gradient_image(160, 200)
+    mask = square_mask(160, 200, (70, 50, 130, 110))  # 60 px: wide enough for the net
+    out = restore_texture(image, mask, method="gated", inpainter=inpainter)
+    assert out.regions[0].model_version == inpainter.version
+    assert masked_psnr(out.image, image, mask) > 28.0
+    assert inpainter.realism(out.image, mask) is not None
