@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from exhibits.models import Job
+
 
 class RestorationJob(models.Model):
     """One restoration run of one artifact, with its progress, provenance and review."""
@@ -17,11 +19,7 @@ class RestorationJob(models.Model):
         SURFACE = "surface", _("Surface (texture inpainting)")
         SHAPE = "shape", _("Shape (hole filling)")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+    Status = Job.Status  # the same life cycle as every other background job
 
     class Review(models.TextChoices):
         PENDING = "pending", _("Pending review")
