@@ -124,7 +124,11 @@ def _scan_textures(folder: Path) -> list[tuple[str, np.ndarray]]:
     return textures
 
 
-def sample_mask(shape: tuple[int, int], rng: np.random.Generator, pool: Pool) -> np.ndarray:
+def sample_mask(
+    shape: tuple[int, int], rng: np.random.Generator, pool: Pool, unit: float | None = None
+) -> np.ndarray:
+    """A training mask for a region of `shape`; `unit` (the whole image's short side / 512)
+    sizes strokes and losses as they would be on the whole image."""
     roll = rng.random()
     if roll < 0.2 and pool.crack_masks:
         real = pool.crack_masks[int(rng.integers(0, len(pool.crack_masks)))]
@@ -133,12 +137,13 @@ def sample_mask(shape: tuple[int, int], rng: np.random.Generator, pool: Pool) ->
             mask = np.rot90(mask, int(rng.integers(0, 4)))
         return mask.astype(bool)
     if roll < 0.4:
-        return crack_mask(shape, rng)
-    return large_mask(shape, rng)
+        return crack_mask(shape, rng, unit=unit)
+    return large_mask(shape, rng, unit=unit)
 
 
-def sample_crop(pool: Pool, size: int, rng: np.random.Generator) -> np.ndarray:
-    """A random crop at a random scale (0.5-1x of the stored image), flipped at random."""
+def sample_crop(pool: Pool, size: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """A random crop at a random scale (0.5-1x of the stored image), flipped at random, and the
+    mask unit of the scaled image (its short side / 512)."""
     image = pool.pick(rng)
     scale = rng.uniform(0.5, 1.0)
     h, w = image.shape[:2]
@@ -155,22 +160,39 @@ def sample_crop(pool: Pool, size: int, rng: np.random.Generator) -> np.ndarray:
     crop = image[y : y + size, x : x + size]
     if rng.random() < 0.5:
         crop = crop[:, ::-1]
-    return np.ascontiguousarray(crop)
+    return np.ascontiguousarray(crop), min(h, w) / 512.0
 
 
 def make_batch(
-    pool: Pool, size: int, count: int, rng: np.random.Generator
+    pool: Pool, size: int, count: int, rng: np.random.Generator, context: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(inputs (B, 7, S, S) in [-1, 1], targets (B, 3, S, S) in [-1, 1])."""
+    """(inputs (B, 7, S, S) in [-1, 1], targets (B, 3, S, S) in [-1, 1]).
+
+    With `context` > 1 the mask is drawn, and the classical fills computed, over a region
+    `context` times the crop's side, with strokes sized for the whole image; the crop is cut
+    from its middle. That is what inference sees: fills over the whole damaged region, holes
+    as wide as on the whole texture."""
     inputs = np.empty((count, 7, size, size), np.float32)
     targets = np.empty((count, 3, size, size), np.float32)
+    outer = max(size, round(size * context / 4) * 4)
     for i in range(count):
-        crop = sample_crop(pool, size, rng)
-        mask = sample_mask((size, size), rng, pool)
-        if not mask.any() or mask.all():
-            mask = np.zeros((size, size), bool)
-            mask[size // 3 : size // 2, size // 3 : size // 2] = True
-        inputs[i] = encode(crop, mask)
+        region, unit = sample_crop(pool, outer, rng)
+        mask = sample_mask((outer, outer), rng, pool, unit=unit if context > 1 else None)
+        encoded = encode(region, mask) if mask.any() and not mask.all() else None
+        y = x = (outer - size) // 2
+        for _ in range(8):  # prefer a crop that holds some damage and some intact paint
+            share = mask[y : y + size, x : x + size].mean()
+            if 0.01 < share < 0.9:
+                break
+            y, x = (int(v) for v in rng.integers(0, outer - size + 1, 2))
+        crop_mask = mask[y : y + size, x : x + size]
+        crop = region[y : y + size, x : x + size]
+        if encoded is None or not crop_mask.any() or crop_mask.all():
+            crop_mask = np.zeros((size, size), bool)
+            crop_mask[size // 3 : size // 2, size // 3 : size // 2] = True
+            inputs[i] = encode(crop, crop_mask)
+        else:
+            inputs[i] = encoded[:, y : y + size, x : x + size]
         targets[i] = crop.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
     return inputs, targets
 

@@ -16,22 +16,31 @@ KINDS = ("thin", "large")
 
 
 def crack_mask(
-    shape: tuple[int, int], rng: np.random.Generator, *, count: int | None = None
+    shape: tuple[int, int],
+    rng: np.random.Generator,
+    *,
+    count: int | None = None,
+    unit: float | None = None,
 ) -> np.ndarray:
+    """`unit`: the whole image's short side / 512 when `shape` is only a part of it."""
     scratch = np.zeros((*shape, 3), np.float32)
     mask = draw_cracks(scratch, rng, count=count if count is not None else int(rng.integers(3, 9)))
-    scale = max(1, round(min(shape) / 512))
+    scale = max(1, round(unit if unit is not None else min(shape) / 512))
     if scale > 1:  # keep cracks a few pixels wide on large images, as on real scans
         mask = cv2.dilate(mask.astype(np.uint8), np.ones((scale, scale), np.uint8)).astype(bool)
     return mask
 
 
 def brush_mask(
-    shape: tuple[int, int], rng: np.random.Generator, *, strokes: int | None = None
+    shape: tuple[int, int],
+    rng: np.random.Generator,
+    *,
+    strokes: int | None = None,
+    unit: float | None = None,
 ) -> np.ndarray:
     """Free-form strokes: random walks drawn with thick round lines."""
     h, w = shape
-    unit = min(h, w) / 512.0
+    unit = unit if unit is not None else min(h, w) / 512.0
     mask = np.zeros(shape, np.uint8)
     for _ in range(strokes if strokes is not None else int(rng.integers(3, 9))):
         x, y = rng.random() * w, rng.random() * h
@@ -49,11 +58,16 @@ def brush_mask(
 
 
 def blotch_mask(
-    shape: tuple[int, int], rng: np.random.Generator, *, at_edge: bool = False
+    shape: tuple[int, int],
+    rng: np.random.Generator,
+    *,
+    at_edge: bool = False,
+    unit: float | None = None,
 ) -> np.ndarray:
     """An irregular loss; `at_edge` anchors it on the image border like a chipped corner."""
     h, w = shape
     size = rng.uniform(0.12, 0.3)
+    radii = (size * h, size * w) if unit is None else (size * 512 * unit,) * 2
     if at_edge:
         side = int(rng.integers(0, 4))
         cy = [0.0, float(h), rng.random() * h, rng.random() * h][side]
@@ -61,18 +75,21 @@ def blotch_mask(
     else:
         cy, cx = rng.random() * h, rng.random() * w
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    r = np.hypot((yy - cy) / (size * h), (xx - cx) / (size * w))
+    r = np.hypot((yy - cy) / radii[0], (xx - cx) / radii[1])
     return (r + 0.7 * (smooth_noise(shape, rng, cells=8) - 0.5)) < 1.0
 
 
-def large_mask(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+def large_mask(
+    shape: tuple[int, int], rng: np.random.Generator, *, unit: float | None = None
+) -> np.ndarray:
     roll = rng.random()
     if roll < 0.65:
-        mask = brush_mask(shape, rng)
+        mask = brush_mask(shape, rng, unit=unit)
     elif roll < 0.85:
-        mask = blotch_mask(shape, rng)
+        mask = blotch_mask(shape, rng, unit=unit)
     else:
-        mask = blotch_mask(shape, rng, at_edge=True) | brush_mask(shape, rng, strokes=1)
+        mask = blotch_mask(shape, rng, at_edge=True, unit=unit)
+        mask |= brush_mask(shape, rng, strokes=1, unit=unit)
     return mask
 
 

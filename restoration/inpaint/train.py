@@ -39,6 +39,8 @@ class TrainConfig:
     device: str = "auto"
     minutes: float = 0.0  # with a budget, the schedule runs on elapsed time and stops at it
     bf16: bool = True  # autocast convolutions to bfloat16 where the CPU/GPU supports it
+    context: float = 1.0  # fills and masks over context x the crop side (see data.make_batch)
+    init: Path | None = None  # start from these weights (fine-tuning) instead of scratch
 
 
 def psnr_in_mask(pred: np.ndarray, target: np.ndarray, mask: np.ndarray) -> float:
@@ -48,8 +50,10 @@ def psnr_in_mask(pred: np.ndarray, target: np.ndarray, mask: np.ndarray) -> floa
     return 99.0 if mse <= 1e-10 else 10 * math.log10(255.0**2 / mse)
 
 
-def validation_set(pool: Pool, crop: int, count: int = 32) -> tuple[np.ndarray, np.ndarray]:
-    return make_batch(pool, crop, count, np.random.default_rng(1234))
+def validation_set(
+    pool: Pool, crop: int, count: int = 32, context: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    return make_batch(pool, crop, count, np.random.default_rng(1234), context)
 
 
 def validate(
@@ -93,7 +97,7 @@ def train(config: TrainConfig, log: Any = print) -> Path:
     if not pool.images:
         raise ValueError(f"No training images found under {config.data}")
     log(f"training pool: {pool.describe()}; holdout: {len(holdout.images)} images")
-    val = validation_set(holdout if holdout.images else pool, config.crop + 32)
+    val = validation_set(holdout if holdout.images else pool, config.crop + 32, 32, config.context)
 
     generator = InpaintGenerator(width=config.width).to(device)
     discriminator = PatchDiscriminator(width=config.disc_width).to(device)
@@ -101,6 +105,11 @@ def train(config: TrainConfig, log: Any = print) -> Path:
         f"generator {parameter_count(generator):,} parameters; "
         f"discriminator {parameter_count(discriminator):,}"
     )
+    if config.init is not None and not config.resume:
+        initial = torch.load(config.init, map_location=device, weights_only=True)
+        generator.load_state_dict(initial["generator"])
+        discriminator.load_state_dict(initial["discriminator"])
+        log(f"initialised from {config.init}")
     g_opt = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=(0.9, 0.999))
     d_opt = torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=(0.5, 0.999))
     checkpoint = config.out.with_suffix(".ckpt")
@@ -155,7 +164,7 @@ def train(config: TrainConfig, log: Any = print) -> Path:
                 break
         for group in (*g_opt.param_groups, *d_opt.param_groups):  # cosine decay to 5%
             group["lr"] = config.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * fraction)))
-        inputs, targets = make_batch(pool, config.crop, config.batch, rng)
+        inputs, targets = make_batch(pool, config.crop, config.batch, rng, config.context)
         x, y = torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device)
         mask = x[:, 6:7]
         with autocast():

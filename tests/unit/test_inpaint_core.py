@@ -194,3 +194,24 @@ def test_committed_weights_fill_a_smooth_hole_closely() -> None:
     assert out.regions[0].model_version == inpainter.version
     assert masked_psnr(out.image, image, mask) > 28.0
     assert inpainter.realism(out.image, mask) is not None
+
+
+@pytest.mark.parametrize("context", [1.0, 2.0])
+def test_training_batches_keep_known_pixels_and_hold_damage(tmp_path, context: float) -> None:
+    from PIL import Image
+
+    from restoration.inpaint.data import load_pool, make_batch
+
+    (tmp_path / "images").mkdir()
+    for i in range(6):
+        Image.fromarray(gradient_image(300, 420)[:, :: (1 if i % 2 else -1)]).save(
+            tmp_path / "images" / f"art{i}.png"
+        )
+    pool = load_pool(tmp_path, "train")
+    inputs, targets = make_batch(pool, 64, 6, np.random.default_rng(0), context)
+    assert inputs.shape == (6, 7, 64, 64) and targets.shape == (6, 3, 64, 64)
+    known = np.repeat(inputs[:, 6:7] < 0.5, 3, axis=1)
+    assert np.allclose(inputs[:, 0:3][known], targets[known], atol=1e-5)
+    assert np.allclose(inputs[:, 3:6][known], targets[known], atol=1e-5)
+    shares = inputs[:, 6].mean(axis=(1, 2))
+    assert (shares > 0).all() and (shares < 1).all()

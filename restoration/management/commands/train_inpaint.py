@@ -39,6 +39,10 @@ class Command(BaseCommand):
         parser.add_argument("--device", default="auto")
         parser.add_argument("--minutes", type=float, default=0.0, help="time budget (0: none)")
         parser.add_argument("--no-bf16", dest="bf16", action="store_false")
+        parser.add_argument(
+            "--context", type=float, default=1.0, help="fills over this x the crop side"
+        )
+        parser.add_argument("--init", type=Path, help="start from these weights (fine-tune)")
         parser.add_argument("--resume", action="store_true", help="continue from OUT's .ckpt")
 
     def handle(self, *args: Any, **options: Any) -> None:
