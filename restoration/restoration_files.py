@@ -12,6 +12,8 @@ import numpy as np
 import trimesh
 from PIL import Image
 
+from restoration.condition_images import encode_png
+
 GENERATED_NODE = "mouseion-generated"  # the viewer tints meshes of this name (shape jobs)
 ORIGINAL_NODE = "mouseion-original"
 MAX_TEXTURE_PIXELS = 40_000_000
@@ -53,17 +55,7 @@ def decode_texture(data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
 
 def encode_texture(rgb: np.ndarray, alpha: np.ndarray | None = None) -> bytes:
     """A lossless PNG (alpha put back unchanged where the source had it)."""
-    array = rgb if alpha is None else np.dstack([rgb, alpha])
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
-
-
-def mask_png(mask: np.ndarray) -> bytes:
-    """White (255) where pixels were generated, black elsewhere."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.where(mask, 255, 0).astype(np.uint8)).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return encode_png(rgb if alpha is None else np.dstack([rgb, alpha]))
 
 
 def read_binary_mask(data: bytes, *, width: int, height: int) -> np.ndarray:

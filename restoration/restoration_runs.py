@@ -17,6 +17,7 @@ from exhibits.ingest.glb_document import GltfDocument
 from exhibits.ingest.limits import IntakeLimits
 from exhibits.ingest.sources import open_source
 from exhibits.models import Asset
+from restoration import condition_images as images
 from restoration import preferences, services
 from restoration import restoration_files as files
 from restoration.models import ConditionRecord, RestorationJob, RestoredRegion
@@ -148,7 +149,7 @@ def restore_surface(job: RestorationJob) -> Output:
         )
         out.masks.append(
             OutputFile(
-                "surface-mask", f"{stem}-mask.png", files.mask_png(mask), "png", (width, height)
+                "surface-mask", f"{stem}-mask.png", images.mask_png(mask), "png", (width, height)
             )
         )
         for region in result.regions:
@@ -321,6 +322,6 @@ def _fill_new_texture(job: RestorationJob, repaired: Any, original_faces: int, o
     size, png = (width, height), files.encode_texture(restored)
     out.textures.append(OutputFile("shape-texture", "restored-shape-texture.png", png, "png", size))
     out.masks.append(
-        OutputFile("shape-mask", "restored-shape-mask.png", files.mask_png(mask), "png", size)
+        OutputFile("shape-mask", "restored-shape-mask.png", images.mask_png(mask), "png", size)
     )
     return f"{int(mask.sum())} texels under the new faces inpainted ({result.method})"

@@ -1,6 +1,6 @@
 """Training data for inpainting: crops of heritage images with damage-shaped masks.
 
-Sources under `--data` (the layout of ../shared/data; each part is optional):
+Sources under the data root given as `--data` (each part is optional):
 - `images/`: public-domain artworks; `manifest.csv` names a split group per file, and whole
   groups are held out for validation so no artist or design is on both sides;
 - `damage/masonry-cracks/`: masonry photographs (GPL-3.0: training only) and their crack masks,

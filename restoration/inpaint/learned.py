@@ -16,7 +16,6 @@ import cv2
 import numpy as np
 
 from restoration.inpaint.data import encode
-from restoration.inpaint.train import bf16_autocast
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "inpaint_gated.pt"
 WINDOW = 256
@@ -154,6 +153,29 @@ def resolve_device(device: str | None) -> str:
     if device in (None, "", "auto"):
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
+
+
+def bf16_supported(device: str) -> bool:
+    import torch
+
+    if device.startswith("cuda"):
+        return torch.cuda.is_bf16_supported()
+    return bool(getattr(torch.backends.mkldnn, "is_available", lambda: False)()) and bool(
+        getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
+    )
+
+
+def bf16_autocast(device: str, enabled: bool = True) -> Any:
+    """A context factory: bfloat16 convolutions where the hardware has them (AMX/AVX512-BF16
+    CPUs, recent GPUs), plain float32 elsewhere."""
+    import contextlib
+
+    import torch
+
+    if not enabled or not bf16_supported(device):
+        return contextlib.nullcontext
+    kind = "cuda" if device.startswith("cuda") else "cpu"
+    return lambda: torch.autocast(kind, dtype=torch.bfloat16)
 
 
 def weights_available(path: Path | None = None) -> bool:

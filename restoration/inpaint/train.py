@@ -84,7 +84,7 @@ def train(config: TrainConfig, log: Any = print) -> Path:
     from torch.nn import functional as F
     from tqdm import tqdm
 
-    from restoration.inpaint.learned import resolve_device
+    from restoration.inpaint.learned import bf16_autocast, resolve_device
     from restoration.inpaint.model import InpaintGenerator, PatchDiscriminator, parameter_count
 
     if config.threads:
@@ -200,29 +200,6 @@ def train(config: TrainConfig, log: Any = print) -> Path:
 
 def _format(scores: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.2f}" for k, v in scores.items())
-
-
-def bf16_supported(device: str) -> bool:
-    import torch
-
-    if device.startswith("cuda"):
-        return torch.cuda.is_bf16_supported()
-    return bool(getattr(torch.backends.mkldnn, "is_available", lambda: False)()) and bool(
-        getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
-    )
-
-
-def bf16_autocast(device: str, enabled: bool = True) -> Any:
-    """A context factory: bfloat16 convolutions where the hardware has them (AMX/AVX512-BF16
-    CPUs, recent GPUs), plain float32 elsewhere."""
-    import contextlib
-
-    import torch
-
-    if not enabled or not bf16_supported(device):
-        return contextlib.nullcontext
-    kind = "cuda" if device.startswith("cuda") else "cpu"
-    return lambda: torch.autocast(kind, dtype=torch.bfloat16)
 
 
 def export(generator: Any, discriminator: Any, path: Path) -> None:

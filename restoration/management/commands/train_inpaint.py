@@ -18,7 +18,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         defaults = TrainConfig(data=Path("."), out=WEIGHTS)
         parser.add_argument(
-            "--data", type=Path, required=True, help="folder laid out like ../shared/data"
+            "--data",
+            type=Path,
+            required=True,
+            help="data root holding images/, damage/masonry-cracks/ and meshes/ (each optional)",
         )
         parser.add_argument("--out", type=Path, default=WEIGHTS)
         for name in (
