@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from exhibits import interop_views
+from exhibits.curation import interop_views
 
 app_name = "interop"
 

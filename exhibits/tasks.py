@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
-from exhibits import intake_services
+from exhibits.intake import services as intake_services
 
 
-@shared_task(name="exhibits.ingest", acks_late=True)
+@shared_task(name="exhibits.intake", acks_late=True)
 def ingest_task(job_id: int) -> None:
     intake_services.run_intake_job(job_id=job_id)

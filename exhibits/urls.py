@@ -3,7 +3,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from exhibits import api, search_api
+from exhibits.collection import api
+from exhibits.curation import search_api
 
 router = DefaultRouter()
 router.register("artifacts", api.ArtifactViewSet, basename="artifact")
@@ -21,7 +22,7 @@ urlpatterns = [
     *router.urls,
 ]
 
-# Collection search (exhibits/search_api.py).
+# Collection search (exhibits/curation/search_api.py).
 urlpatterns += [
     path("search", search_api.SearchView.as_view(), name="search"),
     path(

@@ -1,5 +1,3 @@
-"""Mouseion: the Django project and the visitor's experience."""
-
-from .celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""Mouseion: the Django project (settings, urls, asgi, websocket routing, the Celery app, the job
+runner, API errors, roles) and, in sub-packages, the visitor side: building, gallery, tours,
+planning, realtime. Importing this package loads neither Django nor Celery."""

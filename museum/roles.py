@@ -1,9 +1,13 @@
 """The roles of the museum as Django groups. Visitors are anonymous and need no group."""
 
+from __future__ import annotations
+
+from typing import Any
+
 CURATOR = "curator"
 EDUCATOR = "educator"
 
-# (app_label, model) -> actions. Kept as data so the migration and the tests read one source.
+# (app_label, model) -> actions. Kept as data so the sync and the tests read one source.
 ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
     CURATOR: {
         ("exhibits", model): ("add", "change", "delete", "view")
@@ -43,15 +47,19 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
 }
 
 
-def sync_role_permissions(apps) -> None:
-    """Create the role groups and grant ROLE_PERMISSIONS (idempotent; used by migrations)."""
+def sync_role_permissions(apps: Any) -> None:
+    """Create the role groups and grant ROLE_PERMISSIONS (idempotent). `apps` is the app
+    registry: the global one after `migrate` (museum.apps), or a migration state's."""
     from django.contrib.auth.management import create_permissions
 
-    # Permissions are normally created after all migrations; make sure they exist now.
+    # Permissions are created per app after migrate; make sure those of every app exist now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        if getattr(app_config, "models_module", None) is None:  # a migration state's config
+            app_config.models_module = True
+            create_permissions(app_config, apps=apps, verbosity=0)
+            app_config.models_module = None
+        else:
+            create_permissions(app_config, apps=apps, verbosity=0)
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     for role, grants in ROLE_PERMISSIONS.items():

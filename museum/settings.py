@@ -133,7 +133,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest upload the API accepts for an asset (bytes).
 MOUSEION_MAX_UPLOAD_BYTES = env.int("MOUSEION_MAX_UPLOAD_BYTES", default=512 * 1024 * 1024)
-# Intake: caps beyond the upload size (see exhibits/ingest/limits.py) and the LOD tool.
+# Intake: caps beyond the upload size (see exhibits/intake/limits.py) and the LOD tool.
 MOUSEION_INTAKE_LIMITS: dict = {}
 MOUSEION_NODE = env("MOUSEION_NODE", default="node")
 MOUSEION_GLTFPACK = NODE_MODULES / "gltfpack" / "cli.js"
@@ -164,9 +164,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PublicationStatusEnum": "exhibits.models.PublicationStatus",
         "JobStatusEnum": "exhibits.models.Job.Status",
-        "RestorationKindEnum": "restoration.restoration_models.RestorationJob.Kind",
-        "RestorationReviewEnum": "restoration.restoration_models.RestorationJob.Review",
-        "RestoredRegionKindEnum": "restoration.restoration_models.RestoredRegion.Kind",
+        "RestorationKindEnum": "restoration.restore.models.RestorationJob.Kind",
+        "RestorationReviewEnum": "restoration.restore.models.RestorationJob.Review",
+        "RestoredRegionKindEnum": "restoration.restore.models.RestoredRegion.Kind",
     },
 }
 
@@ -238,6 +238,14 @@ else:
         "store_processed": False,
         "control_folder": str(CELERY_BROKER_DIR / "control"),
     }
+# The job runner (museum/jobs.py): a job claimed more often than this (each attempt killed its
+# worker) fails with that reason. On the single profile the one worker re-queues the jobs it
+# finds "running" when it starts (the filesystem transport deletes a message when fetched, so
+# a killed worker's job has no message left); at scale the broker's visibility timeout does.
+MOUSEION_JOB_MAX_ATTEMPTS = env.int("MOUSEION_JOB_MAX_ATTEMPTS", default=3)
+MOUSEION_REQUEUE_ON_WORKER_START = env.bool(
+    "MOUSEION_REQUEUE_ON_WORKER_START", default=CELERY_BROKER_URL.startswith("filesystem")
+)
 # Job state lives on our own models (Job), so Celery results are not stored.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

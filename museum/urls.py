@@ -4,8 +4,9 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from exhibits import search_api
-from museum import tour_views, views
+from exhibits.curation import search_api
+from museum.gallery import views
+from museum.tours import views as tour_views
 
 urlpatterns = [
     path("", views.lobby, name="lobby"),
@@ -26,13 +27,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The API lives in its own namespace so its route names never shadow the pages.
     path("api/", include(("exhibits.urls", "api"), namespace="api")),
-    path("api/", include(("museum.api_urls", "visits"), namespace="visits")),
+    path("api/", include(("museum.planning.urls", "visits"), namespace="visits")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     # IIIF manifests and Linked Art JSON-LD (namespace "interop").
     path("", include("exhibits.interop_urls")),
-    path("", include("restoration.urls")),
+    path("", include("restoration.condition.urls")),
+    path("", include("restoration.restore.urls")),
     # Uploaded media is served by Django in the single-machine profile; a proxy serves it at scale.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

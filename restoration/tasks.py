@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from restoration import restoration_services, services
+from restoration.condition import services
+from restoration.restore import services as restoration_services
 
 
 @shared_task(name="restoration.tasks.condition_check", acks_late=True)

@@ -100,7 +100,7 @@ def live_museum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveMuseum
         cwd=ROOT, env=env, stdout=(logs / "web.log").open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "museum", "worker", "--pool=solo",
+        [sys.executable, "-m", "celery", "-A", "museum.celery", "worker", "--pool=solo",
          "--concurrency=1", "-Q", "default,gpu", "--loglevel=INFO", "--without-heartbeat",
          "--without-mingle", "--without-gossip"],
         cwd=ROOT, env=env, stdout=(logs / "worker.log").open("w"), stderr=subprocess.STDOUT,

@@ -30,9 +30,9 @@ from iiif_prezi3 import (
     TextualBody,
 )
 
+from exhibits.collection.serializers import pick_thumbnail, pick_web_model
 from exhibits.models import Annotation as Hotspot
 from exhibits.models import Artifact, Asset, Exhibition, ExhibitionItem
-from exhibits.serializers import pick_thumbnail, pick_web_model
 
 PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 CONTENT_TYPE = f'application/ld+json;profile="{PRESENTATION_CONTEXT}"'

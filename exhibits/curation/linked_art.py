@@ -18,10 +18,10 @@ from cromulent import model, vocab
 from cromulent.model import factory
 from django.urls import reverse
 
+from exhibits.collection.serializers import pick_thumbnail, pick_web_model
 from exhibits.curation.iiif import CONTENT_TYPE as IIIF_CONTENT_TYPE
 from exhibits.curation.iiif import MEDIA_TYPES
 from exhibits.models import Artifact, Asset
-from exhibits.serializers import pick_thumbnail, pick_web_model
 
 LINKED_ART_CONTEXT = "https://linked.art/ns/v1/linked-art.json"
 CONTENT_TYPE = f'application/ld+json;profile="{LINKED_ART_CONTEXT}"'

@@ -1,18 +1,8 @@
 from django.db import migrations
 
 
-def create_roles(apps, schema_editor):
-    from museum.roles import sync_role_permissions
-
-    sync_role_permissions(apps)
-
-
-def remove_roles(apps, schema_editor):
-    from museum.roles import ROLE_PERMISSIONS
-
-    apps.get_model("auth", "Group").objects.filter(name__in=ROLE_PERMISSIONS).delete()
-
-
+# Roles are synced after every migrate by museum.apps (post_migrate); this step is kept so the
+# migration graph stays the same.
 class Migration(migrations.Migration):
     dependencies = [
         ("museum", "0001_initial"),
@@ -21,4 +11,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_roles, remove_roles)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

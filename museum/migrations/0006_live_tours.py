@@ -4,7 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import museum.models
-import museum.tour_models
+import museum.tours.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
             name='LiveTour',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=museum.tour_models.new_join_code, max_length=12, unique=True, verbose_name='join code')),
+                ('code', models.CharField(default=museum.tours.models.new_join_code, max_length=12, unique=True, verbose_name='join code')),
                 ('status', models.CharField(choices=[('live', 'live'), ('ended', 'ended')], default='live', max_length=8)),
                 ('stop_index', models.PositiveIntegerField(default=0, verbose_name='current stop')),
                 ('started_at', models.DateTimeField(default=django.utils.timezone.now)),

@@ -211,7 +211,7 @@ class PresenceConsumer(RealtimeConsumer):
 
 def occupancy_board() -> Any:
     """The planner's live crowd board (imported late: planning pulls in numpy and the encoder)."""
-    from museum.planning_services import BOARD
+    from museum.planning.services import BOARD
 
     return BOARD
 

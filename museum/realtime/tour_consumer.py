@@ -1,6 +1,6 @@
 """`ws/tours/<code>/`: a live guided tour. Poses as in rooms; tour events through the channel layer.
 
-Tour state changes (stop, hands, questions) are written by museum.tour_services and published once
+Tour state changes (stop, hands, questions) are written by museum.tours.services and published once
 to the session's group. Each ASGI process subscribes one `TourHub` per live session it has members
 in and fans the event out to its own connections, so an event costs one channel-layer message per
 process, not one per follower.
@@ -15,7 +15,6 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from museum import tour_services
 from museum.realtime.consumers import (
     CLOSE_NOT_FOUND,
     RealtimeConsumer,
@@ -30,6 +29,7 @@ from museum.realtime.schema import (
     FrameError,
     server_frame,
 )
+from museum.tours import services as tour_services
 
 logger = logging.getLogger(__name__)
 

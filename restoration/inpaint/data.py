@@ -110,8 +110,8 @@ def load_pool(data: Path, split: str) -> Pool:
 
 
 def _scan_textures(folder: Path) -> list[tuple[str, np.ndarray]]:
-    from exhibits.ingest.glb_document import GltfDocument
-    from restoration.condition_textures import base_colour_textures
+    from exhibits.intake.glb_document import GltfDocument
+    from restoration.condition.textures import base_colour_textures
 
     textures = []
     for path in sorted(folder.glob("*.glb")):

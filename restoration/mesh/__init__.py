@@ -1,6 +1,7 @@
 """Shape restoration: hole filling, fairing, mirror-symmetry and axis-of-revolution completion.
 
-Framework-free (numpy, scipy, trimesh, torch): the Django glue lives in restoration/services.py.
+Framework-free (numpy, scipy, trimesh, torch): the Django glue lives in
+restoration/restore/services.py.
 """
 
 from restoration.mesh.fill import FillResult, Patch, apply_patches, build_patch, fill_holes

@@ -105,13 +105,13 @@ def command(name: str, state: dict) -> list[str]:
     if name == "worker":
         # As in production (deploy/systemd): prefork, so the hard time limit is enforced.
         return [
-            sys.executable, "-m", "celery", "-A", "museum", "worker", "--concurrency=1",
+            sys.executable, "-m", "celery", "-A", "museum.celery", "worker", "--concurrency=1",
             "-Q", "default", "--loglevel=INFO", "-n", "default@%h",
             "--without-mingle", "--without-gossip",
         ]  # fmt: skip
     if name == "gpu-worker":
         return [
-            sys.executable, "-m", "celery", "-A", "museum", "worker", "--pool=solo",
+            sys.executable, "-m", "celery", "-A", "museum.celery", "worker", "--pool=solo",
             "--concurrency=1", "-Q", "gpu", "--loglevel=INFO", "-n", "gpu@%h",
             "--without-mingle", "--without-gossip",
         ]  # fmt: skip

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from museum import celery_app
+from museum.celery import app as celery_app
 from museum.roles import CURATOR, EDUCATOR
 
 

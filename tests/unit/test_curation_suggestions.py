@@ -11,8 +11,8 @@ from django.contrib import admin as django_admin
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from exhibits import admin as exhibits_admin
-from exhibits import suggestion_services as services
+from exhibits.collection import admin as exhibits_admin
+from exhibits.curation import suggestions as services
 from exhibits.curation.embeddings import HashingEncoder
 from exhibits.models import Artifact, Exhibition, ExhibitionItem, PublicationStatus, TextStatus
 from museum.models import Floor, Passage, Room

@@ -1,4 +1,4 @@
-"""The gallery scene (museum/gallery.py): rooms, doorways and plinths built from real models."""
+"""The gallery scene (museum/gallery/scene.py): rooms, doorways, plinths from real models."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from exhibits.models import Asset, ExhibitionItem
-from museum.gallery import gallery_scene
-from museum.gallery_layout import MIN_SPACING, WALL_THICKNESS
+from museum.gallery.layout import MIN_SPACING, WALL_THICKNESS
+from museum.gallery.scene import gallery_scene
 from museum.models import Floor, Passage, Room
 from tests.unit.factories import glb_bytes, make_artifact, make_exhibition, make_source
 
@@ -260,7 +260,7 @@ def test_exhibition_page_embeds_the_gallery(client, plan) -> None:
     url = reverse("exhibition-detail", args=[plan["exhibition"].slug])
     html = client.get(url).content.decode()
     assert 'id="exhibition-gallery"' in html and 'id="gallery-config"' in html
-    assert "js/gallery.js" in html and 'data-xr-mode="immersive-vr"' in html
+    assert "js/pages/gallery.js" in html and 'data-xr-mode="immersive-vr"' in html
     start = html.index('id="gallery-config"')
     config = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
     assert len(config["items"]) == 4 and config["strings"]["vrEnter"] == "Enter VR"

@@ -14,13 +14,13 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from exhibits import services as exhibit_services
-from exhibits.ingest.gltf import load_glb
+from exhibits.collection import services as exhibit_services
+from exhibits.intake.gltf import load_glb
 from exhibits.models import Artifact, Asset, Job
-from restoration import restoration_services as rs
 from restoration.mesh import open_edge_count
 from restoration.models import ConditionRecord, DamageFinding, MaskCorrection, RestorationJob
-from restoration.restoration_files import GENERATED_NODE, decode_texture, uv_mask
+from restoration.restore import services as rs
+from restoration.restore.files import GENERATED_NODE, decode_texture, uv_mask
 from tests.unit.factories import ROLES, make_artifact, png_bytes, upload
 from tests.unit.mesh_shapes import sphere_with_hole
 
@@ -326,7 +326,7 @@ def test_visibility_by_role(media_root, make_user, curator, role: str) -> None:
 
 
 def test_the_task_is_routed_to_the_gpu_queue() -> None:
-    from museum import celery_app
+    from museum.celery import app as celery_app
     from restoration.tasks import restore_artifact
 
     assert restore_artifact.name == "restoration.tasks.restore" and restore_artifact.acks_late

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exhibits import suggestion_services
+from exhibits.curation import suggestions as suggestion_services
 from exhibits.models import Exhibition
 
 

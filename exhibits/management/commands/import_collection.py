@@ -14,8 +14,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exhibits import curation_services
 from exhibits.curation import importer
+from exhibits.curation import services as curation_services
 
 BAR_WIDTH = 30
 

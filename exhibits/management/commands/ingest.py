@@ -17,8 +17,8 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from exhibits import services
-from exhibits.intake_services import INTAKE_KIND, intake_summary, request_intake, run_intake_job
+from exhibits.collection import services
+from exhibits.intake.services import INTAKE_KIND, intake_summary, request_intake, run_intake_job
 from exhibits.models import Artifact, Job
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from exhibits import curation_services
+from exhibits.curation import services as curation_services
 from exhibits.curation.embeddings import default_encoder
 
 

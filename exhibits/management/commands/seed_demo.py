@@ -11,11 +11,11 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from exhibits import services
+from exhibits.collection import services
 from exhibits.demo.content import DEMO_ARTIFACTS, DEMO_DIR, EXHIBITION, DemoArtifact
-from exhibits.ingest.gltf import load_glb
-from exhibits.ingest.viewpoints import extreme_viewpoint
-from exhibits.intake_services import INTAKE_KIND, run_intake_job
+from exhibits.intake.gltf import load_glb
+from exhibits.intake.services import INTAKE_KIND, run_intake_job
+from exhibits.intake.viewpoints import extreme_viewpoint
 from exhibits.models import Annotation, Artifact, Asset, Exhibition, Job, PublicationStatus
 from museum.roles import CURATOR, EDUCATOR
 

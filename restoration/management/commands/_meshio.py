@@ -8,7 +8,7 @@ from pathlib import Path
 import trimesh
 from django.core.management.base import CommandError
 
-from exhibits.ingest.gltf import MeshReadError, load_glb
+from exhibits.intake.gltf import MeshReadError, load_glb
 
 MESH_SUFFIXES = (".glb", ".obj", ".ply", ".stl")
 

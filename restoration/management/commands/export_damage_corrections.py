@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from restoration.services import export_corrections
+from restoration.condition.services import export_corrections
 
 
 class Command(BaseCommand):

@@ -17,7 +17,7 @@ from restoration.mesh import (
     complete_by_symmetry,
     fill_holes,
 )
-from restoration.planner import plan_mesh
+from restoration.restore.method_choice import plan_mesh
 
 
 class Command(BaseCommand):

@@ -1,0 +1,429 @@
+"""The curators' admin: the collection, its files (sources stay untouched), exhibitions, jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from exhibits.collection import services
+from exhibits.curation.admin import (
+    CuratedTextAdminMixin,
+    accept_suggestion_action,
+    approve_texts_action,
+    generate_labels_action,
+    suggest_exhibitions_action,
+)
+from exhibits.models import (
+    Annotation,
+    Artifact,
+    Asset,
+    Exhibition,
+    ExhibitionItem,
+    Job,
+    PublicationStatus,
+)
+from museum.jobs_admin import RetryJobsMixin
+
+PREVIEW_SIZE = {"small": 48, "large": 240}
+# Everything that describes a stored file; fixed once the asset exists.
+ASSET_INTEGRITY_FIELDS = (
+    "artifact",
+    "kind",
+    "file",
+    "original_filename",
+    "sha256",
+    "byte_size",
+    "format",
+    "vertex_count",
+    "face_count",
+    "width_px",
+    "height_px",
+    "derived_from",
+    "created_by_job",
+    "created_at",
+)
+
+
+def preview(asset: Asset | None, size: str = "small") -> str:
+    """An <img> of a thumbnail or image asset, or a dash."""
+    if asset is None or not asset.file:
+        return "-"
+    pixels = PREVIEW_SIZE[size]
+    return format_html(
+        '<img src="{}" alt="" width="{}" height="{}" style="object-fit: contain">',
+        asset.file.url,
+        pixels,
+        pixels,
+    )
+
+
+def previewable(asset: Asset) -> Asset | None:
+    """The asset itself if it is an image, else its newest thumbnail derivative."""
+    if asset.format in services.IMAGE_FORMATS:
+        return asset
+    return asset.derivatives.filter(kind=Asset.Kind.THUMBNAIL).order_by("-created_at").first()
+
+
+class PublicationActionsMixin:
+    """`publish` and `unpublish` actions for models with a publication status."""
+
+    actions = ["publish", "unpublish"]
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet, status: str) -> None:
+        changed = services.set_publication_status(objects=queryset, status=status)
+        message = ngettext("%(count)d record changed.", "%(count)d records changed.", changed)
+        self.message_user(request, message % {"count": changed}, messages.SUCCESS)
+
+    @admin.action(description=_("Publish the selected records"), permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_status(request, queryset, PublicationStatus.PUBLISHED)
+
+    @admin.action(description=_("Unpublish the selected records"), permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_status(request, queryset, PublicationStatus.DRAFT)
+
+
+def progress_bar(job: Job) -> str:
+    """A <progress> that static/js/pages/admin-job-progress.js keeps live while the job runs."""
+    live = job.status in (Job.Status.QUEUED, Job.Status.RUNNING)
+    return format_html(
+        '<progress max="100" value="{}" data-job-url="{}" data-live="{}" '
+        'aria-label="{}"></progress> <span data-job-stage>{}% {}</span>',
+        job.progress,
+        reverse("api:job-detail", args=[job.pk]),
+        "1" if live else "",
+        _("Job progress"),
+        job.progress,
+        job.stage,
+    )
+
+
+class JobProgressMedia:
+    js = ["js/pages/admin-job-progress.js"]
+
+
+class JobInline(admin.TabularInline):
+    model = Job
+    fk_name = "artifact"
+    extra = 0
+    fields = ["kind", "status", "live_progress", "error", "created_at"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+    show_change_link = True
+    Media = JobProgressMedia
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("progress"))
+    def live_progress(self, job: Job) -> str:
+        return progress_bar(job)
+
+
+class AnnotationInline(admin.StackedInline):
+    model = Annotation
+    extra = 0
+    fields = [
+        ("title", "order"),
+        "text",
+        ("position", "normal"),
+        ("camera_position", "camera_target"),
+    ]
+
+
+class AssetInline(admin.TabularInline):
+    """The artifact's files, read-only: sources come from uploads, the rest from jobs."""
+
+    model = Asset
+    fk_name = "artifact"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["preview", "kind", "label", "format", "byte_size", "face_count", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("preview"))
+    def preview(self, asset: Asset) -> str:
+        return preview(previewable(asset))
+
+
+# Actions other apps offer on artifacts (restoration: condition check, restore), added with
+# add_artifact_action from their admin modules instead of editing this admin's instance.
+EXTRA_ARTIFACT_ACTIONS: list[Callable[..., None]] = []
+
+
+def add_artifact_action(action: Callable[..., None]) -> None:
+    if action not in EXTRA_ARTIFACT_ACTIONS:
+        EXTRA_ARTIFACT_ACTIONS.append(action)
+
+
+@admin.register(Artifact)
+class ArtifactAdmin(PublicationActionsMixin, admin.ModelAdmin):
+    actions = [*PublicationActionsMixin.actions, suggest_exhibitions_action]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        found = super().get_actions(request)
+        for action in EXTRA_ARTIFACT_ACTIONS:
+            described = self.get_action(action)
+            if described is not None and self._filter_actions_by_permissions(request, [described]):
+                found[described[1]] = described
+        return found
+
+    list_display = ["thumbnail", "object_number", "title", "classification", "culture", "status"]
+    list_display_links = ["object_number", "title"]
+    list_filter = ["status", "classification", "culture"]
+    search_fields = ["object_number", "title", "culture", "maker"]
+    inlines = [AnnotationInline, AssetInline, JobInline]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["object_number", "title", "status", "description"]}),
+        (
+            _("Classification"),
+            {"fields": ["classification", "object_name", "culture", "period", "place_of_origin"]},
+        ),
+        (_("Date"), {"fields": ["date_text", ("date_start_year", "date_end_year")]}),
+        (
+            _("Physical description"),
+            {"fields": ["materials", "dimensions", ("height_m", "width_m", "depth_m"), "maker"]},
+        ),
+        (_("Rights"), {"fields": ["credit_line", "rights", "attribution"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Artifact]:
+        thumbnails = Asset.objects.filter(kind=Asset.Kind.THUMBNAIL).order_by("-created_at")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("assets", thumbnails, to_attr="thumbnails"))
+        )
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        # An artifact owns its files and jobs: deleting it needs no permission on those.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        owned = {str(Asset._meta.verbose_name), str(Job._meta.verbose_name)}
+        perms_needed = {name for name in perms_needed if str(name) not in owned}
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: Artifact) -> None:
+        services.delete_artifact(artifact=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Artifact]) -> None:
+        for artifact in queryset:
+            services.delete_artifact(artifact=artifact)
+
+    @admin.display(description=_("thumbnail"))
+    def thumbnail(self, artifact: Artifact) -> str:
+        thumbnails = getattr(artifact, "thumbnails", None)
+        return preview(thumbnails[0] if thumbnails else artifact.thumbnail())
+
+
+class SourceUploadForm(forms.ModelForm):
+    """Adds a new source asset: the upload is checked and stored by the intake service."""
+
+    upload = forms.FileField(
+        label=_("file"),
+        help_text=_("A mesh (GLB, glTF, OBJ, PLY, STL) or an image; stored untouched."),
+    )
+
+    class Meta:
+        model = Asset
+        fields = ["artifact", "label"]
+
+    stored: Asset | None = None
+    job: Job | None = None
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.errors:
+            return
+        # Stored as the last validation step, so that the service's verdict on the file (format,
+        # size, readable mesh) shows on the form. This runs inside the admin's transaction: if
+        # anything later fails, the row and the queued thumbnail job go away with it.
+        upload = self.cleaned_data["upload"]
+        try:
+            self.stored, self.job = services.add_source_asset(
+                artifact=self.cleaned_data["artifact"],
+                upload=upload,
+                filename=upload.name,
+                max_bytes=settings.MOUSEION_MAX_UPLOAD_BYTES,
+                label=self.cleaned_data.get("label", ""),
+            )
+        except ValidationError as exc:
+            self.add_error("upload", exc.messages)
+
+    def save(self, commit: bool = True) -> Asset:
+        if self.stored is None:
+            raise ValueError("save() called on an invalid upload form")
+        self.instance = self.stored
+        self.save_m2m = lambda: None
+        return self.stored
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    """Files of artifacts. Only the label of a stored asset can change; sources stay untouched."""
+
+    list_display = ["preview", "artifact", "kind", "label", "format", "byte_size", "created_at"]
+    list_display_links = ["artifact", "kind"]
+    list_filter = ["kind", "format"]
+    list_select_related = ["artifact"]
+    search_fields = ["artifact__object_number", "artifact__title", "sha256", "original_filename"]
+    autocomplete_fields = ["artifact"]
+
+    def get_form(self, request: HttpRequest, obj: Asset | None = None, **kwargs: Any):
+        if obj is None:
+            kwargs["form"] = SourceUploadForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Asset | None = None) -> list[str]:
+        if obj is None:
+            return ["artifact", "upload", "label"]
+        return ["large_preview", "label", *ASSET_INTEGRITY_FIELDS]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Asset | None = None) -> list[str]:
+        if obj is None:
+            return []
+        return ["large_preview", *ASSET_INTEGRITY_FIELDS]
+
+    def save_model(self, request: HttpRequest, obj: Asset, form: Any, change: bool) -> None:
+        if not change:
+            # Stored by SourceUploadForm through the intake service.
+            if isinstance(form, SourceUploadForm) and form.job is not None:
+                self.message_user(request, _("A thumbnail job was queued."), messages.INFO)
+            return
+        services.relabel_asset(asset=obj, label=obj.label)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Asset | None = None) -> bool:
+        # A source is evidence: only a superuser may delete one (e.g. a mistaken upload).
+        if obj is not None and obj.kind == Asset.Kind.SOURCE and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Asset) -> None:
+        if obj.kind == Asset.Kind.SOURCE:
+            services.delete_source_asset(asset=obj)  # superusers only: has_delete_permission
+        else:
+            services.delete_derived_asset(asset=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Asset]) -> None:
+        for asset in queryset:
+            self.delete_model(request, asset)
+
+    @admin.display(description=_("preview"))
+    def preview(self, asset: Asset) -> str:
+        return preview(previewable(asset))
+
+    @admin.display(description=_("preview"))
+    def large_preview(self, asset: Asset) -> str:
+        return preview(previewable(asset), size="large")
+
+
+class ExhibitionItemInline(admin.TabularInline):
+    model = ExhibitionItem
+    extra = 0
+    ordering = ["order", "pk"]
+    fields = ["order", "artifact", "room", "label_text", "label_status"]
+    readonly_fields = ["label_status"]
+    autocomplete_fields = ["artifact"]
+
+
+@admin.register(Exhibition)
+class ExhibitionAdmin(CuratedTextAdminMixin, PublicationActionsMixin, admin.ModelAdmin):
+    actions = [
+        *PublicationActionsMixin.actions,
+        generate_labels_action,
+        accept_suggestion_action,
+        approve_texts_action,
+    ]
+    list_display = ["title", "slug", "status", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    fields = [
+        "title",
+        "slug",
+        "status",
+        "introduction",
+        "introduction_status",
+        "suggested_by",
+        "created_by",
+    ]
+    readonly_fields = ["created_by", "introduction_status", "suggested_by"]
+    inlines = [ExhibitionItemInline]
+
+    def save_model(self, request: HttpRequest, obj: Exhibition, form: Any, change: bool) -> None:
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(admin.ModelAdmin):
+    list_display = ["title", "artifact", "order"]
+    list_select_related = ["artifact"]
+    search_fields = ["title", "artifact__object_number", "artifact__title"]
+    autocomplete_fields = ["artifact"]
+
+
+@admin.register(Job)
+class JobAdmin(RetryJobsMixin, admin.ModelAdmin):
+    """Background jobs, read-only: they are created and advanced by the workers (museum.jobs);
+    a curator may retry a failed one."""
+
+    Media = JobProgressMedia
+    actions = ["retry_failed_jobs"]
+    retry_permission = "exhibits.change_artifact"
+    list_display = ["id", "kind", "status", "live_progress", "artifact", "created_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["artifact"]
+    search_fields = ["kind", "artifact__object_number", "error"]
+    fields = [
+        "kind",
+        "status",
+        "progress",
+        "live_progress",
+        "error",
+        "attempts",
+        "options",
+        "report",
+        "artifact",
+        "input_asset",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("progress"))
+    def live_progress(self, job: Job) -> str:
+        return progress_bar(job)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Job | None = None) -> bool:
+        return False

@@ -1,0 +1,358 @@
+"""The collection (guided by Linked Art): artifacts, files, jobs, annotations, exhibitions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class TextStatus(models.TextChoices):
+    """Where a text came from: generated texts are marked until a curator edits or approves."""
+
+    WRITTEN = "written", _("Written by a person")
+    GENERATED = "generated", _("Generated, not yet reviewed")
+    APPROVED = "approved", _("Generated and approved")
+
+
+class PublishedQuerySet(models.QuerySet):
+    def published(self) -> PublishedQuerySet:
+        return self.filter(status=PublicationStatus.PUBLISHED)
+
+
+class Artifact(models.Model):
+    """A collection object: the registrar's record of one thing in the museum."""
+
+    object_number = models.CharField(
+        _("object number"), max_length=64, unique=True, help_text=_("Accession number.")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    classification = models.CharField(_("classification"), max_length=120, blank=True)
+    object_name = models.CharField(_("object name"), max_length=200, blank=True)
+    culture = models.CharField(_("culture"), max_length=200, blank=True)
+    period = models.CharField(_("period"), max_length=200, blank=True)
+    place_of_origin = models.CharField(_("place of origin"), max_length=300, blank=True)
+    date_text = models.CharField(_("date"), max_length=120, blank=True)
+    date_start_year = models.IntegerField(
+        _("earliest year"), null=True, blank=True, help_text=_("Negative for BCE.")
+    )
+    date_end_year = models.IntegerField(_("latest year"), null=True, blank=True)
+    materials = models.CharField(_("materials"), max_length=300, blank=True)
+    dimensions = models.CharField(_("dimensions"), max_length=300, blank=True)
+    height_m = models.FloatField(_("height (m)"), null=True, blank=True)
+    width_m = models.FloatField(_("width (m)"), null=True, blank=True)
+    depth_m = models.FloatField(_("depth (m)"), null=True, blank=True)
+    maker = models.CharField(_("maker"), max_length=300, blank=True)
+    credit_line = models.CharField(_("credit line"), max_length=300, blank=True)
+    rights = models.CharField(
+        _("rights"), max_length=300, blank=True, help_text=_("Licence or rights statement.")
+    )
+    attribution = models.TextField(
+        _("attribution"), blank=True, help_text=_("Credit for the digital surrogate (scan).")
+    )
+    description = models.TextField(_("description"), blank=True)
+    # Further catalogue fields of collection exports (e.g. the Walters' CSV).
+    style = models.CharField(_("style"), max_length=200, blank=True)
+    dynasty = models.CharField(_("dynasty"), max_length=200, blank=True)
+    reign = models.CharField(_("reign"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=120, blank=True)
+    continent = models.CharField(_("continent"), max_length=60, blank=True)
+    place_of_discovery = models.CharField(_("place of discovery"), max_length=300, blank=True)
+    keywords = models.TextField(
+        _("subjects and keywords"), blank=True, help_text=_("' | '-separated")
+    )
+    source_url = models.URLField(_("source record"), max_length=400, blank=True)
+    external_id = models.CharField(
+        _("external id"), max_length=64, blank=True, help_text=_("Id in the source system.")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["object_number"]
+        verbose_name = _("artifact")
+        verbose_name_plural = _("artifacts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_start_year__isnull=True)
+                | Q(date_end_year__isnull=True)
+                | Q(date_start_year__lte=models.F("date_end_year")),
+                name="artifact_date_range_ordered",
+                violation_error_message=_("The earliest year must not be after the latest year."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("artifact-detail", args=[self.pk])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PublicationStatus.PUBLISHED
+
+    def web_model(self) -> Asset | None:
+        """The asset the viewer loads: the newest web LOD, else the newest source."""
+        assets = self.assets.filter(
+            Q(kind=Asset.Kind.LOD, label="web") | Q(kind=Asset.Kind.SOURCE, format="glb")
+        )
+        return assets.order_by(
+            models.Case(models.When(kind=Asset.Kind.LOD, then=0), default=1), "-created_at"
+        ).first()
+
+    def lods(self) -> dict[str, Asset]:
+        """The newest LOD asset per label (thumb, web, inspection)."""
+        newest: dict[str, Asset] = {}
+        for asset in self.assets.filter(kind=Asset.Kind.LOD).order_by("-created_at", "-pk"):
+            newest.setdefault(asset.label, asset)
+        return newest
+
+    def thumbnail(self) -> Asset | None:
+        return self.assets.filter(kind=Asset.Kind.THUMBNAIL).order_by("-created_at").first()
+
+
+class Job(models.Model):
+    """A background job (intake, thumbnail, restoration...) with its progress for the UI."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    stage = models.CharField(_("stage"), max_length=120, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    report = models.JSONField(
+        _("report"), default=dict, blank=True, help_text=_("Validation report and results.")
+    )
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"), default=0, help_text=_("Times a worker claimed the job (museum.jobs).")
+    )
+    artifact = models.ForeignKey(
+        Artifact, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    input_asset = models.ForeignKey(
+        "Asset", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="job_progress_percent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+
+def asset_upload_to(instance: Asset, filename: str) -> str:
+    return f"artifacts/{instance.artifact_id}/{instance.kind}/{filename}"
+
+
+class Asset(models.Model):
+    """A file of an artifact. Sources are stored untouched; everything else derives from one."""
+
+    class Kind(models.TextChoices):
+        SOURCE = "source", _("Source")
+        LOD = "lod", _("Level of detail")
+        RESTORED = "restored", _("Restored")
+        THUMBNAIL = "thumbnail", _("Thumbnail")
+        TEXTURE = "texture", _("Texture")
+
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    label = models.CharField(
+        _("label"), max_length=60, blank=True, help_text=_("For example 'web' or 'inspection'.")
+    )
+    file = models.FileField(_("file"), upload_to=asset_upload_to, max_length=400)
+    original_filename = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    byte_size = models.PositiveBigIntegerField(_("size (bytes)"))
+    format = models.CharField(_("format"), max_length=16, help_text=_("glb, gltf, obj, png..."))
+    vertex_count = models.PositiveIntegerField(null=True, blank=True)
+    face_count = models.PositiveIntegerField(null=True, blank=True)
+    width_px = models.PositiveIntegerField(null=True, blank=True)
+    height_px = models.PositiveIntegerField(null=True, blank=True)
+    # Derivatives go with their origin: a derived file without its source has no provenance.
+    derived_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="derivatives"
+    )
+    created_by_job = models.ForeignKey(
+        Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="outputs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["artifact", "kind", "-created_at"]
+        verbose_name = _("asset")
+        verbose_name_plural = _("assets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="source") | Q(derived_from__isnull=False),
+                name="asset_derived_has_origin",
+                violation_error_message=_("A derived asset must name the asset it derives from."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.label} of {self.artifact_id}".replace("  ", " ")
+
+    def save(self, *args, **kwargs) -> None:
+        # The source file is evidence: once stored it is never replaced (DESIGN: data flow 1).
+        if self.pk and self.kind == self.Kind.SOURCE:
+            stored = Asset.objects.filter(pk=self.pk).values_list("file", "sha256").first()
+            if stored and (stored[0] != self.file.name or stored[1] != self.sha256):
+                raise ValidationError(_("A source asset's file cannot be overwritten."))
+        super().save(*args, **kwargs)
+
+
+class Annotation(models.Model):
+    """A hotspot on an artifact: a 3D point with its normal and the camera view that shows it."""
+
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="annotations")
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    position = models.JSONField(_("position"), help_text=_("[x, y, z] in model metres."))
+    normal = models.JSONField(_("normal"), default=list, blank=True, help_text=_("[x, y, z]"))
+    camera_position = models.JSONField(_("camera position"), help_text=_("[x, y, z]"))
+    camera_target = models.JSONField(_("camera target"), help_text=_("[x, y, z]"))
+
+    class Meta:
+        ordering = ["artifact", "order", "pk"]
+        verbose_name = _("annotation")
+        verbose_name_plural = _("annotations")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors = {}
+        for field in ("position", "camera_position", "camera_target", "normal"):
+            value = getattr(self, field)
+            if field == "normal" and value in (None, []):
+                continue
+            if not (
+                isinstance(value, list)
+                and len(value) == 3
+                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            ):
+                errors[field] = _("Expected a list of three numbers [x, y, z].")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Exhibition(models.Model):
+    """A curated, ordered selection of artifacts with an introduction."""
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    introduction = models.TextField(_("introduction"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+    )
+    artifacts = models.ManyToManyField(
+        Artifact, through="ExhibitionItem", related_name="exhibitions", blank=True
+    )
+    introduction_status = models.CharField(
+        _("introduction status"),
+        max_length=16,
+        choices=TextStatus.choices,
+        default=TextStatus.WRITTEN,
+    )
+    introduction_translations = models.JSONField(
+        _("introduction in other languages"), default=dict, blank=True, help_text=_("{lang: text}")
+    )
+    suggested_by = models.CharField(
+        _("suggested by"), max_length=60, blank=True, help_text=_("Tool that proposed it, if any.")
+    )
+    explanation = models.JSONField(
+        _("explanation"), default=dict, blank=True, help_text=_("Why a suggestion groups these.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("exhibition")
+        verbose_name_plural = _("exhibitions")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("exhibition-detail", args=[self.slug])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PublicationStatus.PUBLISHED
+
+
+class ExhibitionItem(models.Model):
+    exhibition = models.ForeignKey(Exhibition, on_delete=models.CASCADE, related_name="items")
+    artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="+")
+    order = models.PositiveIntegerField(_("order"), default=0)
+    label_text = models.TextField(
+        _("label text"), blank=True, help_text=_("Wall label for this exhibition; editable.")
+    )
+    label_status = models.CharField(
+        _("label status"), max_length=16, choices=TextStatus.choices, default=TextStatus.WRITTEN
+    )
+    label_translations = models.JSONField(
+        _("label in other languages"), default=dict, blank=True, help_text=_("{lang: text}")
+    )
+    room = models.ForeignKey(
+        "museum.Room",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="items",
+        help_text=_("Where the artifact stands in the gallery."),
+    )
+
+    class Meta:
+        ordering = ["exhibition", "order", "pk"]
+        verbose_name = _("exhibition item")
+        verbose_name_plural = _("exhibition items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exhibition", "artifact"], name="exhibition_item_unique_artifact"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exhibition} #{self.order}: {self.artifact}"

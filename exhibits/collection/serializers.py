@@ -1,0 +1,392 @@
+"""REST serializers of the collection: parse and validate; state changes go through services."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from exhibits.collection import services
+from exhibits.collection.permissions import User, visible_artifacts
+from exhibits.models import Annotation, Artifact, Asset, Exhibition, ExhibitionItem, Job
+
+
+def _file_url(asset: Asset | None, context: dict[str, Any]) -> str | None:
+    """Absolute URL of an asset's file when a request is at hand, else the storage URL."""
+    if asset is None or not asset.file:
+        return None
+    url = asset.file.url
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+def _newest(assets: list[Asset], kind: str) -> Asset | None:
+    matching = [asset for asset in assets if asset.kind == kind]
+    return max(matching, key=lambda asset: (asset.created_at, asset.pk), default=None)
+
+
+def pick_thumbnail(assets: list[Asset]) -> Asset | None:
+    """Artifact.thumbnail() over already loaded assets (no query per artifact)."""
+    return _newest(assets, Asset.Kind.THUMBNAIL)
+
+
+def pick_web_model(assets: list[Asset]) -> Asset | None:
+    """Artifact.web_model() over already loaded assets: the newest web LOD, else GLB source."""
+    web = [asset for asset in assets if asset.kind == Asset.Kind.LOD and asset.label == "web"]
+    sources = [a for a in assets if a.kind == Asset.Kind.SOURCE and a.format == "glb"]
+    return _newest(web, Asset.Kind.LOD) or _newest(sources, Asset.Kind.SOURCE)
+
+
+LOD_LABELS = ("thumb", "web", "inspection")
+
+
+def pick_lods(assets: list[Asset]) -> dict[str, Asset | None]:
+    """The newest LOD asset of each label of the ladder (thumb, web, inspection), or None."""
+    lods = [asset for asset in assets if asset.kind == Asset.Kind.LOD]
+    return {
+        label: max(
+            (asset for asset in lods if asset.label == label and asset.file),
+            key=lambda asset: (asset.created_at, asset.pk),
+            default=None,
+        )
+        for label in LOD_LABELS
+    }
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "number"}, "minItems": 3, "maxItems": 3},
+)
+class Vector3Field(serializers.Field):
+    """A 3D vector as a JSON list of exactly three finite numbers."""
+
+    default_error_messages = {
+        "invalid": _("Expected a list of three finite numbers [x, y, z]."),
+    }
+
+    def __init__(self, *, allow_empty: bool = False, **kwargs: Any) -> None:
+        self.allow_empty = allow_empty
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[float]:
+        if self.allow_empty and data in (None, [], ""):
+            return []
+        if not isinstance(data, list | tuple) or len(data) != 3:
+            self.fail("invalid")
+        for value in data:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.fail("invalid")
+            if not math.isfinite(value):
+                self.fail("invalid")
+        return [float(value) for value in data]
+
+    def to_representation(self, value: Any) -> list[float]:
+        return list(value) if value else []
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    """An asset as read by clients; every field is read-only except `label`."""
+
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Asset
+        fields = [
+            "id",
+            "artifact",
+            "kind",
+            "label",
+            "url",
+            "original_filename",
+            "format",
+            "byte_size",
+            "sha256",
+            "vertex_count",
+            "face_count",
+            "width_px",
+            "height_px",
+            "derived_from",
+            "created_by_job",
+            "created_at",
+        ]
+        read_only_fields = [name for name in fields if name != "label"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, asset: Asset) -> str | None:
+        return _file_url(asset, self.context)
+
+
+class AssetUploadSerializer(serializers.Serializer):
+    """A multipart upload of a new source file for an artifact."""
+
+    file = serializers.FileField(help_text=_("The scan or image; stored untouched."))
+    label = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    unit = serializers.ChoiceField(
+        choices=["m", "cm", "mm", "in", "ft"],
+        required=False,
+        help_text=_("Unit of the file's coordinates; guessed from the size when omitted."),
+    )
+    scale = serializers.FloatField(
+        required=False,
+        min_value=1e-6,
+        max_value=1e6,
+        help_text=_("Factor from file units to metres (overrides unit)."),
+    )
+    up_axis = serializers.ChoiceField(
+        choices=["x", "y", "z"], required=False, help_text=_("The file's up axis.")
+    )
+
+    def intake_options(self) -> dict[str, object]:
+        return {
+            key: self.validated_data[key]
+            for key in ("unit", "scale", "up_axis")
+            if key in self.validated_data
+        }
+
+
+class AssetUploadResultSerializer(serializers.Serializer):
+    asset = AssetSerializer()
+    job_id = serializers.IntegerField(
+        allow_null=True, help_text=_("The queued intake job (mesh sources only).")
+    )
+
+
+class AnnotationSerializer(serializers.ModelSerializer):
+    position = Vector3Field()
+    normal = Vector3Field(required=False, allow_empty=True)
+    camera_position = Vector3Field()
+    camera_target = Vector3Field()
+
+    class Meta:
+        model = Annotation
+        fields = [
+            "id",
+            "artifact",
+            "title",
+            "text",
+            "order",
+            "position",
+            "normal",
+            "camera_position",
+            "camera_target",
+        ]
+
+
+class ArtifactSerializer(serializers.ModelSerializer):
+    """An artifact with its files and hotspots; expects `assets` and `annotations` prefetched."""
+
+    assets = AssetSerializer(many=True, read_only=True)
+    annotations = AnnotationSerializer(many=True, read_only=True)
+    thumbnail_url = serializers.SerializerMethodField()
+    model_url = serializers.SerializerMethodField()
+    lods = serializers.SerializerMethodField(
+        help_text=_("URLs of the newest LOD GLB of each label (metres, Y-up, on y=0), or null.")
+    )
+    dimensions_m = serializers.SerializerMethodField(
+        help_text=_("Height, width and depth in metres, or null when none is recorded.")
+    )
+
+    class Meta:
+        model = Artifact
+        fields = [
+            "id",
+            "object_number",
+            "title",
+            "classification",
+            "object_name",
+            "culture",
+            "period",
+            "place_of_origin",
+            "date_text",
+            "date_start_year",
+            "date_end_year",
+            "materials",
+            "dimensions",
+            "height_m",
+            "width_m",
+            "depth_m",
+            "maker",
+            "credit_line",
+            "rights",
+            "attribution",
+            "description",
+            "status",
+            "created_at",
+            "updated_at",
+            "thumbnail_url",
+            "model_url",
+            "lods",
+            "dimensions_m",
+            "assets",
+            "annotations",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, artifact: Artifact) -> str | None:
+        return _file_url(pick_thumbnail(list(artifact.assets.all())), self.context)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_model_url(self, artifact: Artifact) -> str | None:
+        return _file_url(pick_web_model(list(artifact.assets.all())), self.context)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                label: {"type": "string", "format": "uri", "nullable": True} for label in LOD_LABELS
+            },
+        }
+    )
+    def get_lods(self, artifact: Artifact) -> dict[str, str | None]:
+        return {
+            label: _file_url(asset, self.context)
+            for label, asset in pick_lods(list(artifact.assets.all())).items()
+        }
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                side: {"type": "number", "nullable": True} for side in ("height", "width", "depth")
+            },
+        }
+    )
+    def get_dimensions_m(self, artifact: Artifact) -> dict[str, float | None] | None:
+        sides = {"height": artifact.height_m, "width": artifact.width_m, "depth": artifact.depth_m}
+        return sides if any(value is not None for value in sides.values()) else None
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        def current(name: str) -> int | None:
+            if name in attrs:
+                return attrs[name]
+            return getattr(self.instance, name, None)
+
+        start, end = current("date_start_year"), current("date_end_year")
+        if start is not None and end is not None and start > end:
+            raise serializers.ValidationError(
+                {
+                    "date_end_year": [
+                        _("The latest year (%(end)d) is before the earliest year (%(start)d).")
+                        % {"end": end, "start": start}
+                    ]
+                }
+            )
+        return attrs
+
+
+def exhibition_items_queryset(user: User) -> QuerySet[ExhibitionItem]:
+    """Items whose artifact `user` may read, with what the item serializer needs loaded."""
+    return (
+        ExhibitionItem.objects.filter(artifact__in=visible_artifacts(user))
+        .select_related("artifact")
+        .prefetch_related("artifact__assets")
+        .order_by("order", "pk")
+    )
+
+
+def exhibition_items(exhibition: Exhibition, user: User) -> QuerySet[ExhibitionItem]:
+    return exhibition_items_queryset(user).filter(exhibition=exhibition)
+
+
+class ExhibitionItemSerializer(serializers.ModelSerializer):
+    artifact = serializers.IntegerField(source="artifact_id", read_only=True)
+    title = serializers.CharField(source="artifact.title", read_only=True)
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExhibitionItem
+        fields = ["artifact", "title", "order", "label_text", "thumbnail_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, item: ExhibitionItem) -> str | None:
+        return _file_url(pick_thumbnail(list(item.artifact.assets.all())), self.context)
+
+
+class ExhibitionSerializer(serializers.ModelSerializer):
+    """An exhibition; `items` are read in order, `artifact_ids` replaces them in order."""
+
+    items = serializers.SerializerMethodField()
+    artifact_ids = serializers.PrimaryKeyRelatedField(
+        queryset=Artifact.objects.all(),
+        many=True,
+        write_only=True,
+        required=False,
+        help_text=_("The exhibition's artifacts in display order; replaces the current items."),
+    )
+
+    class Meta:
+        model = Exhibition
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "introduction",
+            "status",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "items",
+            "artifact_ids",
+        ]
+        read_only_fields = ["created_by"]
+
+    @extend_schema_field(ExhibitionItemSerializer(many=True))
+    def get_items(self, exhibition: Exhibition) -> list[dict[str, Any]]:
+        items = getattr(exhibition, "visible_items", None)
+        if items is None:
+            items = exhibition_items(exhibition, self.context["request"].user)
+        return ExhibitionItemSerializer(items, many=True, context=self.context).data
+
+    def validate_artifact_ids(self, artifacts: list[Artifact]) -> list[Artifact]:
+        seen: set[int] = set()
+        for artifact in artifacts:
+            if artifact.pk in seen:
+                raise serializers.ValidationError(
+                    _("Artifact %(id)d is listed twice; each may appear once.")
+                    % {"id": artifact.pk}
+                )
+            seen.add(artifact.pk)
+        return artifacts
+
+    def create(self, validated_data: dict[str, Any]) -> Exhibition:
+        artifacts = validated_data.pop("artifact_ids", None)
+        exhibition = Exhibition(**validated_data)
+        services.save_exhibition(exhibition=exhibition, artifacts=artifacts or [])
+        return exhibition
+
+    def update(self, exhibition: Exhibition, validated_data: dict[str, Any]) -> Exhibition:
+        artifacts = validated_data.pop("artifact_ids", None)
+        for name, value in validated_data.items():
+            setattr(exhibition, name, value)
+        services.save_exhibition(exhibition=exhibition, artifacts=artifacts)
+        # Items prefetched before the update are stale now.
+        exhibition.__dict__.pop("visible_items", None)
+        return exhibition
+
+
+class JobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "progress",
+            "stage",
+            "error",
+            "options",
+            "report",
+            "artifact",
+            "input_asset",
+            "outputs",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,263 @@
+"""State changes of the collection: small typed functions, one transaction each."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from exhibits.intake import sniff as ingest_sniff
+from exhibits.intake.errors import IntakeError
+from exhibits.intake.gltf import load_glb
+from exhibits.intake.thumbnail import render_thumbnail
+from exhibits.models import Artifact, Asset, Exhibition, Job, PublicationStatus
+
+MESH_FORMATS = set(ingest_sniff.MESH_FORMATS)
+IMAGE_FORMATS = {"png", "jpg", "webp"}
+
+
+def sniff_format(head: bytes, filename: str, size: int | None = None) -> str:
+    """The real format of a file from its first bytes, checked against its extension."""
+    try:
+        return ingest_sniff.sniff(head, filename, size)
+    except IntakeError as exc:
+        raise ValidationError(str(exc), code=exc.code) from exc
+
+
+def _digest(stream: BinaryIO) -> tuple[str, int]:
+    sha, size = hashlib.sha256(), 0
+    stream.seek(0)
+    for chunk in iter(lambda: stream.read(1 << 20), b""):
+        sha.update(chunk)
+        size += len(chunk)
+    stream.seek(0)
+    return sha.hexdigest(), size
+
+
+def store_source_asset(
+    *, artifact: Artifact, upload: File, filename: str, max_bytes: int | None = None
+) -> Asset:
+    """Store an uploaded file untouched as a new source asset (never replaces an existing one)."""
+    sha256, size = _digest(upload)
+    if size == 0:
+        raise ValidationError(_("The file is empty."))
+    head = upload.read(4096)
+    upload.seek(0)
+    file_format = sniff_format(head, filename, size)
+    if file_format not in MESH_FORMATS | IMAGE_FORMATS:
+        raise ValidationError(_("Unsupported file format: %(f)s") % {"f": file_format})
+    if max_bytes is not None and size > max_bytes:
+        raise ValidationError(
+            _("The file is %(size)d bytes; the limit is %(limit)d bytes.")
+            % {"size": size, "limit": max_bytes}
+        )
+    asset = Asset(
+        artifact=artifact,
+        kind=Asset.Kind.SOURCE,
+        original_filename=Path(filename).name[:255],
+        sha256=sha256,
+        byte_size=size,
+        format=file_format,
+    )
+    with transaction.atomic():
+        # FileSystemStorage never overwrites: a clashing name gets a fresh suffix.
+        asset.file.save(Path(filename).name, upload, save=False)
+        asset.save()
+    return asset
+
+
+def start_job(*, kind: str, artifact: Artifact, input_asset: Asset | None = None) -> Job:
+    """Create a queued job; the caller enqueues its task with transaction.on_commit."""
+    return Job.objects.create(kind=kind, artifact=artifact, input_asset=input_asset)
+
+
+def mark_job(job: Job, *, status: str, progress: int | None = None, stage: str = "") -> None:
+    job.status = status
+    if progress is not None:
+        job.progress = progress
+    if stage:
+        job.stage = stage
+    now = timezone.now()
+    if status == Job.Status.RUNNING and job.started_at is None:
+        job.started_at = now
+    if status in (Job.Status.DONE, Job.Status.FAILED):
+        job.finished_at = now
+    job.save(update_fields=["status", "progress", "stage", "started_at", "finished_at"])
+
+
+def derived_asset(
+    *,
+    source: Asset,
+    kind: str,
+    label: str,
+    content: ContentFile,
+    file_format: str,
+    job: Job | None = None,
+    **counts: int | None,
+) -> Asset:
+    """An unsaved asset derived from `source`, with its digest; `counts` are the optional
+    vertex_count, face_count, width_px and height_px."""
+    sha256, byte_size = _digest(content)
+    return Asset(
+        artifact=source.artifact,
+        kind=kind,
+        label=label,
+        sha256=sha256,
+        byte_size=byte_size,
+        format=file_format,
+        derived_from=source,
+        created_by_job=job,
+        **counts,
+    )
+
+
+def create_thumbnail(*, source: Asset, job: Job | None = None, size: int = 512) -> Asset:
+    """Render a PNG thumbnail of a GLB asset and store it as a derived asset."""
+    with source.file.open("rb") as handle:
+        mesh = load_glb(handle.read())
+    buffer = io.BytesIO()
+    render_thumbnail(mesh, size=size).save(buffer, format="PNG", optimize=True)
+    content = ContentFile(buffer.getvalue())
+    thumbnail = derived_asset(
+        source=source,
+        kind=Asset.Kind.THUMBNAIL,
+        label="preview",
+        content=content,
+        file_format="png",
+        job=job,
+        width_px=size,
+        height_px=size,
+    )
+    with transaction.atomic():
+        thumbnail.file.save(f"{Path(source.file.name).stem}-thumb.png", content, save=False)
+        thumbnail.save()
+    return thumbnail
+
+
+def set_exhibition_items(*, exhibition, artifacts: Iterable[Artifact]) -> None:
+    """Replace an exhibition's items with `artifacts` in the given order."""
+    from exhibits.models import ExhibitionItem
+
+    with transaction.atomic():
+        # Curated wall labels belong to the (exhibition, artifact) pair: keep them on reorder.
+        labels = dict(exhibition.items.values_list("artifact_id", "label_text"))
+        exhibition.items.all().delete()
+        ExhibitionItem.objects.bulk_create(
+            ExhibitionItem(
+                exhibition=exhibition,
+                artifact=artifact,
+                order=index,
+                label_text=labels.get(artifact.pk, ""),
+            )
+            for index, artifact in enumerate(artifacts)
+        )
+
+
+# --- API and admin entry points (appended with the REST API) ---------------------------------
+
+
+def add_source_asset(
+    *,
+    artifact: Artifact,
+    upload: File,
+    filename: str,
+    max_bytes: int | None = None,
+    label: str = "",
+    intake_options: dict[str, object] | None = None,
+) -> tuple[Asset, Job | None]:
+    """Store an upload as a new source asset and, for a mesh, queue its intake job."""
+    with transaction.atomic():
+        asset = store_source_asset(
+            artifact=artifact, upload=upload, filename=filename, max_bytes=max_bytes
+        )
+        if label:
+            relabel_asset(asset=asset, label=label)
+        job = None
+        if asset.format in MESH_FORMATS:
+            from exhibits.intake.services import request_intake
+
+            job = request_intake(source=asset, options=intake_options)
+    return asset, job
+
+
+def relabel_asset(*, asset: Asset, label: str) -> Asset:
+    """Change an asset's label, the only field of a stored asset that may change."""
+    asset.label = label
+    asset.save(update_fields=["label"])
+    return asset
+
+
+def _with_derivatives(ids: set[int]) -> set[int]:
+    """`ids` and every asset derived from them, transitively."""
+    found, frontier = set(ids), set(ids)
+    while frontier:
+        derived = Asset.objects.filter(derived_from__in=frontier).values_list("pk", flat=True)
+        frontier = set(derived) - found
+        found |= frontier
+    return found
+
+
+def _delete_assets(ids: set[int]) -> None:
+    """Delete assets derivatives first, then their files once committed.
+
+    Derivatives go before their origins because `derived_from` is SET_NULL on delete while a
+    derived asset must name its origin (constraint asset_derived_has_origin).
+    """
+    files = [
+        (asset.file.storage, asset.file.name)
+        for asset in Asset.objects.filter(pk__in=ids)
+        if asset.file.name
+    ]
+    remaining = set(ids)
+    while remaining:
+        origins = Asset.objects.filter(pk__in=remaining).values_list("derived_from", flat=True)
+        leaves = remaining - set(origins)
+        Asset.objects.filter(pk__in=leaves).delete()
+        remaining -= leaves
+    for storage, name in files:
+        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+
+
+def delete_derived_asset(*, asset: Asset) -> None:
+    """Delete a derived asset, what derives from it, and their files. Never a source."""
+    if asset.kind == Asset.Kind.SOURCE:
+        raise ValidationError(_("A source asset cannot be deleted."))
+    with transaction.atomic():
+        _delete_assets(_with_derivatives({asset.pk}))
+
+
+def delete_source_asset(*, asset: Asset) -> None:
+    """Delete a source asset with everything derived from it (admin, superusers: a mistake)."""
+    with transaction.atomic():
+        _delete_assets(_with_derivatives({asset.pk}))
+
+
+def delete_artifact(*, artifact: Artifact) -> None:
+    """Delete an artifact with its assets (derivatives first), jobs, annotations and files."""
+    with transaction.atomic():
+        _delete_assets(_with_derivatives(set(artifact.assets.values_list("pk", flat=True))))
+        artifact.delete()
+
+
+def set_publication_status(*, objects: models.QuerySet, status: str) -> int:
+    """Publish or unpublish artifacts or exhibitions; returns how many changed."""
+    if status not in PublicationStatus.values:
+        raise ValidationError(_("Unknown publication status: %(s)s") % {"s": status})
+    with transaction.atomic():
+        return objects.exclude(status=status).update(status=status, updated_at=timezone.now())
+
+
+def save_exhibition(*, exhibition: Exhibition, artifacts: Iterable[Artifact] | None = None) -> None:
+    """Save an exhibition and, when `artifacts` is given, replace its items in that order."""
+    with transaction.atomic():
+        exhibition.save()
+        if artifacts is not None:
+            set_exhibition_items(exhibition=exhibition, artifacts=artifacts)

@@ -1,0 +1,230 @@
+"""Admin actions and a mixin for suggested exhibitions and generated texts (curation).
+
+Curators stay in charge: every action makes drafts or marks texts; nothing is published here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from exhibits.curation import services as curation_services
+from exhibits.models import ExhibitionItem, TagSuggestion
+
+SUGGEST_PER_ROOM = 20  # objects per room the admin action aims at
+SUGGEST_MAX_ROOMS = 12
+
+
+@admin.action(description=_("Suggest an exhibition from the selected artifacts"))
+def suggest_exhibitions_action(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+) -> None:
+    """One draft exhibition, its themes as rooms of about SUGGEST_PER_ROOM objects each."""
+    import math
+
+    from exhibits.curation import suggestions as suggestion_services
+
+    count = queryset.count()
+    if count < 2:
+        modeladmin.message_user(request, _("Select at least two artifacts."), messages.WARNING)
+        return
+    rooms = max(1, min(SUGGEST_MAX_ROOMS, math.ceil(count / SUGGEST_PER_ROOM)))
+    exhibition = suggestion_services.suggest_exhibition(
+        artifacts=list(queryset),
+        rooms=rooms,
+        per_room=math.ceil(count / rooms),
+        user=request.user,
+        filters={"selected_in_admin": count},
+    )
+    url = reverse("admin:exhibits_exhibition_change", args=[exhibition.pk])
+    modeladmin.message_user(
+        request,
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _("Draft exhibition suggested with %(rooms)d rooms:")
+            % {"rooms": len(exhibition.explanation.get("rooms", []))},
+            url,
+            exhibition.title,
+        ),
+        messages.SUCCESS,
+    )
+
+
+@admin.action(description=_("Generate missing labels and introductions"), permissions=["change"])
+def generate_labels_action(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+) -> None:
+    from exhibits.curation import suggestions as suggestion_services
+
+    changed = sum(suggestion_services.generate_texts(exhibition=e) for e in queryset)
+    modeladmin.message_user(
+        request,
+        _("%(count)d texts generated; texts written by a person were kept.") % {"count": changed},
+        messages.SUCCESS,
+    )
+
+
+@admin.action(
+    description=_("Accept the suggested rooms (build the gallery)"), permissions=["change"]
+)
+def accept_suggestion_action(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+) -> None:
+    from exhibits.curation import suggestions as suggestion_services
+
+    for exhibition in queryset:
+        try:
+            rooms = suggestion_services.accept_suggestion(exhibition=exhibition)
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{exhibition}: {exc.messages[0]}", messages.WARNING)
+            continue
+        modeladmin.message_user(
+            request,
+            _("%(exhibition)s: %(rooms)d rooms on the floor plan.")
+            % {"exhibition": exhibition, "rooms": len(rooms)},
+            messages.SUCCESS,
+        )
+
+
+@admin.action(description=_("Approve the generated texts"), permissions=["change"])
+def approve_texts_action(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
+) -> None:
+    from exhibits.curation import suggestions as suggestion_services
+
+    count = sum(suggestion_services.approve_texts(exhibition=e) for e in queryset)
+    modeladmin.message_user(
+        request, _("%(count)d texts approved.") % {"count": count}, messages.SUCCESS
+    )
+
+
+class CuratedTextAdminMixin:
+    """Marks an introduction or a wall label 'written' when a person edits it in the admin, so
+    regenerating never overwrites it. Put it first in ExhibitionAdmin's bases."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        from exhibits.models import TextStatus
+
+        edited = {"introduction", "introduction_translations"} & set(form.changed_data)
+        if edited and "introduction_status" not in form.changed_data:
+            obj.introduction_status = TextStatus.WRITTEN
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        from exhibits.models import TextStatus
+
+        if formset.model is ExhibitionItem:
+            for item_form in formset.forms:
+                edited = {"label_text", "label_translations"} & set(item_form.changed_data)
+                if edited and "label_status" not in item_form.changed_data:
+                    item_form.instance.label_status = TextStatus.WRITTEN
+        super().save_formset(request, form, formset, change)  # type: ignore[misc]
+
+
+# --- Tag suggestions (exhibits/curation/tagging.py) ---
+
+
+@admin.register(TagSuggestion)
+class TagSuggestionAdmin(admin.ModelAdmin):
+    """Suggested classifications and materials from similar artifacts: accept writes the value
+    onto the artifact, reject keeps it from being suggested again. Created by
+    `manage.py refresh_embeddings --suggest-tags`."""
+
+    list_display = ["artifact", "field", "value", "confidence_percent", "status", "decided_by"]
+    list_filter = ["status", "field"]
+    list_select_related = ["artifact", "decided_by"]
+    search_fields = ["artifact__object_number", "artifact__title", "value"]
+    actions = ["accept_suggestions", "reject_suggestions"]
+    fields = [
+        "artifact",
+        "field",
+        "value",
+        "confidence_percent",
+        "status",
+        "evidence_table",
+        "decided_by",
+        "decided_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=_("confidence"), ordering="confidence")
+    def confidence_percent(self, suggestion: TagSuggestion) -> str:
+        return f"{suggestion.confidence:.0%}"
+
+    @admin.display(description=_("evidence"))
+    def evidence_table(self, suggestion: TagSuggestion) -> str:
+        rows = [
+            (
+                item.get("object_number", ""),
+                item.get("title", ""),
+                f"{float(item.get('similarity', 0)):.2f}",
+                item.get("value", ""),
+            )
+            for item in suggestion.evidence or []
+            if isinstance(item, dict)
+        ]
+        if not rows:
+            return "-"
+        return format_html(
+            '<table><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}'
+            '</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>{}</tbody>'
+            "</table>",
+            _("The most similar artifacts and their values"),
+            _("object number"),
+            _("title"),
+            _("similarity"),
+            _("their value"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet, accept: bool) -> None:
+        done = skipped = 0
+        for pk in list(queryset.values_list("pk", flat=True)):
+            suggestion = TagSuggestion.objects.filter(
+                pk=pk, status=TagSuggestion.Status.PENDING
+            ).first()
+            if suggestion is None:
+                skipped += 1
+                continue
+            if accept:
+                curation_services.accept_tag_suggestion(suggestion=suggestion, user=request.user)
+            else:
+                curation_services.reject_tag_suggestion(suggestion=suggestion, user=request.user)
+            done += 1
+        message = (
+            ngettext("%(count)d suggestion accepted.", "%(count)d suggestions accepted.", done)
+            if accept
+            else ngettext("%(count)d suggestion rejected.", "%(count)d suggestions rejected.", done)
+        )
+        self.message_user(request, message % {"count": done}, messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d suggestion was already decided and was skipped.",
+                    "%(count)d suggestions were already decided and were skipped.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Accept the selected suggestions"), permissions=["change"])
+    def accept_suggestions(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._decide(request, queryset, accept=True)
+
+    @admin.action(description=_("Reject the selected suggestions"), permissions=["change"])
+    def reject_suggestions(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._decide(request, queryset, accept=False)

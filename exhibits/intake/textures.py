@@ -1,0 +1,42 @@
+"""The texture ladder: a copy of the document whose images are no larger than a given side.
+Images already small enough keep their original bytes (never re-encoded)."""
+
+from __future__ import annotations
+
+import copy
+import io
+
+from PIL import Image
+
+from exhibits.intake.glb_document import GltfDocument
+
+
+def with_textures_at_most(document: GltfDocument, max_side: int, quality: int = 88) -> GltfDocument:
+    resized = GltfDocument(json=copy.deepcopy(document.json), views=list(document.views))
+    for index, _ in enumerate(resized.json.get("images", [])):
+        original = resized.image_bytes(index)
+        with Image.open(io.BytesIO(original)) as image:
+            if max(image.size) <= max_side:
+                continue
+            kind = image.format
+            ratio = max_side / max(image.size)
+            size = (max(1, round(image.width * ratio)), max(1, round(image.height * ratio)))
+            smaller = image.convert("RGBA" if kind == "PNG" and "A" in image.mode else "RGB")
+            smaller = smaller.resize(size, Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        if kind == "PNG":
+            smaller.save(buffer, format="PNG", optimize=True)
+            mime = "image/png"
+        else:
+            smaller.convert("RGB").save(buffer, format="JPEG", quality=quality, optimize=True)
+            mime = "image/jpeg"
+        resized.replace_image(index, buffer.getvalue(), mime)
+    return resized
+
+
+def largest_texture_side(document: GltfDocument) -> int:
+    side = 0
+    for index, _ in enumerate(document.json.get("images", [])):
+        with Image.open(io.BytesIO(document.image_bytes(index))) as image:
+            side = max(side, *image.size)
+    return side

@@ -1,0 +1,31 @@
+"""The app's models, defined in their domains (collection, curation) and re-exported here so
+Django registers them under the `exhibits` label and `from exhibits.models import ...` works."""
+
+from exhibits.collection.models import (
+    Annotation,
+    Artifact,
+    Asset,
+    Exhibition,
+    ExhibitionItem,
+    Job,
+    PublicationStatus,
+    PublishedQuerySet,
+    TextStatus,
+    asset_upload_to,
+)
+from exhibits.curation.models import ArtifactEmbedding, TagSuggestion
+
+__all__ = [
+    "Annotation",
+    "Artifact",
+    "ArtifactEmbedding",
+    "Asset",
+    "Exhibition",
+    "ExhibitionItem",
+    "Job",
+    "PublicationStatus",
+    "PublishedQuerySet",
+    "TagSuggestion",
+    "TextStatus",
+    "asset_upload_to",
+]

@@ -1,9 +1,0 @@
-"""Routes of the visit API, mounted under /api/ (namespace "api")."""
-
-from django.urls import path
-
-from museum import planning_api
-
-urlpatterns = [
-    path("visits/plan", planning_api.VisitPlanView.as_view(), name="visit-plan"),
-]

@@ -1,0 +1,236 @@
+"""Visitor-facing pages: thin views that read published content and render templates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from exhibits.collection.serializers import pick_lods
+from exhibits.models import (
+    Annotation,
+    Artifact,
+    Asset,
+    Exhibition,
+    ExhibitionItem,
+    PublicationStatus,
+)
+from museum.gallery.scene import gallery_scene, gallery_strings, xr_strings
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers and the database is reachable."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def _thumbnails(artifact_ids: Iterable[int]) -> dict[int, Asset]:
+    """The newest thumbnail of each artifact, in one query."""
+    thumbnails: dict[int, Asset] = {}
+    assets = Asset.objects.filter(kind=Asset.Kind.THUMBNAIL, artifact_id__in=list(artifact_ids))
+    for asset in assets.order_by("-created_at"):
+        thumbnails.setdefault(asset.artifact_id, asset)
+    return thumbnails
+
+
+def _published_items(exhibition: Exhibition) -> list[ExhibitionItem]:
+    """The exhibition's items whose artifact is published, in order (uses any prefetch)."""
+    return [
+        item
+        for item in exhibition.items.all()
+        if item.artifact.status == PublicationStatus.PUBLISHED
+    ]
+
+
+def lobby(request: HttpRequest) -> HttpResponse:
+    """Published exhibitions as cards, each with the first thumbnail among its artifacts."""
+    exhibitions = list(Exhibition.objects.published().prefetch_related("items__artifact"))
+    items = {exhibition.pk: _published_items(exhibition) for exhibition in exhibitions}
+    thumbnails = _thumbnails(item.artifact_id for group in items.values() for item in group)
+    cards = []
+    for exhibition in exhibitions:
+        group = items[exhibition.pk]
+        cover = next(
+            (thumbnails[i.artifact_id] for i in group if i.artifact_id in thumbnails), None
+        )
+        cards.append({"exhibition": exhibition, "cover": cover, "artifact_count": len(group)})
+    return render(request, "museum/lobby.html", {"cards": cards})
+
+
+def exhibition_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """An exhibition's introduction and its published artifacts in order."""
+    exhibition = get_object_or_404(Exhibition.objects.published(), slug=slug)
+    items = list(exhibition.items.select_related("artifact").filter(artifact__status="published"))
+    thumbnails = _thumbnails(item.artifact_id for item in items)
+    entries = [{"item": item, "thumbnail": thumbnails.get(item.artifact_id)} for item in items]
+    scene = gallery_scene(exhibition) if items else None
+    if scene is not None:
+        scene["strings"] = gallery_strings()
+    return render(
+        request,
+        "museum/exhibition.html",
+        {"exhibition": exhibition, "items": items, "entries": entries, "gallery": scene},
+    )
+
+
+def _length_text(value_m: float, unit: str) -> str:
+    # number_format truncates: round first.
+    if unit == "m":
+        return number_format(round(value_m, 2), decimal_pos=2)
+    return number_format(round(value_m * 100, 1), decimal_pos=1)
+
+
+def dimensions_display(artifact: Artifact) -> dict[str, str] | None:
+    """Height × width × depth for people: one unit for all (m once any side is over 100 cm).
+
+    Returns the short visible text and a spoken version, or None when no size is recorded.
+    """
+    sides = {
+        "height": artifact.height_m,
+        "width": artifact.width_m,
+        "depth": artifact.depth_m,
+    }
+    known = {name: value for name, value in sides.items() if value is not None and value > 0}
+    if not known:
+        return None
+    unit = "m" if max(known.values()) > 1.0 else "cm"
+    # Translators: unit symbols of metres and centimetres.
+    symbol = _("m") if unit == "m" else _("cm")
+    texts = {name: _length_text(value, unit) for name, value in known.items()}
+    short_names = {
+        "height": pgettext("abbreviation of height", "H"),
+        "width": pgettext("abbreviation of width", "W"),
+        "depth": pgettext("abbreviation of depth", "D"),
+    }
+    long_templates = {
+        "height": _("height %(value)s %(unit)s"),
+        "width": _("width %(value)s %(unit)s"),
+        "depth": _("depth %(value)s %(unit)s"),
+    }
+    values = " × ".join(texts.values())
+    axes = " × ".join(short_names[name] for name in texts)
+    return {
+        "text": _("%(values)s %(unit)s (%(axes)s)")
+        % {"values": values, "unit": symbol, "axes": axes},
+        "spoken": ", ".join(
+            long_templates[name] % {"value": text, "unit": symbol} for name, text in texts.items()
+        ),
+        "unit": unit,
+    }
+
+
+def _viewer_config(
+    artifact: Artifact,
+    model: Asset | None,
+    annotations: list[Annotation],
+    lods: dict[str, Asset | None],
+) -> dict[str, Any]:
+    """Everything viewer.js needs, passed with json_script: URLs, annotations, UI strings."""
+    lod_urls = {label: asset.file.url if asset else None for label, asset in lods.items()}
+    return {
+        "modelUrl": model.file.url if model else None,
+        # LOD GLBs are normalised (metres, Y-up, standing on y=0): they can be measured.
+        "lods": lod_urls,
+        "metric": any(lod_urls.values()),
+        "title": artifact.title,
+        "heightM": artifact.height_m,
+        "dracoDecoderPath": static("vendor/three/addons/libs/draco/gltf/"),
+        "annotations": [
+            {
+                "id": annotation.pk,
+                "title": annotation.title,
+                "text": annotation.text,
+                "position": annotation.position,
+                "normal": annotation.normal or None,
+                "cameraPosition": annotation.camera_position,
+                "cameraTarget": annotation.camera_target,
+            }
+            for annotation in annotations
+        ],
+        "strings": {
+            "loading": _("Loading the 3D model…"),
+            "loadingProgress": _("Loading the 3D model… {percent}%"),
+            "loaded": _("3D model loaded."),
+            "error": _("The 3D model could not be loaded. Please reload the page to try again."),
+            "noWebGL": _("Your browser cannot display 3D graphics (WebGL is unavailable)."),
+            "hotspot": _("Point of interest {number}: {title}"),
+            **xr_strings(),
+            "loadingDetail": _("Loading detail… {percent}%"),
+            "detailLoaded": _("Full detail loaded."),
+            "detailError": _("The detailed model could not be loaded; showing a simpler one."),
+            "inspect": _("Inspect in full detail"),
+            "inspectLoading": _("Loading full detail… {percent}%"),
+            "inspectShown": _("Showing full detail"),
+            "measureStart": _(
+                "Measuring: click a point on the model, or press Enter in the view to use its "
+                "centre. Escape cancels."
+            ),
+            "measureSecond": _("Now choose the second point."),
+            "measureMiss": _("That is not on the model; try another point."),
+            "measureResult": _("Distance: {distance} cm"),
+            "measureLabel": _("{distance} cm"),
+            "measureCancelled": _("Measurement cancelled."),
+        },
+    }
+
+
+def artifact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An artifact's record and its 3D viewer with annotations."""
+    artifact = get_object_or_404(Artifact.objects.published(), pk=pk)
+    model = artifact.web_model()
+    lods = pick_lods(list(artifact.assets.filter(kind=Asset.Kind.LOD)))
+    annotations = list(artifact.annotations.all())
+    # The viewer starts with the smallest LOD (or the one forced by ?lod=, for debugging).
+    forced = request.GET.get("lod", "")
+    first = lods.get(forced) or next((asset for asset in lods.values() if asset), None)
+    context = {
+        "artifact": artifact,
+        "model": model,
+        "first_lod": first,
+        "has_lods": first is not None,
+        "has_inspection": lods["inspection"] is not None,
+        "dimensions": dimensions_display(artifact),
+        "annotations": annotations,
+        "exhibitions": artifact.exhibitions.published(),
+        "viewer_config": _viewer_config(artifact, model, annotations, lods),
+    }
+    return render(request, "museum/artifact.html", context)
+
+
+def plan_visit(request: HttpRequest) -> HttpResponse:
+    """Plan-my-visit: a form, the floor plan drawn as SVG and the planned route over it."""
+    from django.urls import reverse
+
+    from museum.planning import services as planning_services
+
+    floor_plan = planning_services.floor_plan_data()
+    config = {
+        "apiUrl": reverse("visits:visit-plan"),
+        "floorPlan": floor_plan,
+        "strings": {
+            "planning": _("Planning your visit…"),
+            "planned": _("Your route has %(count)s stops."),
+            "noStops": _("No object fits in that time: try more minutes."),
+            "error": _("The visit could not be planned."),
+            "stop": _("Stop %(number)s: %(title)s"),
+            "arrival": _("Minute %(minute)s, room %(room)s"),
+            "summary": _(
+                "%(total)s of %(budget)s minutes, %(walking)s of them walking. "
+                "Interest collected: %(interest)s."
+            ),
+            "routeDesc": _("The route walks through rooms %(rooms)s."),
+        },
+    }
+    return render(
+        request,
+        "museum/plan.html",
+        {"floor_plan": floor_plan, "plan_config": config, "rooms": floor_plan["rooms"]},
+    )

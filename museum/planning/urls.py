@@ -1,0 +1,9 @@
+"""Routes of the visit API, mounted under /api/ (namespace "api")."""
+
+from django.urls import path
+
+from museum.planning import api as planning_api
+
+urlpatterns = [
+    path("visits/plan", planning_api.VisitPlanView.as_view(), name="visit-plan"),
+]

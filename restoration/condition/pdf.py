@@ -1,0 +1,153 @@
+"""The condition report as a PDF (fpdf2, pure Python): one section per analysed texture with
+its pictures (texture, masks over it, Grad-CAM) and figures (pixel share, area in cm²)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+from fpdf import FPDF, FontFace
+from PIL import Image
+
+from exhibits.models import Artifact, Job
+from restoration.condition.images import CLASS_COLOURS
+from restoration.models import ConditionRecord
+
+# A Unicode font when the system has one (titles may be in any script); else the core font,
+# with characters outside Latin-1 replaced.
+UNICODE_FONTS = (
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"),
+)
+PICTURE_PX = 700
+
+
+class _Report(FPDF):
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        self.set_auto_page_break(auto=True, margin=15)
+        self.unicode = False
+        for regular, bold in UNICODE_FONTS:
+            path = Path(regular)
+            if path.is_file() and (path.parent / bold).is_file():
+                self.add_font("body", "", str(path))
+                self.add_font("body", "B", str(path.parent / bold))
+                self.unicode = True
+                break
+        self.family = "body" if self.unicode else "helvetica"
+
+    def text_of(self, value: object) -> str:
+        text = str(value)
+        return text if self.unicode else text.encode("latin-1", "replace").decode("latin-1")
+
+    def heading(self, text: str, size: int = 14) -> None:
+        self.set_font(self.family, size=size)
+        self.multi_cell(0, size * 0.5, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
+        self.ln(1)
+
+    def line_of(self, text: str, size: int = 9) -> None:
+        self.set_font(self.family, size=size)
+        self.multi_cell(0, 4.6, self.text_of(text), new_x="LMARGIN", new_y="NEXT")
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(self.family, size=8)
+        self.cell(0, 6, f"{self.page_no()}", align="C")
+
+
+def _picture(field: FieldFile) -> io.BytesIO | None:
+    """A JPEG copy of a stored image, at most PICTURE_PX wide (keeps the PDF small)."""
+    if not field:
+        return None
+    try:
+        with field.open("rb") as handle, Image.open(handle) as image:
+            image = image.convert("RGB")
+            image.thumbnail((PICTURE_PX, PICTURE_PX))
+            buffer = io.BytesIO()
+            image.save(buffer, format="JPEG", quality=85)
+    except (OSError, ValueError):
+        return None
+    buffer.seek(0)
+    return buffer
+
+
+def _format_share(share: float) -> str:
+    return f"{share * 100:.2f} %"
+
+
+def condition_pdf(
+    *, artifact: Artifact, job: Job | None, records: Sequence[ConditionRecord]
+) -> bytes:
+    pdf = _Report()
+    pdf.set_title(f"Condition report: {artifact.object_number}")
+    pdf.set_creator("Mouseion")
+    pdf.add_page()
+    pdf.heading(f"Condition report: {artifact.title}", size=16)
+    pdf.line_of(f"Object number: {artifact.object_number}")
+    checked = job.finished_at if job and job.finished_at else None
+    if checked:
+        local = timezone.localtime(checked)
+        pdf.line_of(f"Checked: {local:%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})")
+    if not records:
+        pdf.ln(4)
+        pdf.line_of("No condition check has found a colour texture to analyse on this object yet.")
+        return bytes(pdf.output())
+    pdf.line_of(f"Model version: {records[0].model_version}")
+    pdf.line_of(
+        "Automated damage detection (crack, loss, corrosion, fading) on the textures of the 3D "
+        "scan. Figures are estimates for a conservator to review, not a diagnosis. Areas count "
+        "the texture pixels the mesh uses, at a mean scale from its surface and UV areas."
+    )
+    for record in records:
+        pdf.ln(4)
+        pdf.heading(f"Texture {record.image_index}: {record.texture_name or 'unnamed'}", size=12)
+        scale = (
+            f"{record.metres_per_pixel * 1000:.3f} mm per pixel"
+            if record.metres_per_pixel
+            else "scale unknown"
+        )
+        pdf.line_of(
+            f"{record.width_px} x {record.height_px} px from the {record.get_origin_display()}, "
+            f"{scale}; analysed in {record.seconds:.1f} s."
+        )
+        pictures = [
+            ("Texture", _picture(record.texture)),
+            ("Damage masks", _picture(record.overlay)),
+            ("Grad-CAM (crack)", _picture(record.explanation)),
+        ]
+        width = (pdf.epw - 8) / 3
+        if pdf.get_y() + width + 12 > pdf.page_break_trigger:
+            pdf.add_page()
+        top = pdf.get_y() + 1
+        for column, (caption, picture) in enumerate(pictures):
+            left = pdf.l_margin + column * (width + 4)
+            if picture is not None:
+                pdf.image(picture, x=left, y=top, w=width, h=width, keep_aspect_ratio=True)
+            pdf.set_xy(left, top + width + 1)
+            pdf.set_font(pdf.family, size=8)
+            pdf.cell(width, 4, caption, align="C")
+        pdf.set_xy(pdf.l_margin, top + width + 7)
+        _findings_table(pdf, record)
+    return bytes(pdf.output())
+
+
+def _findings_table(pdf: _Report, record: ConditionRecord) -> None:
+    pdf.set_font(pdf.family, size=9)
+    corrections = {}
+    for correction in record.corrections.all():
+        corrections[correction.damage_class] = corrections.get(correction.damage_class, 0) + 1
+    align = ("LEFT", "RIGHT", "RIGHT", "RIGHT")
+    with pdf.table(col_widths=(30, 30, 30, 30), text_align=align) as table:
+        header = table.row()
+        for title in ("Class", "Pixel share", "Area (cm²)", "Corrections"):
+            header.cell(pdf.text_of(title))
+        for finding in record.findings.all():
+            row = table.row()
+            colour = FontFace(color=CLASS_COLOURS.get(finding.damage_class, (0, 0, 0)))
+            row.cell(pdf.text_of(finding.get_damage_class_display()), style=colour)
+            row.cell(_format_share(finding.pixel_share))
+            row.cell("unknown" if finding.area_cm2 is None else f"{finding.area_cm2:.2f}")
+            row.cell(str(corrections.get(finding.damage_class, 0)))

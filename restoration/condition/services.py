@@ -1,0 +1,399 @@
+"""Condition services: queue and run damage detection on an artifact's textures, store the
+findings, and keep the curators' mask corrections (small typed functions, one transaction each).
+
+The detection itself is the framework-free core in restoration/damage; this module reads the
+textures out of the artifact's model files, stores what the core returns, and reports progress
+on an exhibits.Job of kind "condition".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from exhibits.collection.services import mark_job, start_job
+from exhibits.intake.errors import IntakeError
+from exhibits.intake.glb_document import GltfDocument
+from exhibits.intake.limits import IntakeLimits
+from exhibits.intake.sources import open_source
+from exhibits.models import Artifact, Asset, Job
+from museum import jobs
+from restoration.condition import images
+from restoration.condition.textures import (
+    BaseColourTexture,
+    base_colour_textures,
+    glb_has_base_colour,
+)
+from restoration.models import ConditionRecord, DamageFinding, MaskCorrection
+
+logger = logging.getLogger(__name__)
+CONDITION_KIND = "condition"
+INTAKE_KIND = "intake"
+PROGRESS_INTERVAL_S = 0.5
+
+
+def damage_weights() -> str | None:
+    """The checkpoint the condition job uses (setting MOUSEION_DAMAGE_WEIGHTS; None: committed)."""
+    return getattr(settings, "MOUSEION_DAMAGE_WEIGHTS", None) or None
+
+
+# --------------------------------------------------------------------------- queueing
+
+
+def request_condition_check(*, artifact: Artifact, requested_by: Any = None) -> Job:
+    """Queue a condition check of `artifact` on the `gpu` queue (after commit).
+
+    A check already queued or running for the artifact is returned instead of a second one.
+    """
+    with transaction.atomic():
+        pending = artifact.jobs.filter(
+            kind=CONDITION_KIND, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+        ).first()
+        if pending is not None:
+            return pending
+        job = start_job(kind=CONDITION_KIND, artifact=artifact)
+        if requested_by is not None and getattr(requested_by, "pk", None):
+            job.options = {"requested_by": requested_by.pk}
+            job.save(update_fields=["options"])
+        jobs.enqueue_on_commit(job)
+    return job
+
+
+def check_condition_after_intake(*, artifact_id: int, **_signal: Any) -> Job | None:
+    """Receiver of exhibits' `intake_published` (connected in RestorationConfig.ready): queue a
+    check when the new web model has a base-colour texture (untextured scans have nothing to
+    analyse). Never raises."""
+    try:
+        artifact = Artifact.objects.get(pk=artifact_id)
+        model = artifact.web_model()
+        if model is None or not _has_base_colour(model):
+            return None
+        return request_condition_check(artifact=artifact)
+    except Exception:
+        logger.exception("the condition check of artifact %s was not queued", artifact_id)
+        return None
+
+
+def _has_base_colour(asset: Asset) -> bool:
+    with asset.file.open("rb") as handle:
+        return glb_has_base_colour(handle)
+
+
+# --------------------------------------------------------------------------- the job
+
+
+@dataclass
+class _TextureSource:
+    asset: Asset | None
+    origin: str
+    textures: list[BaseColourTexture]
+    problems: list[str]
+
+
+def texture_sources(artifact: Artifact) -> _TextureSource:
+    """The base-colour textures to analyse: the source file's (full resolution, the scan as
+    received) when it has any, else the web LOD's. Geometry scale comes from the source, whose
+    coordinates the intake's normalisation matrix takes to metres. `problems` says why a file
+    gave nothing."""
+    problems: list[str] = []
+    web = artifact.web_model()
+    source = web.derived_from if web is not None and web.kind == Asset.Kind.LOD else web
+    if source is not None and source.kind == Asset.Kind.SOURCE:
+        try:
+            with source.file.open("rb") as handle:
+                data = handle.read()
+            scan = open_source(
+                data, source.original_filename or source.file.name, IntakeLimits.from_settings()
+            )
+            textures = base_colour_textures(scan.document, _normalisation(source))
+        except (IntakeError, OSError, ValueError) as exc:
+            problems.append(f"source file: {exc}")
+            textures = []
+        if textures:
+            return _TextureSource(source, ConditionRecord.Origin.SOURCE, textures, problems)
+    if web is not None and web.kind == Asset.Kind.LOD:
+        try:
+            with web.file.open("rb") as handle:
+                document = GltfDocument.from_glb(handle.read())
+            textures = base_colour_textures(document)
+        except (IntakeError, OSError, ValueError) as exc:
+            problems.append(f"web LOD: {exc}")
+            textures = []
+        if textures:
+            return _TextureSource(web, ConditionRecord.Origin.WEB, textures, problems)
+    return _TextureSource(None, "", [], problems)
+
+
+def _normalisation(source: Asset) -> np.ndarray | None:
+    intake = (
+        Job.objects.filter(input_asset=source, kind=INTAKE_KIND, status=Job.Status.DONE)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    matrix = intake.report.get("normalisation_matrix") if intake else None
+    return np.asarray(matrix, dtype=np.float64) if matrix else None
+
+
+def run_condition_job(*, job_id: int, model: Any = None) -> Job:
+    """Body of the condition task, run by the job runner (museum.jobs): a duplicate delivery
+    writes nothing, any exception fails the job with its reason, and a job whose worker died
+    starts again and replaces what it had stored."""
+    return jobs.run(Job, job_id, lambda job: _check(job, model))
+
+
+def _check(job: Job, model: Any) -> None:
+    mark_job(job, status=Job.Status.RUNNING, progress=1, stage="reading textures")
+    found = texture_sources(job.artifact)
+    if not found.textures:
+        report = {"textures": 0, "note": "no base-colour texture", "problems": found.problems}
+        _finish(job, [], report=report)
+        return
+    from restoration.damage import load_model
+
+    model = model or load_model(damage_weights())
+    outputs = []
+    for number, texture in enumerate(found.textures):
+        progress = _progress(job, number, len(found.textures))
+        outputs.append(_analyse(texture, found, model, progress))
+    report = {
+        "textures": len(outputs),
+        "origin": found.origin,
+        "asset_id": found.asset.pk if found.asset else None,
+        "problems": found.problems,
+        "model_version": outputs[0].record.model_version if outputs else "",
+    }
+    _finish(job, outputs, report=report)
+
+
+def remove_attempt_files(job: Job) -> None:
+    """Clean-up of a failed condition attempt (museum.jobs): its records and their files."""
+    with transaction.atomic():
+        for record in ConditionRecord.objects.filter(job=job):
+            _delete_files_on_commit(record)
+        ConditionRecord.objects.filter(job=job).delete()
+
+
+def _progress(job: Job, number: int, total: int):
+    """detect() reports the done fraction of one texture; the job shows all of them."""
+    last = [0.0]
+
+    def report(fraction: float) -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_INTERVAL_S:
+            return
+        last[0] = now
+        share = (number + min(max(fraction, 0.0), 1.0)) / max(total, 1)
+        stage = f"detecting damage: texture {number + 1} of {total}"
+        mark_job(job, status=Job.Status.RUNNING, progress=min(95, 5 + int(90 * share)), stage=stage)
+
+    return report
+
+
+@dataclass
+class _Output:
+    record: ConditionRecord
+    files: dict[str, tuple[str, bytes]]
+    findings: list[tuple[DamageFinding, str, bytes, str, bytes]]
+
+
+def _analyse(texture: BaseColourTexture, found: _TextureSource, model: Any, progress) -> _Output:
+    from restoration.damage import detect, load_image, write_outputs
+
+    image = load_image(texture.data)
+    height, width = image.shape[:2]
+    metres = texture.metres_per_pixel(width, height)
+    result = detect(image, model=model, explain=True, progress=progress)
+    # Areas count only texels the mesh uses: a detection in an atlas gutter is no damage.
+    covered = texture.coverage(width, height)
+    with tempfile.TemporaryDirectory() as folder:
+        written = {name: Path(path) for name, path in write_outputs(result, folder).items()}
+        by_file = {path.name: path.read_bytes() for path in written.values()}
+    stem = f"t{texture.image_index}"
+    record = ConditionRecord(
+        artifact=found.asset.artifact,
+        source_asset=found.asset,
+        origin=found.origin,
+        image_index=texture.image_index,
+        texture_name=texture.name[:200],
+        material_names=texture.material_names,
+        width_px=width,
+        height_px=height,
+        metres_per_pixel=metres,
+        model_version=result.model_version[:120],
+        summary={
+            **json.loads(json.dumps(result.summary(metres_per_pixel=metres), default=str)),
+            "uv_covered_share": round(float(covered.mean()), 6) if covered is not None else None,
+        },
+        seconds=round(float(result.seconds), 3),
+    )
+    files = {
+        "texture": (f"{stem}-texture.jpg", images.encode_jpeg(image)),
+        "overlay": (
+            f"{stem}-overlay.png",
+            images.encode_png(images.overlay_image(image, result.masks)),
+        ),
+    }
+    if "probability.png" in by_file:
+        files["probability"] = (f"{stem}-probability.png", by_file["probability.png"])
+    if "gradcam.png" in by_file:
+        files["explanation"] = (f"{stem}-gradcam.png", by_file["gradcam.png"])
+    findings = []
+    for name, mask in result.masks.items():
+        pixels = int((mask & covered).sum() if covered is not None else mask.sum())
+        area = pixels * metres**2 * 1e4 if metres is not None else None
+        finding = DamageFinding(
+            damage_class=name,
+            pixel_share=float(result.pixel_share.get(name, mask.mean())),
+            area_cm2=round(area, 4) if area is not None else None,
+        )
+        probability = by_file.get(f"probability_{name}.png", b"")
+        findings.append(
+            (
+                finding,
+                f"{stem}-{name}-mask.png",
+                images.mask_png(mask),
+                f"{stem}-{name}-p.png",
+                probability,
+            )
+        )
+    return _Output(record, files, findings)
+
+
+def _finish(job: Job, outputs: list[_Output], *, report: dict[str, Any]) -> Job:
+    """Store every record and file of a job at once, replacing what an earlier try stored."""
+    saved: list[Any] = []
+    try:
+        with transaction.atomic():
+            for old in ConditionRecord.objects.filter(job=job):
+                _delete_files_on_commit(old)
+            ConditionRecord.objects.filter(job=job).delete()
+            for output in outputs:
+                record = output.record
+                record.job = job
+                for field, (name, content) in output.files.items():
+                    getattr(record, field).save(name, ContentFile(content), save=False)
+                    saved.append(getattr(record, field))
+                record.save()
+                for finding, mask_name, mask, p_name, probability in output.findings:
+                    finding.record = record
+                    finding.mask.save(mask_name, ContentFile(mask), save=False)
+                    saved.append(finding.mask)
+                    if probability:
+                        finding.probability.save(p_name, ContentFile(probability), save=False)
+                        saved.append(finding.probability)
+                    finding.save()
+            jobs.complete(job, report=report)
+    except Exception:
+        for field in saved:  # files of a rolled-back publication are never referenced
+            field.storage.delete(field.name)
+        raise
+    return job
+
+
+def _delete_files_on_commit(record: ConditionRecord) -> None:
+    fields = [*record.file_fields()]
+    for finding in record.findings.all():
+        fields += [finding.mask, finding.probability]
+    for correction in record.corrections.all():
+        fields.append(correction.mask)
+    for field in fields:
+        if field and field.name:
+            transaction.on_commit(
+                lambda storage=field.storage, name=field.name: storage.delete(name)
+            )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def latest_records(artifact: Artifact) -> tuple[Job | None, list[ConditionRecord]]:
+    """The newest finished condition check of `artifact` and its records (per texture)."""
+    job = (
+        artifact.jobs.filter(kind=CONDITION_KIND, status=Job.Status.DONE)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if job is None:
+        return None, []
+    records = list(
+        ConditionRecord.objects.filter(job=job)
+        .prefetch_related("findings", "corrections")
+        .order_by("image_index")
+    )
+    return job, records
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def save_mask_correction(
+    *,
+    record: ConditionRecord,
+    damage_class: str,
+    data: bytes,
+    author: Any = None,
+    note: str = "",
+) -> MaskCorrection:
+    """Store a curator's corrected mask (any image of the texture's size, binarised)."""
+    if damage_class not in dict(DamageFinding._meta.get_field("damage_class").choices):
+        raise ValidationError(_("Unknown damage class: %(c)s") % {"c": damage_class}, code="class")
+    try:
+        mask = images.read_mask(data, width=record.width_px, height=record.height_px)
+    except images.MaskInputError as exc:
+        raise ValidationError(str(exc), code=exc.code) from exc
+    correction = MaskCorrection(
+        record=record,
+        damage_class=damage_class,
+        pixel_share=float(mask.mean()),
+        author=author if getattr(author, "pk", None) else None,
+        note=note[:2000],
+    )
+    with transaction.atomic():
+        correction.mask.save(
+            f"t{record.image_index}-{damage_class}-corrected.png",
+            ContentFile(images.mask_png(mask)),
+            save=False,
+        )
+        correction.save()
+    return correction
+
+
+def export_corrections(*, out_dir: Path) -> list[Path]:
+    """Write the newest correction per (record, class) in the layout `train_damage --finetune
+    --corrections DIR` reads: <name>.png (the texture) and <name>_<class>.png (white = damage)."""
+    from PIL import Image
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    newest: dict[tuple[int, str], MaskCorrection] = {}
+    for correction in MaskCorrection.objects.select_related("record").order_by(
+        "-created_at", "-pk"
+    ):
+        newest.setdefault((correction.record_id, correction.damage_class), correction)
+    written: list[Path] = []
+    textures_done: set[int] = set()
+    for (record_id, damage_class), correction in sorted(newest.items()):
+        record = correction.record
+        name = f"a{record.artifact_id}_r{record_id}"
+        if record_id not in textures_done:
+            with record.texture.open("rb") as handle, Image.open(handle) as texture:
+                texture.convert("RGB").save(out_dir / f"{name}.png", format="PNG")
+            written.append(out_dir / f"{name}.png")
+            textures_done.add(record_id)
+        target = out_dir / f"{name}_{damage_class}.png"
+        with correction.mask.open("rb") as handle:
+            target.write_bytes(handle.read())
+        written.append(target)
+    return written

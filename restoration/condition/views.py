@@ -1,0 +1,90 @@
+"""Condition report pages: HTML (with the correction tools for curators) and PDF."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from exhibits.collection.permissions import visible_artifacts
+from exhibits.models import Artifact
+from restoration.condition import services
+from restoration.condition.images import MASK_MAX_BYTES
+from restoration.condition.pdf import condition_pdf
+from restoration.condition.serializers import damage_classes
+from restoration.models import DAMAGE_CLASS_CHOICES, ConditionRecord
+
+
+def _artifact(request: HttpRequest, pk: int) -> Artifact:
+    """Published artifacts for everyone, drafts for users allowed to view them."""
+    return get_object_or_404(visible_artifacts(request.user), pk=pk)
+
+
+def condition_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """Findings per texture with pictures and figures; curators also correct masks here."""
+    artifact = _artifact(request, pk)
+    if request.method == "POST":
+        return _upload_correction(request, artifact)
+    job, records = services.latest_records(artifact)
+    can_correct = request.user.has_perm("restoration.add_maskcorrection")
+    colours = {entry["name"]: entry["colour"] for entry in damage_classes()}
+    for record in records:
+        record.finding_rows = [
+            {
+                "finding": finding,
+                "colour": colours.get(finding.damage_class, "#fff"),
+                "percent": finding.pixel_share * 100,
+            }
+            for finding in record.findings.all()
+        ]
+    context = {
+        "artifact": artifact,
+        "job": job,
+        "records": records,
+        "classes": damage_classes(),
+        "class_choices": DAMAGE_CLASS_CHOICES,
+        "can_correct": can_correct,
+        "can_check": request.user.has_perm("restoration.add_conditionrecord"),
+        "mask_max_mb": MASK_MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "restoration/condition_report.html", context)
+
+
+def _upload_correction(request: HttpRequest, artifact: Artifact) -> HttpResponse:
+    """The report page's upload form (the canvas editor posts to the API instead)."""
+    if not request.user.has_perm("restoration.add_maskcorrection"):
+        raise PermissionDenied
+    record = get_object_or_404(
+        ConditionRecord.objects.filter(artifact=artifact), pk=request.POST.get("record", "")
+    )
+    upload = request.FILES.get("mask")
+    try:
+        if upload is None:
+            raise ValidationError(_("Choose a mask image to upload."))
+        if upload.size > MASK_MAX_BYTES:
+            raise ValidationError(_("The mask file is larger than the limit."))
+        services.save_mask_correction(
+            record=record,
+            damage_class=request.POST.get("damage_class", ""),
+            data=upload.read(),
+            author=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The corrected mask was saved."))
+    return redirect("condition:report", pk=artifact.pk)
+
+
+def condition_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The same report as a PDF (inline; saved as condition-<object number>.pdf)."""
+    artifact = _artifact(request, pk)
+    job, records = services.latest_records(artifact)
+    data = condition_pdf(artifact=artifact, job=job, records=records)
+    response = HttpResponse(data, content_type="application/pdf")
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in artifact.object_number)
+    response["Content-Disposition"] = f'inline; filename="condition-{safe}.pdf"'
+    return response
