@@ -35,6 +35,7 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) lint-js
 	MOUSEION_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: install
@@ -85,6 +86,11 @@ bench-scaled: install $(VENV)/.installed-scaled
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# ESLint (eslint.config.js) on the browser code.
+.PHONY: lint-js
+lint-js: node_modules/.installed
+	node_modules/.bin/eslint static/js
 
 format: install
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .

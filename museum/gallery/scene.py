@@ -1,4 +1,4 @@
-"""The walkable gallery of an exhibition as plain data for static/js/gallery.js.
+"""The walkable gallery of an exhibition as plain data for static/js/pages/gallery.js.
 
 `gallery_scene(exhibition)` reads the floor plan (rooms, passages) and the exhibition's published
 items and returns a JSON-able dict: rooms with their bounds in world metres, doorways (open
@@ -244,7 +244,7 @@ def gallery_strings() -> dict[str, str]:
 
 
 def xr_strings() -> dict[str, str]:
-    """The VR/AR buttons' texts (static/js/xr-buttons.js), shared by the viewer and the gallery."""
+    """The VR/AR buttons' texts (js/lib/xr-buttons.js), shared by the viewer and the gallery."""
     return {
         "vrEnter": _("View in VR"),
         "vrExit": _("Exit VR"),

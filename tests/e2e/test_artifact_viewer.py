@@ -20,7 +20,7 @@ from tests.e2e.browser import (
 
 pytestmark = pytest.mark.e2e
 
-BACKGROUND = np.array([0x17, 0x18, 0x1C])  # scene.background in static/js/viewer.js
+BACKGROUND = np.array([0x17, 0x18, 0x1C])  # scene.background in static/js/pages/viewer.js
 
 
 def canvas_pixels(page) -> np.ndarray:

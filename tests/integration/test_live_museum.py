@@ -54,7 +54,7 @@ def test_front_end_files_are_served_locally(http: httpx.Client) -> None:
         ("/static/vendor/three/addons/loaders/GLTFLoader.js", "javascript"),
         ("/static/vendor/three/addons/libs/draco/gltf/draco_decoder.wasm", "wasm"),
         ("/static/vendor/three/addons/libs/meshopt_decoder.module.js", "javascript"),
-        ("/static/js/viewer.js", "javascript"),
+        ("/static/js/pages/viewer.js", "javascript"),
     ]:
         response = http.get(path)
         assert response.status_code == 200, path

@@ -21,7 +21,7 @@ def test_artifact_page_shows_a_live_progress_bar_for_a_running_job(client, make_
     html = html.decode()
     assert f'data-job-url="/api/jobs/{job.pk}/"' in html
     assert 'data-live="1"' in html and 'value="40"' in html
-    assert "js/admin-job-progress.js" in html
+    assert "js/pages/admin-job-progress.js" in html
     api = client.get(f"/api/jobs/{job.pk}/").json()
     assert (api["status"], api["progress"], api["stage"]) == ("running", 40, "building levels")
 

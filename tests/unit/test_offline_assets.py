@@ -140,7 +140,7 @@ def test_every_static_tag_in_templates_resolves() -> None:
     assert not missing, "static files named in templates but not found:\n" + "\n".join(missing)
 
 
-@pytest.mark.parametrize("module", sorted((ROOT / "static" / "js").glob("*.js")), ids=str)
+@pytest.mark.parametrize("module", sorted((ROOT / "static" / "js").rglob("*.js")), ids=str)
 def test_es_module_imports_resolve(module: Path) -> None:
     """Relative imports exist; bare ones go through the import map to a served file."""
     text = module.read_text(encoding="utf-8")

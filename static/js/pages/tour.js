@@ -2,9 +2,11 @@
  * The guided-tour page: guide, follower or replay (data-role on #tour), over ws/tours/<code>/
  * (museum/realtime/PROTOCOL.md). The server decides who guides; this page only shows it.
  */
-import { PresenceClient, websocketURL } from './presence.js';
-import { GuidePanel } from './tour-guide.js';
-import { TourStage } from './tour-stage.js';
+import { format } from '../lib/format.js';
+import { postTo } from '../lib/http.js';
+import { PresenceClient, websocketURL } from '../lib/presence.js';
+import { GuidePanel } from '../lib/tour-guide.js';
+import { TourStage } from '../lib/tour-stage.js';
 
 const config = JSON.parse(document.getElementById('tour-config').textContent);
 const strings = config.strings;
@@ -27,10 +29,6 @@ const view = {
   questions: [],
   stop: config.state.stop,
 };
-
-function format(template, values) {
-  return template.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? '');
-}
 
 /** Narration, title, audio and link of `stop`; plays its clip if asked. */
 function showStopText(stop, { playAudio = false } = {}) {
@@ -107,11 +105,8 @@ function startReplay() {
 
 // --- authoring on the page: the guide saves the current camera as the stop's view ----------
 async function saveView() {
-  const token = document.querySelector('input[name=csrfmiddlewaretoken]').value;
-  const response = await fetch(`/tours/${config.code}/stops/${view.guideStop}/view`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token },
-    body: JSON.stringify(stage.cameraState()),
+  const response = await postTo(`/tours/${config.code}/stops/${view.guideStop}/view`, {
+    json: stage.cameraState(),
   });
   const body = await response.json();
   $('guide-save-status').textContent = response.ok ? strings.viewSaved : body.error.message;

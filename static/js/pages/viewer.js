@@ -11,23 +11,20 @@
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
-import { CameraTween, dollyPosition, frameObject, orbitPosition } from './camera-rig.js';
-import { setupDamageOverlay } from './damage-overlay.js';
-import { Hotspots } from './hotspots.js';
-import { ModelSlot, countResources, loadModel, lodPlan } from './lod-loader.js';
-import { createMeasureTool } from './measure.js';
-import { setupRestorationCompare } from './restoration-compare.js';
-import { testHook } from './viewer-hooks.js';
-import { setupXRButtons } from './xr-buttons.js';
-import { placeForXR } from './xr-placement.js';
+import { CameraTween, dollyPosition, frameObject, orbitPosition } from '../lib/camera-rig.js';
+import { setupDamageOverlay } from '../lib/damage-overlay.js';
+import { format } from '../lib/format.js';
+import { Hotspots } from '../lib/hotspots.js';
+import { ModelSlot, countResources, loadModel, lodPlan } from '../lib/lod-loader.js';
+import { createMeasureTool } from '../lib/measure.js';
+import { setupRestorationCompare } from '../lib/restoration-compare.js';
+import { testHook } from '../lib/viewer-hooks.js';
+import { setupXRButtons } from '../lib/xr-buttons.js';
+import { placeForXR } from '../lib/xr-placement.js';
 
 const BACKGROUND = 0x17181c;
 const ROTATE_STEP = THREE.MathUtils.degToRad(20);
 const ZOOM_STEP = 0.8;
-
-function format(template, values) {
-  return template.replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
-}
 
 class ArtifactViewer {
   constructor(root, config) {

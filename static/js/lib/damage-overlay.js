@@ -155,7 +155,7 @@ export class DamageOverlay {
     let response;
     try {
       response = await fetch(this.panel.dataset.conditionUrl, { headers: { Accept: 'application/json' } });
-    } catch (error) {
+    } catch {
       return false;
     }
     if (!response.ok) return false;

@@ -3,13 +3,10 @@
  * kept in step with the ordered list beside the viewer and the detail panel.
  */
 import * as THREE from 'three';
+import { format } from './format.js';
 
 const projected = new THREE.Vector3();
 const toCamera = new THREE.Vector3();
-
-function format(template, values) {
-  return template.replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
-}
 
 export class Hotspots {
   /**

@@ -12,15 +12,12 @@
  * (emissive map), shape restorations tint the mesh node named GENERATED.
  */
 import * as THREE from 'three';
+import { postTo } from './http.js';
 import { disposeObject, loadModel } from './lod-loader.js';
 
 const GENERATED = 'mouseion-generated'; // restoration/restoration_files.py GENERATED_NODE
 const TINT = new THREE.Color(0xff2bd6);
 const POLL_MS = 1000;
-
-function csrfToken(panel) {
-  return panel.querySelector('input[name="csrfmiddlewaretoken"]')?.value ?? '';
-}
 
 async function getJSON(url) {
   const response = await fetch(url, { headers: { Accept: 'application/json' } });
@@ -261,11 +258,7 @@ export class RestorationCompare {
   // ------------------------------------------------------------------ curators
 
   async post(url, body) {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': csrfToken(this.panel) },
-      body: JSON.stringify(body),
-    });
+    const response = await postTo(url, { json: body, scope: this.panel });
     const data = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(data.error?.message ?? `${response.status}`);
     return data;

@@ -7,9 +7,7 @@
  * server checks). Paint shows in the class colour; it is binarised when saved.
  */
 
-function csrfToken() {
-  return document.querySelector('input[name="csrfmiddlewaretoken"]')?.value ?? '';
-}
+import { postTo } from '../lib/http.js';
 
 function pairs(text) {
   return Object.fromEntries((text ?? '').split(' ').filter(Boolean).map((item) => {
@@ -169,12 +167,7 @@ class MaskEditor {
     form.append('damage_class', this.damageClass);
     form.append('mask', await this.maskBlob(), `${this.damageClass}.png`);
     form.append('note', 'painted in the report page');
-    const response = await fetch(this.root.dataset.postUrl, {
-      method: 'POST',
-      body: form,
-      credentials: 'same-origin',
-      headers: { 'X-CSRFToken': csrfToken(), Accept: 'application/json' },
-    });
+    const response = await postTo(this.root.dataset.postUrl, { body: form });
     if (!response.ok) {
       this.say(await errorText(response));
       return null;
@@ -192,11 +185,7 @@ function setupCheckButton() {
   const status = document.querySelector('[data-condition-check-status]');
   button.addEventListener('click', async () => {
     button.disabled = true;
-    const response = await fetch(button.dataset.conditionCheck, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'X-CSRFToken': csrfToken(), Accept: 'application/json' },
-    });
+    const response = await postTo(button.dataset.conditionCheck);
     if (response.ok) {
       const body = await response.json();
       status.textContent = `Job ${body.job_id}: ${body.status}. Reload the page when it is done.`;

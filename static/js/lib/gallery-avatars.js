@@ -7,6 +7,7 @@
  * presence.js is imported dynamically: if it is missing or fails, the gallery still works alone.
  */
 import * as THREE from 'three';
+import { format } from './format.js';
 import { makeNameTag } from './gallery-labels.js';
 
 const ROLE_COLOURS = {
@@ -17,10 +18,6 @@ const HEAD = new THREE.SphereGeometry(0.14, 16, 12);
 const NOSE = new THREE.ConeGeometry(0.05, 0.12, 8);
 const euler = new THREE.Euler();
 const quaternion = new THREE.Quaternion();
-
-function format(template, values) {
-  return String(template || '').replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
-}
 
 function makeAvatar(other) {
   const colour = ROLE_COLOURS[other.role] ?? ROLE_COLOURS.visitor;

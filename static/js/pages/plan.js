@@ -1,6 +1,9 @@
 // Plan-my-visit: draws the floor plan as SVG, asks /api/visits/plan for a route and draws it
 // (numbered stops, arrows) with an ordered list of stops as its text alternative.
 
+import { format } from "../lib/format.js";
+import { postTo } from "../lib/http.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 const config = JSON.parse(document.getElementById("plan-config").textContent);
 const strings = config.strings;
@@ -10,10 +13,6 @@ const statusEl = document.getElementById("plan-status");
 const listEl = document.getElementById("plan-stops");
 const summaryEl = document.getElementById("plan-summary");
 const rooms = new Map(config.floorPlan.rooms.map((room) => [room.code, room]));
-
-function format(template, values) {
-  return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
-}
 
 function el(name, attributes = {}, parent = null) {
   const node = document.createElementNS(SVG_NS, name);
@@ -176,16 +175,7 @@ async function submit(event) {
   statusEl.classList.remove("is-error");
   statusEl.textContent = strings.planning;
   try {
-    const response = await fetch(config.apiUrl, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        Accept: "application/json",
-        "X-CSRFToken": data.get("csrfmiddlewaretoken") || "",
-      },
-      credentials: "same-origin",
-      body: JSON.stringify(body),
-    });
+    const response = await postTo(config.apiUrl, { json: body, scope: form });
     const payload = await response.json();
     if (!response.ok) {
       statusEl.classList.add("is-error");
@@ -193,7 +183,7 @@ async function submit(event) {
       return;
     }
     showPlan(payload);
-  } catch (error) {
+  } catch {
     statusEl.classList.add("is-error");
     statusEl.textContent = strings.error;
   }

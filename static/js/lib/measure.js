@@ -7,13 +7,10 @@
  * point replaces the previous measurement. Results are announced in an aria-live readout.
  */
 import * as THREE from 'three';
+import { format } from './format.js';
 
 const COLOR = 0xffd166;
 const CLICK_SLOP_PX = 6;
-
-function format(template, values) {
-  return template.replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
-}
 
 export class MeasureTool {
   /**

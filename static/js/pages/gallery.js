@@ -9,12 +9,13 @@
  * Test hook: window.mouseionGallery (gallery-hooks.js).
  */
 import * as THREE from 'three';
-import { GalleryPresence } from './gallery-avatars.js';
-import { galleryHook } from './gallery-hooks.js';
-import { GalleryModels } from './gallery-models.js';
-import { buildGallery } from './gallery-scene.js';
-import { Walker } from './gallery-walk.js';
-import { setupGalleryXR } from './gallery-xr.js';
+import { format } from '../lib/format.js';
+import { GalleryPresence } from '../lib/gallery-avatars.js';
+import { galleryHook } from '../lib/gallery-hooks.js';
+import { GalleryModels } from '../lib/gallery-models.js';
+import { buildGallery } from '../lib/gallery-scene.js';
+import { Walker } from '../lib/gallery-walk.js';
+import { setupGalleryXR } from '../lib/gallery-xr.js';
 
 const BACKGROUND = 0x2b2d33;
 // Dynamic resolution: when frames keep taking longer than this (software WebGL, weak GPUs),
@@ -34,10 +35,6 @@ function softwareWebGL() {
   } catch {
     return false;
   }
-}
-
-function format(template, values) {
-  return String(template || '').replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
 }
 
 class Gallery {
