@@ -25,6 +25,10 @@ def requeue_orphaned_jobs(**_kwargs: Any) -> None:
         return
     from museum import jobs
 
-    sent = jobs.requeue_orphans()
-    if sent:
-        logging.getLogger(__name__).warning("re-queued %d job(s) left by a stopped worker", sent)
+    orphans, sent = jobs.requeue_orphans()
+    if orphans or sent:
+        logging.getLogger(__name__).warning(
+            "re-queued %d job(s) a stopped worker left running; sent %d queued job(s) again",
+            orphans,
+            sent,
+        )

@@ -124,7 +124,7 @@ def claim(model: type[models.Model], job_id: int) -> Any | None:
     if not claimed:
         logger.info("%s %s not claimed (duplicate delivery or not queued)", model.__name__, job_id)
         return None
-    job = model._default_manager.get(pk=job_id)
+    job: Any = model._default_manager.get(pk=job_id)
     if job.attempts > max_attempts():
         message = _(
             "Gave up after %(n)d attempts: each one stopped before it finished (the worker was "
@@ -242,18 +242,26 @@ def job_models() -> list[type[models.Model]]:
     return [apps.get_model(label) for label in sorted({label for label, _kind in _TYPES})]
 
 
-def requeue_orphans() -> int:
+def requeue_orphans() -> tuple[int, int]:
     """Single profile, at worker start: every job left "running" lost its worker, and a queued
-    job's message may be lost with it; queue them again (a duplicate message claims nothing).
-    Returns the number of jobs sent."""
-    sent = 0
+    job's message may have been lost with it (fetched, not yet claimed); queue them again. A
+    queued job whose message is still on disk gets a duplicate, which claims nothing.
+    Returns (jobs found running, messages sent)."""
+    orphans = sent = 0
     for model in job_models():
-        model._default_manager.filter(status=RUNNING).update(status=QUEUED, stage="re-queued")
+        orphans += model._default_manager.filter(status=RUNNING).update(
+            status=QUEUED, stage="re-queued"
+        )
         for job in model._default_manager.filter(status=QUEUED).order_by("pk"):
-            if (job._meta.label, getattr(job, "kind", ANY_KIND)) in _TYPES or (
-                job._meta.label,
-                ANY_KIND,
-            ) in _TYPES:
+            if _registered(job):
                 enqueue(job)
                 sent += 1
-    return sent
+    return orphans, sent
+
+
+def _registered(job: models.Model) -> bool:
+    try:
+        job_type_of(job)
+    except LookupError:
+        return False
+    return True

@@ -5,9 +5,10 @@ Curators stay in charge: every action makes drafts or marks texts; nothing is pu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -78,11 +79,11 @@ def generate_labels_action(
 def accept_suggestion_action(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
 ) -> None:
-    from exhibits.curation import suggestions as suggestion_services
+    from museum.building import services as building
 
     for exhibition in queryset:
         try:
-            rooms = suggestion_services.accept_suggestion(exhibition=exhibition)
+            rooms = building.accept_suggestion(exhibition=exhibition)
         except ValidationError as exc:
             modeladmin.message_user(request, f"{exhibition}: {exc.messages[0]}", messages.WARNING)
             continue
@@ -154,7 +155,7 @@ class TagSuggestionAdmin(admin.ModelAdmin):
         "decided_at",
         "created_at",
     ]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -198,10 +199,11 @@ class TagSuggestionAdmin(admin.ModelAdmin):
             if suggestion is None:
                 skipped += 1
                 continue
+            user = cast(User, request.user)  # the admin is for staff only
             if accept:
-                curation_services.accept_tag_suggestion(suggestion=suggestion, user=request.user)
+                curation_services.accept_tag_suggestion(suggestion=suggestion, user=user)
             else:
-                curation_services.reject_tag_suggestion(suggestion=suggestion, user=request.user)
+                curation_services.reject_tag_suggestion(suggestion=suggestion, user=user)
             done += 1
         message = (
             ngettext("%(count)d suggestion accepted.", "%(count)d suggestions accepted.", done)

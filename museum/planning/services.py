@@ -39,6 +39,15 @@ DWELL_SECONDS = 90.0  # looking at one object, reading its label
 MAX_MINUTES = 12 * 60
 
 
+def visitor_entered(*, room: str) -> None:
+    """A presence socket joined `room` (museum.realtime): the crowd board counts it."""
+    BOARD.enter(room)
+
+
+def visitor_left(*, room: str) -> None:
+    BOARD.leave(room)
+
+
 class VisitPlanError(Exception):
     """A request that cannot be planned: `code` for clients, `field` the input at fault."""
 

@@ -9,7 +9,7 @@ path (measured in issue #4) although a pose never touches the database.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -20,7 +20,7 @@ from django.conf import settings
 from museum.realtime.admission import admission_for
 from museum.realtime.crossprocess import PROCESS_ID, RoomLink
 from museum.realtime.flow import TokenBucket, start_send
-from museum.realtime.rooms import Member, Room, release_room, room_for
+from museum.realtime.rooms import Member, Room, SendEvent, release_room, room_for
 from museum.realtime.schema import (
     COMMON_MESSAGES,
     FrameError,
@@ -58,10 +58,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     room: Room | None = None
     member: Member | None = None
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         self.scope = scope
         self.base_send = send
-        self.channel_layer = None
+        self.channel_layer = None  # type: ignore[assignment]  # rooms link processes instead
         self.bucket = TokenBucket(settings.REALTIME_RATE, settings.REALTIME_BURST)
         self.strikes: list[float] = []
         self.last_rate_error = 0.0
@@ -97,7 +97,10 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     ) -> None:
         self.room = room
         self.member = Member(
-            name=name, role=role, asgi_send=self.base_send, on_overflow=self.drop_slow_client
+            name=name,
+            role=role,
+            asgi_send=cast(SendEvent, self.base_send),
+            on_overflow=self.drop_slow_client,
         )
         admitted = None
         if not always_active and room.link is not None:
@@ -138,7 +141,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if self.closed:
             return
         self.closed = True
-        start_send(self.base_send({"type": "websocket.close", "code": CLOSE_TOO_MANY_ERRORS}))
+        send = cast(SendEvent, self.base_send)  # the ASGI server's send: a coroutine function
+        start_send(send({"type": "websocket.close", "code": CLOSE_TOO_MANY_ERRORS}))
         self.leave_room()
 
     # input
@@ -201,19 +205,21 @@ class PresenceConsumer(RealtimeConsumer):
             return
         room = await self.open_room(f"room:{room_id}", cap=settings.REALTIME_ROOM_CAP)
         await self.join_room(room, name=name or room.next_visitor_name(), role=role)
+        assert self.member is not None  # join_room() made it
         room.send_snapshot_to(self.member)
         self.occupancy_key = str(room_id)
-        occupancy_board().enter(self.occupancy_key)
+        planning_services().visitor_entered(room=self.occupancy_key)
 
     def on_left(self) -> None:
-        occupancy_board().leave(self.occupancy_key)
+        planning_services().visitor_left(room=self.occupancy_key)
 
 
-def occupancy_board() -> Any:
-    """The planner's live crowd board (imported late: planning pulls in numpy and the encoder)."""
-    from museum.planning.services import BOARD
+def planning_services() -> Any:
+    """The planner's services, which own its live crowd board (imported late: planning pulls
+    in numpy and the encoder)."""
+    from museum.planning import services
 
-    return BOARD
+    return services
 
 
 def _room_and_user(room_id: int, user: Any) -> tuple[bool, str, str | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from exhibits import services
+from exhibits.collection import services
 from exhibits.models import Job
 from tests.unit.factories import make_artifact, make_source
 

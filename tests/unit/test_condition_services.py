@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 import trimesh
+from django.conf import settings
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from exhibits.ingest.glb_document import GltfDocument
+from exhibits.intake.glb_document import GltfDocument
 from exhibits.models import Artifact, Asset, Job
-from restoration import services
-from restoration.condition_textures import base_colour_textures, glb_has_base_colour
+from restoration.condition import services
+from restoration.condition.textures import base_colour_textures, glb_has_base_colour
 from restoration.models import ConditionRecord, DamageFinding
 from tests.unit.factories import make_artifact, make_source, upload
 
@@ -40,7 +43,7 @@ def textured_glb() -> bytes:
 
 def make_textured_artifact(*, published: bool = True) -> Artifact:
     artifact = make_artifact(published=published)
-    from exhibits import services as exhibit_services
+    from exhibits.collection import services as exhibit_services
 
     exhibit_services.store_source_asset(
         artifact=artifact, upload=upload("quad.glb", textured_glb()), filename="quad.glb"
@@ -143,7 +146,7 @@ def test_areas_count_only_texels_the_mesh_uses(tiny_model) -> None:
     visual = trimesh.visual.TextureVisuals(uv=[[0, 0], [1, 0], [1, 1]], image=texture_image())
     mesh = trimesh.Trimesh(vertices=vertices, faces=[[0, 1, 2]], visual=visual, process=False)
     artifact = make_artifact()
-    from exhibits import services as exhibit_services
+    from exhibits.collection import services as exhibit_services
 
     data = mesh.export(file_type="glb")
     exhibit_services.store_source_asset(
@@ -171,8 +174,10 @@ def test_finished_job_is_left_alone_and_a_crashed_one_replaces_its_records(tiny_
     again = services.run_condition_job(job_id=job.pk, model=tiny_model)
     assert again.status == Job.Status.DONE
     assert list(ConditionRecord.objects.filter(job=job)) == [first]
-    # A worker that died after storing: the redelivery replaces, never duplicates.
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    # A worker that died after storing: once its job is older than the hard time limit the
+    # broker's redelivery claims it again (museum.jobs), and replaces, never duplicates.
+    died = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=died)
     services.run_condition_job(job_id=job.pk, model=tiny_model)
     records = list(ConditionRecord.objects.filter(job=job))
     assert len(records) == 1 and records[0].pk != first.pk
@@ -192,7 +197,7 @@ def test_an_unreadable_texture_is_reported_not_hidden(tiny_model) -> None:
     artifact = make_artifact()
     document = GltfDocument.from_glb(textured_glb())
     document.replace_image(0, b"not an image at all", "image/png")
-    from exhibits import services as exhibit_services
+    from exhibits.collection import services as exhibit_services
 
     exhibit_services.store_source_asset(
         artifact=artifact, upload=upload("bad.glb", document.to_glb()), filename="bad.glb"

@@ -15,6 +15,7 @@ from exhibits.collection import admin as exhibits_admin
 from exhibits.curation import suggestions as services
 from exhibits.curation.embeddings import HashingEncoder
 from exhibits.models import Artifact, Exhibition, ExhibitionItem, PublicationStatus, TextStatus
+from museum.building import services as building
 from museum.models import Floor, Passage, Room
 from tests.unit.factories import make_artifact
 
@@ -124,7 +125,7 @@ def test_approving_marks_generated_texts_only(collection) -> None:
 
 def test_accepting_builds_rooms_passages_and_placements_once(collection) -> None:
     exhibition = suggest(collection)
-    rooms = services.accept_suggestion(exhibition=exhibition)
+    rooms = building.accept_suggestion(exhibition=exhibition)
     assert [room.order_in_exhibition for room in rooms] == [0, 1, 2]
     assert [r.name for r in rooms] == [r["name"] for r in exhibition.explanation["rooms"]]
     assert [(r.is_entrance, r.is_exit) for r in rooms] == [(1, 0), (0, 0), (0, 1)]
@@ -139,7 +140,7 @@ def test_accepting_builds_rooms_passages_and_placements_once(collection) -> None
         assert placed == spec["artifacts"]
     counts = (Floor.objects.count(), Room.objects.count(), Passage.objects.count())
 
-    again = services.accept_suggestion(exhibition=exhibition)
+    again = building.accept_suggestion(exhibition=exhibition)
     assert [r.pk for r in again] == [r.pk for r in rooms]
     assert (Floor.objects.count(), Room.objects.count(), Passage.objects.count()) == counts
     assert not exhibition.items.filter(room__isnull=True).exists()
@@ -151,7 +152,7 @@ def test_accepting_follows_the_curators_edits_and_an_existing_floor(collection) 
     exhibition = suggest(collection[:8] + collection[9:], rooms=3, per_room=4)
     exhibition.items.filter(artifact=collection[0]).delete()
     ExhibitionItem.objects.create(exhibition=exhibition, artifact=collection[8], order=99)
-    rooms = services.accept_suggestion(exhibition=exhibition, floor=floor, style="corridor")
+    rooms = building.accept_suggestion(exhibition=exhibition, floor=floor, style="corridor")
     assert {room.floor_id for room in rooms} == {floor.pk}
     assert min(room.x_m - room.width_m / 2 for room in rooms) >= 5.0 + 4.0
     assert rooms[-1].items.filter(artifact=collection[8]).exists()

@@ -128,7 +128,7 @@ def test_orphans_are_requeued_and_completed_once(eager_celery, django_capture_on
         status=Job.Status.RUNNING, attempts=1, started_at=timezone.now()
     )
     waiting = queued_intake()
-    assert jobs.requeue_orphans() == 2
+    assert jobs.requeue_orphans() == (1, 2)
     for job in (running, waiting):
         job.refresh_from_db()
         assert job.status == Job.Status.DONE

@@ -59,9 +59,9 @@ class Command(BaseCommand):
                 institution=options["institution"],
             )
             if options["accept"]:
-                suggestion_services.accept_suggestion(
-                    exhibition=exhibition, style=options["layout"]
-                )
+                from museum.building import services as building
+
+                building.accept_suggestion(exhibition=exhibition, style=options["layout"])
         except ValidationError as exc:
             raise CommandError(exc.messages[0]) from exc
         self._report(exhibition)
