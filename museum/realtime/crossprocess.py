@@ -5,7 +5,7 @@ this process's share of the room (its members' snapshot entries, its listener an
 one channel-layer message to the room's group; every other process caches the latest share of each
 peer and merges them into the snapshots it sends to its own connections. Join and leave frames cross
 the same way, at once. So Redis carries processes × rooms × 10 messages a second, never a message
-per pose per peer (DESIGN.md, Real-time).
+per pose per peer (docs/ARCHITECTURE.md, Real-time).
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ class RoomLink:
     # incoming
     def _on_message(self, message: dict[str, Any]) -> None:
         origin = message.get("origin")
-        if origin == self.origin:
+        if origin is None or origin == self.origin:
             return
         if message.get("kind") == "share":
             self.peers[origin] = PeerShare(

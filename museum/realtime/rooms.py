@@ -2,7 +2,8 @@
 
 Poses never cross the channel layer: a pose frame updates the sender's entry here, and the room's
 tick serialises one snapshot of the whole roster and writes that same text to every connection in
-the room (DESIGN.md, Real-time). Joins and leaves are sent at once, outside the tick.
+the room (docs/ARCHITECTURE.md, Real-time). Joins and leaves are sent at once, outside the
+tick.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from museum.realtime.flow import start_send
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SendEvent = Callable[[dict[str, Any]], Awaitable[None]]
+# A coroutine function: start_send() drives the coroutine it returns by hand.
+SendEvent = Callable[[dict[str, Any]], Coroutine[Any, Any, None]]
 
 # A client that cannot take control frames this far behind is dropped rather than buffered forever.
 MAX_BACKLOG = 256

@@ -23,6 +23,7 @@ CORE_PACKAGES = [
     "museum/realtime",
     "exhibits/intake",
     "exhibits/curation",
+    "museum/common",
 ]
 GLUE = {
     "museum.planning.api",
