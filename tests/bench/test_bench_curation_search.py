@@ -21,12 +21,12 @@ import pytest
 from django.db.models import Q
 from rest_framework.test import APIClient
 
-from exhibits import curation_services
 from exhibits.curation import embedding_store
+from exhibits.curation import services as curation_services
 from exhibits.curation.embeddings import default_encoder
 from exhibits.curation.search import Filters
+from exhibits.curation.search_api import run_search
 from exhibits.models import Artifact, ArtifactEmbedding, PublicationStatus
-from exhibits.search_api import run_search
 
 QUERIES = 120
 TARGET_P95_MS = 50.0

@@ -9,7 +9,7 @@ import time
 import trimesh
 
 from exhibits.demo.content import DEMO_DIR
-from exhibits.ingest.gltf import load_glb
+from exhibits.intake.gltf import load_glb
 
 
 def best_of(function, repeats: int = 7) -> float:

@@ -20,15 +20,15 @@ from django.conf import settings
 from PIL import Image
 
 from exhibits.demo.content import DEMO_DIR
-from exhibits.ingest.glb_document import GltfDocument
-from exhibits.ingest.gltf import load_glb
+from exhibits.intake.glb_document import GltfDocument
+from exhibits.intake.gltf import load_glb
 
 ROOT = Path(__file__).resolve().parents[2]
 OUR_INTAKE = """
 import json, resource, sys, time
-from exhibits.ingest.limits import IntakeLimits
-from exhibits.ingest.lod import LadderSettings
-from exhibits.ingest.pipeline import run_intake
+from exhibits.intake.limits import IntakeLimits
+from exhibits.intake.lod import LadderSettings
+from exhibits.intake.pipeline import run_intake
 data = open(sys.argv[1], "rb").read()
 start = time.perf_counter()
 result = run_intake(data, "scan.glb", IntakeLimits(), LadderSettings(gltfpack_cli=sys.argv[2]))

@@ -21,14 +21,14 @@ import pytest
 import trimesh
 
 from exhibits.demo.content import DEMO_DIR
-from exhibits.ingest.gltf import load_glb
+from exhibits.intake.gltf import load_glb
 from restoration.management.commands.eval_mesh_fill import summarise
 from restoration.mesh import complete_by_revolution, fill_holes, find_holes
 from restoration.mesh.evaluate import baseline_fill, evaluate_mesh, intact_surface, punch_holes
 from restoration.mesh.fairing import resolve_device
 from restoration.mesh.holes import HOLE, open_edge_count
 from restoration.mesh.metrics import surface_distance
-from restoration.planner import MethodBandit, SimulatedCurator, simulate_curator
+from restoration.restore.method_choice import MethodBandit, SimulatedCurator, simulate_curator
 from tests.unit.mesh_shapes import cut_sherd, vessel
 
 

@@ -78,9 +78,9 @@ for i in range(3):
     )
     TourStop.objects.create(tour=tour, order=i, artifact=artifact, narration=f"Stop {{i}}.")
 try:
-    from museum.tour_services import start_live_tour
+    from museum.tours.services import start_live_tour
 except ImportError as exc:
-    code, why = None, f"museum.tour_services.start_live_tour not importable ({{exc}})"
+    code, why = None, f"museum.tours.services.start_live_tour not importable ({{exc}})"
 else:
     code, why = start_live_tour(tour=tour, guide=guide).code, ""
 print(json.dumps({{"rooms": [r.pk for r in rooms], "tour": code, "why": why,

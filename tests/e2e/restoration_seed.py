@@ -14,10 +14,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
-from exhibits import services as exhibit_services
+from exhibits.collection import services as exhibit_services
 from exhibits.models import Artifact, Job, PublicationStatus
-from restoration import restoration_services as rs
 from restoration.models import ConditionRecord, DamageFinding, RestorationJob
+from restoration.restore import services as rs
 
 SIZE = 256
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from exhibits.ingest.limits import IntakeLimits
-from exhibits.ingest.lod import THUMB_MAX_BYTES, LadderSettings
-from exhibits.ingest.pipeline import IntakeResult, run_intake
+from exhibits.intake.limits import IntakeLimits
+from exhibits.intake.lod import THUMB_MAX_BYTES, LadderSettings
+from exhibits.intake.pipeline import IntakeResult, run_intake
 
 ROOT = Path(__file__).resolve().parents[2]
 VALIDATOR = ROOT / "tests" / "tools" / "validate_gltf.cjs"

@@ -111,7 +111,7 @@ def test_worker_killed_mid_intake_completes_exactly_once(stack: Stack, http: htt
     broker = redis.Redis.from_url(stack.museum.env["REDIS_URL"])
     pending = [*broker.hvals("unacked"), *broker.lrange("default", 0, -1)]
     assert not [
-        raw for raw in pending if b"exhibits.ingest" in raw and f"({job_id},)".encode() in raw
+        raw for raw in pending if b"exhibits.intake" in raw and f"({job_id},)".encode() in raw
     ]
     # The source is kept byte for byte.
     source = http.get(f"/api/assets/{source_id}/", auth=("curator", stack.password)).json()

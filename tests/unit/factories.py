@@ -9,7 +9,7 @@ import trimesh
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from exhibits import services
+from exhibits.collection import services
 from exhibits.models import (
     Annotation,
     Artifact,

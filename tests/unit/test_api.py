@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rest_framework.exceptions import ValidationError
 
+from exhibits.collection.serializers import Vector3Field, pick_thumbnail, pick_web_model
 from exhibits.models import Artifact, Asset, ExhibitionItem, Job
-from exhibits.serializers import Vector3Field, pick_thumbnail, pick_web_model
 from tests.unit.factories import (
     glb_bytes,
     make_annotation,

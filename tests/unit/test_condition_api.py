@@ -240,9 +240,9 @@ def test_pdf_of_an_unchecked_artifact_says_so() -> None:
 def test_real_intake_of_a_textured_scan_runs_its_condition_check(
     tiny_weights, eager_celery, django_capture_on_commit_callbacks
 ) -> None:
-    from exhibits.intake_services import INTAKE_KIND, run_intake_job
+    from exhibits.collection.services import start_job
+    from exhibits.intake.services import INTAKE_KIND, run_intake_job
     from exhibits.models import Asset
-    from exhibits.services import start_job
 
     artifact = make_textured_artifact()
     source = artifact.assets.get(kind=Asset.Kind.SOURCE)
@@ -294,7 +294,7 @@ def test_export_command_writes_corrections(checked, tmp_path) -> None:
 
     _, record = checked
     services_mask = png(TEXTURE_W, TEXTURE_H, fill=255)
-    from restoration.services import save_mask_correction
+    from restoration.condition.services import save_mask_correction
 
     save_mask_correction(record=record, damage_class="fading", data=services_mask)
     out = io.StringIO()

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from exhibits import curation_services
 from exhibits.curation import embedding_store, importer
+from exhibits.curation import services as curation_services
 from exhibits.curation.embeddings import HashingEncoder, TfidfEncoder, default_encoder
 from exhibits.models import Artifact, ArtifactEmbedding, PublicationStatus
 from tests.unit.factories import make_artifact

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from exhibits import curation_services
+from exhibits.curation import services as curation_services
 from exhibits.curation import tagging
 from exhibits.models import TagSuggestion
 from tests.unit.factories import make_artifact

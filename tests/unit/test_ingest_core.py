@@ -14,12 +14,12 @@ import trimesh
 from django.core.exceptions import ValidationError
 from PIL import Image
 
+from exhibits.collection.services import sniff_format
 from exhibits.demo.content import DEMO_DIR
-from exhibits.ingest.glb_document import GltfDocument
-from exhibits.ingest.gltf import MeshReadError, load_glb
-from exhibits.ingest.thumbnail import BACKGROUND, render_thumbnail
-from exhibits.ingest.viewpoints import extreme_viewpoint
-from exhibits.services import sniff_format
+from exhibits.intake.glb_document import GltfDocument
+from exhibits.intake.gltf import MeshReadError, load_glb
+from exhibits.intake.thumbnail import BACKGROUND, render_thumbnail
+from exhibits.intake.viewpoints import extreme_viewpoint
 
 WHALE_DRACO = DEMO_DIR / "whale_cranium_draco.glb"
 VENUS = DEMO_DIR / "venus.glb"
@@ -148,8 +148,8 @@ def test_extreme_viewpoint_respects_the_height_band() -> None:
 
 
 def test_latin1_obj_is_read_not_refused() -> None:
-    from exhibits.ingest.limits import IntakeLimits
-    from exhibits.ingest.sources import open_source
+    from exhibits.intake.limits import IntakeLimits
+    from exhibits.intake.sources import open_source
 
     text = "# Modèle exporté par un scanner à Genève\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
     scan = open_source(text.encode("cp1252"), "fragment.obj", IntakeLimits())
@@ -157,8 +157,8 @@ def test_latin1_obj_is_read_not_refused() -> None:
 
 
 def test_random_binary_named_obj_is_still_refused() -> None:
-    from exhibits.ingest.errors import IntakeError
-    from exhibits.ingest.sniff import sniff
+    from exhibits.intake.errors import IntakeError
+    from exhibits.intake.sniff import sniff
 
     noise = bytes(np.random.default_rng(1).integers(0, 256, 2048, dtype=np.uint8))
     with pytest.raises(IntakeError) as caught:

@@ -19,13 +19,14 @@ import pytest
 from django.conf import settings as django_settings
 from PIL import Image
 
-from exhibits import intake_services, services
-from exhibits.ingest.errors import IntakeError
-from exhibits.ingest.glb_document import DRACO, GltfDocument
-from exhibits.ingest.limits import IntakeLimits
-from exhibits.ingest.lod import LadderSettings
-from exhibits.ingest.pipeline import IntakeResult, run_intake
-from exhibits.ingest.sources import open_source
+from exhibits.collection import services
+from exhibits.intake import services as intake_services
+from exhibits.intake.errors import IntakeError
+from exhibits.intake.glb_document import DRACO, GltfDocument
+from exhibits.intake.limits import IntakeLimits
+from exhibits.intake.lod import LadderSettings
+from exhibits.intake.pipeline import IntakeResult, run_intake
+from exhibits.intake.sources import open_source
 from exhibits.models import Asset, Job
 from tests.unit.factories import make_artifact, upload
 from tests.unit.intake_fixtures import (

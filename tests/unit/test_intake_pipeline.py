@@ -19,13 +19,13 @@ from django.conf import settings
 from PIL import Image
 
 from exhibits.demo.content import DEMO_DIR
-from exhibits.ingest.glb_document import GltfDocument
-from exhibits.ingest.gltf import load_glb
-from exhibits.ingest.limits import IntakeLimits
-from exhibits.ingest.lod import THUMB_MAX_BYTES, LadderSettings
-from exhibits.ingest.pipeline import IntakeResult, run_intake
-from exhibits.ingest.sources import open_source
-from exhibits.ingest.textures import largest_texture_side, with_textures_at_most
+from exhibits.intake.glb_document import GltfDocument
+from exhibits.intake.gltf import load_glb
+from exhibits.intake.limits import IntakeLimits
+from exhibits.intake.lod import THUMB_MAX_BYTES, LadderSettings
+from exhibits.intake.pipeline import IntakeResult, run_intake
+from exhibits.intake.sources import open_source
+from exhibits.intake.textures import largest_texture_side, with_textures_at_most
 from tests.unit.intake_fixtures import QUAD_INDICES, QUAD_POSITIONS, GltfBuilder, png_bytes
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from restoration.planner import (
+from restoration.restore.method_choice import (
     MethodBandit,
     SimulatedCurator,
     plan_mesh,
@@ -93,7 +93,12 @@ def test_bandit_refuses_unknown_contexts() -> None:
 
 
 def test_bandit_state_round_trips_and_keeps_what_it_learnt() -> None:
-    from restoration.planner import MATERIALS, TEXTURE_CLASSES, TEXTURE_METHODS, MethodBandit
+    from restoration.restore.method_choice import (
+        MATERIALS,
+        TEXTURE_CLASSES,
+        TEXTURE_METHODS,
+        MethodBandit,
+    )
 
     bandit = MethodBandit(TEXTURE_METHODS, TEXTURE_CLASSES, MATERIALS)
     for _ in range(30):
@@ -120,6 +125,6 @@ def test_bandit_state_round_trips_and_keeps_what_it_learnt() -> None:
     ],
 )
 def test_material_family_reads_free_text(text: str, family: str) -> None:
-    from restoration.planner import material_family
+    from restoration.restore.method_choice import material_family
 
     assert material_family(text) == family

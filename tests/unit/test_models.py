@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
-from exhibits import services
+from exhibits.collection import services
 from exhibits.models import Annotation, Artifact, Asset, Exhibition, Job, PublicationStatus
 from tests.unit.factories import (
     glb_bytes,

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from exhibits.models import ExhibitionItem
 from museum.models import Floor, Passage, Room
-from museum.planning_services import BOARD
+from museum.planning.services import BOARD
 from tests.unit.factories import make_artifact, make_exhibition
 
 pytestmark = pytest.mark.django_db

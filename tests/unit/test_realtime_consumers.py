@@ -174,8 +174,8 @@ async def test_a_client_that_stops_reading_does_not_stall_the_room(room):
 @sync_to_async
 def live_tour(educator_user):
     from exhibits.models import PublicationStatus
-    from museum import tour_services
     from museum.models import Tour, TourStop
+    from museum.tours import services as tour_services
     from tests.unit.factories import make_artifact
 
     tour = Tour.objects.create(title="Highlights", educator=educator_user)
@@ -275,7 +275,7 @@ async def test_ended_tour_refuses_control_and_new_sockets_get_the_end(educator):
 
 
 async def test_presence_feeds_the_planners_crowd_board(room):
-    from museum.planning_services import BOARD
+    from museum.planning.services import BOARD
 
     key = str(room.pk)
     before = BOARD.present().get(key, 0)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from restoration import restoration_services as rs
 from restoration.models import RestorationJob
+from restoration.restore import services as rs
 from tests.unit.test_restoration_jobs import TELEA, artifact_with_condition, run
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from restoration import preferences
-from restoration import restoration_services as rs
 from restoration.models import MethodPreference, RestorationJob, RestoredRegion
+from restoration.restore import preferences
+from restoration.restore import services as rs
 from tests.unit.test_restoration_jobs import artifact_with_condition, run
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from museum import tour_services
 from museum.models import LiveTour, Tour, TourQuestion, TourStop
-from museum.tour_services import TourError
+from museum.tours import services as tour_services
+from museum.tours.services import TourError
 from tests.unit.factories import make_artifact
 
 pytestmark = pytest.mark.django_db
