@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
@@ -34,6 +35,14 @@ from exhibits.models import (
     PublicationStatus,
 )
 from museum.jobs_admin import RetryJobsMixin
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups
+
+    # Mixins are checked as what they are mixed into.
+    _AdminMixinBase = admin.ModelAdmin
+else:
+    _AdminMixinBase = object
 
 PREVIEW_SIZE = {"small": 48, "large": 240}
 # Everything that describes a stored file; fixed once the asset exists.
@@ -75,10 +84,10 @@ def previewable(asset: Asset) -> Asset | None:
     return asset.derivatives.filter(kind=Asset.Kind.THUMBNAIL).order_by("-created_at").first()
 
 
-class PublicationActionsMixin:
+class PublicationActionsMixin(_AdminMixinBase):
     """`publish` and `unpublish` actions for models with a publication status."""
 
-    actions = ["publish", "unpublish"]
+    actions: Sequence[Any] = ["publish", "unpublish"]
 
     def _set_status(self, request: HttpRequest, queryset: QuerySet, status: str) -> None:
         changed = services.set_publication_status(objects=queryset, status=status)
@@ -118,7 +127,7 @@ class JobInline(admin.TabularInline):
     fk_name = "artifact"
     extra = 0
     fields = ["kind", "status", "live_progress", "error", "created_at"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
     ordering = ["-created_at"]
     show_change_link = True
     Media = JobProgressMedia
@@ -157,7 +166,7 @@ class AssetInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
     fields = ["preview", "kind", "label", "format", "byte_size", "face_count", "created_at"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -188,7 +197,9 @@ class ArtifactAdmin(PublicationActionsMixin, admin.ModelAdmin):
         found = super().get_actions(request)
         for action in EXTRA_ARTIFACT_ACTIONS:
             described = self.get_action(action)
-            if described is not None and self._filter_actions_by_permissions(request, [described]):
+            # _filter_actions_by_permissions: private Django API, not in the stubs.
+            allowed = self._filter_actions_by_permissions  # type: ignore[attr-defined]
+            if described is not None and allowed(request, [described]):
                 found[described[1]] = described
         return found
 
@@ -257,7 +268,7 @@ class SourceUploadForm(forms.ModelForm):
     job: Job | None = None
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # private ModelForm hook, not in the stubs
         if self.errors:
             return
         # Stored as the last validation step, so that the service's verdict on the file (format,
@@ -279,7 +290,7 @@ class SourceUploadForm(forms.ModelForm):
         if self.stored is None:
             raise ValueError("save() called on an invalid upload form")
         self.instance = self.stored
-        self.save_m2m = lambda: None
+        self.save_m2m = lambda: None  # type: ignore[method-assign]  # nothing to save later
         return self.stored
 
 
@@ -294,12 +305,14 @@ class AssetAdmin(admin.ModelAdmin):
     search_fields = ["artifact__object_number", "artifact__title", "sha256", "original_filename"]
     autocomplete_fields = ["artifact"]
 
-    def get_form(self, request: HttpRequest, obj: Asset | None = None, **kwargs: Any):
+    def get_form(
+        self, request: HttpRequest, obj: Asset | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = SourceUploadForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: Asset | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Asset | None = None) -> _FieldGroups:
         if obj is None:
             return ["artifact", "upload", "label"]
         return ["large_preview", "label", *ASSET_INTEGRITY_FIELDS]
@@ -377,7 +390,7 @@ class ExhibitionAdmin(CuratedTextAdminMixin, PublicationActionsMixin, admin.Mode
 
     def save_model(self, request: HttpRequest, obj: Exhibition, form: Any, change: bool) -> None:
         if not change and obj.created_by_id is None:
-            obj.created_by = request.user
+            obj.created_by = cast(User, request.user)  # the admin is for staff only
         super().save_model(request, obj, form, change)
 
 
@@ -416,7 +429,7 @@ class JobAdmin(RetryJobsMixin, admin.ModelAdmin):
         "started_at",
         "finished_at",
     ]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
 
     @admin.display(description=_("progress"))
     def live_progress(self, job: Job) -> str:

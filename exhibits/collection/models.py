@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -223,7 +225,7 @@ class Asset(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.label} of {self.artifact_id}".replace("  ", " ")
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The source file is evidence: once stored it is never replaced (DESIGN: data flow 1).
         if self.pk and self.kind == self.Kind.SOURCE:
             stored = Asset.objects.filter(pk=self.pk).values_list("file", "sha256").first()

@@ -7,14 +7,14 @@ educators preparing tours, as in the admin); everyone else sees published conten
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import QuerySet
 from rest_framework.permissions import DjangoModelPermissions
 
 from exhibits.models import Annotation, Artifact, Asset, Exhibition
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 def sees_drafts(user: User, model: str) -> bool:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from exhibits.collection.permissions import User, visible_artifacts
 from exhibits.models import Annotation, Artifact, Asset, Exhibition, ExhibitionItem, Job
 
 
-def _file_url(asset: Asset | None, context: dict[str, Any]) -> str | None:
+def _file_url(asset: Asset | None, context: Mapping[str, Any]) -> str | None:
     """Absolute URL of an asset's file when a request is at hand, else the storage URL."""
     if asset is None or not asset.file:
         return None
@@ -124,7 +125,7 @@ class AssetUploadSerializer(serializers.Serializer):
     """A multipart upload of a new source file for an artifact."""
 
     file = serializers.FileField(help_text=_("The scan or image; stored untouched."))
-    label = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    label = serializers.CharField(max_length=60, required=False, allow_blank=True)  # type: ignore[assignment]  # a field named "label" (Field.label in the stubs)
     unit = serializers.ChoiceField(
         choices=["m", "cm", "mm", "in", "ft"],
         required=False,
@@ -341,7 +342,10 @@ class ExhibitionSerializer(serializers.ModelSerializer):
         items = getattr(exhibition, "visible_items", None)
         if items is None:
             items = exhibition_items(exhibition, self.context["request"].user)
-        return ExhibitionItemSerializer(items, many=True, context=self.context).data
+        return cast(
+            list[dict[str, Any]],
+            ExhibitionItemSerializer(items, many=True, context=self.context).data,
+        )
 
     def validate_artifact_ids(self, artifacts: list[Artifact]) -> list[Artifact]:
         seen: set[int] = set()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
@@ -32,7 +33,7 @@ def sniff_format(head: bytes, filename: str, size: int | None = None) -> str:
         raise ValidationError(str(exc), code=exc.code) from exc
 
 
-def _digest(stream: BinaryIO) -> tuple[str, int]:
+def _digest(stream: IO[bytes]) -> tuple[str, int]:
     sha, size = hashlib.sha256(), 0
     stream.seek(0)
     for chunk in iter(lambda: stream.read(1 << 20), b""):
@@ -137,12 +138,12 @@ def create_thumbnail(*, source: Asset, job: Job | None = None, size: int = 512) 
         height_px=size,
     )
     with transaction.atomic():
-        thumbnail.file.save(f"{Path(source.file.name).stem}-thumb.png", content, save=False)
+        thumbnail.file.save(f"{Path(source.file.name or '').stem}-thumb.png", content, save=False)
         thumbnail.save()
     return thumbnail
 
 
-def set_exhibition_items(*, exhibition, artifacts: Iterable[Artifact]) -> None:
+def set_exhibition_items(*, exhibition: Exhibition, artifacts: Iterable[Artifact]) -> None:
     """Replace an exhibition's items with `artifacts` in the given order."""
     from exhibits.models import ExhibitionItem
 
@@ -223,7 +224,7 @@ def _delete_assets(ids: set[int]) -> None:
         Asset.objects.filter(pk__in=leaves).delete()
         remaining -= leaves
     for storage, name in files:
-        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+        transaction.on_commit(partial(storage.delete, name))
 
 
 def delete_derived_asset(*, asset: Asset) -> None:

@@ -153,6 +153,7 @@ def year_phrase(start: int | None, end: int | None, lang: str = "en") -> str:
     if start is None and end is None:
         return ""
     first, last = start if start is not None else end, end if end is not None else start
+    assert first is not None and last is not None  # one of the two is set (checked above)
     bce = TEMPLATES[lang]["bce"]
     if first == last:
         return f"{abs(first)} {bce}" if first < 0 else str(first)

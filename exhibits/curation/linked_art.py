@@ -126,10 +126,12 @@ def _restoration(asset: Asset, base_url: str) -> model.Modification:
         "the physical object was not modified.",
     )
     job = asset.created_by_job
-    if job is not None and (job.started_at or job.finished_at):
+    started = job.started_at or job.finished_at if job is not None else None
+    finished = job.finished_at or job.started_at if job is not None else None
+    if started is not None and finished is not None:
         modification.timespan = _timespan(
-            xsd_datetime(job.started_at or job.finished_at),
-            xsd_datetime(job.finished_at or job.started_at),
+            xsd_datetime(started),
+            xsd_datetime(finished),
         )
     if asset.file:
         result = model.VisualItem(ident=_BLANK, label=f"{label} (3D model)")

@@ -184,9 +184,9 @@ class SearchIndex:
         df = np.diff(tf.indptr).astype(np.float32)
         idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
         norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(float(lengths.mean()), 1.0))
-        tf = tf.tocoo()
-        weights = tf.data * (BM25_K1 + 1) / (tf.data + norm[tf.row]) * idf[tf.col]
-        self._bm25 = sparse.csc_matrix((weights, (tf.row, tf.col)), shape=tf.shape)
+        coo = tf.tocoo()
+        weights = coo.data * (BM25_K1 + 1) / (coo.data + norm[coo.row]) * idf[coo.col]
+        self._bm25 = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=coo.shape)
 
     def keyword_scores(self, query: str) -> np.ndarray:
         ids = sorted({self.vocabulary[w] for w in tokens(query) if w in self.vocabulary})
@@ -222,12 +222,13 @@ class SearchIndex:
         query = query.strip()
         if not query:  # browsing: everything that passes the filters, by object number
             matched = np.flatnonzero(keep)
-            order = sorted(matched, key=lambda i: self.documents[i].object_number)
+            order = sorted(matched.tolist(), key=lambda i: self.documents[i].object_number)
             zeros = np.zeros(len(self.documents), np.float32)
             return self._result(order, keep, zeros, zeros, zeros, offset, limit, facet_size)
         keyword = np.where(keep, self.keyword_scores(query), 0.0)
         semantic = np.zeros(len(self.documents), dtype=np.float32)
         if self.mode == "semantic+keyword":
+            assert self.vectors is not None and self.encode_query is not None  # the mode says so
             similarity = self.vectors @ self.encode_query(query).astype(np.float32)
             similarity = np.where(keep, similarity, -1.0)
             top = np.argpartition(-similarity, min(self.semantic_k, len(similarity) - 1))
@@ -241,9 +242,9 @@ class SearchIndex:
         keyword_norm = keyword / best_keyword if best_keyword > 0 else keyword
         score = self.alpha * semantic + (1 - self.alpha) * keyword_norm
         matched = np.flatnonzero((keyword > 0) | (semantic > 0))
-        order = matched[np.argsort(-score[matched], kind="stable")]
+        ranked = matched[np.argsort(-score[matched], kind="stable")]
         return self._result(
-            list(order), keep, score, semantic, keyword_norm, offset, limit, facet_size
+            ranked.tolist(), keep, score, semantic, keyword_norm, offset, limit, facet_size
         )
 
     def _result(

@@ -116,7 +116,7 @@ class ResultSerializer(serializers.Serializer):
 
 class FacetValueSerializer(serializers.Serializer):
     value = serializers.CharField(help_text=gettext_lazy("Centuries: signed, negative = BCE."))
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named "label" (Field.label in the stubs)
     count = serializers.IntegerField()
 
 

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -205,7 +205,7 @@ def _store_suggestions(field: str, target_ids: list[int], found: list[tagging.Su
     return len(fresh)
 
 
-def accept_tag_suggestion(*, suggestion: TagSuggestion, user: AbstractBaseUser) -> Artifact:
+def accept_tag_suggestion(*, suggestion: TagSuggestion, user: User) -> Artifact:
     """Write the suggested value onto the artifact (materials are appended) and record who."""
     if suggestion.status != TagSuggestion.Status.PENDING:
         raise ValidationError(_("This suggestion has already been decided."))
@@ -228,14 +228,14 @@ def accept_tag_suggestion(*, suggestion: TagSuggestion, user: AbstractBaseUser) 
     return artifact
 
 
-def reject_tag_suggestion(*, suggestion: TagSuggestion, user: AbstractBaseUser) -> None:
+def reject_tag_suggestion(*, suggestion: TagSuggestion, user: User) -> None:
     if suggestion.status != TagSuggestion.Status.PENDING:
         raise ValidationError(_("This suggestion has already been decided."))
     with transaction.atomic():
         _decide(suggestion, TagSuggestion.Status.REJECTED, user)
 
 
-def _decide(suggestion: TagSuggestion, status: str, user: AbstractBaseUser) -> None:
+def _decide(suggestion: TagSuggestion, status: str, user: User) -> None:
     suggestion.status = status
     suggestion.decided_by = user
     suggestion.decided_at = timezone.now()

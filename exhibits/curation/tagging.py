@@ -76,8 +76,8 @@ def suggest(
         if target in own:
             scores[own[target]] = -np.inf
         count = min(k, len(labelled))
-        nearest = np.argpartition(-scores, count - 1)[:count]
-        nearest = [j for j in nearest[np.argsort(-scores[nearest])] if scores[j] > 0]
+        candidates = np.argpartition(-scores, count - 1)[:count]
+        nearest = [j for j in candidates[np.argsort(-scores[candidates])] if scores[j] > 0]
         if not nearest:
             continue
         weights: dict[str, float] = defaultdict(float)

@@ -100,7 +100,7 @@ def _presence(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
 
 
 def distinctive_terms(
-    texts: Sequence[str], labels: Sequence[int], n_clusters: int, top_n: int = 6
+    texts: Sequence[str], labels: Sequence[int] | np.ndarray, n_clusters: int, top_n: int = 6
 ) -> list[list[Term]]:
     """c-TF-IDF: W(t, c) = tf(t, c) * log(1 + A / f(t)), tf L1-normalised per class, f(t) the
     term's frequency over all classes, A the mean number of term occurrences per class.
@@ -238,7 +238,7 @@ def narrative_path(similarity: np.ndarray) -> list[int]:
         path, left = [start], set(range(n)) - {start}
         while left:
             last = path[-1]
-            path.append(min(left, key=lambda j, last=last: (cost[last, j], j)))
+            path.append(min((cost[last, j], j) for j in left)[1])
             left.discard(path[-1])
         path_cost = _path_cost(path, cost)
         if path_cost < best_cost - 1e-12:
@@ -267,7 +267,7 @@ def similarity_chain(vectors: np.ndarray, start: int) -> list[int]:
     chain, left = [start], set(range(len(vectors))) - {start}
     while left:
         last = chain[-1]
-        chain.append(max(left, key=lambda j, last=last: (similarity[last, j], -j)))
+        chain.append(-max((similarity[last, j], -j) for j in left)[1])
         left.discard(chain[-1])
     return chain
 
@@ -363,5 +363,5 @@ def suggest(
 
 
 def _median_year(members: Sequence[int], years: Sequence[float | None]) -> float | None:
-    dated = [years[i] for i in members if years[i] is not None]
+    dated = [year for i in members if (year := years[i]) is not None]
     return float(np.median(dated)) if dated else None

@@ -176,7 +176,7 @@ def place_on_walls(
     depth = max((sizes[i].across for i in items), default=MIN_PLINTH)
     # Corners are kept free so that plinths on neighbouring walls never meet.
     reserve = WALL_THICKNESS + WALL_MARGIN + depth + MIN_SPACING
-    slots = [
+    slots: list[dict[str, Any]] = [
         {"wall": wall, "start": start, "end": end, "items": []}
         for wall in WALLS
         for start, end in free_segments(layout, wall, reserve)

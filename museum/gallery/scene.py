@@ -87,7 +87,7 @@ def _item_dict(item: ExhibitionItem, size: Footprint, where: dict | None, room_k
             "depth": artifact.depth_m,
         },
         "lods": {
-            label: lods[label].file.url if lods[label] else None for label in ("thumb", "web")
+            label: asset.file.url if (asset := lods[label]) else None for label in ("thumb", "web")
         },
         "model_url": source.file.url if source else None,
     }
@@ -193,6 +193,7 @@ def _doorways(
             )
             layouts[key_of[b.pk]].doors[wall_b].append(centre_b)
         if kind == "open":
+            assert geometry is not None  # an open passage always has its geometry
             entry["corridor"] = geometry["corridor"].as_dict()
             entry["gap"] = round(geometry["gap"], 3)
         doorways.append(entry)

@@ -81,7 +81,9 @@ _hubs: dict[str, TourHub] = {}
 
 
 async def publish(code: str, **event: Any) -> None:
-    await get_channel_layer().group_send(group_name(code), {"type": "tour.event", **event})
+    layer = get_channel_layer()
+    assert layer is not None  # CHANNEL_LAYERS is always configured
+    await layer.group_send(group_name(code), {"type": "tour.event", **event})
 
 
 class TourConsumer(RealtimeConsumer):
@@ -126,7 +128,7 @@ class TourConsumer(RealtimeConsumer):
         await super().disconnect(code)
         room_code = getattr(self, "code", None)
         hub = _hubs.get(room_code) if room_code else None
-        if hub is not None and hub.room is self.room and not hub.room.members:
+        if hub is not None and room_code and hub.room is self.room and not hub.room.members:
             del _hubs[room_code]
             await hub.stop()
 

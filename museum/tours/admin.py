@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from museum.models import LiveTour, LiveTourEvent, Tour, TourStop
 from museum.tours import services as tour_services
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups
 
 
 class TourStopInline(admin.StackedInline):
@@ -52,8 +56,8 @@ class TourAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(educator=request.user)
 
-    def get_fields(self, request: HttpRequest, obj: Tour | None = None) -> list[str]:
-        fields = ["title", "description", "exhibition"]
+    def get_fields(self, request: HttpRequest, obj: Tour | None = None) -> _FieldGroups:
+        fields: _FieldGroups = ["title", "description", "exhibition"]
         # Only a superuser assigns a tour to someone; an educator's tours are their own.
         return [*fields, "educator"] if request.user.is_superuser else fields
 
@@ -68,7 +72,7 @@ class TourAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("stops"), ordering="stop_total")
     def stop_count(self, tour: Tour) -> int:
-        return tour.stop_total
+        return tour.stop_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.action(description=_("Start a live guided session"), permissions=["change"])
     def start_live_session(
@@ -79,7 +83,7 @@ class TourAdmin(admin.ModelAdmin):
             self.message_user(request, _("Choose exactly one tour to lead."), messages.WARNING)
             return None
         try:
-            session = tour_services.start_live_tour(tour=tours[0], guide=request.user)
+            session = tour_services.start_live_tour(tour=tours[0], guide=cast(User, request.user))
         except tour_services.TourError as error:
             self.message_user(request, error.message, messages.ERROR)
             return None
@@ -91,7 +95,7 @@ class LiveTourEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["at", "kind", "payload"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -11,6 +11,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.utils import timezone
@@ -20,7 +21,7 @@ AUDIO_EXTENSIONS = ["mp3", "ogg", "oga", "opus", "m4a", "wav", "webm"]
 MAX_AUDIO_BYTES = 20 * 1024 * 1024
 
 
-def validate_audio_size(upload) -> None:
+def validate_audio_size(upload: File) -> None:
     if upload.size > MAX_AUDIO_BYTES:
         raise ValidationError(
             _("An audio clip may be at most %(mb)d MB."), params={"mb": MAX_AUDIO_BYTES >> 20}

@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -56,9 +56,7 @@ def _log(session: LiveTour, kind: str, **payload: Any) -> None:
 
 
 @transaction.atomic
-def start_live_tour(
-    *, tour: Tour, guide: AbstractBaseUser, co_guides: Iterable[AbstractBaseUser] = ()
-) -> LiveTour:
+def start_live_tour(*, tour: Tour, guide: User, co_guides: Iterable[User] = ()) -> LiveTour:
     """Open a live session of `tour` led by `guide`, at its first stop."""
     if not tour.stops.exists():
         raise TourError("bad_value", "A tour needs at least one stop before it can go live.")
@@ -86,6 +84,7 @@ def _stop_payload(stop: TourStop, index: int) -> dict[str, Any]:
     annotation = None
     if stop.annotation_id:
         note = stop.annotation
+        assert note is not None  # annotation_id is set
         annotation = {
             "id": note.pk,
             "title": note.title,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
@@ -34,7 +36,7 @@ class DamageFindingInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["damage_class", "pixel_share", "area_cm2", "mask_picture", "probability_picture"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

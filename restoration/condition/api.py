@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from exhibits.collection.permissions import visible_artifacts
 from exhibits.models import Artifact, Job
-from restoration.condition import services
+from restoration.condition import images, services
 from restoration.condition.serializers import (
     ConditionRecordSerializer,
     MaskCorrectionSerializer,
@@ -121,10 +121,10 @@ class MaskCorrectionView(APIView):
         upload = MaskCorrectionUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         mask = upload.validated_data["mask"]
-        if mask.size > services.images.MASK_MAX_BYTES:
+        if mask.size > images.MASK_MAX_BYTES:
             raise exceptions.ValidationError(
                 {"mask": [f"The mask file is {mask.size:,} bytes; the limit is "
-                          f"{services.images.MASK_MAX_BYTES:,}."]}
+                          f"{images.MASK_MAX_BYTES:,}."]}
             )  # fmt: skip
         try:
             correction = services.save_mask_correction(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 
 DAMAGE_CLASS_CHOICES = [
@@ -15,7 +16,9 @@ DAMAGE_CLASS_CHOICES = [
 ]
 
 
-def condition_upload_to(instance: models.Model, filename: str) -> str:
+def condition_upload_to(
+    instance: ConditionRecord | DamageFinding | MaskCorrection, filename: str
+) -> str:
     record = instance if isinstance(instance, ConditionRecord) else instance.record
     return f"condition/{record.artifact_id}/{filename}"
 
@@ -80,7 +83,7 @@ class ConditionRecord(models.Model):
     def __str__(self) -> str:
         return f"Condition of artifact {self.artifact_id}, texture {self.image_index}"
 
-    def file_fields(self) -> list[models.FieldFile]:
+    def file_fields(self) -> list[FieldFile]:
         return [self.texture, self.probability, self.explanation, self.overlay]
 
 

@@ -136,7 +136,7 @@ def condition_pdf(
 
 def _findings_table(pdf: _Report, record: ConditionRecord) -> None:
     pdf.set_font(pdf.family, size=9)
-    corrections = {}
+    corrections: dict[str, int] = {}
     for correction in record.corrections.all():
         corrections[correction.damage_class] = corrections.get(correction.damage_class, 0) + 1
     align = ("LEFT", "RIGHT", "RIGHT", "RIGHT")

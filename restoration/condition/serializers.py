@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,7 @@ from restoration.condition.images import hex_colour
 from restoration.models import DAMAGE_CLASS_CHOICES, ConditionRecord, DamageFinding, MaskCorrection
 
 
-def file_url(field: FieldFile | None, context: dict[str, Any]) -> str | None:
+def file_url(field: FieldFile | None, context: Mapping[str, Any]) -> str | None:
     if not field:
         return None
     request = context.get("request")
@@ -41,7 +42,9 @@ class DamageFindingSerializer(_FileUrls):
 
 class MaskCorrectionSerializer(_FileUrls):
     url_fields = ("mask",)
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = MaskCorrection
@@ -75,9 +78,12 @@ class ConditionRecordSerializer(_FileUrls):
         # Corrections are curators' work in progress: shown to those who may make them.
         if not self.context.get("show_corrections"):
             return []
-        return MaskCorrectionSerializer(
-            record.corrections.all(), many=True, context=self.context
-        ).data
+        return cast(
+            list[dict[str, Any]],
+            MaskCorrectionSerializer(
+                record.corrections.all(), many=True, context=self.context
+            ).data,
+        )
 
 
 def damage_classes() -> list[dict[str, str]]:

@@ -12,7 +12,9 @@ import json
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +117,9 @@ def texture_sources(artifact: Artifact) -> _TextureSource:
             with source.file.open("rb") as handle:
                 data = handle.read()
             scan = open_source(
-                data, source.original_filename or source.file.name, IntakeLimits.from_settings()
+                data,
+                source.original_filename or source.file.name or "",
+                IntakeLimits.from_settings(),
             )
             textures = base_colour_textures(scan.document, _normalisation(source))
         except (IntakeError, OSError, ValueError) as exc:
@@ -155,6 +159,7 @@ def run_condition_job(*, job_id: int, model: Any = None) -> Job:
 
 def _check(job: Job, model: Any) -> None:
     mark_job(job, status=Job.Status.RUNNING, progress=1, stage="reading textures")
+    assert job.artifact is not None  # condition jobs are always for an artifact
     found = texture_sources(job.artifact)
     if not found.textures:
         report = {"textures": 0, "note": "no base-colour texture", "problems": found.problems}
@@ -185,7 +190,7 @@ def remove_attempt_files(job: Job) -> None:
         ConditionRecord.objects.filter(job=job).delete()
 
 
-def _progress(job: Job, number: int, total: int):
+def _progress(job: Job, number: int, total: int) -> Callable[[float], None]:
     """detect() reports the done fraction of one texture; the job shows all of them."""
     last = [0.0]
 
@@ -208,9 +213,15 @@ class _Output:
     findings: list[tuple[DamageFinding, str, bytes, str, bytes]]
 
 
-def _analyse(texture: BaseColourTexture, found: _TextureSource, model: Any, progress) -> _Output:
+def _analyse(
+    texture: BaseColourTexture,
+    found: _TextureSource,
+    model: Any,
+    progress: Callable[[float], None],
+) -> _Output:
     from restoration.damage import detect, load_image, write_outputs
 
+    assert found.asset is not None  # there are textures, so they came from an asset
     image = load_image(texture.data)
     height, width = image.shape[:2]
     metres = texture.metres_per_pixel(width, height)
@@ -218,7 +229,7 @@ def _analyse(texture: BaseColourTexture, found: _TextureSource, model: Any, prog
     # Areas count only texels the mesh uses: a detection in an atlas gutter is no damage.
     covered = texture.coverage(width, height)
     with tempfile.TemporaryDirectory() as folder:
-        written = {name: Path(path) for name, path in write_outputs(result, folder).items()}
+        written = {name: Path(path) for name, path in write_outputs(result, Path(folder)).items()}
         by_file = {path.name: path.read_bytes() for path in written.values()}
     stem = f"t{texture.image_index}"
     record = ConditionRecord(
@@ -310,9 +321,7 @@ def _delete_files_on_commit(record: ConditionRecord) -> None:
         fields.append(correction.mask)
     for field in fields:
         if field and field.name:
-            transaction.on_commit(
-                lambda storage=field.storage, name=field.name: storage.delete(name)
-            )
+            transaction.on_commit(partial(field.storage.delete, field.name))
 
 
 # --------------------------------------------------------------------------- reading
@@ -347,7 +356,7 @@ def save_mask_correction(
     note: str = "",
 ) -> MaskCorrection:
     """Store a curator's corrected mask (any image of the texture's size, binarised)."""
-    if damage_class not in dict(DamageFinding._meta.get_field("damage_class").choices):
+    if damage_class not in dict(DamageFinding._meta.get_field("damage_class").choices or ()):
         raise ValidationError(_("Unknown damage class: %(c)s") % {"c": damage_class}, code="class")
     try:
         mask = images.read_mask(data, width=record.width_px, height=record.height_px)

@@ -83,7 +83,7 @@ def glb_has_base_colour(handle: BinaryIO) -> bool:
         return False
 
 
-def _texture_image(document: GltfDocument, texture_index: int) -> int | None:
+def _texture_image(document: GltfDocument, texture_index: object) -> int | None:
     textures = document.json.get("textures", [])
     if not isinstance(texture_index, int) or not 0 <= texture_index < len(textures):
         return None
@@ -172,6 +172,7 @@ def _primitive_areas(
         return 0.0, 0.0, None
     positions = document.read_accessor(attributes["POSITION"]).astype(np.float64)
     uvs = document.read_accessor(uv_accessor).astype(np.float64)
+    indices: np.ndarray
     if "indices" in primitive:
         indices = document.read_accessor(primitive["indices"]).reshape(-1).astype(np.int64)
     else:

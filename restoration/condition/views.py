@@ -31,7 +31,7 @@ def condition_report(request: HttpRequest, pk: int) -> HttpResponse:
     can_correct = request.user.has_perm("restoration.add_maskcorrection")
     colours = {entry["name"]: entry["colour"] for entry in damage_classes()}
     for record in records:
-        record.finding_rows = [
+        record.finding_rows = [  # type: ignore[attr-defined]  # for the template only
             {
                 "finding": finding,
                 "colour": colours.get(finding.damage_class, "#fff"),
@@ -63,7 +63,7 @@ def _upload_correction(request: HttpRequest, artifact: Artifact) -> HttpResponse
     try:
         if upload is None:
             raise ValidationError(_("Choose a mask image to upload."))
-        if upload.size > MASK_MAX_BYTES:
+        if (upload.size or 0) > MASK_MAX_BYTES:
             raise ValidationError(_("The mask file is larger than the limit."))
         services.save_mask_correction(
             record=record,

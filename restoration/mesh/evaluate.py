@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import trimesh
@@ -142,7 +143,7 @@ def evaluate_mesh(
     seed: int,
     samples: int = 4000,
     max_spread: float = MAX_NORMAL_SPREAD,
-    **fill_options,
+    **fill_options: Any,
 ) -> list[dict]:
     """Per punched hole: Chamfer and Hausdorff to the removed surface for ours and the baseline,
     open edges added, seconds."""
@@ -168,7 +169,7 @@ def evaluate_mesh(
         region = punched[number]
         truth = trimesh.Trimesh(intact.vertices, intact.faces[region.faces], process=False)
         patch = ours.patches[slot]
-        row = {"size": region.size, "removed_faces": len(region.faces)}
+        row: dict[str, Any] = {"size": region.size, "removed_faces": len(region.faces)}
         if patch.status == "filled":
             ours_mesh = trimesh.Trimesh(patch.points, patch.faces, process=False)
             row.update(surface_distance(ours_mesh, truth, samples=samples, seed=seed))

@@ -53,8 +53,9 @@ def cotangent_laplacian(points: np.ndarray, faces: np.ndarray) -> tuple[sp.csr_m
 
 def uniform_laplacian(n: int, faces: np.ndarray) -> sp.csr_matrix:
     edges = faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
-    adjacency = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
-    adjacency = ((adjacency + adjacency.T) > 0).astype(np.float64)
+    directed = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    symmetric = (directed + directed.T).tocsr()
+    adjacency = (symmetric > 0).astype(np.float64)  # type: ignore[operator]  # not in scipy-stubs
     return (adjacency - sp.diags(np.asarray(adjacency.sum(axis=1)).ravel())).tocsr()
 
 
@@ -93,7 +94,7 @@ def fair(
 
 
 def solve_spd(
-    matrix: sp.spmatrix,
+    matrix: sp.csr_matrix | sp.csc_matrix,
     rhs: np.ndarray,
     guess: np.ndarray,
     *,

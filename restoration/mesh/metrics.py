@@ -32,7 +32,8 @@ def surface_distances(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndar
     """Nearest-neighbour distances a->b and b->a."""
     if len(a) == 0 or len(b) == 0:
         raise ValueError("both point sets must be non-empty")
-    return cKDTree(b).query(a)[0], cKDTree(a).query(b)[0]
+    # Arrays of points in, arrays of distances out (the stubs also cover a single point).
+    return np.asarray(cKDTree(b).query(a)[0]), np.asarray(cKDTree(a).query(b)[0])
 
 
 def chamfer(a: np.ndarray, b: np.ndarray) -> float:

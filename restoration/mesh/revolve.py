@@ -11,6 +11,7 @@ Profile: the median radius per height bin. Hand-written: no installed library fi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import trimesh
@@ -37,7 +38,7 @@ class Axis:
 
     def angle_to(self, direction: np.ndarray) -> float:
         """Angle in degrees between this axis and a direction (orientation ignored)."""
-        cos = abs(float(self.direction @ direction) / np.linalg.norm(direction))
+        cos = abs(float(self.direction @ direction) / float(np.linalg.norm(direction)))
         return float(np.degrees(np.arccos(min(1.0, cos))))
 
     def as_dict(self) -> dict:
@@ -155,7 +156,7 @@ def revolution_target(axis: Axis, profile: Profile) -> Target:
 
 
 def complete_by_revolution(
-    mesh: trimesh.Trimesh, *, axis: Axis | None = None, **fill_options
+    mesh: trimesh.Trimesh, *, axis: Axis | None = None, **fill_options: Any
 ) -> tuple[FillResult, Axis, Profile]:
     """Fit the axis and profile on the intact surface, fill the holes, and pull the new surface
     onto the surface of revolution (blended from the seam)."""

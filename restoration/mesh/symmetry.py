@@ -9,6 +9,7 @@ Hand-written (about 40 lines of numpy/scipy): no installed library detects mirro
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import numpy as np
 import trimesh
@@ -17,6 +18,9 @@ from scipy.spatial import cKDTree
 from restoration.mesh.fill import FillResult, Target, fill_holes
 from restoration.mesh.holes import MeshRepairError, weld
 from restoration.mesh.metrics import point_mesh_distance
+
+# cKDTree.query of an array of points gives arrays (the stubs also cover a single point).
+_Query = tuple[np.ndarray, np.ndarray]
 
 MIN_OVERLAP = 0.7  # share of the surface that must reflect onto itself to call it symmetric
 
@@ -60,6 +64,7 @@ def detect_mirror_plane(
         plane = _refine(points, tree, normal, float(normal @ centre), keep, iterations)
         if best is None or plane.residual < best.residual:
             best = plane
+    assert best is not None  # svd gives three axes
     return best
 
 
@@ -68,7 +73,7 @@ def _refine(
 ) -> MirrorPlane:
     for _ in range(steps):
         plane = MirrorPlane(normal, offset, 0.0, 0.0)
-        distance, match = tree.query(plane.reflect(points))
+        distance, match = cast(_Query, tree.query(plane.reflect(points)))
         cut = np.quantile(distance, keep)
         pairs = distance <= cut
         p, q = points[pairs], points[match[pairs]]
@@ -82,8 +87,8 @@ def _refine(
         if converged:
             break
     plane = MirrorPlane(normal, offset, 0.0, 0.0)
-    distance, _ = tree.query(plane.reflect(points))
-    scale = np.median(tree.query(points, k=2)[0][:, 1])
+    distance, _ = cast(_Query, tree.query(plane.reflect(points)))
+    scale = np.median(cast(_Query, tree.query(points, k=2))[0][:, 1])
     cut = np.quantile(distance, keep)
     return MirrorPlane(
         normal,
@@ -119,7 +124,7 @@ def mirror_target(mesh: trimesh.Trimesh, plane: MirrorPlane, *, max_distance: fl
 
     def target(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mirrored = plane.reflect(points)
-        distance, nearest = tree.query(mirrored)
+        distance, nearest = cast(_Query, tree.query(mirrored))
         n = normals[nearest]
         offset = ((mirrored - welded.vertices[nearest]) * n).sum(axis=1)
         projected = mirrored - offset[:, None] * n
@@ -129,7 +134,7 @@ def mirror_target(mesh: trimesh.Trimesh, plane: MirrorPlane, *, max_distance: fl
 
 
 def complete_by_symmetry(
-    mesh: trimesh.Trimesh, *, plane: MirrorPlane | None = None, **fill_options
+    mesh: trimesh.Trimesh, *, plane: MirrorPlane | None = None, **fill_options: Any
 ) -> tuple[FillResult, MirrorPlane]:
     """Fill the holes, then pull the new surface onto the mirror image of the intact side."""
     welded = weld(mesh)

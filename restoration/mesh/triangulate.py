@@ -48,12 +48,12 @@ def minimum_weight_triangulation(
     triangles = []
     stack = [(0, n - 1)]
     while stack:
-        i, j = stack.pop()
-        if j - i < 2:
+        lo, hi = stack.pop()
+        if hi - lo < 2:
             continue
-        k = int(best[i, j])
-        triangles.append((i, k, j))
-        stack.extend(((i, k), (k, j)))
+        mid = int(best[lo, hi])
+        triangles.append((lo, mid, hi))
+        stack.extend(((lo, mid), (mid, hi)))
     return np.array(triangles, dtype=np.int64)
 
 

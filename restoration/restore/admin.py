@@ -3,6 +3,9 @@ actions) and the "Restore surfaces" / "Restore shape" actions on artifacts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -16,6 +19,9 @@ from exhibits.models import Artifact
 from museum.jobs_admin import RetryJobsMixin
 from restoration.models import RestorationJob, RestoredRegion
 from restoration.restore import services
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class RestoredRegionInline(admin.TabularInline):
@@ -34,7 +40,7 @@ class RestoredRegionInline(admin.TabularInline):
         "confidence",
         "candidates",
     ]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -107,7 +113,13 @@ class RestorationJobAdmin(RetryJobsMixin, admin.ModelAdmin):
     def mask_file(self, job: RestorationJob) -> str:
         return _link(job.generated_mask)
 
-    def _review(self, request: HttpRequest, queryset: QuerySet, review, done: str) -> None:
+    def _review(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        review: Callable[..., Any],
+        done: StrOrPromise,
+    ) -> None:
         count = 0
         for job in queryset.order_by("finished_at", "pk"):
             try:
@@ -128,7 +140,9 @@ class RestorationJobAdmin(RetryJobsMixin, admin.ModelAdmin):
         self._review(request, queryset, services.reject_restoration, _("%(count)d rejected."))
 
 
-def _request(modeladmin, request: HttpRequest, queryset: QuerySet[Artifact], kind: str) -> None:
+def _request(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Artifact], kind: str
+) -> None:
     if not request.user.has_perm("restoration.add_restorationjob"):
         modeladmin.message_user(
             request, _("You may not request restorations."), level=messages.ERROR

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import cast
 
 import cv2
 import numpy as np
@@ -98,12 +99,13 @@ def material_image(mesh: trimesh.Trimesh) -> Image.Image | None:
 
 
 def set_material_image(mesh: trimesh.Trimesh, image: Image.Image) -> None:
-    material = mesh.visual.material.copy()
+    visual = cast(trimesh.visual.TextureVisuals, mesh.visual)  # a textured mesh (see callers)
+    material = visual.material.copy()
     if hasattr(material, "baseColorTexture"):
         material.baseColorTexture = image
     else:
         material.image = image
-    mesh.visual.material = material
+    visual.material = material
 
 
 def shape_glb(
@@ -121,7 +123,7 @@ def shape_glb(
     for name, faces in parts:
         if len(faces) == 0:
             continue
-        part = repaired.submesh([faces], append=True, repair=False)
+        part = cast(trimesh.Trimesh, repaired.submesh([faces], append=True, repair=False))
         if matrix is not None:
             part.apply_transform(np.asarray(matrix, dtype=np.float64))
         scene.add_geometry(part, node_name=name, geom_name=name)

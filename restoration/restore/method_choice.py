@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import trimesh
@@ -172,11 +173,11 @@ def plan_mesh(
                 continue
             terms = score_patch(context, patch, ring_curvature)
             if method == "symmetry":
-                terms["coverage_loss"] = 1.0 - _coverage(targets[method], patch)
+                terms["coverage_loss"] = 1.0 - _coverage(cast(Target, targets[method]), patch)
                 terms["fit_residual"] = min(1.0, fits[method]["residual_edges"] / 10.0)
                 terms["asymmetry"] = 1.0 - fits[method]["overlap"]
             elif method == "revolve":
-                terms["coverage_loss"] = 1.0 - _coverage(targets[method], patch)
+                terms["coverage_loss"] = 1.0 - _coverage(cast(Target, targets[method]), patch)
                 terms["fit_residual"] = min(1.0, fits[method]["residual_edges"] / 10.0)
                 terms["profile_deviation"] = min(1.0, fits[method]["profile_deviation"] / 0.03)
             candidates.append(Candidate(method, float(sum(terms.values())), terms, patch))
@@ -367,7 +368,7 @@ class SimulatedCurator:
 
     def best(self, damage_class: str, material: str) -> str:
         table = self.acceptance[(damage_class, material)]
-        return max(table, key=table.get)
+        return max(table, key=table.__getitem__)
 
     def review(self, damage_class: str, material: str, method: str) -> float:
         return float(self.rng.random() < self.acceptance[(damage_class, material)][method])

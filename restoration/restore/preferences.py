@@ -17,7 +17,7 @@ from restoration.restore.method_choice import (
     MethodBandit,
     material_family,
 )
-from restoration.restore.models import MethodPreference
+from restoration.restore.models import MethodPreference, RestorationJob
 
 SURFACE, SHAPE = "surface", "shape"
 _CONTEXTS = {
@@ -63,7 +63,7 @@ def region_class(kind: str, damage_class: str) -> str:
 
 
 @transaction.atomic
-def record_review(*, job: object, accepted: bool) -> int:
+def record_review(*, job: RestorationJob, accepted: bool) -> int:
     """Teach the bandit one reward per restored region of `job` (1 accepted, 0 rejected).
     Returns how many regions were learnt from. Row-locked, so concurrent reviews add up."""
     kind = job.kind

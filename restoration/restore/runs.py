@@ -7,6 +7,7 @@ the job's progress."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,9 @@ def set_stage(job: RestorationJob, stage: str, progress: int) -> None:
     )
 
 
-def progress_callback(job: RestorationJob, text: str, low: int, high: int):
+def progress_callback(
+    job: RestorationJob, text: str, low: int, high: int
+) -> Callable[[float], None]:
     """A callback taking the done fraction of one step, written at most every 0.5 s."""
     last = [0.0]
 
@@ -81,7 +84,7 @@ def _open_document(asset: Asset) -> tuple[GltfDocument, np.ndarray | None]:
     with asset.file.open("rb") as handle:
         data = handle.read()
     if asset.kind == Asset.Kind.SOURCE:
-        name = asset.original_filename or asset.file.name
+        name = asset.original_filename or asset.file.name or ""
         scan = open_source(data, name, IntakeLimits.from_settings())
         return scan.document, services._normalisation(asset)
     return GltfDocument.from_glb(data), None
@@ -114,7 +117,11 @@ def restore_surface(job: RestorationJob) -> Output:
         mask = np.zeros((height, width), dtype=bool)
         for class_mask in masks.values():
             mask |= class_mask
-        entry = {"image_index": record.image_index, "record": record.pk, "pixels": 0}
+        entry: dict[str, Any] = {
+            "image_index": record.image_index,
+            "record": record.pk,
+            "pixels": 0,
+        }
         if not mask.any():
             entry["note"] = "no crack, loss or corrosion on this texture"
             textures_report.append(entry)

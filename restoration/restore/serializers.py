@@ -38,7 +38,7 @@ class RestorationJobSerializer(serializers.ModelSerializer):
     """A restoration with its files and regions. Who asked and who reviewed, the options and
     the error are shown to curators only (context `curator`)."""
 
-    label = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]  # a field named "label" (Field.label in the stubs)
     regions = RestoredRegionSerializer(many=True, read_only=True)
 
     class Meta:

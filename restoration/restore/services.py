@@ -135,6 +135,7 @@ def _publish(job: RestorationJob, output: runs.Output) -> None:
     saved: list[Asset] = []
     try:
         with transaction.atomic():
+            assert output.model is not None  # every run writes the restored model
             model = _asset(job, output.source, output.model)
             saved.append(model)
             textures = [_asset(job, output.source, f) for f in output.textures]
@@ -164,7 +165,8 @@ def _publish(job: RestorationJob, output: runs.Output) -> None:
             )
     except Exception:
         for asset in saved:
-            asset.file.storage.delete(asset.file.name)
+            if asset.file.name:
+                asset.file.storage.delete(asset.file.name)
         raise
 
 

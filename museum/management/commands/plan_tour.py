@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from museum.planning.exact import solve_exact
-from museum.planning.heuristic import solve
+from museum.planning.exact import ExactSolution, solve_exact
+from museum.planning.heuristic import Solution, solve
 from museum.planning.op import OPFormatError, is_feasible, load_op
 
 
@@ -33,9 +33,10 @@ class Command(BaseCommand):
         limit = options["time_limit"]
         if limit is not None and limit <= 0:
             raise CommandError("--time-limit must be positive")
+        result: ExactSolution | Solution
         if options["exact"]:
             result = solve_exact(instance, time_limit=limit if limit is not None else 60.0)
-            extra = {"optimal": result.optimal}
+            extra: dict[str, Any] = {"optimal": result.optimal}
         else:
             result = solve(instance, time_limit=limit if limit is not None else 0.9,
                            seed=options["seed"])  # fmt: skip

@@ -51,12 +51,14 @@ def _restore(mesh: Any, *, method: str, device: str, output: Path) -> dict:
         plan = plan_mesh(mesh, device=device)
         repaired = plan.assemble()
         filled = [region for region in plan.regions if region.best.patch is not None]
-        summary = {
+        summary: dict[str, Any] = {
             "method": "auto",
             "holes_found": len(plan.regions),
             "holes_filled": len(filled),
             "holes_reported": len(plan.regions) - len(filled),
-            "faces_added": sum(len(region.best.patch.faces) for region in filled),
+            "faces_added": sum(
+                len(patch.faces) for region in filled if (patch := region.best.patch) is not None
+            ),
             **plan.as_dict(),
         }
     else:
