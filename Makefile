@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-unit test-e2e bench lint format install clean
+.PHONY: run test test-unit test-e2e bench lint typecheck format install clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -35,6 +35,7 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(MAKE) lint-js
 	MOUSEION_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest $(PYTEST_ARGS)
 
@@ -86,6 +87,10 @@ bench-scaled: install $(VENV)/.installed-scaled
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# mypy with the Django and DRF plugins ([tool.mypy] in pyproject.toml).
+typecheck: install
+	$(BIN)/mypy
 
 # ESLint (eslint.config.js) on the browser code.
 .PHONY: lint-js
