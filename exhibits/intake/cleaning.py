@@ -81,6 +81,7 @@ def clean_document(document: GltfDocument) -> CleaningReport:
                 continue
             position_index = primitive["attributes"]["POSITION"]
             positions = document.read_accessor(position_index).astype(np.float64)
+            faces: np.ndarray
             if "indices" in primitive:
                 faces = document.read_accessor(primitive["indices"]).reshape(-1).astype(np.int64)
             else:

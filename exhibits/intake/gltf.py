@@ -4,6 +4,7 @@ and the node-hierarchy transforms that place meshes in the scene."""
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import numpy as np
 import trimesh
@@ -62,7 +63,10 @@ def load_glb(data: bytes) -> trimesh.Trimesh:
         raise MeshReadError(str(exc)) from exc
     try:
         # resolver=None: an embedded-only load can never read other files from disk.
-        scene = trimesh.load(io.BytesIO(data), file_type="glb", resolver=None, force="scene")
+        scene = cast(  # force="scene": always a Scene
+            trimesh.Scene,
+            trimesh.load(io.BytesIO(data), file_type="glb", resolver=None, force="scene"),
+        )
     except Exception as exc:  # trimesh raises many types on malformed input
         raise MeshReadError(f"unreadable glTF: {exc}") from exc
     mesh = scene.to_mesh() if hasattr(scene, "to_mesh") else scene.dump(concatenate=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,7 @@ def request_intake(*, source: Asset, options: dict[str, Any] | None = None) -> J
     return job
 
 
-def _progress_reporter(job: Job):
+def _progress_reporter(job: Job) -> Callable[[int, str], None]:
     last = [0.0]
 
     def report(percent: int, stage: str) -> None:
@@ -75,7 +77,7 @@ def _intake(job: Job) -> None:
         data = handle.read()
     result = run_intake(
         data,
-        source.original_filename or source.file.name,
+        source.original_filename or source.file.name or "",
         IntakeLimits.from_settings(),
         ladder_settings(),
         IntakeOptions(**job.options),
@@ -89,7 +91,8 @@ def remove_attempt_files(job: Job) -> None:
     """Clean-up of a failed intake attempt (museum.jobs): a failed job publishes nothing, so any
     asset it created, and any stored file named after it that no asset references, goes."""
     for asset in Asset.objects.filter(created_by_job=job):
-        asset.file.storage.delete(asset.file.name)
+        if asset.file.name:
+            asset.file.storage.delete(asset.file.name)
         asset.delete()
     if job.artifact_id is None:
         return
@@ -111,7 +114,7 @@ def remove_attempt_files(job: Job) -> None:
 
 def publish_intake_result(*, job: Job, source: Asset, result: IntakeResult) -> list[Asset]:
     """Store every derived file and publish their rows, the dimensions and the report at once."""
-    stem = f"job{job.pk}-{Path(source.original_filename or source.file.name).stem}"[:80]
+    stem = f"job{job.pk}-{Path(source.original_filename or source.file.name or '').stem}"[:80]
     files: list[tuple[Asset, ContentFile, str]] = []
     for lod in result.lods:
         content = ContentFile(lod.data)
@@ -148,9 +151,8 @@ def publish_intake_result(*, job: Job, source: Asset, result: IntakeResult) -> l
             # and remove the earlier files once the replacement is committed.
             earlier = Asset.objects.filter(created_by_job=job)
             for old in earlier:
-                transaction.on_commit(
-                    lambda storage=old.file.storage, name=old.file.name: storage.delete(name)
-                )
+                if old.file.name:
+                    transaction.on_commit(partial(old.file.storage.delete, old.file.name))
             earlier.delete()
             for asset, content, name in files:
                 asset.file.save(name, content, save=False)
@@ -173,7 +175,8 @@ def publish_intake_result(*, job: Job, source: Asset, result: IntakeResult) -> l
             )
     except Exception:
         for asset in written:  # files of a rolled-back publication are never referenced
-            asset.file.storage.delete(asset.file.name)
+            if asset.file.name:
+                asset.file.storage.delete(asset.file.name)
         raise
     return written
 

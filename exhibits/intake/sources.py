@@ -12,7 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import trimesh
@@ -208,7 +208,7 @@ def _convert_with_trimesh(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            loaded = trimesh.load(
+            loaded: trimesh.parent.Geometry | None = trimesh.load(
                 io.BytesIO(data), file_type=file_format, resolver=resolver, process=False
             )
     except Exception as exc:  # trimesh raises many types on malformed input
@@ -232,7 +232,7 @@ def _convert_with_trimesh(
         )
     if resources and file_format == "obj" and not _has_texture(loaded):
         scan_warnings.append("textures in the zip were not used by the OBJ's materials")
-    return GltfDocument.from_glb(loaded.export(file_type="glb"))
+    return GltfDocument.from_glb(cast(bytes, loaded.export(file_type="glb")))  # GLB: bytes
 
 
 def _check_binary_stl(data: bytes, limits: IntakeLimits) -> None:

@@ -60,7 +60,7 @@ def accept_suggestion(
             )
             kept.append(edge.pk)
         Passage.objects.filter(from_room__in=rooms, to_room__in=rooms).exclude(pk__in=kept).delete()
-        placed = []
+        placed: list[ExhibitionItem] = []
         for room, (_name, members) in zip(rooms, groups, strict=True):
             for item in members:
                 item.room, item.order = room, len(placed)

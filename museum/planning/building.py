@@ -65,7 +65,7 @@ class PlanningError(ValueError):
 
 def build_graph(rooms: Iterable[RoomRecord], passages: Iterable[PassageRecord]) -> nx.DiGraph:
     """Rooms as nodes (with capacity and position), passages as weighted directed edges."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph = nx.DiGraph()
     for room in rooms:
         graph.add_node(room.id, capacity=room.capacity, x=room.x, y=room.y)
     for passage in passages:
@@ -237,7 +237,9 @@ def candidates(
     return [objects[i] for i in sorted(keep)]
 
 
-def default_entrance_exit(graph: nx.DiGraph, entrances: Sequence[str], exits: Sequence[str]):
+def default_entrance_exit(
+    graph: nx.DiGraph, entrances: Sequence[str], exits: Sequence[str]
+) -> tuple[str, str]:
     """The first marked entrance and exit, falling back to each other, then to the first room."""
     if not len(graph):
         raise PlanningError("no_floor_plan", "the museum has no floor plan")

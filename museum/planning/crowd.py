@@ -20,8 +20,9 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -182,7 +183,7 @@ def simulate_day(
         )  # fmt: skip
         return problem, list(solve(problem))
 
-    def visitor(arrival: float):
+    def visitor(arrival: float) -> Generator[Any, Any, None]:
         taste = rng.lognormal(0.0, taste_noise, size=len(objects))
         minutes = float(rng.choice(minutes_choices))
         problem, route = plan(popularity * taste, minutes)
@@ -206,6 +207,7 @@ def simulate_day(
             room = problem.node_rooms[node]
             if is_exit or room != holding:
                 if slot is not None:
+                    assert holding is not None  # set with slot
                     doors[holding].release(slot)
                     board.leave(holding)
                     holding = slot = None
@@ -238,6 +240,7 @@ def simulate_day(
             interest += problem.prizes[node]
             seen += 1
         if slot is not None:
+            assert holding is not None  # set with slot
             doors[holding].release(slot)
             board.leave(holding)
         planned = problem.score(route)
@@ -245,7 +248,7 @@ def simulate_day(
             VisitorResult(arrival, crowd_aware, queue, walking, interest, planned, seen, overran)
         )
 
-    def arrivals():
+    def arrivals() -> Generator[Any, Any, None]:
         rate = visitors / (hours * 3600.0)
         for _ in range(visitors):
             yield env.timeout(float(rng.exponential(1.0 / rate)))
@@ -260,7 +263,7 @@ def compare(
     graph: nx.DiGraph,
     objects: Sequence[ObjectRecord],
     solve: Solver,
-    **kwargs,
+    **kwargs: Any,
 ) -> dict[str, DaySummary | float]:
     """Selfish vs crowd-aware on the same arrivals and tastes (same seed)."""
     selfish = summarise("selfish", simulate_day(graph, objects, solve, crowd_aware=False, **kwargs))

@@ -104,13 +104,13 @@ class _Search:
                 best_gain, best = gain[row, col], (int(i[row]), seg, col)
         if best is None:
             return r, False
-        i, seg, k = best
-        piece = r[i : i + seg]
-        f, last = i, i + seg - 1
-        if self.symmetric and dr[k, last] + dr[f, k + 1] < dr[k, f] + dr[last, k + 1]:
+        start, seg, k = best
+        piece = r[start : start + seg]
+        f, end = start, start + seg - 1
+        if self.symmetric and dr[k, end] + dr[f, k + 1] < dr[k, f] + dr[end, k + 1]:
             piece = piece[::-1]
-        rest = np.concatenate([r[:i], r[i + seg :]])
-        pos = k + 1 if k < i else k + 1 - seg
+        rest = np.concatenate([r[:start], r[start + seg :]])
+        pos = k + 1 if k < start else k + 1 - seg
         return np.concatenate([rest[:pos], piece, rest[pos:]]), True
 
     def tsp_improve(self, r: np.ndarray) -> np.ndarray:

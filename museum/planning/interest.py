@@ -106,6 +106,7 @@ def interest_scores(
     if liked_index is not None and 0 <= liked_index < n:
         must_see[liked_index] = True
         if has_vectors:
+            assert object_vectors is not None  # has_vectors says so
             liked = np.clip(np.asarray(object_vectors) @ _unit(object_vectors[liked_index]), 0, 1)
     used = {
         "semantic": bool(semantic.any()),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
 
@@ -67,7 +67,7 @@ class BaseColourTexture:
         return covered.astype(bool)
 
 
-def glb_has_base_colour(handle: BinaryIO) -> bool:
+def glb_has_base_colour(handle: IO[bytes]) -> bool:
     """Whether a GLB's materials use a base-colour texture, reading only its JSON chunk."""
     header = handle.read(20)
     if len(header) < 20 or header[:4] != b"glTF":

@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
@@ -122,7 +123,7 @@ def mesh_textures(folder: Path, *, long_side: int = 640) -> list[np.ndarray]:
     out = []
     for p in sorted(folder.glob("*.glb")):
         try:
-            scene = trimesh.load(p, force="scene")
+            scene = cast(trimesh.Scene, trimesh.load(p, force="scene"))  # force="scene"
         except Exception as exc:  # a scan trimesh cannot read is skipped, not fatal
             log.warning("skipping %s: %s", p, exc)
             continue

@@ -159,7 +159,8 @@ def predict_probabilities(
     """(C, H, W) float32 probabilities, blended over overlapping tiles."""
     if tile < model.config.stride or not 0 <= overlap < tile:
         raise ValueError(f"need tile >= {model.config.stride} and 0 <= overlap < tile")
-    net = model.net.to(memory_format=torch.channels_last)
+    # Module.to(memory_format=...) exists but is missing from torch's overloads.
+    net = model.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
     def fn(t: torch.Tensor) -> torch.Tensor:
         with torch.inference_mode():

@@ -80,7 +80,10 @@ def prf(pred: np.ndarray, truth: np.ndarray, *, tolerance: float = 0) -> tuple[f
 
 
 def _counts_by_threshold(
-    prob: np.ndarray, truth: np.ndarray, thresholds: Sequence[float], tolerance: float
+    prob: np.ndarray,
+    truth: np.ndarray,
+    thresholds: Sequence[float] | np.ndarray,
+    tolerance: float,
 ) -> list[Counts]:
     truth = np.asarray(truth, bool)
     near_truth = _near(truth, tolerance)
@@ -110,7 +113,7 @@ def evaluate(
     *,
     threshold: float,
     tolerances: Sequence[float] = (0, 2),
-    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    thresholds: Sequence[float] | np.ndarray = DEFAULT_THRESHOLDS,
 ) -> dict[str, float]:
     """All figures for score maps in [0, 1] against binary truths, pooled over the set.
 

@@ -70,6 +70,8 @@ class UpBlock(nn.Module):
 class DamageUNet(nn.Module):
     """Logits (N, C, H, W) for images (N, 3, H, W) in [0, 1]; H and W multiples of `stride`."""
 
+    mean: torch.Tensor  # a registered buffer
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config

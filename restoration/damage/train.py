@@ -156,7 +156,8 @@ def train(cfg: TrainConfig, *, progress: bool = True, log: Any = print) -> dict[
         name = cfg.model
         net = build_model(name, seed=cfg.seed, device="cpu").net
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    net.to(device).to(memory_format=torch.channels_last).train()
+    # Module.to(memory_format=...) exists but is missing from torch's overloads.
+    net.to(device).to(memory_format=torch.channels_last).train()  # type: ignore[call-overload]
     for p in net.parameters():
         p.requires_grad_(True)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)

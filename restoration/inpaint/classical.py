@@ -39,6 +39,8 @@ def push_pull(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def push_pull_float(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     known = (~mask).astype(np.float32)
     levels: list[tuple[np.ndarray, np.ndarray]] = []
+    colour: np.ndarray
+    weight: np.ndarray
     colour, weight = image * known[..., None], known
     while min(colour.shape[:2]) > 1 and (weight <= 0).any():
         levels.append((colour, weight))

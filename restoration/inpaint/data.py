@@ -56,7 +56,8 @@ def load_rgb(path: Path | bytes, max_side: int = MAX_SIDE) -> np.ndarray:
         img = img.convert("RGB")
         scale = max_side / max(img.size)
         if scale < 1:
-            img = img.resize((round(img.width * scale), round(img.height * scale)), Image.LANCZOS)
+            size = (round(img.width * scale), round(img.height * scale))
+            img = img.resize(size, Image.Resampling.LANCZOS)
         return np.asarray(img).copy()
 
 

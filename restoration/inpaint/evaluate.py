@@ -97,7 +97,7 @@ def load_mask(path: Path, shape: tuple[int, int]) -> np.ndarray:
     with Image.open(path) as img:
         mask = img.convert("L")
         if mask.size != (shape[1], shape[0]):
-            mask = mask.resize((shape[1], shape[0]), Image.NEAREST)
+            mask = mask.resize((shape[1], shape[0]), Image.Resampling.NEAREST)
         return np.asarray(mask) > 127
 
 

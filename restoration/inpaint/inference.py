@@ -74,6 +74,7 @@ def damaged_regions(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
 
 def _merge_overlapping(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     merged = True
+    out: list[tuple[int, int, int, int]] = []
     while merged:
         merged, out = False, []
         for box in boxes:

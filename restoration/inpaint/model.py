@@ -29,6 +29,7 @@ class GatedConv(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(cin, 2 * cout, k, stride, dilation * (k - 1) // 2, dilation)
         nn.init.kaiming_normal_(self.conv.weight, nonlinearity="linear")
+        assert self.conv.bias is not None  # Conv2d(bias=True)
         nn.init.zeros_(self.conv.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -53,6 +54,7 @@ class InpaintGenerator(nn.Module):
         self.out = nn.Conv2d(c1, 3, 3, padding=1)
         # Start as the classical fill: the residual head begins at zero.
         nn.init.zeros_(self.out.weight)
+        assert self.out.bias is not None  # Conv2d(bias=True)
         nn.init.zeros_(self.out.bias)
         self.config = {"width": width, "dilations": list(dilations)}
 
