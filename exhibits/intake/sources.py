@@ -16,13 +16,13 @@ from typing import Any, cast
 
 import numpy as np
 import trimesh
-from PIL import Image
 
 from exhibits.intake.cleaning import CleaningReport, clean_document
 from exhibits.intake.errors import IntakeError
 from exhibits.intake.glb_document import GltfDocument
 from exhibits.intake.limits import IntakeLimits
 from exhibits.intake.sniff import looks_like_text, sniff
+from museum.common import images
 
 TEXTURE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 ZIP_MESH_SUFFIXES = (".obj", ".ply", ".stl", ".glb", ".gltf")
@@ -272,6 +272,23 @@ def _has_texture(loaded: trimesh.Trimesh | trimesh.Scene) -> bool:
     )
 
 
+def _texture_error(index: int, exc: images.ImageReadError, limits: IntakeLimits) -> IntakeError:
+    """The shared reader's refusal in intake's codes and words."""
+    if exc.code == "too_many_pixels":
+        return IntakeError("texture_bomb", f"Image {index} is a decompression bomb.")
+    if exc.code == "wrong_format":
+        return IntakeError(
+            "texture_format", f"Image {index} is {exc.format}; use PNG, JPEG or WebP."
+        )
+    if exc.code == "side_too_long":
+        return IntakeError(
+            "texture_too_large",
+            f"Image {index} is {exc.width}×{exc.height}; the largest side allowed is "
+            f"{limits.max_texture_side}.",
+        )
+    return IntakeError("bad_texture", f"Image {index} cannot be read: {exc}")
+
+
 def _check_textures(document: GltfDocument, limits: IntakeLimits) -> list[dict[str, Any]]:
     """Read every image's header (never its pixels) and enforce the pixel caps."""
     textures, total = [], 0
@@ -280,22 +297,17 @@ def _check_textures(document: GltfDocument, limits: IntakeLimits) -> list[dict[s
             raise IntakeError("missing_data", f"Image {index} has no embedded data.")
         data = document.image_bytes(index)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(io.BytesIO(data)) as opened:
-                    width, height, kind = opened.width, opened.height, opened.format
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-            raise IntakeError("texture_bomb", f"Image {index} is a decompression bomb.") from exc
-        except Exception as exc:  # Pillow raises many types on bad data
-            raise IntakeError("bad_texture", f"Image {index} cannot be read: {exc}") from exc
-        if kind not in TEXTURE_FORMATS:
-            raise IntakeError("texture_format", f"Image {index} is {kind}; use PNG, JPEG or WebP.")
-        if max(width, height) > limits.max_texture_side:
-            raise IntakeError(
-                "texture_too_large",
-                f"Image {index} is {width}×{height}; the largest side allowed is "
-                f"{limits.max_texture_side}.",
-            )
+            # Header only: bytes, format, then dimensions are checked; nothing is decoded.
+            with images.open_image(
+                data,
+                formats=images.TEXTURE_FORMATS,
+                max_bytes=limits.max_bytes,
+                max_pixels=images.PILLOW_BOMB_PIXELS,
+                max_side=limits.max_texture_side,
+            ) as opened:
+                width, height, kind = opened.width, opened.height, opened.format
+        except images.ImageReadError as exc:
+            raise _texture_error(index, exc, limits) from exc
         total += width * height
         if total > limits.max_texture_pixels:
             raise IntakeError(

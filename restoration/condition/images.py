@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
-import warnings
 
 import numpy as np
 from PIL import Image
+
+from museum.common import images
 
 # One colour per damage class, shared by the overlay, the report, the PDF and the viewer.
 CLASS_COLOURS: dict[str, tuple[int, int, int]] = {
@@ -18,6 +19,7 @@ CLASS_COLOURS: dict[str, tuple[int, int, int]] = {
 MASK_MAX_BYTES = 16 * 1024 * 1024
 MASK_MAX_PIXELS = 64 * 1024 * 1024
 OVERLAY_MAX_SIDE = 1024
+MASK_FORMATS = images.PICTURE_FORMATS
 
 
 class MaskInputError(ValueError):
@@ -63,42 +65,53 @@ def overlay_image(
     return picture.clip(0, 255).astype(np.uint8)
 
 
+def _mask_refusal(data: bytes, exc: images.ImageReadError) -> MaskInputError:
+    """The shared reader's refusal in the mask upload's codes and words."""
+    if exc.code == "empty":
+        return MaskInputError("empty", "The mask file is empty.")
+    if exc.code == "too_many_bytes":
+        return MaskInputError(
+            "too_large", f"The mask file is {len(data):,} bytes; the limit is {MASK_MAX_BYTES:,}."
+        )
+    if exc.code == "too_many_pixels" and exc.width is not None and exc.height is not None:
+        return MaskInputError(
+            "too_many_pixels",
+            f"The mask is {exc.width}×{exc.height} pixels; the limit is {MASK_MAX_PIXELS:,} "
+            "pixels.",
+        )
+    if exc.code == "too_many_pixels":
+        return MaskInputError(
+            "too_many_pixels", f"The mask has too many pixels; the limit is {MASK_MAX_PIXELS:,}."
+        )
+    if exc.code == "wrong_format":
+        return MaskInputError(
+            "not_an_image",
+            f"The mask is a {exc.format} file; use PNG, JPEG, WebP, TIFF, BMP or GIF.",
+        )
+    return MaskInputError("not_an_image", "The mask file is not an image.")
+
+
 def read_mask(data: bytes, *, width: int, height: int) -> np.ndarray:
     """An uploaded mask as a boolean array of the texture's size, or MaskInputError.
 
-    Any image format Pillow reads is accepted; transparent pixels count as no damage and
-    the rest is binarised at mid-grey. The header is checked before any pixel is decoded.
+    The formats of `images.PICTURE_FORMATS` are accepted (through the shared reader: size and
+    pixel caps before decoding); transparent pixels count as no damage and the rest is
+    binarised at mid-grey.
     """
-    if not data:
-        raise MaskInputError("empty", "The mask file is empty.")
-    if len(data) > MASK_MAX_BYTES:
-        raise MaskInputError(
-            "too_large", f"The mask file is {len(data):,} bytes; the limit is {MASK_MAX_BYTES:,}."
-        )
     try:
-        with warnings.catch_warnings():
-            # Our own cap below is lower than Pillow's warning threshold.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            size = image.size
-    except Image.DecompressionBombError:
-        raise MaskInputError(
-            "too_many_pixels", f"The mask has too many pixels; the limit is {MASK_MAX_PIXELS:,}."
-        ) from None
-    except Exception:  # Pillow raises many types on data that is not an image
-        raise MaskInputError("not_an_image", "The mask file is not an image.") from None
-    if size[0] * size[1] > MASK_MAX_PIXELS:
-        raise MaskInputError(
-            "too_many_pixels",
-            f"The mask is {size[0]}×{size[1]} pixels; the limit is {MASK_MAX_PIXELS:,} pixels.",
+        image = images.open_image(
+            data, max_bytes=MASK_MAX_BYTES, max_pixels=MASK_MAX_PIXELS, formats=MASK_FORMATS
         )
+    except images.ImageReadError as exc:
+        raise _mask_refusal(data, exc) from None
+    size = image.size
     if size != (width, height):
         raise MaskInputError(
             "wrong_size",
             f"The mask is {size[0]}×{size[1]} pixels; the texture is {width}×{height}.",
         )
     try:
-        image.load()
+        images.decode(image)
         if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
             grey = np.asarray(image, dtype=np.float64)
             peak = grey.max() if grey.size and grey.max() > 0 else 1.0

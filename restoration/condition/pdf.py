@@ -10,9 +10,9 @@ from pathlib import Path
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from fpdf import FPDF, FontFace
-from PIL import Image
 
 from exhibits.models import Artifact, Job
+from museum.common import images
 from restoration.condition.images import CLASS_COLOURS
 from restoration.models import ConditionRecord
 
@@ -63,12 +63,15 @@ def _picture(field: FieldFile) -> io.BytesIO | None:
     if not field:
         return None
     try:
-        with field.open("rb") as handle, Image.open(handle) as image:
-            image = image.convert("RGB")
+        with (
+            field.open("rb") as handle,
+            images.open_image(handle, max_pixels=images.PILLOW_BOMB_PIXELS) as image,
+        ):
+            image = images.decode(image).convert("RGB")
             image.thumbnail((PICTURE_PX, PICTURE_PX))
             buffer = io.BytesIO()
             image.save(buffer, format="JPEG", quality=85)
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # ImageReadError is a ValueError
         return None
     buffer.seek(0)
     return buffer

@@ -382,7 +382,7 @@ def save_mask_correction(
 def export_corrections(*, out_dir: Path) -> list[Path]:
     """Write the newest correction per (record, class) in the layout `train_damage --finetune
     --corrections DIR` reads: <name>.png (the texture) and <name>_<class>.png (white = damage)."""
-    from PIL import Image
+    from museum.common.images import PILLOW_BOMB_PIXELS, read_image
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -397,7 +397,10 @@ def export_corrections(*, out_dir: Path) -> list[Path]:
         record = correction.record
         name = f"a{record.artifact_id}_r{record_id}"
         if record_id not in textures_done:
-            with record.texture.open("rb") as handle, Image.open(handle) as texture:
+            with (
+                record.texture.open("rb") as handle,
+                read_image(handle, max_pixels=PILLOW_BOMB_PIXELS) as texture,
+            ):
                 texture.convert("RGB").save(out_dir / f"{name}.png", format="PNG")
             written.append(out_dir / f"{name}.png")
             textures_done.add(record_id)

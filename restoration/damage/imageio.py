@@ -5,13 +5,14 @@ Every refusal is an `ImageInputError` with a stable `code` and a sentence a cura
 
 from __future__ import annotations
 
-import io
 import warnings
 from pathlib import Path
 from typing import IO
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
+
+from museum.common import images
 
 MIN_SIDE = 16
 DEFAULT_MAX_PIXELS = 40_000_000
@@ -46,28 +47,26 @@ class ImageInputError(ValueError):
         self.code = code
 
 
-def _open(source: str | Path | bytes | IO[bytes]) -> Image.Image:
-    if isinstance(source, bytes | bytearray):
-        source = io.BytesIO(source)
-    elif isinstance(source, str | Path):
-        path = Path(source)
-        if not path.is_file():
-            raise ImageInputError("not_an_image", f"no such file: {path}")
-        source = path
-    try:
-        # Pillow sniffs the format from the first bytes, whatever the file name says. Its own
-        # bomb warning is silenced: load_image checks the size against its own cap next.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return Image.open(source)
-    except UnidentifiedImageError as exc:
-        raise ImageInputError(
-            "not_an_image", "the file is not an image format we can read"
-        ) from exc
-    except Image.DecompressionBombError as exc:
-        raise ImageInputError("too_large", f"the image is too large: {exc}") from exc
-    except OSError as exc:
-        raise ImageInputError("corrupt", f"the image header cannot be read: {exc}") from exc
+# The shared reader's codes in detection's words (the message is its own sentence).
+_CODES = {
+    "missing": "not_an_image",
+    "empty": "not_an_image",
+    "not_an_image": "not_an_image",
+    "wrong_format": "not_an_image",
+    "too_many_bytes": "too_large",
+    "too_many_pixels": "too_large",
+    "corrupt": "corrupt",
+}
+
+
+def _refusal(exc: images.ImageReadError, max_pixels: int) -> ImageInputError:
+    if exc.code == "too_many_pixels" and exc.width is not None and exc.height is not None:
+        return ImageInputError(
+            "too_large",
+            f"the image is {exc.width}x{exc.height} = {exc.width * exc.height / 1e6:.1f} "
+            f"megapixels; the limit is {max_pixels / 1e6:.1f} megapixels",
+        )
+    return ImageInputError(_CODES.get(exc.code, "corrupt"), str(exc))
 
 
 def _to_rgb(im: Image.Image) -> np.ndarray:
@@ -103,26 +102,31 @@ def load_image(
     source: str | Path | bytes | IO[bytes], *, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> np.ndarray:
     """An (H, W, 3) uint8 RGB array, or ImageInputError; the size is checked before decoding."""
-    im = _open(source)
+    # Pillow sniffs the format from the first bytes, whatever the file name says; the size is
+    # judged from the header before any pixel is decoded.
+    try:
+        im = images.open_image(
+            source,
+            # no more bytes than the pixel cap as uncompressed 16-bit RGBA
+            max_bytes=max(images.DEFAULT_MAX_BYTES, 8 * max_pixels),
+            max_pixels=max_pixels,
+        )
+    except images.ImageReadError as exc:
+        raise _refusal(exc, max_pixels) from exc
     with im:
         width, height = im.size
-        if width * height > max_pixels:
-            raise ImageInputError(
-                "too_large",
-                f"the image is {width}x{height} = {width * height / 1e6:.1f} megapixels; "
-                f"the limit is {max_pixels / 1e6:.1f} megapixels",
-            )
         if min(width, height) < MIN_SIDE:
             raise ImageInputError(
                 "too_small",
                 f"the image is {width}x{height}; each side needs {MIN_SIDE} px at least",
             )
         try:
+            images.decode(im)  # the first frame of animations and multi-page files
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                im.seek(0)  # first frame of animations and multi-page files
-                im.load()
                 im = ImageOps.exif_transpose(im)
+        except images.ImageReadError as exc:
+            raise _refusal(exc, max_pixels) from exc
         except (OSError, SyntaxError, ValueError) as exc:
             raise ImageInputError(
                 "corrupt", f"the image data is damaged or truncated: {exc}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +19,14 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from museum.common import images
 from restoration.inpaint.classical import push_pull, telea
 from restoration.inpaint.masks import crack_mask, large_mask
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"}
 MAX_SIDE = 1024
+# Pillow's own refusal threshold (twice its warning one), as before the shared reader.
+TRAINING_MAX_PIXELS = 2 * images.PILLOW_BOMB_PIXELS
 HOLDOUT_SHARE = 0.3
 # Masonry patches are many but small and alike: draw sources by share, not by count.
 SOURCE_SHARES = {"artwork": 0.65, "masonry": 0.2, "scan": 0.15}
@@ -52,7 +54,7 @@ def split_groups(folder: Path) -> dict[str, str]:
 
 
 def load_rgb(path: Path | bytes, max_side: int = MAX_SIDE) -> np.ndarray:
-    with Image.open(io.BytesIO(path) if isinstance(path, bytes) else path) as img:
+    with images.read_image(path, max_pixels=TRAINING_MAX_PIXELS) as img:
         img = img.convert("RGB")
         scale = max_side / max(img.size)
         if scale < 1:
@@ -100,7 +102,8 @@ def load_pool(data: Path, split: str) -> Pool:
             pool.add(load_rgb(path), f"masonry/{path.name}", "masonry")
             mask_path = masonry / "masks" / path.name
             if mask_path.is_file():
-                mask = np.asarray(Image.open(mask_path).convert("L")) > 127
+                with images.read_image(mask_path, max_pixels=TRAINING_MAX_PIXELS) as img:
+                    mask = np.asarray(img.convert("L")) > 127
                 if mask.mean() > 0.003:
                     pool.crack_masks.append(mask)
     meshes = data / "meshes"

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from restoration.inpaint.data import image_files, load_rgb
+from museum.common import images
+from restoration.inpaint.data import TRAINING_MAX_PIXELS, image_files, load_rgb
 from restoration.inpaint.inference import restore_texture
 from restoration.inpaint.masks import generate_mask
 
@@ -94,7 +95,7 @@ class Report:
 
 
 def load_mask(path: Path, shape: tuple[int, int]) -> np.ndarray:
-    with Image.open(path) as img:
+    with images.read_image(path, max_pixels=TRAINING_MAX_PIXELS) as img:
         mask = img.convert("L")
         if mask.size != (shape[1], shape[0]):
             mask = mask.resize((shape[1], shape[0]), Image.Resampling.NEAREST)

@@ -4,33 +4,47 @@ throw away bits), not silently converted."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+from museum.common import images
 from restoration.inpaint.types import InpaintInputError
 
 MAX_PIXELS = 40_000_000
 
 
-def _open(path: Path) -> Image.Image:
-    if not Path(path).is_file():
-        raise InpaintInputError("not_an_image", f"No such file: {path}")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(path)
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise InpaintInputError(
-            "not_an_image", f"{path.name} is not an image Pillow can read."
-        ) from exc
-    if img.width * img.height > MAX_PIXELS:
-        raise InpaintInputError(
-            "too_large", f"{path.name} is {img.width}x{img.height} px, over {MAX_PIXELS:,} pixels."
+def _refusal(path: Path, exc: images.ImageReadError) -> InpaintInputError:
+    """The shared reader's refusal in inpainting's codes and words."""
+    if exc.code == "missing":
+        return InpaintInputError("not_an_image", f"No such file: {path}")
+    if exc.code == "too_many_pixels" and exc.width is not None and exc.height is not None:
+        return InpaintInputError(
+            "too_large", f"{path.name} is {exc.width}x{exc.height} px, over {MAX_PIXELS:,} pixels."
         )
-    return img
+    if exc.code in ("too_many_pixels", "too_many_bytes"):
+        return InpaintInputError("too_large", f"{path.name}: {exc}.")
+    if exc.code == "corrupt":
+        return InpaintInputError("not_an_image", f"{path.name} is truncated or corrupt.")
+    return InpaintInputError("not_an_image", f"{path.name} is not an image Pillow can read.")
+
+
+def _open(path: Path) -> Image.Image:
+    path = Path(path)
+    try:
+        return images.open_image(
+            path, max_bytes=max(images.DEFAULT_MAX_BYTES, 8 * MAX_PIXELS), max_pixels=MAX_PIXELS
+        )
+    except images.ImageReadError as exc:
+        raise _refusal(path, exc) from exc
+
+
+def _decode(path: Path, img: Image.Image) -> Image.Image:
+    try:
+        return images.decode(img)
+    except images.ImageReadError as exc:
+        raise _refusal(path, exc) from exc
 
 
 def read_image(path: Path) -> tuple[np.ndarray, np.ndarray | None, str]:
@@ -51,10 +65,7 @@ def read_image(path: Path) -> tuple[np.ndarray, np.ndarray | None, str]:
         )
     if mode not in ("RGB", "RGBA", "L", "LA", "1"):
         raise InpaintInputError("unsupported_mode", f"{path.name}: mode {mode} is not supported.")
-    try:
-        img.load()
-    except OSError as exc:
-        raise InpaintInputError("not_an_image", f"{path.name} is truncated or corrupt.") from exc
+    _decode(path, img)
     alpha = np.asarray(img.getchannel("A")).copy() if mode in ("RGBA", "LA") else None
     return np.asarray(img.convert("RGB")).copy(), alpha, mode
 
@@ -62,10 +73,7 @@ def read_image(path: Path) -> tuple[np.ndarray, np.ndarray | None, str]:
 def read_mask(path: Path) -> np.ndarray:
     """A binary mask: any non-zero pixel (after greyscale conversion) is to be filled."""
     img = _open(path)
-    try:
-        grey = np.asarray(img.convert("L"))
-    except OSError as exc:
-        raise InpaintInputError("not_an_image", f"{path.name} is truncated or corrupt.") from exc
+    grey = np.asarray(_decode(path, img).convert("L"))
     return grey > 127
 
 

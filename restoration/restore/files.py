@@ -4,8 +4,6 @@ whose generated faces are a separate, named node (so the viewer can tint them)."
 
 from __future__ import annotations
 
-import io
-import warnings
 from typing import cast
 
 import cv2
@@ -13,6 +11,7 @@ import numpy as np
 import trimesh
 from PIL import Image
 
+from museum.common import images
 from restoration.condition.images import encode_png
 
 GENERATED_NODE = "mouseion-generated"  # the viewer tints meshes of this name (shape jobs)
@@ -28,26 +27,35 @@ class RestorationInputError(ValueError):
         self.code = code
 
 
+def _open_texture(data: bytes, what: str = "texture") -> Image.Image:
+    """An embedded texture or a stored mask through the shared reader, header only."""
+    try:
+        return images.open_image(
+            data, formats=images.TEXTURE_FORMATS, max_pixels=MAX_TEXTURE_PIXELS
+        )
+    except images.ImageReadError as exc:
+        if exc.code == "too_many_pixels":
+            raise RestorationInputError(
+                "too_large", f"The {what} has more than {MAX_TEXTURE_PIXELS:,} pixels."
+            ) from None
+        raise RestorationInputError("not_an_image", f"The {what} cannot be decoded.") from None
+
+
 def decode_texture(data: bytes) -> tuple[np.ndarray, np.ndarray | None]:
     """(RGB uint8, alpha uint8 or None) of an embedded texture; 16-bit and float images are
     refused rather than silently reduced to 8 bits."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            image.load()
-    except Exception:  # Pillow raises many types on data that is not an image
-        raise RestorationInputError("not_an_image", "The texture cannot be decoded.") from None
-    if image.size[0] * image.size[1] > MAX_TEXTURE_PIXELS:
-        raise RestorationInputError(
-            "too_large", f"The texture has more than {MAX_TEXTURE_PIXELS:,} pixels."
-        )
+    # Size, format and dimensions are checked from the header before a pixel is decoded.
+    image = _open_texture(data)
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
         raise RestorationInputError(
             "unsupported_mode",
             f"The texture is a {image.mode} image (16-bit or float); only 8-bit colour is "
             "restored. Convert it to 8-bit RGB first.",
         )
+    try:
+        images.decode(image)
+    except images.ImageReadError:
+        raise RestorationInputError("not_an_image", "The texture cannot be decoded.") from None
     alpha = None
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         alpha = np.asarray(image.convert("RGBA"))[..., 3].copy()
@@ -61,7 +69,7 @@ def encode_texture(rgb: np.ndarray, alpha: np.ndarray | None = None) -> bytes:
 
 def read_binary_mask(data: bytes, *, width: int, height: int) -> np.ndarray:
     """A stored (white = damage) mask as booleans, checked against the texture's size."""
-    with Image.open(io.BytesIO(data)) as image:
+    with _open_texture(data, "damage mask") as image:
         if image.size != (width, height):
             raise RestorationInputError(
                 "size_mismatch",
