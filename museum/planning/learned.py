@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from museum.planning.policy import build_policy
+from museum.common.devices import resolve_device
+from museum.common.registry import load_module, read_checkpoint
+from museum.planning.policy import POLICIES
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "op_attention.pt"
 FEASIBILITY_TOL = 1e-9
@@ -26,7 +28,7 @@ _LOCK = threading.Lock()
 
 
 def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(resolve_device("auto"))
 
 
 def load_policy(
@@ -38,10 +40,10 @@ def load_policy(
     key = (str(path.resolve()), str(dev))
     with _LOCK:
         if key not in _CACHE:
-            payload = torch.load(path, map_location=dev, weights_only=True)
-            policy = build_policy(payload["name"], **payload["config"])
-            policy.load_state_dict(payload["state_dict"])
-            _CACHE[key] = policy.to(dev).eval()
+            payload = read_checkpoint(path).payload
+            _CACHE[key] = load_module(
+                POLICIES, payload["name"], payload["config"], payload["state_dict"], device=dev
+            )
         return _CACHE[key]
 
 

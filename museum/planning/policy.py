@@ -15,38 +15,29 @@ feasible whenever ``dist[start, end] <= budget``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
-__all__ = ["AttentionOP", "Decoded", "build_policy", "list_policies", "register_policy"]
+from museum.common.registry import ModelRegistry
 
-_REGISTRY: dict[str, Callable[..., nn.Module]] = {}
+__all__ = ["POLICIES", "AttentionOP", "Decoded", "build_policy", "list_policies", "register_policy"]
 
-
-def register_policy(name: str) -> Callable[[type[nn.Module]], type[nn.Module]]:
-    """Class decorator: make an architecture buildable by ``build_policy(name, **config)``."""
-
-    def wrap(cls: type[nn.Module]) -> type[nn.Module]:
-        _REGISTRY[name] = cls
-        return cls
-
-    return wrap
+# The shared convention (museum.common.registry): built by name, no weights at import.
+POLICIES = ModelRegistry("policy")
+register_policy = POLICIES.register  # class decorator: buildable by build_policy(name, **config)
 
 
 def build_policy(name: str, **config: Any) -> nn.Module:
     """A freshly initialised policy of the named architecture (no weights are loaded)."""
-    try:
-        return _REGISTRY[name](**config)
-    except KeyError:
-        raise ValueError(f"unknown policy {name!r}; known: {sorted(_REGISTRY)}") from None
+    policy: nn.Module = POLICIES.create(name, **config)
+    return policy
 
 
 def list_policies() -> list[str]:
-    return sorted(_REGISTRY)
+    return POLICIES.names()
 
 
 @dataclass

@@ -25,6 +25,8 @@ import numpy as np
 import torch
 from scipy import stats
 
+from museum.common.devices import resolve_device
+from museum.common.registry import write_checkpoint
 from museum.planning.policy import build_policy
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -110,7 +112,7 @@ class TrainConfig:
 
 
 def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(resolve_device("auto"))
 
 
 def _validation_set(cfg: TrainConfig, seed: int) -> list[Batch]:
@@ -136,12 +138,9 @@ def greedy_objective(
 
 
 def _save_weights(path: Path, policy: torch.nn.Module, cfg: TrainConfig, meta: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in policy.state_dict().items()}
     payload = {"name": cfg.model, "config": policy.config, "state_dict": state, "meta": meta}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
+    write_checkpoint(payload, path)
 
 
 def train(

@@ -6,23 +6,34 @@ One architecture, built by name from `config.MODEL_CONFIGS`; no weights are load
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from museum.common.devices import resolve_device
+from museum.common.registry import (
+    ModelRegistry,
+    file_digest,
+    load_module,
+    read_checkpoint,
+    write_checkpoint,
+)
+
 from .config import DEFAULT_THRESHOLD, MODEL_CONFIGS, ModelConfig
 
 ARCH_VERSION = "damage-unet-v1"
+# The shared convention (museum.common.registry): one entry per named config, built by name.
+DAMAGE_MODELS = ModelRegistry("damage model")
 
 
 def default_device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return resolve_device("auto")
 
 
 def default_weights_path() -> Path:
@@ -117,6 +128,14 @@ class DamageUNet(nn.Module):
         return self.head(y)
 
 
+def _from_config(name: str, **overrides: Any) -> DamageUNet:
+    return DamageUNet(replace(MODEL_CONFIGS[name], **overrides))
+
+
+for _name in MODEL_CONFIGS:
+    DAMAGE_MODELS.register(_name)(partial(_from_config, _name))
+
+
 @dataclass
 class DamageModel:
     """A network with what inference needs to read it: classes, thresholds, version, device."""
@@ -142,13 +161,11 @@ def build_model(
     name: str = "damage_unet", *, seed: int | None = 0, device: str | None = None
 ) -> DamageModel:
     """A network with random weights (seeded, so tests are repeatable)."""
-    if name not in MODEL_CONFIGS:
-        raise KeyError(f"unknown damage model {name!r}; known: {', '.join(MODEL_CONFIGS)}")
-    config = MODEL_CONFIGS[name]
     with torch.random.fork_rng(devices=[]):
         if seed is not None:
             torch.manual_seed(seed)
-        net = DamageUNet(config)
+        net: DamageUNet = DAMAGE_MODELS.create(name)  # UnknownModelError is a KeyError
+    config = net.config
     device = device or default_device()
     net.eval().to(device)
     thresholds = dict.fromkeys(config.classes, DEFAULT_THRESHOLD)
@@ -156,7 +173,7 @@ def build_model(
 
 
 def weights_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+    return file_digest(path)[:8]
 
 
 def save_weights(model: DamageModel, path: Path, *, meta: dict[str, Any] | None = None) -> Path:
@@ -172,11 +189,7 @@ def save_weights(model: DamageModel, path: Path, *, meta: dict[str, Any] | None 
         "state_dict": state,
         "meta": meta or dict(model.meta),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(payload, tmp)
-    tmp.replace(path)
-    return path
+    return write_checkpoint(payload, path)
 
 
 _CACHE: dict[tuple[str, str, float], DamageModel] = {}
@@ -193,22 +206,25 @@ def load_model(weights: str | Path | None = None, *, device: str | None = None) 
     with _LOCK:
         if key in _CACHE:
             return _CACHE[key]
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        config = MODEL_CONFIGS[payload["config"]]
-        net = DamageUNet(config)
-        net.load_state_dict(
-            {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
-        )
-        net.eval().to(device)
-        for p in net.parameters():
-            p.requires_grad_(False)
-        thresholds = {
-            c: float(payload["thresholds"].get(c, DEFAULT_THRESHOLD)) for c in config.classes
-        }
-        version = f"{payload.get('arch', ARCH_VERSION)}+{weights_digest(path)}"
-        model = DamageModel(net, config, thresholds, version, device, dict(payload.get("meta", {})))
+        checkpoint = read_checkpoint(path)
+        arch = checkpoint.payload.get("arch", ARCH_VERSION)
+        model = model_from_payload(checkpoint.payload, checkpoint.version(arch), device)
         _CACHE[key] = model
         return model
+
+
+def model_from_payload(payload: dict[str, Any], version: str, device: str) -> DamageModel:
+    """A DamageModel from our checkpoint format: {"arch", "config" (a registered name),
+    "classes", "thresholds", "state_dict" (half precision), "meta"}."""
+    net = cast(
+        DamageUNet,
+        load_module(
+            DAMAGE_MODELS, payload["config"], {}, payload["state_dict"], device=device, frozen=True
+        ),
+    )
+    config = net.config
+    thresholds = {c: float(payload["thresholds"].get(c, DEFAULT_THRESHOLD)) for c in config.classes}
+    return DamageModel(net, config, thresholds, version, device, dict(payload.get("meta", {})))
 
 
 def model_version(weights: str | Path | None = None) -> str:

@@ -12,7 +12,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -20,7 +20,10 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from .config import DAMAGE_CLASSES, MODEL_CONFIGS
+from museum.common.devices import resolve_device
+from museum.common.registry import load_module, read_checkpoint
+
+from .config import DAMAGE_CLASSES
 from .data import (
     DamageDataset,
     grouped_split,
@@ -34,6 +37,7 @@ from .imageio import load_image
 from .inference import predict_probabilities
 from .metrics import evaluate
 from .model import (
+    DAMAGE_MODELS,
     DamageModel,
     DamageUNet,
     build_model,
@@ -93,12 +97,9 @@ def _lr(step: int, total: int, base: float) -> float:
 
 
 def _load_net(path: Path) -> tuple[DamageUNet, dict[str, float]]:
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    net = DamageUNet(MODEL_CONFIGS[payload["config"]])
-    net.load_state_dict(
-        {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
-    )
-    return net, dict(payload["thresholds"])
+    payload = read_checkpoint(path).payload
+    net = load_module(DAMAGE_MODELS, payload["config"], {}, payload["state_dict"])
+    return cast(DamageUNet, net), dict(payload["thresholds"])
 
 
 def _synthetic_val(
@@ -155,7 +156,7 @@ def train(cfg: TrainConfig, *, progress: bool = True, log: Any = print) -> dict[
     else:
         name = cfg.model
         net = build_model(name, seed=cfg.seed, device="cpu").net
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = resolve_device("auto")
     # Module.to(memory_format=...) exists but is missing from torch's overloads.
     net.to(device).to(memory_format=torch.channels_last).train()  # type: ignore[call-overload]
     for p in net.parameters():

@@ -6,7 +6,6 @@ whole 1024 px image, a prototype drifted in colour where windows did not.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,17 @@ from typing import Any
 import cv2
 import numpy as np
 
+from museum.common.devices import bf16_autocast, bf16_supported, resolve_device
 from restoration.inpaint.data import encode
+
+# The device and bf16 helpers are shared (museum.common.devices); re-exported for callers here.
+__all__ = [
+    "LearnedInpainter",
+    "bf16_autocast",
+    "bf16_supported",
+    "load_inpainter",
+    "resolve_device",
+]
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "inpaint_gated.pt"
 WINDOW = 256
@@ -147,37 +156,6 @@ def _to_unit(image: np.ndarray) -> np.ndarray:
     return image.astype(np.float32) / 127.5 - 1.0
 
 
-def resolve_device(device: str | None) -> str:
-    import torch
-
-    if device in (None, "", "auto"):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
-
-
-def bf16_supported(device: str) -> bool:
-    import torch
-
-    if device.startswith("cuda"):
-        return torch.cuda.is_bf16_supported()
-    return bool(getattr(torch.backends.mkldnn, "is_available", lambda: False)()) and bool(
-        getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
-    )
-
-
-def bf16_autocast(device: str, enabled: bool = True) -> Any:
-    """A context factory: bfloat16 convolutions where the hardware has them (AMX/AVX512-BF16
-    CPUs, recent GPUs), plain float32 elsewhere."""
-    import contextlib
-
-    import torch
-
-    if not enabled or not bf16_supported(device):
-        return contextlib.nullcontext
-    kind = "cuda" if device.startswith("cuda") else "cpu"
-    return lambda: torch.autocast(kind, dtype=torch.bfloat16)
-
-
 def weights_available(path: Path | None = None) -> bool:
     return (path or WEIGHTS).is_file()
 
@@ -194,21 +172,35 @@ def load_inpainter(path: Path | None = None, device: str | None = None) -> Learn
 
 
 def _load(path: Path, device: str) -> LearnedInpainter:
+    """Our checkpoint format: {"config", "generator"} and optionally {"disc_config",
+    "discriminator"} (architectures GENERATOR and DISCRIMINATOR of INPAINT_MODELS)."""
     import torch
 
-    from restoration.inpaint.model import InpaintGenerator, PatchDiscriminator
+    from museum.common.registry import load_module, read_checkpoint
+    from restoration.inpaint.model import DISCRIMINATOR, GENERATOR, INPAINT_MODELS
 
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    generator = InpaintGenerator(**state["config"])
-    generator.load_state_dict(state["generator"])
-    generator.eval().to(device, memory_format=torch.channels_last)
+    checkpoint = read_checkpoint(path)
+    state = checkpoint.payload
+    generator = load_module(
+        INPAINT_MODELS,
+        GENERATOR,
+        state["config"],
+        state["generator"],
+        device=device,
+        memory_format=torch.channels_last,
+    )
     discriminator = None
     if "discriminator" in state:
-        discriminator = PatchDiscriminator(**state.get("disc_config", {}))
-        discriminator.load_state_dict(state["discriminator"])
-        discriminator.eval().to(device)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-    return LearnedInpainter(generator, discriminator, device, f"inpaint-gated@{digest}")
+        discriminator = load_module(
+            INPAINT_MODELS,
+            DISCRIMINATOR,
+            state.get("disc_config", {}),
+            state["discriminator"],
+            device=device,
+        )
+    return LearnedInpainter(
+        generator, discriminator, device, checkpoint.version("inpaint-gated", digits=10, sep="@")
+    )
 
 
 def from_modules(

@@ -19,7 +19,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from museum.common.registry import ModelRegistry
+
 INPUT_CHANNELS = 7  # Telea fill RGB, push-pull fill RGB, mask
+# The shared convention (museum.common.registry): architectures built by name from a config.
+INPAINT_MODELS = ModelRegistry("inpainting model")
+GENERATOR = "inpaint_gated"
+DISCRIMINATOR = "inpaint_patchgan"
 
 
 class GatedConv(nn.Module):
@@ -37,6 +43,7 @@ class GatedConv(nn.Module):
         return F.elu(features) * torch.sigmoid(gate)
 
 
+@INPAINT_MODELS.register(GENERATOR)
 class InpaintGenerator(nn.Module):
     """Residual refiner: (B, 7, H, W) in [-1, 1] -> (B, 3, H, W) filled image in [-1, 1].
 
@@ -75,6 +82,7 @@ class InpaintGenerator(nn.Module):
         return filled * mask + telea * (1 - mask)  # outside the mask Telea's input is the image
 
 
+@INPAINT_MODELS.register(DISCRIMINATOR)
 class PatchDiscriminator(nn.Module):
     """SN-PatchGAN: (B, 4, H, W) image + mask -> (B, 1, H/16, W/16) realism logits."""
 

@@ -84,7 +84,7 @@ def train(config: TrainConfig, log: Any = print) -> Path:
     from torch.nn import functional as F
     from tqdm import tqdm
 
-    from restoration.inpaint.learned import bf16_autocast, resolve_device
+    from museum.common.devices import bf16_autocast, resolve_device
     from restoration.inpaint.model import InpaintGenerator, PatchDiscriminator, parameter_count
 
     if config.threads:

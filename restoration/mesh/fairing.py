@@ -12,16 +12,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
-
-def resolve_device(device: str) -> str:
-    """'auto' is CUDA when torch sees a GPU, else CPU."""
-    if device != "auto":
-        return device
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency of the ml extra
-        return "cpu"
-    return "cuda" if torch.cuda.is_available() else "cpu"
+# The one device helper; re-exported here for callers that imported it from fairing.
+from museum.common.devices import resolve_device as resolve_device
 
 
 def cotangent_laplacian(points: np.ndarray, faces: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:

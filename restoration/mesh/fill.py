@@ -14,7 +14,8 @@ import trimesh
 from scipy.sparse.csgraph import dijkstra
 from scipy.sparse.linalg import spsolve
 
-from restoration.mesh.fairing import fair, resolve_device, uniform_laplacian
+from museum.common.devices import resolve_device
+from restoration.mesh.fairing import fair, uniform_laplacian
 from restoration.mesh.holes import HOLE, Hole, HoleReport, MeshRepairError, find_holes
 from restoration.mesh.triangulate import KEY_BASE, minimum_weight_triangulation, refine
 

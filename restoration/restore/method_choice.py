@@ -15,7 +15,7 @@ from typing import cast
 import numpy as np
 import trimesh
 
-from restoration.mesh.fairing import resolve_device
+from museum.common.devices import resolve_device
 from restoration.mesh.fill import MeshContext, Patch, Target, apply_patches, build_patch
 from restoration.mesh.holes import HOLE, MeshRepairError, find_holes
 from restoration.mesh.revolve import (

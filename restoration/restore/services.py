@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from exhibits.intake.errors import IntakeError
 from exhibits.models import Artifact, Asset
 from museum import jobs
+from museum.common.devices import resolve_device
 from restoration.models import RestorationJob, RestoredRegion
 from restoration.restore import files, preferences, runs
 
@@ -123,11 +124,7 @@ def remove_attempt_files(job: RestorationJob) -> None:
 
 
 def _device() -> str:
-    try:
-        import torch
-    except ImportError:
-        return "cpu"
-    return "cuda:0" if torch.cuda.is_available() else "cpu"
+    return "cuda:0" if resolve_device("auto") == "cuda" else "cpu"
 
 
 def _publish(job: RestorationJob, output: runs.Output) -> None:

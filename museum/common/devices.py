@@ -1,0 +1,53 @@
+"""The one device and precision choice for every learned model (torch imported only when asked).
+
+`resolve_device("auto")` (or None, or "") is "cuda" when torch sees a GPU, else "cpu"; any other
+name ("cpu", "cuda:1") is returned as given. `bf16_autocast` runs bfloat16 where the hardware has
+it (recent GPUs, AMX/AVX512-BF16 CPUs) and plain float32 elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+AUTO = ("", "auto")
+
+
+def cuda_available() -> bool:
+    """Whether torch is installed and sees a GPU."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch comes with the ml extra
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def resolve_device(requested: str | None = None) -> str:
+    """ "auto", "" or None: "cuda" when available, else "cpu"; anything else unchanged."""
+    if requested is None or requested in AUTO:
+        return "cuda" if cuda_available() else "cpu"
+    return requested
+
+
+def bf16_supported(device: str) -> bool:
+    """Whether `device` computes in bfloat16 natively (so autocast speeds it up)."""
+    import torch
+
+    if device.startswith("cuda"):
+        return bool(torch.cuda.is_bf16_supported())
+    return bool(getattr(torch.backends.mkldnn, "is_available", lambda: False)()) and bool(
+        getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
+    )
+
+
+def bf16_autocast(
+    device: str, enabled: bool = True
+) -> Callable[[], contextlib.AbstractContextManager[Any]]:
+    """A context factory: bfloat16 autocast where `bf16_supported(device)`, else a no-op."""
+    if not enabled or not bf16_supported(device):
+        return contextlib.nullcontext
+    import torch
+
+    kind = "cuda" if device.startswith("cuda") else "cpu"
+    return lambda: torch.autocast(kind, dtype=torch.bfloat16)
