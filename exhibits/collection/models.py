@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -111,13 +112,12 @@ class Artifact(models.Model):
         return self.status == PublicationStatus.PUBLISHED
 
     def web_model(self) -> Asset | None:
-        """The asset the viewer loads: the newest web LOD, else the newest source."""
-        assets = self.assets.filter(
-            Q(kind=Asset.Kind.LOD, label="web") | Q(kind=Asset.Kind.SOURCE, format="glb")
+        """The asset the viewer loads, by the one rule `pick_web_model` (one query)."""
+        return pick_web_model(
+            self.assets.filter(
+                Q(kind=Asset.Kind.LOD, label=WEB_LOD) | Q(kind=Asset.Kind.SOURCE, format="glb")
+            )
         )
-        return assets.order_by(
-            models.Case(models.When(kind=Asset.Kind.LOD, then=0), default=1), "-created_at"
-        ).first()
 
     def lods(self) -> dict[str, Asset]:
         """The newest LOD asset per label (thumb, web, inspection)."""
@@ -232,6 +232,34 @@ class Asset(models.Model):
             if stored and (stored[0] != self.file.name or stored[1] != self.sha256):
                 raise ValidationError(_("A source asset's file cannot be overwritten."))
         super().save(*args, **kwargs)
+
+
+WEB_LOD = "web"  # the label of the LOD made for the browser
+
+
+def newest_asset(
+    assets: Iterable[Asset], kind: str, *, label: str | None = None, format: str | None = None
+) -> Asset | None:
+    """The newest asset (by creation, then id) of `kind` (and `label`, `format`) with a file."""
+    matching = [
+        asset
+        for asset in assets
+        if asset.kind == kind
+        and asset.file
+        and (label is None or asset.label == label)
+        and (format is None or asset.format == format)
+    ]
+    return max(matching, key=lambda asset: (asset.created_at, asset.pk), default=None)
+
+
+def pick_web_model(assets: Iterable[Asset]) -> Asset | None:
+    """The one rule for which asset is the web model (the file the viewer, the API, IIIF and
+    Linked Art point at): the newest web LOD, else the newest GLB source. Over loaded assets,
+    so lists need no query per artifact; `Artifact.web_model()` applies it to one artifact."""
+    assets = list(assets)
+    return newest_asset(assets, Asset.Kind.LOD, label=WEB_LOD) or newest_asset(
+        assets, Asset.Kind.SOURCE, format="glb"
+    )
 
 
 class Annotation(models.Model):

@@ -13,6 +13,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from exhibits.collection import services
+from exhibits.collection.models import (
+    WEB_LOD,
+    newest_asset,
+    pick_web_model,
+)
 from exhibits.collection.permissions import User, visible_artifacts
 from exhibits.models import Annotation, Artifact, Asset, Exhibition, ExhibitionItem, Job
 
@@ -26,37 +31,18 @@ def _file_url(asset: Asset | None, context: Mapping[str, Any]) -> str | None:
     return request.build_absolute_uri(url) if request is not None else url
 
 
-def _newest(assets: list[Asset], kind: str) -> Asset | None:
-    matching = [asset for asset in assets if asset.kind == kind]
-    return max(matching, key=lambda asset: (asset.created_at, asset.pk), default=None)
-
-
 def pick_thumbnail(assets: list[Asset]) -> Asset | None:
     """Artifact.thumbnail() over already loaded assets (no query per artifact)."""
-    return _newest(assets, Asset.Kind.THUMBNAIL)
+    return newest_asset(assets, Asset.Kind.THUMBNAIL)
 
 
-def pick_web_model(assets: list[Asset]) -> Asset | None:
-    """Artifact.web_model() over already loaded assets: the newest web LOD, else GLB source."""
-    web = [asset for asset in assets if asset.kind == Asset.Kind.LOD and asset.label == "web"]
-    sources = [a for a in assets if a.kind == Asset.Kind.SOURCE and a.format == "glb"]
-    return _newest(web, Asset.Kind.LOD) or _newest(sources, Asset.Kind.SOURCE)
-
-
-LOD_LABELS = ("thumb", "web", "inspection")
+LOD_LABELS = ("thumb", WEB_LOD, "inspection")
 
 
 def pick_lods(assets: list[Asset]) -> dict[str, Asset | None]:
-    """The newest LOD asset of each label of the ladder (thumb, web, inspection), or None."""
-    lods = [asset for asset in assets if asset.kind == Asset.Kind.LOD]
-    return {
-        label: max(
-            (asset for asset in lods if asset.label == label and asset.file),
-            key=lambda asset: (asset.created_at, asset.pk),
-            default=None,
-        )
-        for label in LOD_LABELS
-    }
+    """The newest LOD asset of each label of the ladder (thumb, web, inspection), or None; the
+    web one is the first choice of the web-model rule (`pick_web_model`)."""
+    return {label: newest_asset(assets, Asset.Kind.LOD, label=label) for label in LOD_LABELS}
 
 
 @extend_schema_field(

@@ -30,7 +30,8 @@ from iiif_prezi3 import (
     TextualBody,
 )
 
-from exhibits.collection.serializers import pick_thumbnail, pick_web_model
+from exhibits.collection.models import pick_web_model
+from exhibits.collection.serializers import pick_thumbnail
 from exhibits.models import Annotation as Hotspot
 from exhibits.models import Artifact, Asset, Exhibition, ExhibitionItem
 

@@ -18,7 +18,8 @@ from cromulent import model, vocab
 from cromulent.model import factory
 from django.urls import reverse
 
-from exhibits.collection.serializers import pick_thumbnail, pick_web_model
+from exhibits.collection.models import pick_web_model
+from exhibits.collection.serializers import pick_thumbnail
 from exhibits.curation.iiif import CONTENT_TYPE as IIIF_CONTENT_TYPE
 from exhibits.curation.iiif import MEDIA_TYPES
 from exhibits.models import Artifact, Asset

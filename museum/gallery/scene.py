@@ -15,6 +15,7 @@ from django.db.models import Prefetch, Q
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
+from exhibits.collection.models import newest_asset
 from exhibits.collection.serializers import pick_lods
 from exhibits.models import Asset, Exhibition, ExhibitionItem, PublicationStatus
 from museum.gallery.layout import (
@@ -64,8 +65,7 @@ def _item_dict(item: ExhibitionItem, size: Footprint, where: dict | None, room_k
     artifact = item.artifact
     assets = list(artifact.assets.all())
     lods = pick_lods(assets)
-    sources = [a for a in assets if a.kind == Asset.Kind.SOURCE and a.format == "glb" and a.file]
-    source = max(sources, key=lambda a: (a.created_at, a.pk), default=None)
+    source = newest_asset(assets, Asset.Kind.SOURCE, format="glb")
     position = None
     if where is not None:
         position = [round(where["x"], 3), 0.0, round(where["z"], 3)]
