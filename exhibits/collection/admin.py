@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -34,7 +33,7 @@ from exhibits.models import (
     Job,
     PublicationStatus,
 )
-from museum.jobs_admin import RetryJobsMixin
+from museum.jobs_admin import JobInline
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldGroups
@@ -101,49 +100,6 @@ class PublicationActionsMixin(_AdminMixinBase):
     @admin.action(description=_("Unpublish the selected records"), permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_status(request, queryset, PublicationStatus.DRAFT)
-
-
-def progress_bar(job: Job) -> str:
-    """A <progress> that static/js/pages/admin-job-progress.js keeps live while the job runs."""
-    live = job.status in (Job.Status.QUEUED, Job.Status.RUNNING)
-    return format_html(
-        '<progress max="100" value="{}" data-job-url="{}" data-live="{}" '
-        'aria-label="{}"></progress> <span data-job-stage>{}% {}</span>',
-        job.progress,
-        reverse("api:job-detail", args=[job.pk]),
-        "1" if live else "",
-        _("Job progress"),
-        job.progress,
-        job.stage,
-    )
-
-
-class JobProgressMedia:
-    js = ["js/pages/admin-job-progress.js"]
-
-
-class JobInline(admin.TabularInline):
-    model = Job
-    fk_name = "artifact"
-    extra = 0
-    fields = ["kind", "status", "live_progress", "error", "created_at"]
-    readonly_fields = cast(list[str], fields)
-    ordering = ["-created_at"]
-    show_change_link = True
-    Media = JobProgressMedia
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=_("progress"))
-    def live_progress(self, job: Job) -> str:
-        return progress_bar(job)
 
 
 class AnnotationInline(admin.StackedInline):
@@ -400,43 +356,3 @@ class AnnotationAdmin(admin.ModelAdmin):
     list_select_related = ["artifact"]
     search_fields = ["title", "artifact__object_number", "artifact__title"]
     autocomplete_fields = ["artifact"]
-
-
-@admin.register(Job)
-class JobAdmin(RetryJobsMixin, admin.ModelAdmin):
-    """Background jobs, read-only: they are created and advanced by the workers (museum.jobs);
-    a curator may retry a failed one."""
-
-    Media = JobProgressMedia
-    actions = ["retry_failed_jobs"]
-    retry_permission = "exhibits.change_artifact"
-    list_display = ["id", "kind", "status", "live_progress", "artifact", "created_at"]
-    list_filter = ["status", "kind"]
-    list_select_related = ["artifact"]
-    search_fields = ["kind", "artifact__object_number", "error"]
-    fields = [
-        "kind",
-        "status",
-        "progress",
-        "live_progress",
-        "error",
-        "attempts",
-        "options",
-        "report",
-        "artifact",
-        "input_asset",
-        "created_at",
-        "started_at",
-        "finished_at",
-    ]
-    readonly_fields = cast(list[str], fields)
-
-    @admin.display(description=_("progress"))
-    def live_progress(self, job: Job) -> str:
-        return progress_bar(job)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Job | None = None) -> bool:
-        return False
