@@ -18,6 +18,7 @@ import numpy as np
 from exhibits.intake.errors import IntakeError
 
 DRACO = "KHR_draco_mesh_compression"
+MESHOPT = "EXT_meshopt_compression"
 GLB_MAGIC = b"glTF"
 DATA_URI = re.compile(r"^data:[\w/+.-]*(;base64)?,", re.IGNORECASE)
 _COMPONENT_DTYPES = {
@@ -33,8 +34,13 @@ TYPE_WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9
 
 @dataclass
 class GltfDocument:
+    """`views[i]` holds bufferView i's bytes (empty for a meshopt view whose buffer is only a
+    fallback placeholder); `meshopt[i]` holds the compressed bytes of bufferView i when it
+    carries EXT_meshopt_compression, so to_glb() writes them back unchanged."""
+
     json: dict[str, Any]
     views: list[bytes] = field(default_factory=list)
+    meshopt: dict[int, bytes] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- reading
     @classmethod
@@ -83,22 +89,22 @@ class GltfDocument:
             uri = buffer.get("uri")
             if glb and index == 0 and uri is None:
                 continue
-            if buffer.get("extensions", {}).get("EXT_meshopt_compression", {}).get("fallback"):
+            if buffer.get("extensions", {}).get(MESHOPT, {}).get("fallback"):
                 fallback.add(index)  # meshopt's placeholder: its data lives compressed elsewhere
                 continue
             if index not in buffers:
                 buffers[index] = _decode_data_uri(uri, what=f"buffer {index}")
-        views = []
+        views: list[bytes] = []
+        compressed: dict[int, bytes] = {}
         for index, view in enumerate(document.get("bufferViews", [])):
+            extension = view.get("extensions", {}).get(MESHOPT)
+            if isinstance(extension, dict):
+                compressed[index] = _slice(buffers, extension, f"bufferView {index} (meshopt)")
             if view.get("buffer") in fallback:
                 views.append(b"")
                 continue
-            source = buffers.get(view.get("buffer", -1))
-            start, length = int(view.get("byteOffset", 0)), int(view.get("byteLength", -1))
-            if source is None or start < 0 or length < 0 or start + length > len(source):
-                raise IntakeError("bad_buffer_view", f"bufferView {index} lies outside its buffer.")
-            views.append(source[start : start + length])
-        doc = cls(json=copy.deepcopy(document), views=views)
+            views.append(_slice(buffers, view, f"bufferView {index}"))
+        doc = cls(json=copy.deepcopy(document), views=views, meshopt=compressed)
         for index, image in enumerate(doc.json.get("images", [])):
             if "uri" in image:
                 data = _decode_data_uri(image["uri"], what=f"image {index}")
@@ -152,6 +158,10 @@ class GltfDocument:
             return np.zeros((count, width), dtype=dtype)
         view_json = self.json["bufferViews"][accessor["bufferView"]]
         data = self.views[accessor["bufferView"]]
+        if not data and accessor["bufferView"] in self.meshopt:
+            raise IntakeError(
+                "meshopt", f"Accessor {index} is meshopt-compressed; it cannot be read here."
+            )
         item = np.dtype(dtype).itemsize * width
         stride = int(view_json.get("byteStride", 0)) or item
         offset = int(accessor.get("byteOffset", 0))
@@ -228,16 +238,17 @@ class GltfDocument:
                     primitive["indices"] = len(accessors) - 1
                 if not primitive.get("extensions"):
                     primitive.pop("extensions", None)
-        for key in ("extensionsUsed", "extensionsRequired"):
-            if DRACO in self.json.get(key, []):
-                self.json[key] = [name for name in self.json[key] if name != DRACO]
-                if not self.json[key]:
-                    self.json.pop(key)
+        _drop_extension(self.json, DRACO)
         # The compressed views are no longer referenced, so to_glb() leaves them out.
 
     # ----------------------------------------------------------------- writing
     def to_glb(self) -> bytes:
-        """Pack the views still referenced (4-byte aligned) into one buffer, as a GLB container."""
+        """Pack the views still referenced (4-byte aligned) into one buffer, as a GLB container.
+
+        A meshopt-compressed view keeps its compressed bytes, written to the binary chunk
+        (buffer 0) with its extension's buffer, byteOffset and byteLength updated; its own
+        (uncompressed) range goes to a fallback buffer 1 with no data, as gltfpack writes it,
+        unless the uncompressed bytes were present too, in which case they are kept as well."""
         document = copy.deepcopy(self.json)
         references = list(_view_references(document))
         used = sorted({holder[key] for holder, key in references})
@@ -248,15 +259,35 @@ class GltfDocument:
         document["bufferViews"] = [old_views[index] for index in used]
         if not document["bufferViews"]:
             document.pop("bufferViews")
-        binary = bytearray()
+        binary, fallback_length = bytearray(), 0
         for view, index in zip(document.get("bufferViews", []), used, strict=True):
+            extension = view.get("extensions", {}).get(MESHOPT)
+            if index in self.meshopt and isinstance(extension, dict):
+                packed = self.meshopt[index]
+                binary += b"\x00" * (-len(binary) % 4)
+                extension.update(
+                    {"buffer": 0, "byteOffset": len(binary), "byteLength": len(packed)}
+                )
+                binary += packed
+                if not self.views[index]:  # only compressed: the view lies in the fallback
+                    fallback_length += -fallback_length % 4
+                    view.update({"buffer": 1, "byteOffset": fallback_length})
+                    fallback_length += int(view.get("byteLength", 0))
+                    continue
             data = self.views[index]
             binary += b"\x00" * (-len(binary) % 4)
             view.update({"buffer": 0, "byteOffset": len(binary), "byteLength": len(data)})
             binary += data
         binary += b"\x00" * (-len(binary) % 4)
-        document["buffers"] = [{"byteLength": len(binary)}] if binary else []
-        if not binary:
+        document["buffers"] = [{"byteLength": len(binary)}] if binary or fallback_length else []
+        if fallback_length:
+            fallback_length += -fallback_length % 4
+            document["buffers"].append(
+                {"byteLength": fallback_length, "extensions": {MESHOPT: {"fallback": True}}}
+            )
+        else:
+            _drop_extension(document, MESHOPT)
+        if not document["buffers"]:
             document.pop("buffers")
         payload = json.dumps(document, separators=(",", ":")).encode("utf-8")
         payload += b" " * (-len(payload) % 4)
@@ -285,6 +316,28 @@ def _view_references(document: dict) -> list[tuple[dict, str]]:
             if draco and "bufferView" in draco:
                 references.append((draco, "bufferView"))
     return references
+
+
+def _drop_extension(document: dict, name: str) -> None:
+    """Remove `name` from extensionsUsed / extensionsRequired when nothing uses it any more."""
+    if name == MESHOPT and any(
+        MESHOPT in view.get("extensions", {}) for view in document.get("bufferViews", [])
+    ):
+        return
+    for key in ("extensionsUsed", "extensionsRequired"):
+        if name in document.get(key, []):
+            document[key] = [used for used in document[key] if used != name]
+            if not document[key]:
+                document.pop(key)
+
+
+def _slice(buffers: dict[int, bytes], view: dict, what: str) -> bytes:
+    """The bytes `view` (a bufferView or its meshopt extension) names in its buffer."""
+    source = buffers.get(view.get("buffer", -1))
+    start, length = int(view.get("byteOffset", 0)), int(view.get("byteLength", -1))
+    if source is None or start < 0 or length < 0 or start + length > len(source):
+        raise IntakeError("bad_buffer_view", f"{what} lies outside its buffer.")
+    return source[start : start + length]
 
 
 def _parse_json(data: bytes) -> dict:
