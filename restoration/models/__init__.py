@@ -8,7 +8,12 @@ from restoration.condition.models import (
     MaskCorrection,
     condition_upload_to,  # named by migrations
 )
-from restoration.restore.models import MethodPreference, RestorationJob, RestoredRegion
+from restoration.restore.models import (
+    MethodPreference,
+    RestorationJob,
+    RestorationReview,
+    RestoredRegion,
+)
 
 __all__ = [
     "DAMAGE_CLASS_CHOICES",
@@ -17,6 +22,7 @@ __all__ = [
     "MaskCorrection",
     "MethodPreference",
     "RestorationJob",
+    "RestorationReview",
     "RestoredRegion",
     "condition_upload_to",
 ]

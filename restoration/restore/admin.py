@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from exhibits.collection.admin import add_artifact_action
 from exhibits.models import Artifact
 from museum.jobs_admin import RetryJobsMixin
-from restoration.models import RestorationJob, RestoredRegion
+from restoration.models import RestorationJob, RestorationReview, RestoredRegion
 from restoration.restore import services
 
 if TYPE_CHECKING:
@@ -46,6 +46,24 @@ class RestoredRegionInline(admin.TabularInline):
         return False
 
 
+class RestorationReviewInline(admin.TabularInline):
+    """The review history, oldest first: who decided what, when, and which decision the method
+    bandit learnt from (only a job's first accept or reject)."""
+
+    model = RestorationReview
+    extra = 0
+    can_delete = False
+    fields = ["at", "decision", "user", "note", "taught_bandit"]
+    readonly_fields = cast(list[str], fields)
+    verbose_name_plural = _("review history")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.user.has_perm("restoration.view_restorationjob")  # who sees the job
+
+
 def _link(asset: object) -> str:
     file = getattr(asset, "file", None)
     if not file:
@@ -68,7 +86,7 @@ class RestorationJobAdmin(RetryJobsMixin, admin.ModelAdmin):
     list_filter = ["kind", "status", "review", "device"]
     search_fields = ["artifact__title", "artifact__object_number"]
     list_select_related = ["artifact"]
-    inlines = [RestoredRegionInline]
+    inlines = [RestorationReviewInline, RestoredRegionInline]
     actions = ["accept_action", "reject_action", "retry_failed_jobs"]
     retry_permission = "restoration.add_restorationjob"
     readonly_fields = [

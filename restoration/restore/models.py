@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from exhibits.models import Job
@@ -118,6 +119,42 @@ class RestorationJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class RestorationReview(models.Model):
+    """One review decision on a restoration, kept as a history (the job's `review` is the latest).
+    `taught_bandit` marks the one decision the method bandit learnt from: a job's first accept or
+    reject; later changes are recorded here but teach nothing (see services.accept_restoration)."""
+
+    job = models.ForeignKey(RestorationJob, on_delete=models.CASCADE, related_name="reviews")
+    decision = models.CharField(_("decision"), max_length=16, choices=RestorationJob.Review.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    taught_bandit = models.BooleanField(_("taught the method bandit"), default=False)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["job", "at", "pk"]
+        verbose_name = _("restoration review")
+        verbose_name_plural = _("restoration reviews")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job"],
+                condition=Q(taught_bandit=True),
+                name="restoration_review_bandit_learns_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_decision_display()} restoration {self.job_id} at {self.at:%Y-%m-%d %H:%M}"
+        )
 
 
 class RestoredRegion(models.Model):

@@ -78,6 +78,16 @@ class RestorationJobSerializer(serializers.ModelSerializer):
                 review_note=job.review_note,
                 requested_by=job.requested_by.get_username() if job.requested_by else None,
                 reviewed_by=job.reviewed_by.get_username() if job.reviewed_by else None,
+                review_history=[
+                    {
+                        "decision": entry.decision,
+                        "user": entry.user.get_username() if entry.user else None,
+                        "note": entry.note,
+                        "at": serializers.DateTimeField().to_representation(entry.at),
+                        "taught_bandit": entry.taught_bandit,
+                    }
+                    for entry in job.reviews.select_related("user").order_by("at", "pk")
+                ],
                 accept_url=reverse("restoration:api-accept", args=[job.pk]),
                 reject_url=reverse("restoration:api-reject", args=[job.pk]),
             )

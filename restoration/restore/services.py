@@ -17,14 +17,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exhibits.intake.errors import IntakeError
 from exhibits.models import Artifact, Asset
 from museum import jobs
 from museum.common.devices import resolve_device
-from restoration.models import RestorationJob, RestoredRegion
+from restoration.models import RestorationJob, RestorationReview, RestoredRegion
 from restoration.restore import files, preferences, runs
 
 logger = logging.getLogger(__name__)
@@ -187,21 +186,36 @@ def _asset(job: RestorationJob, source: Asset, item: runs.OutputFile) -> Asset:
 
 
 # --------------------------------------------------------------------------- review
+#
+# Review decisions are a history (RestorationReview); job.review is the latest one. The method
+# bandit learns from each job's FIRST accept or reject only: a curator may change the decision
+# later (it is recorded, with who and when), but the bandit is not taught again, so re-deciding
+# cannot weigh one restoration twice. Repeating the current decision changes nothing.
 
 
 def accept_restoration(*, job: RestorationJob, user: Any, note: str = "") -> RestorationJob:
     """Accept a finished restoration: visitors see it, labelled as virtual. The restoration of
-    the same kind accepted before for the artifact goes back to pending review."""
+    the same kind accepted before for the artifact goes back to pending review (recorded in its
+    history)."""
     with transaction.atomic():
         job = RestorationJob.objects.select_for_update().get(pk=job.pk)
         _check_reviewable(job)
-        RestorationJob.objects.filter(
-            artifact_id=job.artifact_id, kind=job.kind, review=RestorationJob.Review.ACCEPTED
-        ).exclude(pk=job.pk).update(
-            review=RestorationJob.Review.PENDING,
-            review_note=_("Superseded by restoration %(id)s.") % {"id": job.pk},
+        if job.review == RestorationJob.Review.ACCEPTED:
+            return job
+        superseded = list(
+            RestorationJob.objects.select_for_update()
+            .filter(
+                artifact_id=job.artifact_id, kind=job.kind, review=RestorationJob.Review.ACCEPTED
+            )
+            .exclude(pk=job.pk)
         )
-        preferences.record_review(job=job, accepted=True)
+        for previous in superseded:
+            _review(
+                previous,
+                RestorationJob.Review.PENDING,
+                user,
+                _("Superseded by restoration %(id)s.") % {"id": job.pk},
+            )
         return _review(job, RestorationJob.Review.ACCEPTED, user, note)
 
 
@@ -210,7 +224,8 @@ def reject_restoration(*, job: RestorationJob, user: Any, note: str = "") -> Res
     with transaction.atomic():
         job = RestorationJob.objects.select_for_update().get(pk=job.pk)
         _check_reviewable(job)
-        preferences.record_review(job=job, accepted=False)
+        if job.review == RestorationJob.Review.REJECTED:
+            return job
         return _review(job, RestorationJob.Review.REJECTED, user, note)
 
 
@@ -224,10 +239,20 @@ def _check_reviewable(job: RestorationJob) -> None:
 
 
 def _review(job: RestorationJob, review: str, user: Any, note: str) -> RestorationJob:
+    """Record one decision in the job's history and make it the job's current review; the
+    bandit learns from it when it is the job's first accept or reject."""
+    reviewer = user if getattr(user, "pk", None) else None
+    decided = review in (RestorationJob.Review.ACCEPTED, RestorationJob.Review.REJECTED)
+    teach = decided and not job.reviews.filter(taught_bandit=True).exists()
+    if teach:
+        preferences.record_review(job=job, accepted=review == RestorationJob.Review.ACCEPTED)
+    entry = RestorationReview.objects.create(
+        job=job, decision=review, user=reviewer, note=(note or "")[:2000], taught_bandit=teach
+    )
     job.review = review
-    job.reviewed_by = user if getattr(user, "pk", None) else None
-    job.reviewed_at = timezone.now()
-    job.review_note = (note or "")[:2000]
+    job.reviewed_by = reviewer
+    job.reviewed_at = entry.at
+    job.review_note = entry.note
     job.save(update_fields=["review", "reviewed_by", "reviewed_at", "review_note"])
     return job
 
