@@ -144,21 +144,30 @@ def create_thumbnail(*, source: Asset, job: Job | None = None, size: int = 512) 
 
 
 def set_exhibition_items(*, exhibition: Exhibition, artifacts: Iterable[Artifact]) -> None:
-    """Replace an exhibition's items with `artifacts` in the given order."""
+    """Make an exhibition's items exactly `artifacts`, in the given order.
+
+    Items of artifacts still listed are kept and only reordered, so their room, labels (in every
+    language) and text status survive; new artifacts get new items; unlisted ones are removed."""
     from exhibits.models import ExhibitionItem
 
+    wanted = list(artifacts)
+    if len({artifact.pk for artifact in wanted}) != len(wanted):
+        raise ValidationError(_("An artifact is listed twice; each may appear once."))
     with transaction.atomic():
-        # Curated wall labels belong to the (exhibition, artifact) pair: keep them on reorder.
-        labels = dict(exhibition.items.values_list("artifact_id", "label_text"))
-        exhibition.items.all().delete()
+        existing = {item.artifact_id: item for item in exhibition.items.select_for_update()}
+        keep = {artifact.pk for artifact in wanted}
+        exhibition.items.exclude(artifact_id__in=keep).delete()
+        moved = []
+        for index, artifact in enumerate(wanted):
+            item = existing.get(artifact.pk)
+            if item is not None and item.order != index:
+                item.order = index
+                moved.append(item)
+        ExhibitionItem.objects.bulk_update(moved, ["order"])
         ExhibitionItem.objects.bulk_create(
-            ExhibitionItem(
-                exhibition=exhibition,
-                artifact=artifact,
-                order=index,
-                label_text=labels.get(artifact.pk, ""),
-            )
-            for index, artifact in enumerate(artifacts)
+            ExhibitionItem(exhibition=exhibition, artifact=artifact, order=index)
+            for index, artifact in enumerate(wanted)
+            if artifact.pk not in existing
         )
 
 

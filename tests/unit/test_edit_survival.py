@@ -11,10 +11,12 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from exhibits.collection import services
 from exhibits.demo.content import EXHIBITION
-from exhibits.models import Artifact, PublicationStatus
+from exhibits.models import Artifact, ExhibitionItem, PublicationStatus, TextStatus
 from museum.models import Floor, Room, Tour, TourStop
 from tests.unit.factories import make_artifact, make_exhibition
 
@@ -25,6 +27,7 @@ EDIT_SURVIVAL_CASES = (
     "seed_demo_keeps_passwords_and_content",
     "seed_floor_plan_keeps_placements",
     "seed_demo_tour_keeps_stops",
+    "reorder_keeps_rooms_translations_and_text_status",
 )
 
 
@@ -88,6 +91,71 @@ def test_seed_demo_tour_keeps_stops(educator) -> None:
     run("seed_demo_tour", "--reset")
     assert not TourStop.objects.filter(pk=stop.pk).exists()
     assert tour.stops.count() == 2
+
+
+# --- 2. reordering keeps the items ---------------------------------------------------------
+
+
+def curated_exhibition() -> tuple:
+    """Three items, each with a room, a French label and a generated (unreviewed) label."""
+    floor = Floor.objects.create(name="First", level=1)
+    artifacts = [make_artifact() for _ in range(3)]
+    exhibition = make_exhibition(*artifacts, slug="curated")
+    for index, item in enumerate(exhibition.items.order_by("order")):
+        item.room = Room.objects.create(floor=floor, code=f"r{index}", name=f"Room {index}")
+        item.label_text = f"Label {index}"
+        item.label_translations = {"fr": f"Cartel {index}"}
+        item.label_status = TextStatus.GENERATED
+        item.save()
+    return exhibition, artifacts
+
+
+def item_state(item: ExhibitionItem) -> tuple:
+    return (item.pk, item.room_id, item.label_text, item.label_translations, item.label_status)
+
+
+def test_reorder_keeps_rooms_translations_and_text_status(curator_api) -> None:
+    exhibition, (a, b, c) = curated_exhibition()
+    before = {item.artifact_id: item_state(item) for item in exhibition.items.all()}
+    d = make_artifact()
+    response = curator_api.patch(
+        f"/api/exhibitions/{exhibition.slug}/",
+        {"artifact_ids": [c.pk, a.pk, d.pk]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    items = list(exhibition.items.order_by("order"))
+    assert [item.artifact_id for item in items] == [c.pk, a.pk, d.pk]
+    assert [item.order for item in items] == [0, 1, 2]
+    assert item_state(items[0]) == before[c.pk]  # same row, room, labels and status
+    assert item_state(items[1]) == before[a.pk]
+    assert items[2].label_text == "" and items[2].room is None  # the new one is new
+    assert not exhibition.items.filter(artifact=b).exists()  # the unlisted one is removed
+
+
+@pytest.mark.parametrize("ids", ["twice", "unknown", "not-a-list"])
+def test_bad_reorder_is_refused_and_loses_nothing(curator_api, ids: str) -> None:
+    exhibition, (a, b, _c) = curated_exhibition()
+    before = sorted(item_state(item) for item in exhibition.items.all())
+    body = {
+        "twice": [a.pk, a.pk, b.pk],
+        "unknown": [a.pk, 999_999],
+        "not-a-list": "a, b",
+    }[ids]
+    response = curator_api.patch(
+        f"/api/exhibitions/{exhibition.slug}/", {"artifact_ids": body}, format="json"
+    )
+    assert response.status_code == 400
+    assert "artifact_ids" in response.json()["error"]["fields"]
+    assert sorted(item_state(item) for item in exhibition.items.all()) == before
+
+
+def test_the_reorder_service_refuses_a_duplicate() -> None:
+    exhibition, (a, b, _c) = curated_exhibition()
+    before = sorted(item_state(item) for item in exhibition.items.all())
+    with pytest.raises(ValidationError, match="twice"):
+        services.set_exhibition_items(exhibition=exhibition, artifacts=[a, b, a])
+    assert sorted(item_state(item) for item in exhibition.items.all()) == before
 
 
 def test_every_edit_survival_case_has_its_test() -> None:
