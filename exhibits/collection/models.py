@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from museum.common.names import unguessable
+
 
 class PublicationStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -174,7 +176,8 @@ class Job(models.Model):
 
 
 def asset_upload_to(instance: Asset, filename: str) -> str:
-    return f"artifacts/{instance.artifact_id}/{instance.kind}/{filename}"
+    """`artifacts/<id>/<kind>/<name>-<random>.<ext>`: ids are guessable, the random part is not."""
+    return f"artifacts/{instance.artifact_id}/{instance.kind}/{unguessable(filename)}"
 
 
 class Asset(models.Model):
@@ -207,6 +210,15 @@ class Asset(models.Model):
     )
     created_by_job = models.ForeignKey(
         Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="outputs"
+    )
+    public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_(
+            "Visitors may fetch this file (once the artifact is published): a source the curator "
+            "released, or a restoration a curator accepted. Web copies (LODs, thumbnails, "
+            "textures) of a published artifact are always public."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -17,6 +17,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from museum.common.names import unguessable
+
 AUDIO_EXTENSIONS = ["mp3", "ogg", "oga", "opus", "m4a", "wav", "webm"]
 MAX_AUDIO_BYTES = 20 * 1024 * 1024
 
@@ -26,6 +28,11 @@ def validate_audio_size(upload: File) -> None:
         raise ValidationError(
             _("An audio clip may be at most %(mb)d MB."), params={"mb": MAX_AUDIO_BYTES >> 20}
         )
+
+
+def tour_audio_upload_to(instance: TourStop, filename: str) -> str:
+    """`tours/audio/<name>-<random>.<ext>`: not guessable (museum.media checks who may hear it)."""
+    return f"tours/audio/{unguessable(filename)}"
 
 
 class Tour(models.Model):
@@ -67,7 +74,7 @@ class TourStop(models.Model):
     camera_target = models.JSONField(_("camera target"), null=True, blank=True)
     audio = models.FileField(
         _("audio clip"),
-        upload_to="tours/audio/",
+        upload_to=tour_audio_upload_to,
         blank=True,
         validators=[FileExtensionValidator(AUDIO_EXTENSIONS), validate_audio_size],
         help_text=_("Optional narration clip played on followers' devices (MP3, Ogg, M4A, WAV)."),

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 
+from museum.common.names import unguessable
+
 DAMAGE_CLASS_CHOICES = [
     ("crack", _("Crack")),
     ("loss", _("Loss")),
@@ -20,7 +22,7 @@ def condition_upload_to(
     instance: ConditionRecord | DamageFinding | MaskCorrection, filename: str
 ) -> str:
     record = instance if isinstance(instance, ConditionRecord) else instance.record
-    return f"condition/{record.artifact_id}/{filename}"
+    return f"condition/{record.artifact_id}/{unguessable(filename)}"
 
 
 class ConditionRecord(models.Model):
@@ -73,6 +75,13 @@ class ConditionRecord(models.Model):
         _("masks over the texture"), upload_to=condition_upload_to, max_length=300, blank=True
     )
     seconds = models.FloatField(_("detection time (s)"), default=0)
+    released = models.BooleanField(
+        _("released to visitors"),
+        default=False,
+        help_text=_(
+            "Visitors see this condition record and its images once a curator releases it."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
