@@ -22,6 +22,7 @@ from exhibits.curation.admin import (
     accept_suggestion_action,
     approve_texts_action,
     generate_labels_action,
+    may_suggest_exhibitions,
     suggest_exhibitions_action,
 )
 from exhibits.models import (
@@ -148,6 +149,9 @@ def add_artifact_action(action: Callable[..., None]) -> None:
 @admin.register(Artifact)
 class ArtifactAdmin(PublicationActionsMixin, admin.ModelAdmin):
     actions = [*PublicationActionsMixin.actions, suggest_exhibitions_action]
+
+    def has_suggest_exhibitions_permission(self, request: HttpRequest) -> bool:
+        return may_suggest_exhibitions(request)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         found = super().get_actions(request)

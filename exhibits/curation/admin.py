@@ -24,7 +24,18 @@ SUGGEST_PER_ROOM = 20  # objects per room the admin action aims at
 SUGGEST_MAX_ROOMS = 12
 
 
-@admin.action(description=_("Suggest an exhibition from the selected artifacts"))
+# Suggesting makes a draft exhibition: curators may, educators (who only view artifacts) not.
+SUGGEST_PERMISSION = "exhibits.add_exhibition"
+
+
+def may_suggest_exhibitions(request: HttpRequest) -> bool:
+    return request.user.has_perm(SUGGEST_PERMISSION)
+
+
+@admin.action(
+    description=_("Suggest an exhibition from the selected artifacts"),
+    permissions=["suggest_exhibitions"],  # ArtifactAdmin.has_suggest_exhibitions_permission
+)
 def suggest_exhibitions_action(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
 ) -> None:
@@ -33,6 +44,11 @@ def suggest_exhibitions_action(
 
     from exhibits.curation import suggestions as suggestion_services
 
+    if not may_suggest_exhibitions(request):  # also when called past the admin's filter
+        modeladmin.message_user(
+            request, _("You may not suggest exhibitions: nothing was made."), messages.ERROR
+        )
+        return
     count = queryset.count()
     if count < 2:
         modeladmin.message_user(request, _("Select at least two artifacts."), messages.WARNING)

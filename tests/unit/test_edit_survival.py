@@ -8,15 +8,18 @@ person's edit, then runs the operation that used to lose it, then checks the edi
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from exhibits.collection import services
+from exhibits.curation.admin import suggest_exhibitions_action
 from exhibits.demo.content import EXHIBITION
-from exhibits.models import Artifact, ExhibitionItem, PublicationStatus, TextStatus
+from exhibits.models import Artifact, Exhibition, ExhibitionItem, PublicationStatus, TextStatus
 from museum.models import Floor, Room, Tour, TourStop
 from tests.unit.factories import make_artifact, make_exhibition
 
@@ -156,6 +159,41 @@ def test_the_reorder_service_refuses_a_duplicate() -> None:
     with pytest.raises(ValidationError, match="twice"):
         services.set_exhibition_items(exhibition=exhibition, artifacts=[a, b, a])
     assert sorted(item_state(item) for item in exhibition.items.all()) == before
+
+
+# --- 6. the curator-only admin action ------------------------------------------------------
+
+ARTIFACTS_ADMIN = "/admin/exhibits/artifact/"
+
+
+def test_an_educator_cannot_suggest_exhibitions(client, educator) -> None:
+    artifacts = [make_artifact(title=f"Vase {n}", materials="clay") for n in range(3)]
+    client.force_login(educator)
+    page = client.get(ARTIFACTS_ADMIN)
+    assert page.status_code == 200  # educators may look at the collection...
+    assert "suggest_exhibitions_action" not in page.content.decode()  # ...not suggest
+    response = client.post(
+        ARTIFACTS_ADMIN,
+        {"action": "suggest_exhibitions_action", "_selected_action": [a.pk for a in artifacts]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert not Exhibition.objects.exists()
+    # Called directly (past the admin's action filter) it refuses too.
+    request = RequestFactory().post(ARTIFACTS_ADMIN)
+    request.user = educator
+    said: list[str] = []
+    model_admin = SimpleNamespace(
+        message_user=lambda _r, message, _level=None: said.append(message)
+    )
+    suggest_exhibitions_action(model_admin, request, Artifact.objects.all())  # type: ignore[arg-type]
+    assert not Exhibition.objects.exists() and "may not" in str(said[0])
+
+
+def test_a_curator_sees_the_suggest_action(client, curator) -> None:
+    make_artifact()
+    client.force_login(curator)
+    assert "suggest_exhibitions_action" in client.get(ARTIFACTS_ADMIN).content.decode()
 
 
 def test_every_edit_survival_case_has_its_test() -> None:
