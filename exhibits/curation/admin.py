@@ -208,6 +208,7 @@ class TagSuggestionAdmin(admin.ModelAdmin):
 
     def _decide(self, request: HttpRequest, queryset: QuerySet, accept: bool) -> None:
         done = skipped = 0
+        conflicts: list[str] = []
         for pk in list(queryset.values_list("pk", flat=True)):
             suggestion = TagSuggestion.objects.filter(
                 pk=pk, status=TagSuggestion.Status.PENDING
@@ -217,7 +218,11 @@ class TagSuggestionAdmin(admin.ModelAdmin):
                 continue
             user = cast(User, request.user)  # the admin is for staff only
             if accept:
-                curation_services.accept_tag_suggestion(suggestion=suggestion, user=user)
+                try:
+                    curation_services.accept_tag_suggestion(suggestion=suggestion, user=user)
+                except curation_services.TagConflict as exc:
+                    conflicts.extend(exc.messages)
+                    continue
             else:
                 curation_services.reject_tag_suggestion(suggestion=suggestion, user=user)
             done += 1
@@ -227,6 +232,8 @@ class TagSuggestionAdmin(admin.ModelAdmin):
             else ngettext("%(count)d suggestion rejected.", "%(count)d suggestions rejected.", done)
         )
         self.message_user(request, message % {"count": done}, messages.SUCCESS)
+        for conflict in conflicts:
+            self.message_user(request, conflict, messages.ERROR)
         if skipped:
             self.message_user(
                 request,

@@ -205,13 +205,36 @@ def _store_suggestions(field: str, target_ids: list[int], found: list[tagging.Su
     return len(fresh)
 
 
+class TagConflict(ValidationError):
+    """The field was set by a person since the suggestion was made: nothing is overwritten."""
+
+
 def accept_tag_suggestion(*, suggestion: TagSuggestion, user: User) -> Artifact:
-    """Write the suggested value onto the artifact (materials are appended) and record who."""
+    """Write the suggested value onto the artifact (materials are appended) and record who.
+
+    Suggestions are made for artifacts whose field was empty. If a person has since set the
+    classification to another value, accepting raises TagConflict naming both values; the
+    person's value stays and the suggestion stays pending (to reject, or to accept once the
+    classification is cleared)."""
     if suggestion.status != TagSuggestion.Status.PENDING:
         raise ValidationError(_("This suggestion has already been decided."))
     with transaction.atomic():
         artifact = Artifact.objects.select_for_update().get(pk=suggestion.artifact_id)
         current = getattr(artifact, suggestion.field).strip()
+        if (
+            suggestion.field == TagSuggestion.Field.CLASSIFICATION
+            and current
+            and current.casefold() != suggestion.value.strip().casefold()
+        ):
+            raise TagConflict(
+                _(
+                    "%(object)s: the classification was set to \u201c%(current)s\u201d since "
+                    "\u201c%(value)s\u201d was suggested; the person's value was kept and the "
+                    "suggestion is still open."
+                )
+                % {"object": artifact.object_number, "current": current, "value": suggestion.value},
+                code="conflict",
+            )
         if suggestion.field == TagSuggestion.Field.MATERIALS and current:
             if suggestion.value.casefold() not in current.casefold():
                 artifact.materials = f"{current}, {suggestion.value}"

@@ -17,9 +17,17 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from exhibits.collection import services
+from exhibits.curation import services as curation_services
 from exhibits.curation.admin import suggest_exhibitions_action
 from exhibits.demo.content import EXHIBITION
-from exhibits.models import Artifact, Exhibition, ExhibitionItem, PublicationStatus, TextStatus
+from exhibits.models import (
+    Artifact,
+    Exhibition,
+    ExhibitionItem,
+    PublicationStatus,
+    TagSuggestion,
+    TextStatus,
+)
 from museum.models import Floor, Room, Tour, TourStop
 from tests.unit.factories import make_artifact, make_exhibition
 
@@ -31,6 +39,7 @@ EDIT_SURVIVAL_CASES = (
     "seed_floor_plan_keeps_placements",
     "seed_demo_tour_keeps_stops",
     "reorder_keeps_rooms_translations_and_text_status",
+    "tag_acceptance_keeps_a_classification_set_since",
 )
 
 
@@ -159,6 +168,40 @@ def test_the_reorder_service_refuses_a_duplicate() -> None:
     with pytest.raises(ValidationError, match="twice"):
         services.set_exhibition_items(exhibition=exhibition, artifacts=[a, b, a])
     assert sorted(item_state(item) for item in exhibition.items.all()) == before
+
+
+# --- 4. accepting a tag suggestion ---------------------------------------------------------
+
+SUGGESTIONS_ADMIN = "/admin/exhibits/tagsuggestion/"
+
+
+def test_tag_acceptance_keeps_a_classification_set_since(client, curator) -> None:
+    artifact = make_artifact(title="Bowl")  # no classification: the suggester offers one
+    suggestion = TagSuggestion.objects.create(
+        artifact=artifact, field="classification", value="Ceramics", confidence=0.9
+    )
+    Artifact.objects.filter(pk=artifact.pk).update(classification="Metalwork")  # a person, since
+    client.force_login(curator)
+    response = client.post(
+        SUGGESTIONS_ADMIN,
+        {"action": "accept_suggestions", "_selected_action": [suggestion.pk]},
+        follow=True,
+    )
+    artifact.refresh_from_db()
+    suggestion.refresh_from_db()
+    assert artifact.classification == "Metalwork"
+    assert suggestion.status == TagSuggestion.Status.PENDING and suggestion.decided_by is None
+    said = [str(m) for m in response.context["messages"]]
+    assert any("Metalwork" in m and "Ceramics" in m and "kept" in m for m in said), said
+    # The service says so too, with a stable code.
+    with pytest.raises(curation_services.TagConflict) as raised:
+        curation_services.accept_tag_suggestion(suggestion=suggestion, user=curator)
+    assert raised.value.code == "conflict"
+    # Once the person clears it, the suggestion can be accepted.
+    Artifact.objects.filter(pk=artifact.pk).update(classification="")
+    curation_services.accept_tag_suggestion(suggestion=suggestion, user=curator)
+    artifact.refresh_from_db()
+    assert artifact.classification == "Ceramics"
 
 
 # --- 6. the curator-only admin action ------------------------------------------------------
