@@ -129,6 +129,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Media goes through museum.media (who may see which file). Behind nginx set this to the
+# `internal` location that aliases MEDIA_ROOT (deploy/nginx: /protected-media/): Django then
+# answers with X-Accel-Redirect and nginx sends the bytes. Empty: Django streams the file.
+MOUSEION_MEDIA_ACCEL_PREFIX = env("MOUSEION_MEDIA_ACCEL_PREFIX", default="")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest upload the API accepts for an asset (bytes).

@@ -1,10 +1,9 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from exhibits.curation import search_api
+from museum import media
 from museum.gallery import views
 from museum.tours import views as tour_views
 
@@ -35,6 +34,7 @@ urlpatterns = [
     path("", include("exhibits.interop_urls")),
     path("", include("restoration.condition.urls")),
     path("", include("restoration.restore.urls")),
-    # Uploaded media is served by Django in the single-machine profile; a proxy serves it at scale.
-    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    # Uploaded media, each file checked against who may see it (museum.media): streamed here
+    # in the single-machine profile, handed to nginx by X-Accel-Redirect at scale.
+    re_path(r"^media/(?P<path>.*)$", media.media, name="media"),
 ]

@@ -168,7 +168,7 @@ class ArtifactAdmin(PublicationActionsMixin, admin.ModelAdmin):
     list_filter = ["status", "classification", "culture"]
     search_fields = ["object_number", "title", "culture", "maker"]
     inlines = [AnnotationInline, AssetInline, JobInline]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "dimensions_source"]
     fieldsets = [
         (None, {"fields": ["object_number", "title", "status", "description"]}),
         (
@@ -178,7 +178,15 @@ class ArtifactAdmin(PublicationActionsMixin, admin.ModelAdmin):
         (_("Date"), {"fields": ["date_text", ("date_start_year", "date_end_year")]}),
         (
             _("Physical description"),
-            {"fields": ["materials", "dimensions", ("height_m", "width_m", "depth_m"), "maker"]},
+            {
+                "fields": [
+                    "materials",
+                    "dimensions",
+                    ("height_m", "width_m", "depth_m"),
+                    "dimensions_source",
+                    "maker",
+                ]
+            },
         ),
         (_("Rights"), {"fields": ["credit_line", "rights", "attribution"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
@@ -191,6 +199,9 @@ class ArtifactAdmin(PublicationActionsMixin, admin.ModelAdmin):
             .get_queryset(request)
             .prefetch_related(Prefetch("assets", thumbnails, to_attr="thumbnails"))
         )
+
+    def save_model(self, request: HttpRequest, obj: Artifact, form: Any, change: bool) -> None:
+        services.save_artifact(artifact=obj, changed_fields=form.changed_data)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
         # An artifact owns its files and jobs: deleting it needs no permission on those.
@@ -258,9 +269,10 @@ class SourceUploadForm(forms.ModelForm):
 class AssetAdmin(admin.ModelAdmin):
     """Files of artifacts. Only the label of a stored asset can change; sources stay untouched."""
 
-    list_display = ["preview", "artifact", "kind", "label", "format", "byte_size", "created_at"]
+    list_display = ["preview", "artifact", "kind", "label", "public", "byte_size", "created_at"]
     list_display_links = ["artifact", "kind"]
-    list_filter = ["kind", "format"]
+    list_filter = ["kind", "public", "format"]
+    actions = ["make_sources_public", "make_sources_private"]
     list_select_related = ["artifact"]
     search_fields = ["artifact__object_number", "artifact__title", "sha256", "original_filename"]
     autocomplete_fields = ["artifact"]
@@ -289,6 +301,16 @@ class AssetAdmin(admin.ModelAdmin):
                 self.message_user(request, _("A thumbnail job was queued."), messages.INFO)
             return
         services.relabel_asset(asset=obj, label=obj.label)
+
+    @admin.action(description=_("Let visitors fetch the selected sources"), permissions=["change"])
+    def make_sources_public(self, request: HttpRequest, queryset: QuerySet[Asset]) -> None:
+        count = services.set_source_public(assets=queryset, public=True)
+        self.message_user(request, _("%(n)d source files made public.") % {"n": count})
+
+    @admin.action(description=_("Make the selected sources private"), permissions=["change"])
+    def make_sources_private(self, request: HttpRequest, queryset: QuerySet[Asset]) -> None:
+        count = services.set_source_public(assets=queryset, public=False)
+        self.message_user(request, _("%(n)d source files made private.") % {"n": count})
 
     def has_delete_permission(self, request: HttpRequest, obj: Asset | None = None) -> bool:
         # A source is evidence: only a superuser may delete one (e.g. a mistaken upload).

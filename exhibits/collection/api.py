@@ -35,7 +35,8 @@ from exhibits.collection.serializers import (
     JobSerializer,
     exhibition_items_queryset,
 )
-from exhibits.models import Artifact, Asset, ExhibitionItem, Job
+from exhibits.collection.visibility import visible_assets_prefetch
+from exhibits.models import Artifact, Asset, DimensionsSource, ExhibitionItem, Job
 
 # Fields fixed once an asset is stored; only `label` may change.
 FIXED_ASSET_FIELDS = (frozenset(AssetSerializer.Meta.fields) | {"file"}) - {"label", "id"}
@@ -75,7 +76,10 @@ class ArtifactViewSet(viewsets.ModelViewSet):
     serializer_class = ArtifactSerializer
 
     def get_queryset(self) -> QuerySet[Artifact]:
-        queryset = visible_artifacts(self.request.user).prefetch_related("assets", "annotations")
+        user = self.request.user
+        queryset = visible_artifacts(user).prefetch_related(
+            visible_assets_prefetch(user), "annotations"
+        )
         params = self.request.query_params
         if query := params.get("q", "").strip():
             queryset = queryset.filter(
@@ -96,6 +100,17 @@ class ArtifactViewSet(viewsets.ModelViewSet):
                 .order_by("exhibition_order", "pk")
             )
         return queryset
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        self._save(serializer)
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        self._save(serializer)
+
+    def _save(self, serializer: serializers.BaseSerializer) -> None:
+        # Dimensions sent by a person are theirs: intake never overwrites them.
+        entered = services.DIMENSION_FIELDS & set(serializer.validated_data)
+        serializer.save(**({"dimensions_source": DimensionsSource.PERSON} if entered else {}))
 
     def perform_destroy(self, instance: Artifact) -> None:
         services.delete_artifact(artifact=instance)

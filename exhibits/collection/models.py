@@ -28,6 +28,13 @@ class TextStatus(models.TextChoices):
     APPROVED = "approved", _("Generated and approved")
 
 
+class DimensionsSource(models.TextChoices):
+    """Who set an artifact's height, width and depth: intake measures, a person's value wins."""
+
+    MEASURED = "measured", _("Measured from the scan")
+    PERSON = "person", _("Entered by a person")
+
+
 class PublishedQuerySet(models.QuerySet):
     def published(self) -> PublishedQuerySet:
         return self.filter(status=PublicationStatus.PUBLISHED)
@@ -55,6 +62,14 @@ class Artifact(models.Model):
     height_m = models.FloatField(_("height (m)"), null=True, blank=True)
     width_m = models.FloatField(_("width (m)"), null=True, blank=True)
     depth_m = models.FloatField(_("depth (m)"), null=True, blank=True)
+    dimensions_source = models.CharField(
+        _("dimensions from"),
+        max_length=16,
+        choices=DimensionsSource.choices,
+        blank=True,
+        default="",
+        help_text=_("Measured from the scan, or entered by a person (then intake keeps them)."),
+    )
     maker = models.CharField(_("maker"), max_length=300, blank=True)
     credit_line = models.CharField(_("credit line"), max_length=300, blank=True)
     rights = models.CharField(
@@ -77,6 +92,13 @@ class Artifact(models.Model):
     source_url = models.URLField(_("source record"), max_length=400, blank=True)
     external_id = models.CharField(
         _("external id"), max_length=64, blank=True, help_text=_("Id in the source system.")
+    )
+    imported_record = models.JSONField(
+        _("last imported values"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("{field: value} of the last import; a field whose value differs was edited."),
     )
     status = models.CharField(
         _("status"),

@@ -18,7 +18,7 @@ from exhibits.collection.models import (
     newest_asset,
     pick_web_model,
 )
-from exhibits.collection.permissions import User, visible_artifacts
+from exhibits.collection.visibility import User, visible_artifacts, visible_assets_prefetch
 from exhibits.models import Annotation, Artifact, Asset, Exhibition, ExhibitionItem, Job
 
 
@@ -271,7 +271,7 @@ def exhibition_items_queryset(user: User) -> QuerySet[ExhibitionItem]:
     return (
         ExhibitionItem.objects.filter(artifact__in=visible_artifacts(user))
         .select_related("artifact")
-        .prefetch_related("artifact__assets")
+        .prefetch_related(visible_assets_prefetch(user, "artifact__assets"))
         .order_by("order", "pk")
     )
 

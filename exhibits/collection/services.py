@@ -7,11 +7,12 @@ import io
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import models, transaction
+from django.db import models, router, transaction
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,14 @@ from exhibits.intake import sniff as ingest_sniff
 from exhibits.intake.errors import IntakeError
 from exhibits.intake.gltf import load_glb
 from exhibits.intake.thumbnail import render_thumbnail
-from exhibits.models import Artifact, Asset, Exhibition, Job, PublicationStatus
+from exhibits.models import (
+    Artifact,
+    Asset,
+    DimensionsSource,
+    Exhibition,
+    Job,
+    PublicationStatus,
+)
 
 MESH_FORMATS = set(ingest_sniff.MESH_FORMATS)
 IMAGE_FORMATS = {"png", "jpg", "webp"}
@@ -143,6 +151,19 @@ def create_thumbnail(*, source: Asset, job: Job | None = None, size: int = 512) 
     return thumbnail
 
 
+DIMENSION_FIELDS = frozenset({"height_m", "width_m", "depth_m"})
+
+
+def save_artifact(*, artifact: Artifact, changed_fields: Iterable[str]) -> Artifact:
+    """Save an artifact a person edited. Dimensions among `changed_fields` become the
+    person's (`dimensions_source="person"`): intake never overwrites them afterwards."""
+    with transaction.atomic():
+        if DIMENSION_FIELDS & set(changed_fields):
+            artifact.dimensions_source = DimensionsSource.PERSON
+        artifact.save()
+    return artifact
+
+
 def set_exhibition_items(*, exhibition: Exhibition, artifacts: Iterable[Artifact]) -> None:
     """Make an exhibition's items exactly `artifacts`, in the given order.
 
@@ -250,11 +271,41 @@ def delete_source_asset(*, asset: Asset) -> None:
         _delete_assets(_with_derivatives({asset.pk}))
 
 
+def _owned_files(artifact: Artifact) -> list[tuple[Any, str]]:
+    """(storage, name) of every file a row deleted with `artifact` holds, whatever app its model
+    belongs to (condition records, findings, corrections, tour stops' audio...): Django's own
+    deletion collector finds the rows, so exhibits names no other app."""
+    collector = Collector(using=router.db_for_write(Artifact))
+    collector.collect([artifact])
+    rows: list[models.Model] = [row for group in collector.data.values() for row in group]
+    for queryset in collector.fast_deletes:
+        rows += list(queryset)
+    files = []
+    for row in rows:
+        for field in row._meta.concrete_fields:
+            if isinstance(field, models.FileField) and (value := getattr(row, field.attname)):
+                files.append((field.storage, str(value)))
+    return files
+
+
 def delete_artifact(*, artifact: Artifact) -> None:
-    """Delete an artifact with its assets (derivatives first), jobs, annotations and files."""
+    """Delete an artifact with its assets (derivatives first), jobs, annotations, and every file
+    it owns (assets, condition images, corrections, tour audio) once committed."""
     with transaction.atomic():
+        owned = _owned_files(artifact)
         _delete_assets(_with_derivatives(set(artifact.assets.values_list("pk", flat=True))))
         artifact.delete()
+        for storage, name in set(owned):
+            transaction.on_commit(partial(storage.delete, name))
+
+
+def set_source_public(*, assets: models.QuerySet[Asset], public: bool) -> int:
+    """Let visitors fetch these source files, once their artifact is published (a curator's
+    decision: sources are private by default), or make them private again. Returns how many
+    changed; other kinds are left alone (restored files follow their review)."""
+    with transaction.atomic():
+        sources = assets.filter(kind=Asset.Kind.SOURCE).exclude(public=public)
+        return sources.update(public=public)
 
 
 def set_publication_status(*, objects: models.QuerySet, status: str) -> int:

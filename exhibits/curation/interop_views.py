@@ -16,7 +16,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from exhibits.collection.permissions import visible_artifacts, visible_exhibitions
+from exhibits.collection.visibility import (
+    visible_artifacts,
+    visible_assets,
+    visible_exhibitions,
+)
 from exhibits.models import Artifact, ExhibitionItem
 
 
@@ -31,7 +35,10 @@ def _json_ld(data: dict[str, Any], content_type: str) -> HttpResponse:
 
 
 def _artifacts(request: HttpRequest) -> QuerySet[Artifact]:
-    return visible_artifacts(request.user).prefetch_related("assets__created_by_job", "annotations")
+    assets = visible_assets(request.user).select_related("created_by_job")
+    return visible_artifacts(request.user).prefetch_related(
+        Prefetch("assets", queryset=assets), "annotations"
+    )
 
 
 @require_safe

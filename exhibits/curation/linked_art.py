@@ -223,7 +223,9 @@ def build_object(artifact: Artifact, base_url: str) -> model.HumanMadeObject:
             obj.referred_to_by = _statement(cls, text)
     if production := _production(artifact):
         obj.produced_by = production
-    restored = [a for a in artifact.assets.all() if a.kind == Asset.Kind.RESTORED]
+    # Only accepted restorations (restoration's review sets `public`), for every reader: an
+    # export is public data, whoever asks for it.
+    restored = [a for a in artifact.assets.all() if a.kind == Asset.Kind.RESTORED and a.public]
     for asset in sorted(restored, key=lambda a: (a.created_at, a.pk)):
         obj.modified_by = _restoration(asset, base_url)
     for item in _representations(artifact, base_url):

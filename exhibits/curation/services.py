@@ -23,6 +23,23 @@ IMPORT_BATCH = 500
 
 
 @dataclass
+class ImportConflict:
+    """A field a person edited since the last import, whose value the file would change."""
+
+    line: int
+    object_number: str
+    field: str
+    current: Any  # the person's value: kept, unless overwrite_edited
+    imported: Any  # the file's value
+
+    def describe(self) -> str:
+        return (
+            f"line {self.line} ({self.object_number}): {self.field} was edited "
+            f"({self.current!r}); the file says {self.imported!r}"
+        )
+
+
+@dataclass
 class ImportReport:
     rows: int = 0
     created: int = 0
@@ -32,6 +49,9 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     header_problems: list[str] = field(default_factory=list)
     embedded: int = 0
+    # Edited fields: kept (the default) or, with overwrite_edited, overwritten and listed here.
+    conflicts: list[ImportConflict] = field(default_factory=list)
+    overwrote_edited: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,19 +73,28 @@ def import_collection(
     update_embeddings: bool = True,
     encoder: TextEncoder | None = None,
     progress: Progress | None = None,
+    overwrite_edited: bool = False,
 ) -> ImportReport:
     """Create or update artifacts from a CSV export, keyed by object number.
 
     New artifacts are drafts; an existing artifact keeps its status and only changed fields are
-    written. Rejected rows are reported, never fatal. Embeddings are refreshed afterwards."""
+    written. Each artifact keeps the values of its last import (`imported_record`): a field
+    whose value differs from it (or, with no record of an import, is filled in) was edited by
+    a person and is kept, reported in `conflicts`; `overwrite_edited` writes the file's value
+    over it. Rejected rows are reported, never fatal. Embeddings are refreshed afterwards."""
     lengths = {name: n for name, n in importable_fields().items() if n}
     rows, rejected, header = importer.parse_rows(
         data, mapping, encoding=encoding, max_lengths=lengths
     )
-    report = ImportReport(rows=len(rows) + len(rejected), rejected=rejected, header_problems=header)
+    report = ImportReport(
+        rows=len(rows) + len(rejected),
+        rejected=rejected,
+        header_problems=header,
+        overwrote_edited=overwrite_edited,
+    )
     with transaction.atomic():
         for start in range(0, len(rows), IMPORT_BATCH):
-            _import_batch(rows[start : start + IMPORT_BATCH], report)
+            _import_batch(rows[start : start + IMPORT_BATCH], report, overwrite_edited)
             if progress:
                 progress(min(start + IMPORT_BATCH, len(rows)), len(rows))
     if update_embeddings and rows:
@@ -77,35 +106,65 @@ def import_collection(
     return report
 
 
-def _import_batch(rows: list[importer.ParsedRow], report: ImportReport) -> None:
+def _edited(artifact: Artifact, name: str) -> bool:
+    """Did a person change this field since the last import? With no record of an import of
+    it, a filled-in value counts as a person's (it cannot be told apart)."""
+    current = getattr(artifact, name)
+    record = artifact.imported_record or {}
+    if name in record:
+        return bool(current != record[name])
+    return current not in ("", None)
+
+
+def _import_batch(
+    rows: list[importer.ParsedRow], report: ImportReport, overwrite_edited: bool
+) -> None:
     numbers = [str(row.fields["object_number"]) for row in rows]
     existing = {a.object_number: a for a in Artifact.objects.filter(object_number__in=numbers)}
     now = timezone.now()
     new: list[Artifact] = []
-    changed: list[Artifact] = []
+    touched: list[Artifact] = []
     changed_fields: set[str] = set()
     for row in rows:
-        report.warnings.extend(
-            f"line {row.line} ({row.fields['object_number']}): {w}" for w in row.warnings
-        )
-        artifact = existing.get(str(row.fields["object_number"]))
+        number = str(row.fields["object_number"])
+        report.warnings.extend(f"line {row.line} ({number}): {w}" for w in row.warnings)
+        artifact = existing.get(number)
         if artifact is None:
-            new.append(Artifact(**row.fields, status=PublicationStatus.DRAFT))
+            new.append(
+                Artifact(**row.fields, status=PublicationStatus.DRAFT, imported_record=row.fields)
+            )
             continue
-        diff = {k for k, v in row.fields.items() if getattr(artifact, k) != v}
-        if not diff:
+        diff: set[str] = set()
+        for name, value in row.fields.items():
+            if getattr(artifact, name) == value:
+                continue
+            if _edited(artifact, name):
+                report.conflicts.append(
+                    ImportConflict(row.line, number, name, getattr(artifact, name), value)
+                )
+                if not overwrite_edited:
+                    continue
+            diff.add(name)
+        record = {**(artifact.imported_record or {}), **row.fields}
+        if not diff and record == artifact.imported_record:
             report.unchanged += 1
             continue
         for name in diff:
             setattr(artifact, name, row.fields[name])
-        artifact.updated_at = now
-        changed.append(artifact)
+        if diff:
+            artifact.updated_at = now
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        artifact.imported_record = record
+        touched.append(artifact)
         changed_fields |= diff
     Artifact.objects.bulk_create(new)
-    if changed:
-        Artifact.objects.bulk_update(changed, [*sorted(changed_fields), "updated_at"])
+    if touched:
+        Artifact.objects.bulk_update(
+            touched, [*sorted(changed_fields), "imported_record", "updated_at"]
+        )
     report.created += len(new)
-    report.updated += len(changed)
 
 
 def refresh_embeddings(

@@ -25,7 +25,7 @@ from exhibits.intake.limits import IntakeLimits
 from exhibits.intake.lod import LadderSettings
 from exhibits.intake.pipeline import IntakeOptions, IntakeResult, run_intake
 from exhibits.intake.signals import intake_published
-from exhibits.models import Artifact, Asset, Job
+from exhibits.models import Artifact, Asset, DimensionsSource, Job
 from museum import jobs
 
 INTAKE_KIND = "intake"
@@ -161,9 +161,15 @@ def publish_intake_result(*, job: Job, source: Asset, result: IntakeResult) -> l
             Asset.objects.filter(pk=source.pk).update(
                 vertex_count=result.report["vertices"], face_count=result.report["faces"]
             )
+            # Measured dimensions fill in; a person's dimensions are never overwritten.
             height, width, depth = result.normalisation.dimensions_m
-            Artifact.objects.filter(pk=source.artifact_id).update(
-                height_m=round(height, 4), width_m=round(width, 4), depth_m=round(depth, 4)
+            Artifact.objects.filter(pk=source.artifact_id).exclude(
+                dimensions_source=DimensionsSource.PERSON
+            ).update(
+                height_m=round(height, 4),
+                width_m=round(width, 4),
+                depth_m=round(depth, 4),
+                dimensions_source=DimensionsSource.MEASURED,
             )
             jobs.complete(job, report=json.loads(json.dumps(result.report)))
             # Other apps act on a new web model (restoration queues a condition check).

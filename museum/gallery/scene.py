@@ -15,8 +15,9 @@ from django.db.models import Prefetch, Q
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
-from exhibits.collection.models import newest_asset
+from exhibits.collection.models import pick_web_model
 from exhibits.collection.serializers import pick_lods
+from exhibits.collection.visibility import visible_assets
 from exhibits.models import Asset, Exhibition, ExhibitionItem, PublicationStatus
 from museum.gallery.layout import (
     DOOR_HEIGHT,
@@ -65,7 +66,7 @@ def _item_dict(item: ExhibitionItem, size: Footprint, where: dict | None, room_k
     artifact = item.artifact
     assets = list(artifact.assets.all())
     lods = pick_lods(assets)
-    source = newest_asset(assets, Asset.Kind.SOURCE, format="glb")
+    web_model = pick_web_model(assets)  # public assets only (_load): never a private source
     position = None
     if where is not None:
         position = [round(where["x"], 3), 0.0, round(where["z"], 3)]
@@ -89,7 +90,7 @@ def _item_dict(item: ExhibitionItem, size: Footprint, where: dict | None, room_k
         "lods": {
             label: asset.file.url if (asset := lods[label]) else None for label in ("thumb", "web")
         },
-        "model_url": source.file.url if source else None,
+        "model_url": web_model.file.url if web_model else None,
     }
 
 
@@ -100,7 +101,7 @@ def _load(exhibition: Exhibition) -> tuple[list[Room], list[Passage], list[Exhib
         .select_related("from_room", "to_room")
         .order_by("pk")
     )
-    assets = Asset.objects.filter(kind__in=[Asset.Kind.LOD, Asset.Kind.SOURCE])
+    assets = visible_assets(None).filter(kind__in=[Asset.Kind.LOD, Asset.Kind.SOURCE])
     items = list(
         exhibition.items.filter(artifact__status=PublicationStatus.PUBLISHED)
         .select_related("artifact")

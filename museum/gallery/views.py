@@ -13,7 +13,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from exhibits.collection.models import pick_web_model
 from exhibits.collection.serializers import pick_lods
+from exhibits.collection.visibility import visible_assets
 from exhibits.models import (
     Annotation,
     Artifact,
@@ -185,8 +187,10 @@ def _viewer_config(
 def artifact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An artifact's record and its 3D viewer with annotations."""
     artifact = get_object_or_404(Artifact.objects.published(), pk=pk)
-    model = artifact.web_model()
-    lods = pick_lods(list(artifact.assets.filter(kind=Asset.Kind.LOD)))
+    # Files the user may fetch: visitors never get a private source's URL (issue #16).
+    assets = list(visible_assets(request.user).filter(artifact=artifact))
+    model = pick_web_model(assets)
+    lods = pick_lods(assets)
     annotations = list(artifact.annotations.all())
     # The viewer starts with the smallest LOD (or the one forced by ?lod=, for debugging).
     forced = request.GET.get("lod", "")

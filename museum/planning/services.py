@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -65,12 +66,24 @@ class FloorPlan:
     items: list[ExhibitionItem]
 
 
+def public_rooms() -> QuerySet[Room]:
+    """Rooms visitors may see and walk: those showing no exhibition or a published one. Rooms
+    built for a draft (an accepted suggestion not yet published) are neither drawn nor routed
+    through, so nothing about the draft reaches /plan/."""
+    return Room.objects.filter(
+        Q(exhibition__isnull=True) | Q(exhibition__status=PublicationStatus.PUBLISHED)
+    )
+
+
 def load_floor_plan() -> FloorPlan:
-    rooms = list(Room.objects.select_related("floor").order_by("floor__level", "pk"))
-    passages = list(Passage.objects.all())
+    rooms = list(public_rooms().select_related("floor").order_by("floor__level", "pk"))
+    room_ids = [room.pk for room in rooms]
+    passages = list(Passage.objects.filter(from_room__in=room_ids, to_room__in=room_ids))
     items = list(
         ExhibitionItem.objects.filter(
-            room__isnull=False, artifact__status=PublicationStatus.PUBLISHED
+            room__in=room_ids,
+            artifact__status=PublicationStatus.PUBLISHED,
+            exhibition__status=PublicationStatus.PUBLISHED,
         )
         .select_related("artifact", "room")
         .order_by("room_id", "order", "pk")

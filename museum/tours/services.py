@@ -13,7 +13,10 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from exhibits.collection.visibility import is_public_asset
+from exhibits.models import PublicationStatus
 from museum.models import LiveTour, LiveTourEvent, Tour, TourQuestion, TourStop
 
 MAX_OPEN_QUESTIONS_PER_MEMBER = 5
@@ -76,7 +79,9 @@ def _stop_payload(stop: TourStop, index: int) -> dict[str, Any]:
     )
 
     artifact = stop.artifact
-    lods = pick_lods(list(artifact.assets.all()))
+    if artifact.status != PublicationStatus.PUBLISHED:
+        return _withheld_stop(stop, index)
+    lods = pick_lods([a for a in artifact.assets.all() if is_public_asset(a, artifact)])
     model = lods.get("web") or lods.get("inspection") or lods.get("thumb")
     camera = None
     if stop.camera_position and stop.camera_target:
@@ -101,6 +106,23 @@ def _stop_payload(stop: TourStop, index: int) -> dict[str, Any]:
         "audio_url": stop.audio.url if stop.audio else None,
         "camera": camera,
         "annotation": annotation,
+    }
+
+
+def _withheld_stop(stop: TourStop, index: int) -> dict[str, Any]:
+    """A stop whose artifact is not published: payloads go to every follower (and replays stay
+    open), so nothing of the draft travels: no title, link, model, narration, audio or note."""
+    return {
+        "index": index,
+        "artifact_id": None,
+        "artifact_title": gettext("An object not on view"),
+        "artifact_url": "",
+        "model_url": None,
+        "narration": "",
+        "audio_url": None,
+        "camera": None,
+        "annotation": None,
+        "withheld": True,
     }
 
 

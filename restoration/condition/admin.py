@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from exhibits.collection.admin import add_artifact_action
 from exhibits.models import Artifact
-from restoration.condition import services
+from restoration.condition import services, visibility
 from restoration.models import ConditionRecord, DamageFinding, MaskCorrection
 
 
@@ -67,8 +67,16 @@ class MaskCorrectionInline(admin.TabularInline):
 
 @admin.register(ConditionRecord)
 class ConditionRecordAdmin(admin.ModelAdmin):
-    list_display = ["artifact", "image_index", "texture_name", "model_version", "created_at"]
-    list_filter = ["model_version", "origin"]
+    list_display = [
+        "artifact",
+        "image_index",
+        "texture_name",
+        "model_version",
+        "released",
+        "created_at",
+    ]
+    list_filter = ["released", "model_version", "origin"]
+    actions = ["release", "withdraw"]
     search_fields = ["artifact__title", "artifact__object_number", "texture_name"]
     list_select_related = ["artifact"]
     inlines = [DamageFindingInline, MaskCorrectionInline]
@@ -86,6 +94,7 @@ class ConditionRecordAdmin(admin.ModelAdmin):
         "model_version",
         "seconds",
         "summary",
+        "released",
         "created_at",
         "report_link",
         "texture_picture",
@@ -97,6 +106,16 @@ class ConditionRecordAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # records come from condition checks
+
+    @admin.action(description=_("Release to visitors"), permissions=["change"])
+    def release(self, request: HttpRequest, queryset: QuerySet[ConditionRecord]) -> None:
+        count = visibility.set_released(records=queryset, released=True)
+        self.message_user(request, _("%(n)d condition records released.") % {"n": count})
+
+    @admin.action(description=_("Withdraw from visitors"), permissions=["change"])
+    def withdraw(self, request: HttpRequest, queryset: QuerySet[ConditionRecord]) -> None:
+        count = visibility.set_released(records=queryset, released=False)
+        self.message_user(request, _("%(n)d condition records withdrawn.") % {"n": count})
 
     @admin.display(description=_("report"))
     def report_link(self, record: ConditionRecord) -> str:

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from exhibits.collection.permissions import visible_artifacts
 from exhibits.models import Artifact, Job
-from restoration.condition import images, services
+from restoration.condition import images, services, visibility
 from restoration.condition.serializers import (
     ConditionRecordSerializer,
     MaskCorrectionSerializer,
@@ -44,6 +44,7 @@ def condition_payload(
 ) -> dict[str, Any]:
     """What the viewer overlay, the report page and the API show of an artifact's condition."""
     job, records = services.latest_records(artifact)
+    records = visibility.visible_records(records, request.user if request else None)
     context = {"request": request, "show_corrections": show_corrections}
     return {
         "artifact_id": artifact.pk,
@@ -138,3 +139,28 @@ class MaskCorrectionView(APIView):
             raise exceptions.ValidationError({"mask": exc.messages}) from exc
         data = MaskCorrectionSerializer(correction, context={"request": request}).data
         return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ConditionReleaseSerializer(serializers.Serializer):
+    released = serializers.BooleanField(
+        default=True, help_text="True releases the record to visitors; false withdraws it."
+    )
+
+
+class ConditionReleaseView(APIView):
+    """POST: release a condition record (its images and findings) to visitors, or withdraw it
+    with {"released": false} (curators). Unreleased records are seen by curators only."""
+
+    permission_classes = [HasPermission]
+    required_permission = "restoration.change_conditionrecord"
+
+    @extend_schema(request=ConditionReleaseSerializer, responses={200: ConditionReleaseSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        artifacts = visible_artifacts(request.user)
+        records = ConditionRecord.objects.filter(artifact__in=artifacts, pk=pk)
+        get_object_or_404(records)
+        body = ConditionReleaseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        released = body.validated_data["released"]
+        visibility.set_released(records=records, released=released)
+        return Response({"id": pk, "released": released})

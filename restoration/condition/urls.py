@@ -20,4 +20,14 @@ urlpatterns = [
         api.MaskCorrectionView.as_view(),
         name="api-corrections",
     ),
+    path(
+        "api/mask-corrections/<int:pk>/retire",
+        corrections_api.RetireCorrectionView.as_view(),
+        name="api-retire-correction",
+    ),
+    path(
+        "api/condition-records/<int:pk>/release",
+        api.ConditionReleaseView.as_view(),
+        name="api-release",
+    ),
 ]

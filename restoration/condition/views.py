@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from exhibits.collection.permissions import visible_artifacts
 from exhibits.models import Artifact
-from restoration.condition import services
+from restoration.condition import services, visibility
 from restoration.condition.images import MASK_MAX_BYTES
 from restoration.condition.pdf import condition_pdf
 from restoration.condition.serializers import damage_classes
@@ -28,6 +28,7 @@ def condition_report(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         return _upload_correction(request, artifact)
     job, records = services.latest_records(artifact)
+    records = visibility.visible_records(records, request.user)
     can_correct = request.user.has_perm("restoration.add_maskcorrection")
     colours = {entry["name"]: entry["colour"] for entry in damage_classes()}
     for record in records:
@@ -83,6 +84,7 @@ def condition_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The same report as a PDF (inline; saved as condition-<object number>.pdf)."""
     artifact = _artifact(request, pk)
     job, records = services.latest_records(artifact)
+    records = visibility.visible_records(records, request.user)
     data = condition_pdf(artifact=artifact, job=job, records=records)
     response = HttpResponse(data, content_type="application/pdf")
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in artifact.object_number)

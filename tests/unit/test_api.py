@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rest_framework.exceptions import ValidationError
 
+from exhibits.collection import services
 from exhibits.collection.serializers import Vector3Field, pick_thumbnail, pick_web_model
 from exhibits.models import Artifact, Asset, ExhibitionItem, Job
 from tests.unit.factories import (
@@ -47,6 +48,11 @@ def test_artifact_detail_has_assets_annotations_and_urls(anon_api) -> None:
     thumbnail = make_thumbnail(source)
     make_annotation(artifact, title="Foot")
 
+    body = anon_api.get(f"/api/artifacts/{artifact.pk}/").json()
+    # Sources are private until the curator releases them (issue #16): visitors get no URL.
+    assert {asset["kind"] for asset in body["assets"]} == {"thumbnail"}
+    assert body["model_url"] is None
+    services.set_source_public(assets=Asset.objects.filter(pk=source.pk), public=True)
     body = anon_api.get(f"/api/artifacts/{artifact.pk}/").json()
 
     assert body["title"] == "Kylix"

@@ -64,6 +64,7 @@ HTTP_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", "/api/annotations/{id}/"): STAFF_WRITERS,
     ("DELETE", "/api/annotations/{id}/"): STAFF_WRITERS,
     ("POST", "/api/condition-records/{id}/corrections"): STAFF_WRITERS,
+    ("POST", "/api/condition-records/{id}/release"): STAFF_WRITERS,
     ("GET", "/api/restoration-jobs/{id}"): JOB_READERS,
     ("POST", "/api/restoration-jobs/{id}/accept"): STAFF_WRITERS,
     ("POST", "/api/restoration-jobs/{id}/reject"): STAFF_WRITERS,

@@ -13,6 +13,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from exhibits.models import Job
+from restoration.condition import visibility
 from restoration.models import ConditionRecord, MaskCorrection
 from tests.unit import test_condition_services as base
 from tests.unit.factories import upload
@@ -66,9 +67,22 @@ def post_mask(client, record, data: bytes, damage_class: str = "crack", name="ma
 
 
 @pytest.mark.parametrize("role", ["anonymous", "visitor", "curator"])
-def test_findings_of_published_artifacts_are_public(api_client_for, checked, role) -> None:
+def test_released_findings_of_published_artifacts_are_public(api_client_for, checked, role) -> None:
     artifact, record = checked
-    body = api_client_for(role).get(f"/api/artifacts/{artifact.pk}/condition").json()
+    client = api_client_for(role)
+    # Unreleased (the default): curators only; visitors get no record and no image URL.
+    body = client.get(f"/api/artifacts/{artifact.pk}/condition").json()
+    assert len(body["records"]) == (1 if role == "curator" else 0)
+    assert (record.texture.name in str(body)) is (role == "curator")
+    release = f"/api/condition-records/{record.pk}/release"
+    assert client.post(release, {"released": True}, format="json").status_code == (
+        200 if role == "curator" else 403
+    )
+    if role != "curator":
+        api_client_for("curator").post(release, {"released": True}, format="json")
+    record.refresh_from_db()
+    assert record.released
+    body = client.get(f"/api/artifacts/{artifact.pk}/condition").json()
     assert body["model_version"] == record.model_version
     [shown] = body["records"]
     assert shown["id"] == record.pk and shown["width_px"] == TEXTURE_W
@@ -205,6 +219,7 @@ def test_report_page_upload_form_saves_and_reports_errors(checked, curator) -> N
 
 def test_report_page_lists_findings_with_pictures(checked, curator) -> None:
     artifact, record = checked
+    visibility.set_released(records=ConditionRecord.objects.filter(pk=record.pk), released=True)
     html = Client().get(f"/artifacts/{artifact.pk}/condition/").content.decode()
     for word in ("Crack", "Loss", "Corrosion", "Fading", record.model_version):
         assert word in html
@@ -218,6 +233,7 @@ def test_report_page_lists_findings_with_pictures(checked, curator) -> None:
 
 def test_pdf_is_a_real_pdf_with_the_findings(checked) -> None:
     artifact, record = checked
+    visibility.set_released(records=ConditionRecord.objects.filter(pk=record.pk), released=True)
     response = Client().get(f"/artifacts/{artifact.pk}/condition.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")

@@ -20,16 +20,19 @@ from exhibits.collection import services
 from exhibits.curation import services as curation_services
 from exhibits.curation.admin import suggest_exhibitions_action
 from exhibits.demo.content import EXHIBITION
+from exhibits.intake.services import INTAKE_KIND, run_intake_job
 from exhibits.models import (
     Artifact,
+    DimensionsSource,
     Exhibition,
     ExhibitionItem,
+    Job,
     PublicationStatus,
     TagSuggestion,
     TextStatus,
 )
 from museum.models import Floor, Room, Tour, TourStop
-from tests.unit.factories import make_artifact, make_exhibition
+from tests.unit.factories import make_artifact, make_exhibition, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +43,10 @@ EDIT_SURVIVAL_CASES = (
     "seed_demo_tour_keeps_stops",
     "reorder_keeps_rooms_translations_and_text_status",
     "tag_acceptance_keeps_a_classification_set_since",
+    "intake_keeps_dimensions_entered_through_the_api",
+    "intake_keeps_dimensions_entered_in_the_admin",
+    "reimport_keeps_edited_fields_and_reports_them",
+    "reimport_command_keeps_edited_fields_and_reports_them",
 )
 
 
@@ -170,6 +177,59 @@ def test_the_reorder_service_refuses_a_duplicate() -> None:
     assert sorted(item_state(item) for item in exhibition.items.all()) == before
 
 
+# --- 3. intake measures dimensions, a person's win ------------------------------------------
+
+
+def run_intake(artifact: Artifact) -> None:
+    source = make_source(artifact)
+    job = Job.objects.create(kind=INTAKE_KIND, artifact=artifact, input_asset=source)
+    assert run_intake_job(job_id=job.pk).status == Job.Status.DONE
+
+
+def dimensions(artifact: Artifact) -> tuple:
+    artifact.refresh_from_db()
+    return (artifact.height_m, artifact.width_m, artifact.depth_m, artifact.dimensions_source)
+
+
+def test_intake_measures_dimensions_nobody_entered() -> None:
+    artifact = make_artifact()
+    run_intake(artifact)
+    height, width, depth, source = dimensions(artifact)
+    assert height and width and depth and source == DimensionsSource.MEASURED
+
+
+def test_intake_keeps_dimensions_entered_through_the_api(curator_api) -> None:
+    artifact = make_artifact()
+    run_intake(artifact)  # measured first...
+    response = curator_api.patch(
+        f"/api/artifacts/{artifact.pk}/",
+        {"height_m": 0.42, "width_m": 0.3, "depth_m": 0.2},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    run_intake(artifact)  # ...then a new scan is taken in
+    assert dimensions(artifact) == (0.42, 0.3, 0.2, DimensionsSource.PERSON)
+
+
+def test_intake_keeps_dimensions_entered_in_the_admin(client, curator) -> None:
+    artifact = make_artifact()
+    client.force_login(curator)
+    form = client.get(f"/admin/exhibits/artifact/{artifact.pk}/change/").context["adminform"]
+    data = {
+        name: value
+        for name, value in form.form.initial.items()
+        if value is not None and name in form.form.fields
+    }
+    data |= {"height_m": "1.25", "width_m": "", "depth_m": ""}
+    for prefix in ("annotations", "assets", "jobs"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    response = client.post(f"/admin/exhibits/artifact/{artifact.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert dimensions(artifact) == (1.25, None, None, DimensionsSource.PERSON)
+    run_intake(artifact)
+    assert dimensions(artifact) == (1.25, None, None, DimensionsSource.PERSON)
+
+
 # --- 4. accepting a tag suggestion ---------------------------------------------------------
 
 SUGGESTIONS_ADMIN = "/admin/exhibits/tagsuggestion/"
@@ -202,6 +262,69 @@ def test_tag_acceptance_keeps_a_classification_set_since(client, curator) -> Non
     curation_services.accept_tag_suggestion(suggestion=suggestion, user=curator)
     artifact.refresh_from_db()
     assert artifact.classification == "Ceramics"
+
+
+# --- 5. re-import keeps what a person edited -------------------------------------------------
+
+CSV_HEADER = "accession_number,title,culture_or_nationality,medium\n"
+
+
+def csv(*rows: str) -> bytes:
+    return (CSV_HEADER + "".join(f"{row}\n" for row in rows)).encode()
+
+
+def test_reimport_keeps_edited_fields_and_reports_them() -> None:
+    first = csv("R.1,Helmet,Greek,bronze", "R.2,Cup,Roman,silver")
+    curation_services.import_collection(data=first, update_embeddings=False)
+    Artifact.objects.filter(object_number="R.1").update(title="Corinthian helmet")  # a person
+    again = csv("R.1,Helmet (bronze),Greek (Corinthian),bronze", "R.2,Cup,Roman,silver")
+    report = curation_services.import_collection(data=again, update_embeddings=False)
+    helmet = Artifact.objects.get(object_number="R.1")
+    assert helmet.title == "Corinthian helmet"  # the person's value is kept
+    assert helmet.culture == "Greek (Corinthian)"  # an unedited field follows the file
+    assert [(c.object_number, c.field, c.current, c.imported) for c in report.conflicts] == [
+        ("R.1", "title", "Corinthian helmet", "Helmet (bronze)")
+    ]
+    assert report.as_dict()["conflicts"][0]["field"] == "title"
+    # The same file again: still kept, still reported; nothing else changes.
+    report = curation_services.import_collection(data=again, update_embeddings=False)
+    assert len(report.conflicts) == 1 and report.updated == 0
+    assert Artifact.objects.get(object_number="R.1").title == "Corinthian helmet"
+    # Told explicitly, the file wins, and the conflict is listed as overwritten.
+    report = curation_services.import_collection(
+        data=again, update_embeddings=False, overwrite_edited=True
+    )
+    assert report.overwrote_edited and len(report.conflicts) == 1
+    assert Artifact.objects.get(object_number="R.1").title == "Helmet (bronze)"
+
+
+def test_reimport_keeps_values_of_artifacts_made_by_hand() -> None:
+    """An artifact a person catalogued (no import record) keeps its filled-in fields."""
+    make_artifact(object_number="R.9", title="Catalogued by hand", culture="")
+    report = curation_services.import_collection(
+        data=csv("R.9,Imported title,Etruscan,clay"), update_embeddings=False
+    )
+    artifact = Artifact.objects.get(object_number="R.9")
+    assert artifact.title == "Catalogued by hand"
+    assert (artifact.culture, artifact.materials) == ("Etruscan", "clay")  # empty ones fill in
+    assert [c.field for c in report.conflicts] == ["title"]
+
+
+def test_reimport_command_keeps_edited_fields_and_reports_them(tmp_path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv("R.5,Vase,Attic,clay"))
+    run("import_collection", str(path), "--no-embeddings")
+    Artifact.objects.filter(object_number="R.5").update(materials="terracotta, slip")
+    path.write_bytes(csv("R.5,Vase,Attic,earthenware"))
+    output = run("import_collection", str(path), "--no-embeddings")
+    assert Artifact.objects.get(object_number="R.5").materials == "terracotta, slip"
+    assert "1 fields edited since the last import: kept" in output
+    assert "R.5" in output and "materials" in output and "earthenware" in output
+    output = run("import_collection", str(path), "--no-embeddings", "--json")
+    assert '"conflicts"' in output and '"terracotta, slip"' in output
+    output = run("import_collection", str(path), "--no-embeddings", "--overwrite-edited")
+    assert "overwritten" in output
+    assert Artifact.objects.get(object_number="R.5").materials == "earthenware"
 
 
 # --- 6. the curator-only admin action ------------------------------------------------------

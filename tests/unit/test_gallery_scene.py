@@ -231,7 +231,9 @@ def test_bad_sizes_fall_back_and_an_item_in_another_exhibitions_room_is_dealt_ou
     assert item["plinth"]["width"] == pytest.approx(0.7) and 0.1 <= item["plinth"]["height"] <= 1
 
 
-def test_lod_urls_and_source_fallback_with_few_queries(plan, django_assert_max_num_queries) -> None:
+def test_lod_urls_and_public_source_fallback_with_few_queries(
+    plan, django_assert_max_num_queries
+) -> None:
     artifact = plan["artifacts"][0]
     source = make_source(artifact)
     for label in ("thumb", "web"):
@@ -245,7 +247,10 @@ def test_lod_urls_and_source_fallback_with_few_queries(plan, django_assert_max_n
             byte_size=1,
             format="glb",
         )
-    make_source(plan["artifacts"][1])
+    public_source = make_source(plan["artifacts"][1])
+    public_source.public = True  # released by the curator; sources are private by default
+    public_source.save()
+    make_source(plan["artifacts"][2])  # private: never listed
     with django_assert_max_num_queries(4):
         scene = gallery_scene(plan["exhibition"])
     first, second, third, _ = scene["items"]

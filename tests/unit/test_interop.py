@@ -349,7 +349,33 @@ def test_linked_art_object(client: Client, venus) -> None:
     assert "modified_by" not in data
 
 
-def test_linked_art_records_each_virtual_restoration(client: Client, venus) -> None:
+def _reviewed(artifact: Artifact, asset: Asset, review: str | None, user: Any) -> Asset:
+    """`asset` as the model of a finished restoration, accepted, rejected or left pending
+    through the review services (which decide whether visitors may see its files)."""
+    from restoration.models import RestorationJob
+    from restoration.restore import services as restore
+
+    job = RestorationJob.objects.create(
+        artifact=artifact,
+        kind=RestorationJob.Kind.SURFACE,
+        status=RestorationJob.Status.DONE,
+        restored_model=asset,
+        report={"assets": {"model": asset.pk, "textures": [], "masks": []}},
+    )
+    if review == "accepted":
+        restore.accept_restoration(job=job, user=user)
+    elif review == "rejected":
+        restore.reject_restoration(job=job, user=user)
+    asset.refresh_from_db()
+    return asset
+
+
+def test_linked_art_records_only_accepted_virtual_restorations(
+    client: Client, venus, make_user
+) -> None:
+    """Linked Art (public, CORS *) lists the accepted restoration only: a pending or rejected
+    one is no Modification of the object, for visitors and curators alike (issue #16)."""
+    curator = make_user("curator")
     source = venus.assets.get(kind=Asset.Kind.SOURCE)
     start = dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.UTC)
     job = Job.objects.create(
@@ -360,25 +386,41 @@ def test_linked_art_records_each_virtual_restoration(client: Client, venus) -> N
         finished_at=start + dt.timedelta(minutes=7),
     )
     timed = _store(venus, Asset.Kind.RESTORED, "inpainting", source, created_by_job=job)
-    _store(venus, Asset.Kind.RESTORED, "symmetry", source)  # no job: no timespan
+    accepted = _reviewed(venus, timed, "accepted", curator)
+    rejected = _reviewed(
+        venus, _store(venus, Asset.Kind.RESTORED, "telea", source), "rejected", curator
+    )
+    pending = _reviewed(
+        venus, _store(venus, Asset.Kind.RESTORED, "symmetry", source), None, curator
+    )
+    assert (accepted.public, rejected.public, pending.public) == (True, False, False)
 
-    data = _linked_art(client, venus)
-    first, second = data["modified_by"]
-    assert first["type"] == "Modification"
-    assert first["_label"] == "Virtual (digital) restoration: inpainting"
-    assert first["classified_as"][0]["_label"] == "Virtual (digital) restoration"
-    assert first["timespan"]["begin_of_the_begin"] == "2025-03-01T10:00:00Z"
-    assert first["timespan"]["end_of_the_end"] == "2025-03-01T10:07:00Z"
-    [digital] = first["representation"][0]["digitally_shown_by"]
-    assert digital["type"] == "DigitalObject"
-    assert digital["access_point"][0]["id"] == _file_url(timed)
-    assert digital["format"] == "model/gltf-binary"
-    assert "timespan" not in second
+    for reader in (client, _logged_in(curator)):
+        data = _linked_art(reader, venus)
+        [first] = data["modified_by"]
+        assert first["type"] == "Modification"
+        assert first["_label"] == "Virtual (digital) restoration: inpainting"
+        assert first["classified_as"][0]["_label"] == "Virtual (digital) restoration"
+        assert first["timespan"]["begin_of_the_begin"] == "2025-03-01T10:00:00Z"
+        assert first["timespan"]["end_of_the_end"] == "2025-03-01T10:07:00Z"
+        [digital] = first["representation"][0]["digitally_shown_by"]
+        assert digital["type"] == "DigitalObject"
+        assert digital["access_point"][0]["id"] == _file_url(timed)
+        assert digital["format"] == "model/gltf-binary"
+        text = json.dumps(data)
+        assert rejected.file.name not in text and pending.file.name not in text
 
 
-def test_linked_art_parses_back(client: Client, venus) -> None:
+def _logged_in(user: Any) -> Client:
+    reader = Client()
+    reader.force_login(user)
+    return reader
+
+
+def test_linked_art_parses_back(client: Client, venus, make_user) -> None:
     source = venus.assets.get(kind=Asset.Kind.SOURCE)
-    _store(venus, Asset.Kind.RESTORED, "inpainting", source)
+    restored = _store(venus, Asset.Kind.RESTORED, "inpainting", source)
+    _reviewed(venus, restored, "accepted", make_user("curator"))
     data = _linked_art(client, venus)
 
     # cromulent reads its own output back into model objects, validating against the profile.

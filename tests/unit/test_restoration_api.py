@@ -144,7 +144,12 @@ def test_artifact_page_has_the_panel_and_curator_tools_only_for_curators(
 ) -> None:
     from django.test import Client
 
+    from exhibits.collection.services import set_source_public
+
     artifact, _ = artifact_with_condition()
+    no_model = Client().get(f"/artifacts/{artifact.pk}/").content.decode()
+    assert 'id="restoration-panel"' not in no_model  # its only model is a private source
+    set_source_public(assets=artifact.assets.all(), public=True)
     visitor = Client().get(f"/artifacts/{artifact.pk}/").content.decode()
     assert 'id="restoration-panel"' in visitor and 'id="restoration-divider"' in visitor
     assert f"/api/artifacts/{artifact.pk}/restorations" in visitor

@@ -1,8 +1,11 @@
-"""`python manage.py import_collection CSV [--mapping FILE] [--encoding ENC] [--no-embeddings]`
+"""`python manage.py import_collection CSV [--mapping FILE] [--encoding ENC] [--no-embeddings]
+[--overwrite-edited] [--json]`
 
 Loads a museum's metadata export (default columns: the Walters Art Museum CSV) into artifacts,
-keyed by object number: new ones are created as drafts, existing ones updated in place. Shows
-progress on stderr, then a report; rejected rows are listed with their reasons, never fatal.
+keyed by object number: new ones are created as drafts, existing ones updated in place. A field
+a person edited since the last import keeps the person's value and is listed as a conflict;
+`--overwrite-edited` writes the file's value over it. Shows progress on stderr, then a report;
+rejected rows are listed with their reasons, never fatal.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-embeddings", action="store_true", help="Do not refresh embeddings afterwards"
         )
+        parser.add_argument(
+            "--overwrite-edited",
+            action="store_true",
+            help="Overwrite fields a person edited since the last import (listed as conflicts)",
+        )
         parser.add_argument("--json", action="store_true", help="Print the report as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -54,6 +62,7 @@ class Command(BaseCommand):
             encoding=options["encoding"],
             update_embeddings=not options["no_embeddings"],
             progress=self._progress,
+            overwrite_edited=options["overwrite_edited"],
         )
         self.stderr.write("")
         if options["json"]:
@@ -83,5 +92,18 @@ class Command(BaseCommand):
             )
         for warning in report.warnings:
             self.stdout.write(self.style.WARNING(warning))
+        if report.conflicts:
+            verdict = (
+                "overwritten (--overwrite-edited)"
+                if report.overwrote_edited
+                else "kept; --overwrite-edited writes the file's values"
+            )
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{len(report.conflicts)} fields edited since the last import: {verdict}"
+                )
+            )
+            for conflict in report.conflicts:
+                self.stdout.write(self.style.WARNING(f"conflict {conflict.describe()}"))
         if any("encoding" in r for rej in report.rejected for r in rej.reasons):
             self.stdout.write("Some rows are not in this encoding: try --encoding latin-1.")

@@ -1,0 +1,135 @@
+"""Uploaded and derived files (MEDIA_ROOT) with access control (issue #16).
+
+Every media path maps to the one row that owns it (`media_owner`): an Asset's file, a condition
+record's images, a finding's masks, a curator's mask correction, a tour stop's audio. A path no
+row owns answers 404, and so does a file the requesting user may not see (`may_fetch`, which
+applies each domain's visibility rule): the answer never tells a private file from a missing one.
+
+Single profile: Django streams the file. Scaled profile (MOUSEION_MEDIA_ACCEL_PREFIX set, e.g.
+"/protected-media/"): Django answers with `X-Accel-Redirect` to nginx's `internal` location of
+that name, and nginx sends the bytes; nothing serves MEDIA_ROOT without this check."""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.views.decorators.http import require_safe
+
+from exhibits.collection.visibility import has_view_permission, may_see_asset
+from exhibits.models import Asset, PublicationStatus
+from museum.tours.models import TourStop
+from restoration.condition import visibility as condition_visibility
+from restoration.models import ConditionRecord, DamageFinding, MaskCorrection
+
+mimetypes.add_type("model/gltf-binary", ".glb")
+mimetypes.add_type("model/gltf+json", ".gltf")
+
+PUBLIC_CACHE = "public, max-age=3600"
+PRIVATE_CACHE = "private, no-store"
+
+
+@dataclass(frozen=True)
+class MediaOwner:
+    """The row that holds a media file, and the file field holding it."""
+
+    row: models.Model
+    field: str
+
+
+def _first(model: type[models.Model], name: str, fields: tuple[str, ...]) -> MediaOwner | None:
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{field: name})
+    row = model._default_manager.filter(condition).first()
+    if row is None:
+        return None
+    field = next(f for f in fields if getattr(row, f).name == name)
+    return MediaOwner(row, field)
+
+
+# Each owner: the storage prefix its upload_to writes, the model and its file fields.
+OWNERS: tuple[tuple[str, type[models.Model], tuple[str, ...]], ...] = (
+    ("artifacts/", Asset, ("file",)),
+    ("condition/", ConditionRecord, ("texture", "probability", "explanation", "overlay")),
+    ("condition/", DamageFinding, ("mask", "probability")),
+    ("condition/", MaskCorrection, ("mask",)),
+    ("tours/", TourStop, ("audio",)),
+)
+
+
+def clean_media_name(path: str) -> str | None:
+    """The storage name a /media/ path asks for, or None for anything that is not a plain
+    relative name (absolute paths, `..`, backslashes, NUL, empty segments)."""
+    if not path or "\x00" in path or "\\" in path or path.startswith("/"):
+        return None
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    return path
+
+
+def media_owner(path: str) -> MediaOwner | None:
+    """The one lookup from a media path to the row owning the file; None when no row does."""
+    name = clean_media_name(path)
+    if name is None:
+        return None
+    by_prefix = [entry for entry in OWNERS if name.startswith(entry[0])]
+    for _prefix, model, fields in by_prefix or OWNERS:
+        if (owner := _first(model, name, fields)) is not None:
+            return owner
+    return None
+
+
+def _public(owner: MediaOwner) -> bool:
+    """Whether anyone, signed in or not, may fetch the owner's file."""
+    return may_fetch(owner, None)
+
+
+def may_fetch(owner: MediaOwner, user: object) -> bool:
+    """Each domain's rule: assets (exhibits.collection.visibility), condition material (released
+    records only: restoration.condition.visibility), corrections (curators only), tour audio
+    (stops of published artifacts, else those who may view tour stops)."""
+    row = owner.row
+    if isinstance(row, Asset):
+        return may_see_asset(row, user)
+    if isinstance(row, ConditionRecord):
+        return condition_visibility.may_see_record(row, user)
+    if isinstance(row, DamageFinding):
+        return condition_visibility.may_see_record(row.record, user)
+    if isinstance(row, MaskCorrection):
+        return condition_visibility.sees_corrections(user)
+    if isinstance(row, TourStop):
+        if row.artifact.status == PublicationStatus.PUBLISHED:
+            return True
+        return has_view_permission(user, "museum.view_tourstop")
+    return False
+
+
+@require_safe
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
+    """GET /media/<path>: the file if `request.user` may see it, else 404 (see module doc)."""
+    owner = media_owner(path)
+    if owner is None or not may_fetch(owner, request.user):
+        raise Http404("No such file.")
+    file = getattr(owner.row, owner.field)
+    cache = PUBLIC_CACHE if _public(owner) else PRIVATE_CACHE
+    content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    prefix = getattr(settings, "MOUSEION_MEDIA_ACCEL_PREFIX", "")
+    if prefix:
+        response: HttpResponseBase = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(file.name)
+    else:
+        try:
+            handle = file.storage.open(file.name, "rb")
+        except FileNotFoundError:
+            raise Http404("No such file.") from None
+        response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = cache
+    response["Vary"] = "Cookie"
+    return response
