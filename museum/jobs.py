@@ -136,6 +136,20 @@ def claim(model: type[models.Model], job_id: int) -> Any | None:
     return job
 
 
+def hold(job: Any) -> None:
+    """Call first in the publishing transaction, before any file is written: lock the job's
+    row and raise Superseded unless this attempt still holds the claim, so a superseded attempt
+    (a stale claim, a job done or accepted meanwhile) writes nothing. complete() checks again."""
+    held = list(
+        type(job)
+        ._default_manager.select_for_update()
+        .filter(pk=job.pk, status=RUNNING, attempts=job.attempts)
+        .values_list("pk", flat=True)
+    )
+    if not held:
+        raise Superseded(f"{type(job).__name__} {job.pk} attempt {job.attempts}")
+
+
 def complete(job: Any, **fields: Any) -> None:
     """Mark the claimed attempt done with `fields` (call inside the publishing transaction).
     Raises Superseded, rolling the publication back, when a newer attempt owns the job."""
@@ -152,7 +166,9 @@ def complete(job: Any, **fields: Any) -> None:
 
 
 def fail(job: Any, exc: BaseException) -> None:
-    """Record a failed attempt with a reason a curator can read, then remove its files."""
+    """Record a failed attempt with a reason a curator can read, then remove its files. An
+    attempt that no longer holds the claim records nothing and removes nothing: the files of the
+    job now belong to the attempt that does (or to its accepted result)."""
     expected = isinstance(exc, job_type_of(job).expected)
     if expected:
         message = getattr(exc, "message", None) or str(exc)
@@ -160,29 +176,38 @@ def fail(job: Any, exc: BaseException) -> None:
     else:
         logger.error("%s %s failed", type(job).__name__, job.pk, exc_info=exc)
         message = f"{type(exc).__name__}: {exc}"
-    _write_failure(job, message=message, code=getattr(exc, "code", None) or "error")
-    _cleanup(job)
+    if _write_failure(job, message=message, code=getattr(exc, "code", None) or "error"):
+        _cleanup(job)
 
 
-def _write_failure(job: Any, *, message: str, code: str) -> None:
+def _write_failure(job: Any, *, message: str, code: str) -> bool:
+    """Mark this attempt failed; False when a newer attempt owns the job (nothing written)."""
     report = {**(job.report or {}), "error_code": str(code)}
     # A failure caused by a busy database must still be written: retry a few times.
     for attempt in range(5):
         try:
-            type(job)._default_manager.filter(pk=job.pk, attempts=job.attempts).update(
-                status=FAILED,
-                stage="failed",
-                error=message,
-                report=report,
-                finished_at=timezone.now(),
+            written = (
+                type(job)
+                ._default_manager.filter(pk=job.pk, attempts=job.attempts, status=RUNNING)
+                .update(
+                    status=FAILED,
+                    stage="failed",
+                    error=message,
+                    report=report,
+                    finished_at=timezone.now(),
+                )
             )
             break
         except OperationalError:
             if attempt == 4:
                 logger.exception("%s %s: the failure could not be recorded", type(job), job.pk)
-                return
+                return True  # still this attempt's: its files are removed
             time.sleep(0.5 * (attempt + 1))
+    if not written:
+        logger.warning("%s %s: attempt %s was superseded", type(job).__name__, job.pk, job.attempts)
+        return False
     job.status, job.error, job.report = FAILED, message, report
+    return True
 
 
 def _cleanup(job: Any) -> None:

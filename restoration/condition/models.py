@@ -3,12 +3,13 @@ curators' corrections of it. The job that produces them is an exhibits.Job of ki
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models.fields.files import FieldFile
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-
-from museum.common.names import unguessable
 
 DAMAGE_CLASS_CHOICES = [
     ("crack", _("Crack")),
@@ -21,8 +22,12 @@ DAMAGE_CLASS_CHOICES = [
 def condition_upload_to(
     instance: ConditionRecord | DamageFinding | MaskCorrection, filename: str
 ) -> str:
-    record = instance if isinstance(instance, ConditionRecord) else instance.record
-    return f"condition/{record.artifact_id}/{unguessable(filename)}"
+    if isinstance(instance, MaskCorrection):  # a correction belongs to the texture, not a record
+        artifact_id = instance.artifact_id
+    else:
+        record = instance if isinstance(instance, ConditionRecord) else instance.record
+        artifact_id = record.artifact_id
+    return f"condition/{artifact_id}/{filename}"
 
 
 class ConditionRecord(models.Model):
@@ -75,11 +80,14 @@ class ConditionRecord(models.Model):
         _("masks over the texture"), upload_to=condition_upload_to, max_length=300, blank=True
     )
     seconds = models.FloatField(_("detection time (s)"), default=0)
-    released = models.BooleanField(
-        _("released to visitors"),
-        default=False,
+    texture_key = models.CharField(
+        _("texture identity"),
+        max_length=100,
+        blank=True,
+        db_index=True,
         help_text=_(
-            "Visitors see this condition record and its images once a curator releases it."
+            "Size and digest of the analysed pixels: curators' corrections carry forward to every "
+            "record of the same texture of the artifact."
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -94,6 +102,26 @@ class ConditionRecord(models.Model):
 
     def file_fields(self) -> list[FieldFile]:
         return [self.texture, self.probability, self.explanation, self.overlay]
+
+    @property
+    def correction_key(self) -> str:
+        """The texture's identity for corrections: the pixel digest the job stored, else (older
+        or hand-made records) the image index and size."""
+        return self.texture_key or f"i{self.image_index}-{self.width_px}x{self.height_px}"
+
+    @cached_property
+    def applied_corrections(self) -> list[MaskCorrection]:
+        """The curators' corrections that apply to this record, newest first: every one not
+        retired that was drawn on any record of the same texture of the artifact (they carry
+        forward to later checks until a curator retires them). restoration.condition.corrections
+        .attach() fills this for many records in one query."""
+        return list(
+            MaskCorrection.objects.filter(
+                artifact_id=self.artifact_id,
+                texture_key=self.correction_key,
+                retired_at__isnull=True,
+            ).select_related("author")
+        )
 
 
 class DamageFinding(models.Model):
@@ -127,10 +155,23 @@ class DamageFinding(models.Model):
 
 
 class MaskCorrection(models.Model):
-    """A curator's corrected mask of one class on one analysed texture (white = damage)."""
+    """A curator's corrected mask of one class on one texture of an artifact (white = damage).
 
+    It belongs to the texture (artifact + texture_key), not to the record it was drawn on: it
+    applies to every later condition record of the same texture until a curator retires it, and
+    survives the records (a re-run condition job replaces its records, never the corrections)."""
+
+    artifact = models.ForeignKey(
+        "exhibits.Artifact", on_delete=models.CASCADE, related_name="mask_corrections"
+    )
+    texture_key = models.CharField(_("texture identity"), max_length=100, db_index=True)
     record = models.ForeignKey(
-        ConditionRecord, on_delete=models.CASCADE, related_name="corrections"
+        ConditionRecord,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="corrections",
+        help_text=_("The newest condition record of the texture it was drawn on or carried to."),
     )
     damage_class = models.CharField(_("class"), max_length=16, choices=DAMAGE_CLASS_CHOICES)
     mask = models.ImageField(_("mask"), upload_to=condition_upload_to, max_length=300)
@@ -140,6 +181,14 @@ class MaskCorrection(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -147,4 +196,13 @@ class MaskCorrection(models.Model):
         verbose_name_plural = _("mask corrections")
 
     def __str__(self) -> str:
-        return f"{self.damage_class} correction of record {self.record_id}"
+        return f"{self.damage_class} correction of artifact {self.artifact_id} ({self.texture_key})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A correction made from a record alone belongs to that record's texture.
+        if self.record is not None:
+            if self.artifact_id is None:
+                self.artifact_id = self.record.artifact_id
+            if not self.texture_key:
+                self.texture_key = self.record.correction_key
+        super().save(*args, **kwargs)

@@ -140,7 +140,7 @@ def condition_pdf(
 def _findings_table(pdf: _Report, record: ConditionRecord) -> None:
     pdf.set_font(pdf.family, size=9)
     corrections: dict[str, int] = {}
-    for correction in record.corrections.all():
+    for correction in record.applied_corrections:  # carried forward, not retired
         corrections[correction.damage_class] = corrections.get(correction.damage_class, 0) + 1
     align = ("LEFT", "RIGHT", "RIGHT", "RIGHT")
     with pdf.table(col_widths=(30, 30, 30, 30), text_align=align) as table:

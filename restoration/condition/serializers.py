@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from django.db.models.fields.files import FieldFile
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -45,10 +46,24 @@ class MaskCorrectionSerializer(_FileUrls):
     author: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
+    retire_url = serializers.SerializerMethodField()
 
     class Meta:
         model = MaskCorrection
-        fields = ["id", "record", "damage_class", "pixel_share", "author", "note", "created_at"]
+        fields = [
+            "id",
+            "record",
+            "damage_class",
+            "pixel_share",
+            "author",
+            "note",
+            "created_at",
+            "retired_at",
+            "retire_url",
+        ]
+
+    def get_retire_url(self, correction: MaskCorrection) -> str:
+        return reverse("condition:api-retire-correction", args=[correction.pk])
 
 
 class ConditionRecordSerializer(_FileUrls):
@@ -81,7 +96,7 @@ class ConditionRecordSerializer(_FileUrls):
         return cast(
             list[dict[str, Any]],
             MaskCorrectionSerializer(
-                record.corrections.all(), many=True, context=self.context
+                record.applied_corrections, many=True, context=self.context
             ).data,
         )
 

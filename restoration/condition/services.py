@@ -1,5 +1,6 @@
-"""Condition services: queue and run damage detection on an artifact's textures, store the
-findings, and keep the curators' mask corrections (small typed functions, one transaction each).
+"""Condition services: queue and run damage detection on an artifact's textures and store the
+findings (small typed functions, one transaction each). The curators' mask corrections are in
+restoration.condition.corrections (re-exported here).
 
 The detection itself is the framework-free core in restoration/damage; this module reads the
 textures out of the artifact's model files, stores what the core returns, and reports progress
@@ -20,10 +21,8 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from exhibits.collection.services import mark_job, start_job
 from exhibits.intake.errors import IntakeError
@@ -32,13 +31,20 @@ from exhibits.intake.limits import IntakeLimits
 from exhibits.intake.sources import open_source
 from exhibits.models import Artifact, Asset, Job
 from museum import jobs
-from restoration.condition import images
+from restoration.condition import corrections, images
+from restoration.condition.corrections import (  # re-exported: callers use services.*
+    export_corrections,
+    retire_mask_correction,
+    save_mask_correction,
+)
 from restoration.condition.textures import (
     BaseColourTexture,
     base_colour_textures,
     glb_has_base_colour,
 )
-from restoration.models import ConditionRecord, DamageFinding, MaskCorrection
+from restoration.models import ConditionRecord, DamageFinding
+
+__all__ = ["export_corrections", "retire_mask_correction", "save_mask_correction"]
 
 logger = logging.getLogger(__name__)
 CONDITION_KIND = "condition"
@@ -248,6 +254,7 @@ def _analyse(
             "uv_covered_share": round(float(covered.mean()), 6) if covered is not None else None,
         },
         seconds=round(float(result.seconds), 3),
+        texture_key=corrections.texture_key(image),
     )
     files = {
         "texture": (f"{stem}-texture.jpg", images.encode_jpeg(image)),
@@ -283,13 +290,14 @@ def _analyse(
 
 
 def _finish(job: Job, outputs: list[_Output], *, report: dict[str, Any]) -> Job:
-    """Store every record and file of a job at once, replacing what an earlier try stored."""
+    """Store every record and file of a job at once, replacing what an earlier try stored. The
+    curators' corrections are never removed: those pointing at a replaced record move to the new
+    record of the same texture (they apply by texture in any case)."""
     saved: list[Any] = []
     try:
         with transaction.atomic():
-            for old in ConditionRecord.objects.filter(job=job):
-                _delete_files_on_commit(old)
-            ConditionRecord.objects.filter(job=job).delete()
+            jobs.hold(job)  # only the attempt that holds the claim writes files
+            old_records = list(ConditionRecord.objects.filter(job=job))
             for output in outputs:
                 record = output.record
                 record.job = job
@@ -305,6 +313,10 @@ def _finish(job: Job, outputs: list[_Output], *, report: dict[str, Any]) -> Job:
                         finding.probability.save(p_name, ContentFile(probability), save=False)
                         saved.append(finding.probability)
                     finding.save()
+            corrections.carry_forward(old=old_records, new=[o.record for o in outputs])
+            for old in old_records:
+                _delete_files_on_commit(old)
+                old.delete()
             jobs.complete(job, report=report)
     except Exception:
         for field in saved:  # files of a rolled-back publication are never referenced
@@ -314,11 +326,11 @@ def _finish(job: Job, outputs: list[_Output], *, report: dict[str, Any]) -> Job:
 
 
 def _delete_files_on_commit(record: ConditionRecord) -> None:
+    """The record's own files (texture, maps, findings); never the corrections' masks, which
+    belong to the texture and outlive the record."""
     fields = [*record.file_fields()]
     for finding in record.findings.all():
         fields += [finding.mask, finding.probability]
-    for correction in record.corrections.all():
-        fields.append(correction.mask)
     for field in fields:
         if field and field.name:
             transaction.on_commit(partial(field.storage.delete, field.name))
@@ -328,7 +340,8 @@ def _delete_files_on_commit(record: ConditionRecord) -> None:
 
 
 def latest_records(artifact: Artifact) -> tuple[Job | None, list[ConditionRecord]]:
-    """The newest finished condition check of `artifact` and its records (per texture)."""
+    """The newest finished condition check of `artifact` and its records (per texture), each
+    with its `applied_corrections` (every correction in force for its texture)."""
     job = (
         artifact.jobs.filter(kind=CONDITION_KIND, status=Job.Status.DONE)
         .order_by("-finished_at", "-pk")
@@ -337,75 +350,7 @@ def latest_records(artifact: Artifact) -> tuple[Job | None, list[ConditionRecord
     if job is None:
         return None, []
     records = list(
-        ConditionRecord.objects.filter(job=job)
-        .prefetch_related("findings", "corrections")
-        .order_by("image_index")
+        ConditionRecord.objects.filter(job=job).prefetch_related("findings").order_by("image_index")
     )
+    corrections.attach(records)  # carried forward from earlier checks of the same textures
     return job, records
-
-
-# --------------------------------------------------------------------------- corrections
-
-
-def save_mask_correction(
-    *,
-    record: ConditionRecord,
-    damage_class: str,
-    data: bytes,
-    author: Any = None,
-    note: str = "",
-) -> MaskCorrection:
-    """Store a curator's corrected mask (any image of the texture's size, binarised)."""
-    if damage_class not in dict(DamageFinding._meta.get_field("damage_class").choices or ()):
-        raise ValidationError(_("Unknown damage class: %(c)s") % {"c": damage_class}, code="class")
-    try:
-        mask = images.read_mask(data, width=record.width_px, height=record.height_px)
-    except images.MaskInputError as exc:
-        raise ValidationError(str(exc), code=exc.code) from exc
-    correction = MaskCorrection(
-        record=record,
-        damage_class=damage_class,
-        pixel_share=float(mask.mean()),
-        author=author if getattr(author, "pk", None) else None,
-        note=note[:2000],
-    )
-    with transaction.atomic():
-        correction.mask.save(
-            f"t{record.image_index}-{damage_class}-corrected.png",
-            ContentFile(images.mask_png(mask)),
-            save=False,
-        )
-        correction.save()
-    return correction
-
-
-def export_corrections(*, out_dir: Path) -> list[Path]:
-    """Write the newest correction per (record, class) in the layout `train_damage --finetune
-    --corrections DIR` reads: <name>.png (the texture) and <name>_<class>.png (white = damage)."""
-    from museum.common.images import PILLOW_BOMB_PIXELS, read_image
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    newest: dict[tuple[int, str], MaskCorrection] = {}
-    for correction in MaskCorrection.objects.select_related("record").order_by(
-        "-created_at", "-pk"
-    ):
-        newest.setdefault((correction.record_id, correction.damage_class), correction)
-    written: list[Path] = []
-    textures_done: set[int] = set()
-    for (record_id, damage_class), correction in sorted(newest.items()):
-        record = correction.record
-        name = f"a{record.artifact_id}_r{record_id}"
-        if record_id not in textures_done:
-            with (
-                record.texture.open("rb") as handle,
-                read_image(handle, max_pixels=PILLOW_BOMB_PIXELS) as texture,
-            ):
-                texture.convert("RGB").save(out_dir / f"{name}.png", format="PNG")
-            written.append(out_dir / f"{name}.png")
-            textures_done.add(record_id)
-        target = out_dir / f"{name}_{damage_class}.png"
-        with correction.mask.open("rb") as handle:
-            target.write_bytes(handle.read())
-        written.append(target)
-    return written

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from restoration.condition import api, views
+from restoration.condition import api, corrections_api, views
 
 app_name = "condition"
 
@@ -24,10 +24,5 @@ urlpatterns = [
         "api/mask-corrections/<int:pk>/retire",
         corrections_api.RetireCorrectionView.as_view(),
         name="api-retire-correction",
-    ),
-    path(
-        "api/condition-records/<int:pk>/release",
-        api.ConditionReleaseView.as_view(),
-        name="api-release",
     ),
 ]

@@ -206,9 +206,10 @@ def restore_surface(job: RestorationJob) -> Output:
 
 
 def _damage_masks(record: ConditionRecord, width: int, height: int) -> dict[str, np.ndarray]:
-    """Per restored class: the newest curator correction where there is one, else the finding."""
+    """Per restored class: the newest curator correction in force for the record's texture
+    (carried forward from earlier checks) where there is one, else the finding."""
     corrected: dict[str, Any] = {}
-    for correction in record.corrections.all():  # newest first (model ordering)
+    for correction in record.applied_corrections:  # newest first (model ordering)
         corrected.setdefault(correction.damage_class, correction.mask)
     masks = {}
     for finding in record.findings.all():

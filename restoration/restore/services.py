@@ -24,7 +24,7 @@ from exhibits.models import Artifact, Asset
 from museum import jobs
 from museum.common.devices import resolve_device
 from restoration.models import RestorationJob, RestorationReview, RestoredRegion
-from restoration.restore import files, preferences, runs, visibility
+from restoration.restore import files, preferences, runs
 
 logger = logging.getLogger(__name__)
 METHOD_CHOICES = ("auto", "plan", "gated", "telea", "ns", "biharmonic")
@@ -127,10 +127,13 @@ def _device() -> str:
 
 
 def _publish(job: RestorationJob, output: runs.Output) -> None:
-    """Store every file and region at once; files of a rolled-back try are deleted."""
+    """Store every file and region at once; files of a rolled-back try are deleted. Only the
+    attempt that holds the claim writes (jobs.hold, before any file), so a superseded attempt
+    never adds files to a job that is done, let alone accepted."""
     saved: list[Asset] = []
     try:
         with transaction.atomic():
+            jobs.hold(job)
             assert output.model is not None  # every run writes the restored model
             model = _asset(job, output.source, output.model)
             saved.append(model)
@@ -257,7 +260,6 @@ def _review(job: RestorationJob, review: str, user: Any, note: str) -> Restorati
     return job
 
 
-    visibility.sync_public_files(artifact_id=job.artifact_id)  # visitors: accepted files only
 # --------------------------------------------------------------------------- reading
 
 
