@@ -46,6 +46,7 @@ EDIT_SURVIVAL_CASES = (
     "intake_keeps_dimensions_entered_through_the_api",
     "intake_keeps_dimensions_entered_in_the_admin",
     "reimport_keeps_edited_fields_and_reports_them",
+    "reimport_keeps_values_of_artifacts_made_by_hand",
     "reimport_command_keeps_edited_fields_and_reports_them",
 )
 
