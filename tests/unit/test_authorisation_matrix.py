@@ -22,7 +22,7 @@ from drf_spectacular.generators import SchemaGenerator
 from exhibits.models import Annotation, Artifact, Asset, Exhibition, Job
 from museum.realtime.schema import COMMON_MESSAGES, TOUR_MESSAGES
 from museum.roles import sync_role_permissions
-from restoration.models import ConditionRecord, RestorationJob
+from restoration.models import ConditionRecord, MaskCorrection, RestorationJob
 from tests.unit import test_realtime_consumers as ws
 from tests.unit.factories import (
     ROLES,
@@ -64,6 +64,7 @@ HTTP_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", "/api/annotations/{id}/"): STAFF_WRITERS,
     ("DELETE", "/api/annotations/{id}/"): STAFF_WRITERS,
     ("POST", "/api/condition-records/{id}/corrections"): STAFF_WRITERS,
+    ("POST", "/api/mask-corrections/{id}/retire"): STAFF_WRITERS,
     ("POST", "/api/condition-records/{id}/release"): STAFF_WRITERS,
     ("GET", "/api/restoration-jobs/{id}"): JOB_READERS,
     ("POST", "/api/restoration-jobs/{id}/accept"): STAFF_WRITERS,
@@ -167,6 +168,9 @@ def objects() -> Objects:
         model_version="matrix",
         texture=ContentFile(png_bytes(), name="texture.png"),
     )
+    MaskCorrection.objects.create(
+        record=record, damage_class="crack", mask=ContentFile(png_bytes(), name="mask.png")
+    )
     return Objects(
         artifact=artifact,
         thumbnail=make_thumbnail(source),
@@ -187,6 +191,7 @@ def concrete(path: str, objects: Objects) -> str:
         "jobs": objects.job.pk,
         "condition-records": objects.record.pk,
         "restoration-jobs": objects.restoration.pk,
+        "mask-corrections": MaskCorrection.objects.filter(record=objects.record)[0].pk,
     }
     segment = path.split("/")[2]
     return (
