@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q, QuerySet
 
 from exhibits.curation import galleries
 from exhibits.curation.suggestions import theme_groups
-from exhibits.models import Exhibition, ExhibitionItem
+from exhibits.models import Exhibition, ExhibitionItem, PublicationStatus
 from museum.models import Floor, Passage, Room
 
 
@@ -72,3 +72,12 @@ def accept_suggestion(
         }
         exhibition.save(update_fields=["explanation", "updated_at"])
     return rooms
+
+
+def public_rooms() -> QuerySet[Room]:
+    """Rooms visitors may see, walk and be told of: those showing no exhibition or a published
+    one. Rooms built for a draft (an accepted suggestion not yet published) stay hidden from
+    the planner (/plan/) and from the doorways of the gallery scene (issue #16)."""
+    return Room.objects.filter(
+        Q(exhibition__isnull=True) | Q(exhibition__status=PublicationStatus.PUBLISHED)
+    )

@@ -19,6 +19,7 @@ from exhibits.collection.models import pick_web_model
 from exhibits.collection.serializers import pick_lods
 from exhibits.collection.visibility import visible_assets
 from exhibits.models import Asset, Exhibition, ExhibitionItem, PublicationStatus
+from museum.building.services import public_rooms
 from museum.gallery.layout import (
     DOOR_HEIGHT,
     DOOR_WIDTH,
@@ -98,6 +99,7 @@ def _load(exhibition: Exhibition) -> tuple[list[Room], list[Passage], list[Exhib
     rooms = list(exhibition.rooms.order_by("order_in_exhibition", "code", "pk"))
     passages = list(
         Passage.objects.filter(Q(from_room__in=rooms) | Q(to_room__in=rooms))
+        .filter(from_room__in=public_rooms(), to_room__in=public_rooms())
         .select_related("from_room", "to_room")
         .order_by("pk")
     )

@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from exhibits.curation import embedding_store
 from exhibits.curation.embeddings import artifact_text, default_encoder
 from exhibits.models import Artifact, ExhibitionItem, PublicationStatus
+from museum.building.services import public_rooms
 from museum.models import Passage, Room
 from museum.planning.building import (
     ObjectRecord,
@@ -64,15 +64,6 @@ class FloorPlan:
     rooms: list[Room]
     passages: list[Passage]
     items: list[ExhibitionItem]
-
-
-def public_rooms() -> QuerySet[Room]:
-    """Rooms visitors may see and walk: those showing no exhibition or a published one. Rooms
-    built for a draft (an accepted suggestion not yet published) are neither drawn nor routed
-    through, so nothing about the draft reaches /plan/."""
-    return Room.objects.filter(
-        Q(exhibition__isnull=True) | Q(exhibition__status=PublicationStatus.PUBLISHED)
-    )
 
 
 def load_floor_plan() -> FloorPlan:

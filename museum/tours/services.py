@@ -109,13 +109,20 @@ def _stop_payload(stop: TourStop, index: int) -> dict[str, Any]:
     }
 
 
+def stop_title(stop: TourStop) -> str:
+    """The stop's artifact title, or a neutral one while the artifact is unpublished."""
+    if stop.artifact.status != PublicationStatus.PUBLISHED:
+        return gettext("An object not on view")
+    return stop.artifact.title
+
+
 def _withheld_stop(stop: TourStop, index: int) -> dict[str, Any]:
     """A stop whose artifact is not published: payloads go to every follower (and replays stay
     open), so nothing of the draft travels: no title, link, model, narration, audio or note."""
     return {
         "index": index,
         "artifact_id": None,
-        "artifact_title": gettext("An object not on view"),
+        "artifact_title": stop_title(stop),
         "artifact_url": "",
         "model_url": None,
         "narration": "",

@@ -66,7 +66,7 @@ def tour_live(request: HttpRequest, code: str) -> HttpResponse:
         "status": session.status,
         "state": state,
         "stops": [
-            {"index": index, "title": stop.artifact.title}
+            {"index": index, "title": tour_services.stop_title(stop)}
             for index, stop in enumerate(session.tour.stops.select_related("artifact"))
         ],
         "replay": tour_services.replay_timeline(session) if ended else None,

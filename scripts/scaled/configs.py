@@ -85,7 +85,11 @@ http {{
             expires 1h;
         }}
 
-        location /media/ {{
+        # Media goes to Django (museum.media decides who may see each file); Django answers
+        # with X-Accel-Redirect to this internal location (MOUSEION_MEDIA_ACCEL_PREFIX) and
+        # nginx sends the bytes. No location serves MEDIA_ROOT to a client directly.
+        location /protected-media/ {{
+            internal;
             alias {media_root}/;
         }}
 

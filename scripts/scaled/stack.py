@@ -326,6 +326,8 @@ def cmd_start(folder: Path) -> None:
         "MOUSEION_STACK_WEB1_URL": f"http://127.0.0.1:{ports['web1']}",
         "MOUSEION_STACK_WEB2_URL": f"http://127.0.0.1:{ports['web2']}",
         "MOUSEION_STACK_DIR": str(folder),
+        # nginx sends media files after Django's check (configs.nginx_conf /protected-media/).
+        "MOUSEION_MEDIA_ACCEL_PREFIX": "/protected-media/",
         # Short job limits so the worker fault test sees a killed job handed out again within
         # two minutes; the visibility timeout still exceeds the longest job (a condition check
         # on the gpu worker takes up to ~80 s on a busy 2-core machine), as in production.
