@@ -24,7 +24,7 @@ from exhibits.models import Artifact, Asset
 from museum import jobs
 from museum.common.devices import resolve_device
 from restoration.models import RestorationJob, RestorationReview, RestoredRegion
-from restoration.restore import files, preferences, runs
+from restoration.restore import files, preferences, runs, visibility
 
 logger = logging.getLogger(__name__)
 METHOD_CHOICES = ("auto", "plan", "gated", "telea", "ns", "biharmonic")
@@ -257,6 +257,7 @@ def _review(job: RestorationJob, review: str, user: Any, note: str) -> Restorati
     job.reviewed_at = entry.at
     job.review_note = entry.note
     job.save(update_fields=["review", "reviewed_by", "reviewed_at", "review_note"])
+    visibility.sync_public_files(artifact_id=job.artifact_id)  # visitors: accepted files only
     return job
 
 
