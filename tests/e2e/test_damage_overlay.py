@@ -17,23 +17,36 @@ pytestmark = pytest.mark.e2e
 CONDITION_TIMEOUT_S = 240  # the worker runs after seed_demo; the saxophone has a 2048² texture
 
 
-def wait_for_condition(server_url: str, artifact_id: str) -> dict:
-    """The artifact's condition once the worker has stored it (the job runs after intake)."""
+def wait_for_condition(server_url: str, artifact_id: str, password: str) -> dict:
+    """The artifact's condition once the worker has stored it (the job runs after intake),
+    released to visitors by the demo curator (records are unreleased until then, #16)."""
+    curator = ("curator", password)
+    url = f"{server_url}/api/artifacts/{artifact_id}/condition"
     deadline = time.monotonic() + CONDITION_TIMEOUT_S
     while time.monotonic() < deadline:
-        body = httpx.get(f"{server_url}/api/artifacts/{artifact_id}/condition", timeout=10).json()
+        body = httpx.get(url, auth=curator, timeout=10).json()
         if body["records"]:
-            return body
+            for record in body["records"]:
+                released = httpx.post(
+                    f"{server_url}/api/condition-records/{record['id']}/release",
+                    json={"released": True},
+                    auth=curator,
+                    timeout=10,
+                )
+                assert released.status_code == 200, released.text
+            public = httpx.get(url, timeout=10).json()
+            assert len(public["records"]) == len(body["records"])
+            return public
         time.sleep(2)
     pytest.fail(f"no condition record for artifact {artifact_id} after {CONDITION_TIMEOUT_S} s")
 
 
 def test_damage_overlay_toggles_on_the_model(
-    watched: WatchedPage, demo_pages: dict[str, str], server_url: str
+    watched: WatchedPage, demo_pages: dict[str, str], server_url: str, live_museum
 ) -> None:
     url = artifact_url(demo_pages, "saxophone")
     artifact_id = re.search(r"/artifacts/(\d+)/", url).group(1)
-    condition = wait_for_condition(server_url, artifact_id)
+    condition = wait_for_condition(server_url, artifact_id, live_museum.demo_password)
     [record] = condition["records"]
     assert record["origin"] == "source" and record["width_px"] == 2048
     assert record["metres_per_pixel"] and 1e-5 < record["metres_per_pixel"] < 1e-2
@@ -85,11 +98,11 @@ def test_damage_overlay_toggles_on_the_model(
 
 
 def test_condition_report_page_and_pdf_of_a_demo_artifact(
-    watched: WatchedPage, demo_pages: dict[str, str], server_url: str
+    watched: WatchedPage, demo_pages: dict[str, str], server_url: str, live_museum
 ) -> None:
     url = artifact_url(demo_pages, "saxophone")
     artifact_id = re.search(r"/artifacts/(\d+)/", url).group(1)
-    condition = wait_for_condition(server_url, artifact_id)
+    condition = wait_for_condition(server_url, artifact_id, live_museum.demo_password)
     page = watched.page
     page.goto(f"{server_url}/artifacts/{artifact_id}/condition/")
     assert condition["model_version"] in page.content()
@@ -110,7 +123,7 @@ def test_curator_paints_a_mask_correction_on_the_report_page(
 ) -> None:
     url = artifact_url(demo_pages, "saxophone")
     artifact_id = re.search(r"/artifacts/(\d+)/", url).group(1)
-    wait_for_condition(server_url, artifact_id)
+    wait_for_condition(server_url, artifact_id, live_museum.demo_password)
     page = watched.page
     report = f"/artifacts/{artifact_id}/condition/"
     page.goto(f"{server_url}/admin/login/?next={report}")
