@@ -20,6 +20,9 @@ from django.db import models
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_safe
+from rest_framework.authentication import BasicAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 
 from exhibits.collection.visibility import has_view_permission, may_see_asset
 from exhibits.models import Asset, PublicationStatus
@@ -111,11 +114,23 @@ def may_fetch(owner: MediaOwner, user: object) -> bool:
     return False
 
 
+def requesting_user(request: HttpRequest) -> object:
+    """The session's user, else one the API's HTTP Basic credentials name (API clients fetch the
+    files the API lists them); bad credentials are an anonymous visitor (who gets a 404)."""
+    if request.user.is_authenticated or "HTTP_AUTHORIZATION" not in request.META:
+        return request.user
+    try:
+        found = BasicAuthentication().authenticate(Request(request))
+    except AuthenticationFailed:
+        return None
+    return found[0] if found else None
+
+
 @require_safe
 def media(request: HttpRequest, path: str) -> HttpResponseBase:
-    """GET /media/<path>: the file if `request.user` may see it, else 404 (see module doc)."""
+    """GET /media/<path>: the file if the requesting user may see it, else 404 (module doc)."""
     owner = media_owner(path)
-    if owner is None or not may_fetch(owner, request.user):
+    if owner is None or not may_fetch(owner, requesting_user(request)):
         raise Http404("No such file.")
     file = getattr(owner.row, owner.field)
     cache = PUBLIC_CACHE if _public(owner) else PRIVATE_CACHE

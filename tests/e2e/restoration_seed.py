@@ -57,6 +57,8 @@ def seed() -> dict[str, int]:
         upload=ContentFile(sphere_glb(cracked), name="sphere.glb"),
         filename="sphere.glb",
     )
+    # Its only model is the source: released to visitors by the curator (private by default).
+    exhibit_services.set_source_public(assets=artifact.assets.filter(pk=source.pk), public=True)
     check = Job.objects.create(
         kind="condition", artifact=artifact, status=Job.Status.DONE, finished_at=timezone.now()
     )

@@ -52,8 +52,9 @@ def test_hostile_upload_fails_its_job_and_publishes_nothing(
     assert job["report"]["error_code"] == case.code, job
     assets = results(http, f"/api/artifacts/{artifact_id}/assets/", auth=auth)
     assert not [a for a in assets if a["created_by_job"] == body["job_id"]]
-    # The source is stored untouched, byte for byte.
-    source = http.get(body["asset"]["url"])
+    # The source is stored untouched, byte for byte (private: only the curator may fetch it).
+    assert http.get(body["asset"]["url"]).status_code == 404
+    source = http.get(body["asset"]["url"], auth=auth)
     assert source.status_code == 200
     assert hashlib.sha256(source.content).hexdigest() == hashlib.sha256(data).hexdigest()
 
