@@ -11,6 +11,8 @@ from django.db.models.fields.files import FieldFile
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from museum.common.names import unguessable
+
 DAMAGE_CLASS_CHOICES = [
     ("crack", _("Crack")),
     ("loss", _("Loss")),
@@ -27,7 +29,7 @@ def condition_upload_to(
     else:
         record = instance if isinstance(instance, ConditionRecord) else instance.record
         artifact_id = record.artifact_id
-    return f"condition/{artifact_id}/{filename}"
+    return f"condition/{artifact_id}/{unguessable(filename)}"
 
 
 class ConditionRecord(models.Model):
@@ -88,6 +90,13 @@ class ConditionRecord(models.Model):
         help_text=_(
             "Size and digest of the analysed pixels: curators' corrections carry forward to every "
             "record of the same texture of the artifact."
+        ),
+    )
+    released = models.BooleanField(
+        _("released to visitors"),
+        default=False,
+        help_text=_(
+            "Visitors see this condition record and its images once a curator releases it."
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)

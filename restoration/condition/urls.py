@@ -25,4 +25,9 @@ urlpatterns = [
         corrections_api.RetireCorrectionView.as_view(),
         name="api-retire-correction",
     ),
+    path(
+        "api/condition-records/<int:pk>/release",
+        api.ConditionReleaseView.as_view(),
+        name="api-release",
+    ),
 ]
