@@ -24,6 +24,14 @@ class WatchedPage:
     page_errors: list[str] = field(default_factory=list)
     external_requests: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    # Requests the page itself cancelled (net::ERR_ABORTED: the browser dropped a load it no
+    # longer needed). Kept for the record, not a failure: a server error arrives as a status
+    # (>= 400, see the response handler) or as another net:: error, which still fail.
+    aborted_requests: list[str] = field(default_factory=list)
+
+    def record_failure(self, url: str, failure: str) -> None:
+        target = self.aborted_requests if failure == "net::ERR_ABORTED" else self.failed_requests
+        target.append(f"{url} ({failure})")
 
     def assert_clean(self) -> None:
         assert not self.external_requests, f"requests to other hosts: {self.external_requests}"

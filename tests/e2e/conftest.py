@@ -69,10 +69,7 @@ def watched(browser) -> Iterator[WatchedPage]:
     context.route("**/*", guard)
     page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
     page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
-    page.on(
-        "requestfailed",
-        lambda r: watch.failed_requests.append(f"{r.url} ({r.failure})"),
-    )
+    page.on("requestfailed", lambda r: watch.record_failure(r.url, r.failure or ""))
     page.on(
         "response",
         lambda r: r.status >= 400 and watch.failed_requests.append(f"{r.url} ({r.status})"),
