@@ -322,3 +322,20 @@ def save_exhibition(*, exhibition: Exhibition, artifacts: Iterable[Artifact] | N
         exhibition.save()
         if artifacts is not None:
             set_exhibition_items(exhibition=exhibition, artifacts=artifacts)
+
+
+def delete_unreferenced_job_files(*, artifact_id: int, job_pk: int, kinds: Iterable[str]) -> None:
+    """Delete the stored files of job `job_pk` (named job<pk>-...) in the artifact's folders of
+    `kinds` that no asset references: what a failed or killed attempt left behind."""
+    storage = Asset._meta.get_field("file").storage
+    referenced = set(Asset.objects.filter(artifact_id=artifact_id).values_list("file", flat=True))
+    for kind in kinds:
+        folder = f"artifacts/{artifact_id}/{kind}"
+        try:
+            _dirs, names = storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        for name in names:
+            path = f"{folder}/{name}"
+            if name.startswith(f"job{job_pk}-") and path not in referenced:
+                storage.delete(path)

@@ -19,7 +19,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from exhibits.collection.services import derived_asset, mark_job, start_job
+from exhibits.collection.services import (
+    delete_unreferenced_job_files,
+    derived_asset,
+    mark_job,
+    start_job,
+)
 from exhibits.intake.errors import IntakeError
 from exhibits.intake.limits import IntakeLimits
 from exhibits.intake.lod import LadderSettings
@@ -94,22 +99,12 @@ def remove_attempt_files(job: Job) -> None:
         if asset.file.name:
             asset.file.storage.delete(asset.file.name)
         asset.delete()
-    if job.artifact_id is None:
-        return
-    storage = Asset._meta.get_field("file").storage
-    referenced = set(
-        Asset.objects.filter(artifact_id=job.artifact_id).values_list("file", flat=True)
-    )
-    for kind in (Asset.Kind.LOD, Asset.Kind.THUMBNAIL):
-        folder = f"artifacts/{job.artifact_id}/{kind}"
-        try:
-            _dirs, names = storage.listdir(folder)
-        except FileNotFoundError:
-            continue
-        for name in names:
-            path = f"{folder}/{name}"
-            if name.startswith(f"job{job.pk}-") and path not in referenced:
-                storage.delete(path)
+    if job.artifact_id is not None:
+        delete_unreferenced_job_files(
+            artifact_id=job.artifact_id,
+            job_pk=job.pk,
+            kinds=(Asset.Kind.LOD, Asset.Kind.THUMBNAIL),
+        )
 
 
 def publish_intake_result(*, job: Job, source: Asset, result: IntakeResult) -> list[Asset]:

@@ -28,6 +28,7 @@ from exhibits.collection.services import mark_job, start_job
 from exhibits.intake.errors import IntakeError
 from exhibits.intake.glb_document import GltfDocument
 from exhibits.intake.limits import IntakeLimits
+from exhibits.intake.services import INTAKE_KIND
 from exhibits.intake.sources import open_source
 from exhibits.models import Artifact, Asset, Job
 from museum import jobs
@@ -48,7 +49,6 @@ __all__ = ["export_corrections", "retire_mask_correction", "save_mask_correction
 
 logger = logging.getLogger(__name__)
 CONDITION_KIND = "condition"
-INTAKE_KIND = "intake"
 PROGRESS_INTERVAL_S = 0.5
 
 

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
+from exhibits.collection.services import delete_unreferenced_job_files
 from exhibits.intake.errors import IntakeError
 from exhibits.models import Artifact, Asset
 from museum import jobs
@@ -107,19 +108,9 @@ def input_errors() -> tuple[type[Exception], ...]:
 def remove_attempt_files(job: RestorationJob) -> None:
     """Clean-up of a failed restoration attempt (museum.jobs): its restored files (named
     job<pk>-...) that no asset references, e.g. those of a worker killed while publishing."""
-    storage = Asset._meta.get_field("file").storage
-    folder = f"artifacts/{job.artifact_id}/{Asset.Kind.RESTORED}"
-    try:
-        _dirs, names = storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    referenced = set(
-        Asset.objects.filter(artifact_id=job.artifact_id).values_list("file", flat=True)
+    delete_unreferenced_job_files(
+        artifact_id=job.artifact_id, job_pk=job.pk, kinds=(Asset.Kind.RESTORED,)
     )
-    for name in names:
-        path = f"{folder}/{name}"
-        if name.startswith(f"job{job.pk}-") and path not in referenced:
-            storage.delete(path)
 
 
 def _device() -> str:
