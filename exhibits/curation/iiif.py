@@ -1,39 +1,33 @@
-"""IIIF Presentation 3 manifests of artifacts and exhibitions, built with iiif-prezi3.
+"""IIIF Presentation 3 manifests of artifacts and exhibitions, built as plain dictionaries.
 
 Framework-light: the builders take model instances (with their assets and annotations, ideally
-prefetched) and the site's base URL, and return plain JSON-ready dicts. Presentation 3 has no
-Scene (that is the 3D work of Presentation 4, which iiif-prezi3 does not model), so the 3D model
-is painted on a Canvas as a content resource of type "Model", the way the IIIF 3D community
-group publishes 3D in Presentation 3. Hotspots go in a commenting AnnotationPage; their 3D
-points cannot be expressed (prezi3's PointSelector has integer x/y only) and target the Canvas.
+prefetched) and the site's base URL, and return plain JSON-ready dicts in the shape of the
+Presentation 3 API (resources with `id` and `type`, language maps, annotation pages). No IIIF
+library is used: the one there was (iiif-prezi3) capped Pillow below its security fixes and
+added nothing here but validation. Presentation 3 has no Scene (that is the 3D work of
+Presentation 4), so the 3D model is painted on a Canvas as a content resource of type "Model",
+the way the IIIF 3D community group publishes 3D in Presentation 3. Hotspots go in a commenting
+AnnotationPage; their 3D points cannot be expressed (Presentation 3's PointSelector has x/y
+only) and target the Canvas.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
 from django.urls import reverse
-from iiif_prezi3 import (
-    Annotation,
-    AnnotationBody,
-    AnnotationPage,
-    Canvas,
-    Homepage,
-    KeyValueString,
-    Manifest,
-    PlaceholderCanvas,
-    TextualBody,
-)
 
 from exhibits.collection.models import pick_web_model
 from exhibits.collection.serializers import pick_thumbnail
 from exhibits.models import Annotation as Hotspot
 from exhibits.models import Artifact, Asset, Exhibition, ExhibitionItem
+
+# A IIIF resource as JSON: a dict with at least "id" and "type" (or a label/value pair).
+Resource = dict[str, Any]
 
 PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 CONTENT_TYPE = f'application/ld+json;profile="{PRESENTATION_CONTEXT}"'
@@ -113,59 +107,67 @@ def rights_uri(text: str) -> str | None:
     return None
 
 
-def artifact_metadata(artifact: Artifact) -> list[KeyValueString]:
+def _key_value(label: str, *values: str) -> Resource:
+    """A label/value pair (metadata entry or requiredStatement) of English language maps."""
+    return {"label": lang_map(label), "value": lang_map(*values)}
+
+
+def _annotation(annotation_id: str, motivation: str, body: Resource, target: str) -> Resource:
+    return {
+        "id": annotation_id,
+        "type": "Annotation",
+        "motivation": motivation,
+        "body": body,
+        "target": target,
+    }
+
+
+def artifact_metadata(artifact: Artifact) -> list[Resource]:
     """The filled catalogue fields as IIIF metadata pairs; empty fields are left out."""
     pairs = [
-        KeyValueString(label=lang_map(label), value=lang_map(str(getattr(artifact, field))))
+        _key_value(label, str(getattr(artifact, field)))
         for label, field in METADATA_FIELDS
         if getattr(artifact, field)
     ]
     subjects = [word.strip() for word in artifact.keywords.split("|") if word.strip()]
     if subjects:
-        pairs.append(KeyValueString(label=lang_map("Subjects"), value=lang_map(*subjects)))
+        pairs.append(_key_value("Subjects", *subjects))
     return pairs
 
 
-def _required_statement(artifact: Artifact) -> KeyValueString | None:
+def _required_statement(artifact: Artifact) -> Resource | None:
     if not (artifact.credit_line or artifact.attribution):
         return None
-    return KeyValueString(
-        label=lang_map("Attribution"), value=lang_map(artifact.credit_line, artifact.attribution)
-    )
+    return _key_value("Attribution", artifact.credit_line, artifact.attribution)
 
 
-def _media_body(asset: Asset, base_url: str, **extra: Any) -> AnnotationBody:
+def _media_body(asset: Asset, base_url: str, label: dict[str, list[str]] | None = None) -> Resource:
     kind, media_type = MEDIA_TYPES.get(
         asset.format.lower(), ("Dataset", "application/octet-stream")
     )
+    body: Resource = {"id": absolute(base_url, asset.file.url), "type": kind, "format": media_type}
+    if label is not None:
+        body["label"] = label
     if asset.width_px and asset.height_px and kind == "Image":
-        extra |= {"width": asset.width_px, "height": asset.height_px}
-    return AnnotationBody(
-        id=absolute(base_url, asset.file.url), type=kind, format=media_type, **extra
-    )
+        body |= {"width": asset.width_px, "height": asset.height_px}
+    return body
 
 
-def _page(page_id: str, annotations: list[Annotation]) -> AnnotationPage:
-    return AnnotationPage(id=page_id, items=annotations)
+def _page(page_id: str, annotations: list[Resource]) -> Resource:
+    return {"id": page_id, "type": "AnnotationPage", "items": annotations}
 
 
-def _hotspot_page(canvas_id: str, hotspots: Iterable[Hotspot]) -> AnnotationPage | None:
+def _hotspot_page(canvas_id: str, hotspots: Iterable[Hotspot]) -> Resource | None:
     """The artifact's hotspots as commenting annotations on the Canvas (HTML text bodies)."""
     annotations = []
     for hotspot in hotspots:
         text = f"<p><b>{html.escape(hotspot.title)}</b></p>"
         if hotspot.text:
             text += f"<p>{html.escape(hotspot.text)}</p>"
-        body = TextualBody(value=text, format="text/html", language=LANG)
-        annotations.append(
-            Annotation(
-                id=f"{canvas_id}/hotspot/{hotspot.pk}",
-                motivation="commenting",
-                label=lang_map(hotspot.title),
-                body=body,
-                target=canvas_id,
-            )
-        )
+        body = {"type": "TextualBody", "value": text, "format": "text/html", "language": LANG}
+        annotation = _annotation(f"{canvas_id}/hotspot/{hotspot.pk}", "commenting", body, canvas_id)
+        annotation["label"] = lang_map(hotspot.title)
+        annotations.append(annotation)
     return _page(f"{canvas_id}/page/hotspots", annotations) if annotations else None
 
 
@@ -174,7 +176,7 @@ def _canvas_id(artifact: Artifact, base_url: str) -> str:
     return absolute(base_url, manifest_path.rsplit("/", 1)[0] + "/canvas/model")
 
 
-def artifact_canvas(artifact: Artifact, base_url: str, *, describe: bool = False) -> Canvas:
+def artifact_canvas(artifact: Artifact, base_url: str, *, describe: bool = False) -> Resource:
     """The Canvas on which the artifact's web model is painted (its thumbnail if no model).
 
     With `describe`, the Canvas carries the artifact's own descriptive properties (for
@@ -193,44 +195,52 @@ def artifact_canvas(artifact: Artifact, base_url: str, *, describe: bool = False
         label = lang_map(f"3D model ({painted.label})" if painted.label else "3D model")
         body = _media_body(painted, base_url, label=label if painted is model else None)
         painting.append(
-            Annotation(
-                id=f"{canvas_id}/annotation/painting",
-                motivation="painting",
-                body=body,
-                target=canvas_id,
-            )
+            _annotation(f"{canvas_id}/annotation/painting", "painting", body, canvas_id)
         )
-    properties: dict[str, Any] = {
+    canvas: Resource = {
         "id": canvas_id,
+        "type": "Canvas",
         "label": lang_map(artifact.title),
         "width": width,
         "height": height,
         "items": [_page(f"{canvas_id}/page/painting", painting)],
     }
     if hotspots := _hotspot_page(canvas_id, artifact.annotations.all()):
-        properties["annotations"] = [hotspots]
+        canvas["annotations"] = [hotspots]
     if thumbnail is not None and thumbnail.file:
-        properties["thumbnail"] = [_media_body(thumbnail, base_url)]
+        canvas["thumbnail"] = [_media_body(thumbnail, base_url)]
         if painted is model:
             # 2D viewers that cannot render a Model show the rendered thumbnail instead.
             placeholder_id = f"{canvas_id}/placeholder"
-            image = Annotation(
-                id=f"{placeholder_id}/annotation/painting",
-                motivation="painting",
-                body=_media_body(thumbnail, base_url),
-                target=placeholder_id,
+            image = _annotation(
+                f"{placeholder_id}/annotation/painting",
+                "painting",
+                _media_body(thumbnail, base_url),
+                placeholder_id,
             )
-            properties["placeholderCanvas"] = PlaceholderCanvas(
-                id=placeholder_id,
-                width=width,
-                height=height,
-                items=[_page(f"{placeholder_id}/page/painting", [image])],
-            )
+            canvas["placeholderCanvas"] = {
+                "id": placeholder_id,
+                "type": "Canvas",
+                "width": width,
+                "height": height,
+                "items": [_page(f"{placeholder_id}/page/painting", [image])],
+            }
     if describe:
-        properties |= _descriptive(artifact, base_url)
+        canvas |= _descriptive(artifact, base_url)
         manifest_id = absolute(base_url, reverse("interop:iiif-artifact", args=[artifact.pk]))
-        properties["partOf"] = [{"id": manifest_id, "type": "Manifest"}]
-    return Canvas(**properties)
+        canvas["partOf"] = [{"id": manifest_id, "type": "Manifest"}]
+    return canvas
+
+
+def _homepage(base_url: str, path: str, title: str) -> list[Resource]:
+    return [
+        {
+            "id": absolute(base_url, path),
+            "type": "Text",
+            "label": lang_map(title),
+            "format": "text/html",
+        }
+    ]
 
 
 def _descriptive(artifact: Artifact, base_url: str) -> dict[str, Any]:
@@ -244,20 +254,22 @@ def _descriptive(artifact: Artifact, base_url: str) -> dict[str, Any]:
         properties["requiredStatement"] = statement
     if uri := rights_uri(artifact.rights):
         properties["rights"] = uri
-    properties["homepage"] = [
-        Homepage(
-            id=absolute(base_url, artifact.get_absolute_url()),
-            type="Text",
-            format="text/html",
-            label=lang_map(artifact.title),
-        )
-    ]
+    properties["homepage"] = _homepage(base_url, artifact.get_absolute_url(), artifact.title)
     return properties
 
 
-def to_dict(manifest: Manifest) -> dict[str, Any]:
-    """The manifest as JSON-LD with its @context (the library's own serialisation)."""
-    return json.loads(manifest.jsonld())
+def _manifest(
+    manifest_id: str, title: str, canvases: list[Resource], properties: dict[str, Any]
+) -> dict[str, Any]:
+    """The manifest as JSON-LD, its @context first."""
+    return {
+        "@context": PRESENTATION_CONTEXT,
+        "id": manifest_id,
+        "type": "Manifest",
+        "label": lang_map(title),
+        **properties,
+        "items": canvases,
+    }
 
 
 def artifact_manifest(artifact: Artifact, base_url: str) -> dict[str, Any]:
@@ -265,12 +277,9 @@ def artifact_manifest(artifact: Artifact, base_url: str) -> dict[str, Any]:
     manifest_id = absolute(base_url, reverse("interop:iiif-artifact", args=[artifact.pk]))
     canvas = artifact_canvas(artifact, base_url)
     properties = _descriptive(artifact, base_url)
-    if canvas.thumbnail:
-        properties["thumbnail"] = canvas.thumbnail
-    manifest = Manifest(
-        id=manifest_id, label=lang_map(artifact.title), items=[canvas], **properties
-    )
-    return to_dict(manifest)
+    if canvas.get("thumbnail"):
+        properties["thumbnail"] = canvas["thumbnail"]
+    return _manifest(manifest_id, artifact.title, [canvas], properties)
 
 
 def exhibition_manifest(
@@ -289,23 +298,13 @@ def exhibition_manifest(
     for item in items:
         canvas = artifact_canvas(item.artifact, base_url, describe=True)
         if item.label_text:
-            canvas.summary = lang_map(item.label_text)
+            canvas["summary"] = lang_map(item.label_text)
         canvases.append(canvas)
     properties: dict[str, Any] = {
-        "homepage": [
-            Homepage(
-                id=absolute(base_url, exhibition.get_absolute_url()),
-                type="Text",
-                format="text/html",
-                label=lang_map(exhibition.title),
-            )
-        ]
+        "homepage": _homepage(base_url, exhibition.get_absolute_url(), exhibition.title)
     }
     if exhibition.introduction:
         properties["summary"] = lang_map(exhibition.introduction)
-    if first_thumbnail := next((c.thumbnail for c in canvases if c.thumbnail), None):
+    if first_thumbnail := next((c["thumbnail"] for c in canvases if c.get("thumbnail")), None):
         properties["thumbnail"] = first_thumbnail
-    manifest = Manifest(
-        id=manifest_id, label=lang_map(exhibition.title), items=canvases, **properties
-    )
-    return to_dict(manifest)
+    return _manifest(manifest_id, exhibition.title, canvases, properties)

@@ -2,7 +2,7 @@
 
 Published records are public; drafts answer 404 except to users who may view them. The JSON
 is served with `Access-Control-Allow-Origin: *` because IIIF viewers fetch it cross-origin.
-The builders are imported on first use: iiif-prezi3 and cromulent take ~0.4 s to import, which
+The builders are imported on first use: cromulent takes a noticeable time to import, which
 every process that loads the URLconf (management commands included) would otherwise pay.
 """
 

@@ -137,9 +137,9 @@ def export_corrections(*, out_dir: Path) -> list[Path]:
         if record.pk not in done:
             with (
                 record.texture.open("rb") as handle,
-                read_image(handle, max_pixels=PILLOW_BOMB_PIXELS) as texture,
+                read_image(handle, max_pixels=PILLOW_BOMB_PIXELS) as image,
             ):
-                texture.convert("RGB").save(out_dir / f"{name}.png", format="PNG")
+                image.convert("RGB").save(out_dir / f"{name}.png", format="PNG")
             written.append(out_dir / f"{name}.png")
             done.add(record.pk)
         target = out_dir / f"{name}_{damage_class}.png"
