@@ -24,12 +24,15 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed
 
+# The settings refuse the development SECRET_KEY without DEBUG: unless SECRET_KEY is set (in the
+# environment or .env), `make run` uses a random key kept in var/dev-secret-key.
+# `manage.py seed_demo` seeds the demo (collection, floor plan, tour, accounts) into an empty
+# database only; a database with content is left as it is (`seed_demo --reset` restores it).
 run: install
-	$(PY) manage.py migrate --no-input
-	@# Seeds the demo (collection, floor plan, tour, accounts) into an empty database only; a
-	@# database with content is left as it is. `manage.py seed_demo --reset` restores the demo.
-	$(PY) manage.py seed_demo
-	@echo "Mouseion: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
+	@SECRET_KEY="$$($(PY) scripts/dev_secret_key.py)" && export SECRET_KEY && \
+	$(PY) manage.py migrate --no-input && \
+	$(PY) manage.py seed_demo && \
+	echo "Mouseion: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)" && \
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 test: install

@@ -25,11 +25,21 @@ VAR_DIR = Path(env("MOUSEION_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env("DEBUG")
-# The development key is only used when no SECRET_KEY is set; production must set one. Its
-# "django-insecure-" prefix makes `manage.py check --deploy` refuse it (security.W009).
-SECRET_KEY = env(
-    "SECRET_KEY", default="django-insecure-mouseion-development-key-change-me-in-production"
-)
+# The development key is only used when no SECRET_KEY is set, and only with DEBUG on: without
+# DEBUG (the default, so production) the settings refuse to load with it, so no server, worker
+# or management command starts. `make run` gives its processes a random key of the checkout
+# (scripts/dev_secret_key.py), the test run a test key (tests/settings.py); the scaled stack
+# and the deploy example set their own. Its "django-insecure-" prefix also makes
+# `manage.py check --deploy` refuse it (security.W009).
+DEVELOPMENT_SECRET_KEY = "django-insecure-mouseion-development-key-change-me-in-production"
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set: the development key is refused when DEBUG is off. Set "
+        "SECRET_KEY to 50 or more random characters (for example the output of "
+        '`python -c "import secrets; print(secrets.token_urlsafe(50))"`), in the environment '
+        "or in .env; only a development machine may run with DEBUG=true and no key."
+    )
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 

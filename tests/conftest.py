@@ -4,6 +4,7 @@ integration and browser tests, and isolated media storage for unit tests."""
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -81,6 +82,8 @@ def live_museum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveMuseum
         **os.environ,
         "MOUSEION_VAR_DIR": str(var_dir),
         "DJANGO_SETTINGS_MODULE": "museum.settings",
+        # Production-like settings (DEBUG off) refuse the development key: a key of its own.
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("DATABASE_URL", None)

@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -100,6 +101,7 @@ def single_profile(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="mouseion-bench-single-") as var_dir:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
         env |= {"MOUSEION_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "museum.settings"}
+        env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # the settings refuse none
         manage(env, "migrate", "--no-input", "-v0")
         rooms, tour = seed(env)
         port = free_port()

@@ -21,7 +21,13 @@ PRODUCTION_ENV = {
 }
 
 
-def check_deploy(tmp_path: Path, **overrides: str) -> subprocess.CompletedProcess:
+def check_deploy(tmp_path: Path, **overrides: str | None) -> subprocess.CompletedProcess:
+    return manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **overrides)
+
+
+def manage(tmp_path: Path, *args: str, **overrides: str | None) -> subprocess.CompletedProcess:
+    """`manage.py *args` with the museum's settings, no SECRET_KEY unless `overrides` give one
+    (None removes a variable)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.pop("SECRET_KEY", None)
     env.update(MOUSEION_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="museum.settings")
@@ -29,7 +35,7 @@ def check_deploy(tmp_path: Path, **overrides: str) -> subprocess.CompletedProces
     for key in [k for k, v in overrides.items() if v is None]:
         env.pop(key, None)
     return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -47,7 +53,8 @@ def test_production_env_passes_check_deploy_with_no_warnings(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("overrides", "warning"),
     [
-        ({"SECRET_KEY": None}, "security.W009"),  # the development key
+        # the development key (settings only load it with DEBUG on, see below)
+        ({"SECRET_KEY": None, "DEBUG": "true"}, "security.W009"),
         ({"MOUSEION_HTTPS": "false"}, "security.W008"),  # plain HTTP: no redirect, no HSTS
         ({"SECURE_HSTS_PRELOAD": "false"}, "security.W021"),
         ({"DEBUG": "true"}, "security.W018"),
@@ -60,6 +67,56 @@ def test_check_deploy_refuses_unsafe_settings(
     result = check_deploy(tmp_path, **env)
     assert result.returncode != 0
     assert warning in result.stderr + result.stdout
+
+
+DEVELOPMENT_KEY = "django-insecure-mouseion-development-key-change-me-in-production"
+
+
+@pytest.mark.parametrize("key", [None, DEVELOPMENT_KEY], ids=["unset", "explicit"])
+def test_production_refuses_to_start_with_the_development_key(
+    tmp_path: Path, key: str | None
+) -> None:
+    """Without DEBUG the settings do not load with the development key: no command, server or
+    worker starts, whether the key is left unset or given explicitly."""
+    result = manage(tmp_path, "check", **PRODUCTION_ENV, SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "the development key is refused when DEBUG is off" in result.stderr
+
+
+@pytest.mark.parametrize("debug", ["false", None], ids=["DEBUG=false", "DEBUG unset"])
+def test_production_starts_with_a_real_key(tmp_path: Path, debug: str | None) -> None:
+    env = {**PRODUCTION_ENV, "DEBUG": debug, "SECRET_KEY": secrets.token_urlsafe(50)}
+    result = manage(tmp_path, "check", **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_debug_machine_may_use_the_development_key(tmp_path: Path) -> None:
+    result = manage(tmp_path, "check", DEBUG="true", SECRET_KEY=None)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_make_run_key_is_random_and_kept(tmp_path: Path) -> None:
+    """`make run` (no SECRET_KEY configured) gets a random key kept in the var dir."""
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env["MOUSEION_VAR_DIR"] = str(tmp_path)
+    env["MOUSEION_ENV_FILE"] = str(tmp_path / "absent.env")
+
+    def key() -> str:
+        script = ROOT / "scripts" / "dev_secret_key.py"
+        return subprocess.run(
+            [sys.executable, str(script)], env=env, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    first = key()
+    assert len(first) >= 50 and first != DEVELOPMENT_KEY
+    assert key() == first
+    assert (tmp_path / "dev-secret-key").stat().st_mode & 0o077 == 0
+    env["SECRET_KEY"] = "from-the-environment"
+    assert key() == "from-the-environment"
+    result = manage(tmp_path, "check", SECRET_KEY=first)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_single_machine_defaults_serve_plain_http(settings) -> None:

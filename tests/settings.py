@@ -1,0 +1,13 @@
+"""Settings of the test run and the type check: museum.settings with a test-only SECRET_KEY.
+
+museum.settings refuses the development key when DEBUG is off (the default), as production
+must. pytest (pytest-django) and mypy (django-stubs) load these settings instead; the key is
+put in the environment, so the servers, workers and management commands that the tests start
+as subprocesses inherit it. A SECRET_KEY already set wins.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "mouseion-test-run-only-key-not-for-any-server-0123456789")
+
+from museum.settings import *  # noqa: F403
