@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.test import Client
 
 ROOT = Path(settings.BASE_DIR)
 SOURCE_DIRS = (ROOT / "templates", ROOT / "static")
@@ -156,3 +157,42 @@ def test_es_module_imports_resolve(module: Path) -> None:
             assert prefix, f"{module.name}: bare import {specifier!r} is not in the import map"
             target = imports[prefix].removeprefix("static:") + specifier[len(prefix) :]
         assert finders.find(target), f"{module.name}: {specifier} -> {target} is not served"
+
+
+ASSET_ATTRIBUTE = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+
+
+def _external_urls(text: str) -> list[str]:
+    return [
+        match.group(0)
+        for pattern in (ABSOLUTE_URL, PROTOCOL_RELATIVE)
+        for match in pattern.finditer(text)
+        if _host(match.group(1)) not in LOCAL_HOSTS | NAMESPACE_HOSTS
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/redoc/", "/api/docs/"])
+def test_api_documentation_pages_fetch_nothing_from_a_cdn(client: Client, url: str) -> None:
+    """The rendered ReDoc and Swagger UI pages (drf-spectacular's templates, the sidecar's
+    bundles) name no external URL, and every script, stylesheet and icon they load is one of
+    our static files."""
+    response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert not _external_urls(page), _external_urls(page)
+    assets = ASSET_ATTRIBUTE.findall(page)
+    assert any(asset.endswith(".js") for asset in assets), assets
+    for asset in assets:
+        assert asset.startswith(settings.STATIC_URL), asset
+        assert finders.find(asset.removeprefix(settings.STATIC_URL)), asset
+
+
+@pytest.mark.django_db
+def test_swagger_ui_validator_badge_is_off(client: Client) -> None:
+    """Swagger UI fetches a validator badge from validator.swagger.io for any non-localhost
+    schema URL unless validatorUrl is null."""
+    page = client.get("/api/docs/").content.decode()
+    match = re.search(r"const swaggerSettings = (\{.*?\});", page, re.S)
+    assert match, "Swagger UI settings not found in /api/docs/"
+    assert json.loads(match.group(1)).get("validatorUrl", "missing") is None
