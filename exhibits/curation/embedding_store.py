@@ -1,27 +1,35 @@
 """The glue between the framework-free cores and the database: cached artifact embeddings
-(ArtifactEmbedding rows) and the per-process search index.
+(ArtifactEmbedding rows), cached query embeddings and this process's copy of the search index.
 
 Embeddings are keyed by (artifact, encoder name) and carry the SHA-256 of the text they were
 computed from; a row whose digest no longer matches `artifact_text()` is recomputed. TF-IDF is
 refitted on every call, so its vectors are only comparable within one call: it is never cached,
 and callers encode the whole collection at once (the index does).
 
-The search index lives in this process's memory, built lazily on first use. Before each use it
-compares a fingerprint of the collection (count, newest `updated_at`, highest id) and the encoder
-name with the ones it was built from and rebuilds on any change, so edits, imports, publication
-changes and deletions made by any process show up on the next query; `invalidate_index()` drops
-it at once after a local change. Building re-encodes only the artifacts whose text changed.
+The search index is built by the worker, never by a request: after an artifact change commits,
+a job (exhibits.curation.search_index) builds it and stores it as a SearchIndexSnapshot with a
+new token. `search_index()` reads the newest token (one small query) and loads that snapshot
+only when the token differs from the one this process holds; meanwhile it serves the one it
+has (a few seconds stale at most while the job runs). With no snapshot at all (a fresh install
+before the worker ran, or a new encoder) it serves a keyword-only index of the collection,
+built without any encoding (one process-wide build at a time; a request that finds the build
+in progress and nothing to serve gets IndexUnavailable: 503 with Retry-After) and asks for a
+rebuild. Query embeddings are cached in the shared Django cache.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
+from dataclasses import dataclass
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import Count, Max
 
 from exhibits.curation.embeddings import (
@@ -33,9 +41,15 @@ from exhibits.curation.embeddings import (
     text_digest,
 )
 from exhibits.curation.search import Document, SearchIndex
-from exhibits.models import Artifact, ArtifactEmbedding, PublicationStatus
+from exhibits.models import Artifact, ArtifactEmbedding, PublicationStatus, SearchIndexSnapshot
 
+logger = logging.getLogger(__name__)
 BATCH_SIZE = 256
+# Query embeddings in the shared cache: ~1.5 KB each (MiniLM), evicted by the cache's own bound
+# (LocMem MAX_ENTRIES, Redis maxmemory) or after a week; queries are cut to 500 characters.
+QUERY_CACHE_SECONDS = 7 * 24 * 3600
+QUERY_MAX_CHARS = 500
+RETRY_AFTER_S = 5
 # Cosine below which a query does not count as a semantic match, per encoder.
 MIN_SIMILARITY = {"all-MiniLM-L6-v2": 0.35}
 DEFAULT_MIN_SIMILARITY = 0.5
@@ -155,43 +169,145 @@ def document_of(artifact: Artifact) -> Document:
     )
 
 
+def normalise_query(query: str) -> str:
+    """The form a query is encoded and cached in: NFKC, lower case, single spaces (the sentence
+    model and the hashing encoder lower-case anyway)."""
+    return " ".join(unicodedata.normalize("NFKC", query).lower().split())[:QUERY_MAX_CHARS]
+
+
+def query_cache_key(encoder_name: str, normalised: str) -> str:
+    digest = hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+    return f"mouseion:query-embedding:{encoder_name}:{digest}"
+
+
+def query_encoder(encoder: TextEncoder) -> Callable[[str], np.ndarray]:
+    """encode_query for a SearchIndex: the shared cache first, the encoder on a miss. A cache
+    that is down costs an encode, never the search."""
+
+    def encode_query(query: str) -> np.ndarray:
+        text = normalise_query(query)
+        key = query_cache_key(encoder.name, text)
+        try:
+            cached = cache.get(key)
+        except Exception:
+            logger.warning("query embedding cache unavailable", exc_info=True)
+            cached = None
+        if cached is not None:
+            return from_bytes(cached)
+        with single_thread():
+            vector = np.asarray(encoder.encode([text])[0], dtype=np.float32)
+        try:
+            cache.set(key, to_bytes(vector), QUERY_CACHE_SECONDS)
+        except Exception:
+            logger.warning("query embedding cache unavailable", exc_info=True)
+        return vector
+
+    return encode_query
+
+
 def build_index(encoder: TextEncoder) -> SearchIndex:
-    """A fresh index over the whole collection (drafts included, flagged)."""
+    """A fresh index over the whole collection (drafts included, flagged). Encodes the artifacts
+    whose text changed: the worker's job (search_index.py), never a request."""
     artifacts = list(Artifact.objects.only(*INDEX_FIELDS).order_by("pk"))
     vectors = embeddings_for(artifacts, encoder) if artifacts else None
-    encode_query = None
-    if is_cacheable(encoder):
-
-        @lru_cache(maxsize=512)
-        def encode_query(query: str) -> np.ndarray:
-            with single_thread():
-                return encoder.encode([query])[0]
-
     return SearchIndex(
         [document_of(artifact) for artifact in artifacts],
         vectors,
-        encode_query,
+        query_encoder(encoder) if is_cacheable(encoder) else None,
         min_similarity=MIN_SIMILARITY.get(encoder.name, DEFAULT_MIN_SIMILARITY),
     )
 
 
-_lock = threading.Lock()
-_indexes: dict[str, tuple[tuple, SearchIndex]] = {}
+def keyword_index() -> SearchIndex:
+    """The collection without embeddings (BM25 only): what a process serves before the worker
+    stored any index. Encodes nothing."""
+    artifacts = Artifact.objects.only(*INDEX_FIELDS).order_by("pk")
+    return SearchIndex([document_of(artifact) for artifact in artifacts.iterator()])
+
+
+class IndexUnavailable(Exception):
+    """No index to serve yet and another request of this process is building the fallback."""
+
+    retry_after = RETRY_AFTER_S
+
+
+@dataclass
+class _Held:
+    version: object  # a snapshot's token, or the collection fingerprint for the fallback
+    index: SearchIndex
+
+
+_load_lock = threading.Lock()
+_fallback_lock = threading.Lock()
+_loaded: dict[str, _Held] = {}
+_fallbacks: dict[str, _Held] = {}
+
+
+def newest_token(encoder_name: str) -> str | None:
+    return (
+        SearchIndexSnapshot.objects.filter(encoder=encoder_name)
+        .order_by("-pk")
+        .values_list("token", flat=True)
+        .first()
+    )
 
 
 def search_index(encoder: TextEncoder | None = None) -> SearchIndex:
-    """This process's index for `encoder` (the default one), rebuilt when the collection changed."""
+    """The newest stored index for `encoder` (the default one), loaded when its version changed;
+    see the module docstring for the first use. Never encodes a document."""
     encoder = encoder or default_encoder()
-    fingerprint = collection_fingerprint()
-    with _lock:
-        cached = _indexes.get(encoder.name)
-        if cached is not None and cached[0] == fingerprint:
-            return cached[1]
-        index = build_index(encoder)
-        _indexes[encoder.name] = (fingerprint, index)
+    token = newest_token(encoder.name)
+    held = _loaded.get(encoder.name)
+    if token is None:
+        return held.index if held is not None else _fallback_index(encoder)
+    if held is not None and held.version == token:
+        return held.index
+    # Only one thread loads; the others keep serving the index they have (if any).
+    if not _load_lock.acquire(blocking=held is None):
+        assert held is not None
+        return held.index
+    try:
+        held = _loaded.get(encoder.name)
+        if held is not None and held.version == token:
+            return held.index
+        payload = (
+            SearchIndexSnapshot.objects.filter(token=token)
+            .values_list("payload", flat=True)
+            .first()
+        )
+        if payload is None:  # replaced meanwhile by a newer one: next request loads that
+            return held.index if held is not None else _fallback_index(encoder)
+        encode = query_encoder(encoder) if is_cacheable(encoder) else None
+        index = SearchIndex.from_payload(bytes(payload), encode)
+        _loaded[encoder.name] = _Held(token, index)
+        _fallbacks.pop(encoder.name, None)
         return index
+    finally:
+        _load_lock.release()
+
+
+def _fallback_index(encoder: TextEncoder) -> SearchIndex:
+    from exhibits.curation.search_index import request_rebuild_once
+
+    request_rebuild_once(encoder_name=encoder.name)
+    fingerprint = collection_fingerprint()
+    held = _fallbacks.get(encoder.name)
+    if held is not None and held.version == fingerprint:
+        return held.index
+    if not _fallback_lock.acquire(blocking=False):
+        if held is not None:
+            return held.index
+        raise IndexUnavailable
+    try:
+        index = keyword_index()
+        _fallbacks[encoder.name] = _Held(fingerprint, index)
+        return index
+    finally:
+        _fallback_lock.release()
 
 
 def invalidate_index() -> None:
-    with _lock:
-        _indexes.clear()
+    """Forget this process's copies (tests; a process reloads the newest snapshot next time)."""
+    with _load_lock, _fallback_lock:
+        _loaded.clear()
+        _fallbacks.clear()

@@ -77,3 +77,26 @@ class TagSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}={self.value} for {self.artifact_id} ({self.confidence:.2f})"
+
+
+class SearchIndexSnapshot(models.Model):
+    """The search index as the worker built it (exhibits.curation.search_index): web processes
+    load the newest one of their encoder when its token changes and never build it themselves."""
+
+    encoder = models.CharField(max_length=120, db_index=True)
+    token = models.CharField(
+        max_length=32, unique=True, help_text=_("Version: a process reloads when it changes.")
+    )
+    documents = models.PositiveIntegerField(default=0)
+    payload = models.BinaryField(help_text="SearchIndex.to_payload(): NumPy .npz, no pickle")
+    built_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("search index snapshot")
+        verbose_name_plural = _("search index snapshots")
+
+    def __str__(self) -> str:
+        return (
+            f"{self.encoder} index of {self.documents} artifacts ({self.built_at:%Y-%m-%d %H:%M})"
+        )

@@ -20,11 +20,13 @@ put into the collection's space) the search is keyword-only; embeddings still se
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 from scipy import sparse
@@ -40,6 +42,7 @@ _STOP = (
 )
 MATERIAL_STOP = frozenset(_STOP.split())
 BM25_K1, BM25_B = 1.2, 0.75
+PAYLOAD_FORMAT = 1
 
 
 def fold(text: str) -> str:
@@ -142,6 +145,7 @@ class SearchIndex:
         min_similarity: float = 0.3,
         semantic_k: int = 100,
         alpha: float = 0.5,
+        keyword: tuple[dict[str, int], sparse.csc_matrix] | None = None,
     ) -> None:
         self.documents = list(documents)
         self.positions = {doc.id: i for i, doc in enumerate(self.documents)}
@@ -150,12 +154,68 @@ class SearchIndex:
         self.min_similarity = min_similarity
         self.semantic_k = semantic_k
         self.alpha = alpha
-        self._build_keyword_index()
+        if keyword is None:
+            self._build_keyword_index()
+        else:  # precomputed (from_payload): loading skips the tokenising
+            self.vocabulary, self._bm25 = keyword
         self._published = np.array([d.published for d in self.documents], dtype=bool)
         self._classification = np.array([fold(d.classification) for d in self.documents])
         self._culture = np.array([fold(d.culture) for d in self.documents])
         self._century = np.array(
             [d.century if d.century is not None else 0 for d in self.documents], dtype=np.int32
+        )
+
+    def to_payload(self) -> bytes:
+        """The index as bytes (a NumPy .npz, no pickle): documents, BM25 matrix and vectors,
+        everything but the query encoder. `from_payload` reads it back without re-tokenising."""
+        init = [f.name for f in fields(Document) if f.init]
+        meta = {
+            "format": PAYLOAD_FORMAT,
+            "min_similarity": self.min_similarity,
+            "semantic_k": self.semantic_k,
+            "alpha": self.alpha,
+            "documents": [[asdict(doc)[name] for name in init] for doc in self.documents],
+            "fields": init,
+            "vocabulary": sorted(self.vocabulary, key=self.vocabulary.__getitem__),
+        }
+        bm25 = self._bm25.tocsc()
+        arrays = {
+            "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+            "bm25_data": bm25.data.astype(np.float32),
+            "bm25_indices": bm25.indices,
+            "bm25_indptr": bm25.indptr,
+            "bm25_shape": np.array(bm25.shape, dtype=np.int64),
+        }
+        if self.vectors is not None:
+            arrays["vectors"] = self.vectors
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_payload(
+        cls, data: bytes, encode_query: Callable[[str], np.ndarray] | None = None
+    ) -> SearchIndex:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+            if meta.get("format") != PAYLOAD_FORMAT:
+                raise ValueError(f"search index payload format {meta.get('format')!r}")
+            bm25 = sparse.csc_matrix(
+                (arrays["bm25_data"], arrays["bm25_indices"], arrays["bm25_indptr"]),
+                shape=tuple(int(n) for n in arrays["bm25_shape"]),
+            )
+            vectors = arrays["vectors"] if "vectors" in arrays.files else None
+        names = meta["fields"]
+        documents = [Document(**dict(zip(names, row, strict=True))) for row in meta["documents"]]
+        vocabulary = {word: i for i, word in enumerate(meta["vocabulary"])}
+        return cls(
+            documents,
+            vectors,
+            encode_query,
+            min_similarity=meta["min_similarity"],
+            semantic_k=meta["semantic_k"],
+            alpha=meta["alpha"],
+            keyword=(vocabulary, bm25),
         )
 
     @property

@@ -1,7 +1,8 @@
 """Collection search: `GET /api/search`, `GET /api/artifacts/<id>/similar/` and the /search/ page.
 
-Thin views: they parse the query, work out what the user may see and ask the per-process
-index (exhibits/curation/embedding_store.py) for results; the ranking is in curation/search.py.
+Thin views: they parse the query, work out what the user may see and ask this process's copy
+of the index the worker built (exhibits/curation/embedding_store.py, search_index.py) for
+results; the ranking is in curation/search.py.
 Anonymous visitors see published artifacts; users with `exhibits.view_artifact` see drafts too.
 """
 
@@ -25,12 +26,29 @@ from rest_framework.views import APIView
 from exhibits.collection.permissions import sees_drafts
 from exhibits.curation import embedding_store
 from exhibits.curation.embeddings import default_encoder
-from exhibits.curation.search import Filters, Hit, SearchResult
+from exhibits.curation.search import Filters, Hit, SearchIndex, SearchResult
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
 SIMILAR_K = 8
 FACETS = ("classification", "culture", "century", "material")
+
+
+class SearchUnavailable(exceptions.APIException):
+    """No index stored yet and this process is building its keyword-only one (embedding_store)."""
+
+    status_code = 503
+    default_detail = gettext_lazy("Search is starting up; try again in a few seconds.")
+    default_code = "search_starting"
+    wait = embedding_store.RETRY_AFTER_S  # DRF sends it as Retry-After
+
+
+def _index() -> SearchIndex:
+    """This process's index; never built here (embedding_store, search_index)."""
+    try:
+        return embedding_store.search_index()
+    except embedding_store.IndexUnavailable:
+        raise SearchUnavailable from None
 
 
 def century_label(value: int) -> str:
@@ -181,7 +199,7 @@ class SearchView(APIView):
 def run_search(
     query: str, filters: Filters, *, include_drafts: bool, page: int = 1, page_size: int = 20
 ) -> dict[str, Any]:
-    index = embedding_store.search_index()
+    index = _index()
     result = index.search(
         query[:500],
         filters,
@@ -229,7 +247,7 @@ class SimilarView(APIView):
 
 def similar_hits(pk: int, *, k: int, include_drafts: bool) -> list[Hit]:
     """Neighbours of a visible artifact; 404 for one the user may not see."""
-    index = embedding_store.search_index()
+    index = _index()
     position = index.positions.get(pk)
     if position is None or not (include_drafts or index.documents[position].published):
         raise Http404
@@ -238,6 +256,15 @@ def similar_hits(pk: int, *, k: int, include_drafts: bool) -> list[Hit]:
 
 def search_page(request: HttpRequest) -> HttpResponse:
     """The visitors' results page (published artifacts): works without JavaScript."""
+    try:
+        return _search_page(request)
+    except SearchUnavailable as exc:
+        busy = HttpResponse(str(exc.detail), status=503, content_type="text/plain")
+        busy["Retry-After"] = str(exc.wait)
+        return busy
+
+
+def _search_page(request: HttpRequest) -> HttpResponse:
     params = request.GET
     try:
         filters = parse_filters(params)
@@ -248,7 +275,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"q": params.get("q", "").strip(), "filters": filters}
     if like is not None:
         hits = similar_hits(like, k=PAGE_SIZE, include_drafts=False)
-        index = embedding_store.search_index()
+        index = _index()
         context["like"] = index.documents[index.positions[like]]
         pattern = page_pattern()
         results = [hit_data(hit, pattern) for hit in hits]

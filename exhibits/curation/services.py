@@ -14,7 +14,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exhibits.curation import embedding_store, importer, tagging
+from exhibits.curation import embedding_store, importer, search_index, tagging
 from exhibits.curation.embeddings import TextEncoder, default_encoder
 from exhibits.models import Artifact, PublicationStatus, TagSuggestion
 
@@ -102,7 +102,7 @@ def import_collection(
         report.embedded = refresh_embeddings(
             artifacts=Artifact.objects.filter(object_number__in=numbers), encoder=encoder
         )
-    embedding_store.invalidate_index()
+    search_index.request_index_rebuild()  # bulk writes send no post_save
     return report
 
 
@@ -178,7 +178,7 @@ def refresh_embeddings(
         return 0
     with transaction.atomic():
         embedding_store.embeddings_for(items, encoder)
-    embedding_store.invalidate_index()
+    search_index.request_index_rebuild()
     return len(items)
 
 
@@ -306,8 +306,7 @@ def accept_tag_suggestion(*, suggestion: TagSuggestion, user: User) -> Artifact:
             TagSuggestion.objects.filter(
                 artifact=artifact, field=suggestion.field, status=TagSuggestion.Status.PENDING
             ).delete()
-    embedding_store.invalidate_index()
-    return artifact
+    return artifact  # artifact.save() asked for a search index rebuild
 
 
 def reject_tag_suggestion(*, suggestion: TagSuggestion, user: User) -> None:

@@ -14,7 +14,7 @@ from exhibits.collection.models import (
     TextStatus,
     asset_upload_to,
 )
-from exhibits.curation.models import ArtifactEmbedding, TagSuggestion
+from exhibits.curation.models import ArtifactEmbedding, SearchIndexSnapshot, TagSuggestion
 
 __all__ = [
     "Annotation",
@@ -27,6 +27,7 @@ __all__ = [
     "Job",
     "PublicationStatus",
     "PublishedQuerySet",
+    "SearchIndexSnapshot",
     "TagSuggestion",
     "TextStatus",
     "asset_upload_to",

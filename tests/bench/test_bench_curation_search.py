@@ -21,7 +21,7 @@ import pytest
 from django.db.models import Q
 from rest_framework.test import APIClient
 
-from exhibits.curation import embedding_store
+from exhibits.curation import embedding_store, search_index
 from exhibits.curation import services as curation_services
 from exhibits.curation.embeddings import default_encoder
 from exhibits.curation.search import Filters
@@ -129,7 +129,8 @@ def test_bench_import_and_search(sample: bytes, real_encoder: str) -> None:
     Artifact.objects.update(status=PublicationStatus.PUBLISHED)
     queries = draw_queries()
     client = APIClient()
-    build_s = timed(embedding_store.search_index)
+    build_s = timed(search_index.rebuild_search_index)  # the worker's job
+    load_s = timed(embedding_store.search_index)  # a web process loading the stored index
     for warm in ("warm up", "bronze helmet", "gold ring"):  # first calls load model kernels
         client.get("/api/search", {"q": warm})
         baseline_search(warm)
@@ -154,7 +155,8 @@ def test_bench_import_and_search(sample: bytes, real_encoder: str) -> None:
     mode = embedding_store.search_index().mode
     print(
         f"search over {count} artifacts, {len(queries)} queries, encoder {real_encoder} "
-        f"({mode}); index build {build_s:.2f} s (cached embeddings)\n"
+        f"({mode}); index build {build_s:.2f} s in the worker (cached embeddings), "
+        f"load {load_s:.2f} s per web process\n"
         f"  blend GET /api/search: p50 {statistics.median(blend_ms):.1f} ms, "
         f"p95 {blend_p95:.1f} ms; recall@10 of title queries "
         f"{blend_found}/{title_queries}\n"

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from django.template.loader import render_to_string
 
-from exhibits.curation import embedding_store
+from exhibits.curation import embedding_store, search_index
 from exhibits.curation.search import Document, SearchIndex, century, material_tokens
+from exhibits.models import Job
 from tests.unit.factories import make_artifact
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,8 @@ def fresh_index():
 
 @pytest.fixture
 def collection() -> dict:
-    return {
+    """Five artifacts, indexed as the worker's job would (search_index)."""
+    artifacts = {
         "helmet": make_artifact(
             title="Corinthian Helmet",
             object_name="helmets",
@@ -66,6 +68,8 @@ def collection() -> dict:
             date_start_year=-550,
         ),
     }
+    search_index.rebuild_search_index()
+    return artifacts
 
 
 def test_century_and_material_tokens() -> None:
@@ -157,14 +161,28 @@ def test_pagination(anon_api, collection) -> None:
     assert len(second["results"]) == 1
 
 
-def test_index_follows_changes(anon_api, collection) -> None:
+def test_index_follows_changes(anon_api, collection, django_capture_on_commit_callbacks) -> None:
+    """An edit queues the rebuild job; requests serve the index they have until it ran."""
     assert anon_api.get("/api/search", {"q": "scarab"}).json()["count"] == 0
-    make_artifact(title="Scarab of Amenhotep", materials="steatite")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_artifact(title="Scarab of Amenhotep", materials="steatite")
+    assert anon_api.get("/api/search", {"q": "scarab"}).json()["count"] == 0  # not yet rebuilt
+    run_queued_index_jobs()
     assert anon_api.get("/api/search", {"q": "scarab"}).json()["count"] == 1
     collection["draft"].status = "published"
-    collection["draft"].save()
+    with django_capture_on_commit_callbacks(execute=True):
+        collection["draft"].save()
+    run_queued_index_jobs()
     data = anon_api.get("/api/search", {"q": "fragment"}).json()
     assert [r["id"] for r in data["results"]] == [collection["draft"].pk]
+
+
+def run_queued_index_jobs() -> None:
+    """What the worker does with the queued search-index jobs."""
+    queued = Job.objects.filter(kind=search_index.INDEX_KIND, status=Job.Status.QUEUED)
+    assert queued.exists()
+    for job in queued:
+        assert search_index.run_index_job(job_id=job.pk).status == Job.Status.DONE
 
 
 def test_similar_endpoint(anon_api, api_client_for, collection) -> None:

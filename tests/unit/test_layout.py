@@ -40,6 +40,7 @@ GLUE = {
     "exhibits.curation.linked_art",
     "exhibits.curation.models",
     "exhibits.curation.search_api",
+    "exhibits.curation.search_index",
     "exhibits.curation.services",
     "exhibits.curation.suggestions",
 }
