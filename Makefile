@@ -9,14 +9,31 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-unit test-e2e bench lint typecheck format install clean
+.PHONY: run test test-unit test-e2e bench lint typecheck format install install-runtime lock clean
 
-$(VENV)/.installed: pyproject.toml
+# Python packages come from the hashed locks in requirements/ (`make lock` rebuilds them from
+# pyproject.toml): runtime.txt for `make run`, dev.txt (runtime + tests, tools, the scaled and S3
+# extras) for everything else. pip checks every file against its hash (--require-hashes; --no-deps
+# because the lock is complete). torch is the one exception: the CPU build of 2.13.0 lies on this
+# machine's disk and `pip install torch==2.13.0` takes it (an index would give a multi-GB CUDA
+# build); the lock holds torch's own dependencies. Then the project itself, without build isolation
+# (its build backend, setuptools, is in the lock too).
+define install_locked
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,ml]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(1)
+	$(PY) -m pip install --quiet --no-deps torch==2.13.0
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
+endef
+
+$(VENV)/.installed-runtime: requirements/runtime.txt pyproject.toml
+	$(call install_locked,requirements/runtime.txt)
 	touch $@
+
+$(VENV)/.installed: requirements/dev.txt pyproject.toml
+	$(call install_locked,requirements/dev.txt)
+	touch $@ $(VENV)/.installed-runtime
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -24,11 +41,26 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed
 
+install-runtime: $(VENV)/.installed-runtime node_modules/.installed
+
+# Rebuild the hashed locks after a change to pyproject.toml's dependencies. dev.txt is resolved
+# first; the runtime and production locks are constrained to its versions, so all three agree.
+# torch stays out of the locks (see install_locked above).
+LOCK_ARGS := --quiet --generate-hashes --unsafe-package torch --no-emit-index-url \
+  --no-emit-find-links --strip-extras --build-deps-for wheel
+lock: install
+	$(BIN)/pip-compile $(LOCK_ARGS) --extra dev --extra ml --extra scaled --extra s3 \
+	  -o requirements/dev.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_ARGS) -c requirements/dev.txt --extra ml \
+	  -o requirements/runtime.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_ARGS) -c requirements/dev.txt --extra ml --extra scaled --extra s3 \
+	  -o requirements/production.txt pyproject.toml
+
 # The settings refuse the development SECRET_KEY without DEBUG: unless SECRET_KEY is set (in the
 # environment or .env), `make run` uses a random key kept in var/dev-secret-key.
 # `manage.py seed_demo` seeds the demo (collection, floor plan, tour, accounts) into an empty
 # database only; a database with content is left as it is (`seed_demo --reset` restores it).
-run: install
+run: install-runtime
 	@SECRET_KEY="$$($(PY) scripts/dev_secret_key.py)" && export SECRET_KEY && \
 	$(PY) manage.py migrate --no-input && \
 	$(PY) manage.py seed_demo && \
@@ -60,11 +92,9 @@ SCALED_ENV := set -a && . $(SCALED_DIR)/stack.env && set +a &&
 # The demo password the live_museum fixture logs in with (tests/conftest.py DEMO_PASSWORD).
 SCALED_DEMO_PASSWORD := mouseion-test-demo
 
-$(VENV)/.installed-scaled: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install --quiet -e '.[dev,ml,scaled]'
-	touch $@
+# The dev lock holds the scaled and S3 extras too (redis, psycopg, channels-redis, django-storages).
 
-test-scaled: install $(VENV)/.installed-scaled
+test-scaled: install
 	@for tool in redis-server nginx; do command -v $$tool >/dev/null || \
 	  { echo "test-scaled needs $$tool (apt-get install postgresql redis-server nginx)"; exit 1; }; done
 	@trap '$(PY) scripts/scaled/stack.py stop --dir $(SCALED_DIR)' EXIT; \
@@ -82,7 +112,7 @@ test-scaled: install $(VENV)/.installed-scaled
 # The presence benchmark on both profiles (scripts/scaled/bench.py); BENCH_SCALED_ARGS e.g.
 # "--n 250 --seconds 60 --soak 600" (the issue's soak).
 BENCH_SCALED_ARGS ?= --n 250 --seconds 60
-bench-scaled: install $(VENV)/.installed-scaled
+bench-scaled: install
 	@trap '$(PY) scripts/scaled/stack.py stop --dir $(SCALED_DIR)' EXIT; \
 	MOUSEION_JOB_TIME_LIMIT=3900 MOUSEION_BROKER_VISIBILITY_TIMEOUT=4500 \
 	  $(PY) scripts/scaled/stack.py start --dir $(SCALED_DIR) && \
