@@ -4,6 +4,10 @@ Each process records, per room, how many active members it holds and when it las
 Redis's clock). Admitting a joiner sums the fresh records of every process and, below the cap,
 counts the joiner in, all in one script, so two processes admitting at the same instant cannot both
 take the last place. A process that stops refreshing (crashed) stops counting after `TTL_MS`.
+
+The same scripts keep the per-address connection cap (connections.py) across processes, with a
+longer lifetime (`ADDRESS_TTL_MS`): an address's record is refreshed every few seconds, not every
+tick.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 TTL_MS = 3000
+ADDRESS_TTL_MS = 30_000
 
 _NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)"
 
@@ -62,23 +67,50 @@ class RedisAdmission:
     def key(room_key: str) -> str:
         return f"mouseion:presence:{room_key}"
 
+    @staticmethod
+    def address_key(address: str) -> str:
+        return f"mouseion:ws-address:{address}"
+
     async def admit(self, room_key: str, cap: int) -> bool | None:
         """True: an active place is taken for the joiner; False: full; None: Redis unreachable."""
-        try:
-            admitted = await self.admit_script(
-                keys=[self.key(room_key)], args=[TTL_MS, cap, self.origin]
-            )
-        except Exception:
-            logger.warning("room admission through Redis failed for %s", room_key, exc_info=True)
-            return None
-        return bool(admitted)
+        return await self._admit(self.key(room_key), cap, TTL_MS)
 
     async def report(self, room_key: str, active: int) -> None:
         """This process's active members in the room now (also keeps its record fresh)."""
+        await self._report({self.key(room_key): active}, TTL_MS)
+
+    async def admit_address(self, address: str, cap: int) -> bool | None:
+        """Count one more connection from `address` on this process unless all processes
+        together hold `cap` already (None: Redis unreachable)."""
+        return await self._admit(self.address_key(address), cap, ADDRESS_TTL_MS)
+
+    async def report_addresses(self, counts: dict[str, int]) -> None:
+        """This process's connections per address now, in one round trip."""
+        await self._report(
+            {self.address_key(address): count for address, count in counts.items()},
+            ADDRESS_TTL_MS,
+        )
+
+    async def _admit(self, key: str, cap: int, ttl_ms: int) -> bool | None:
         try:
-            await self.report_script(keys=[self.key(room_key)], args=[self.origin, active, TTL_MS])
+            admitted = await self.admit_script(keys=[key], args=[ttl_ms, cap, self.origin])
         except Exception:
-            logger.debug("could not report room %s", room_key, exc_info=True)
+            logger.warning("admission through Redis failed for %s", key, exc_info=True)
+            return None
+        return bool(admitted)
+
+    async def _report(self, counts: dict[str, int], ttl_ms: int) -> None:
+        if not counts:
+            return
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
+                for key, count in counts.items():
+                    await self.report_script(
+                        keys=[key], args=[self.origin, count, ttl_ms], client=pipe
+                    )
+                await pipe.execute()
+        except Exception:
+            logger.debug("could not report %d counts", len(counts), exc_info=True)
 
 
 _admission: dict[str, Any] = {}

@@ -8,6 +8,7 @@ path (measured in issue #4) although a pose never touches the database.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, cast
 
@@ -18,9 +19,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from museum.realtime.admission import admission_for
+from museum.realtime.connections import address_gate, scope_address
 from museum.realtime.crossprocess import PROCESS_ID, RoomLink
 from museum.realtime.flow import TokenBucket, start_send
-from museum.realtime.rooms import Member, Room, SendEvent, release_room, room_for
+from museum.realtime.rooms import Member, Room, RoomFull, SendEvent, release_room, room_for
 from museum.realtime.schema import (
     COMMON_MESSAGES,
     FrameError,
@@ -31,6 +33,8 @@ from museum.realtime.schema import (
 
 CLOSE_NOT_FOUND = 4004
 CLOSE_TOO_MANY_ERRORS = 4008
+CLOSE_ROOM_FULL = 4013
+CLOSE_TOO_MANY_CONNECTIONS = 4029
 STRIKE_WINDOW_SECONDS = 60.0
 
 
@@ -67,6 +71,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.last_rate_error = 0.0
         self.closed = False
         self.left = False
+        self.address: str | None = None  # counted against the per-address cap while set
+        self.accepted = False
         try:
             while True:
                 message = await receive()
@@ -74,16 +80,59 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 if kind == "websocket.receive":
                     await self.receive(message.get("text"), message.get("bytes"))
                 elif kind == "websocket.connect":
-                    await self.websocket_connect(message)
+                    if await self.take_address():
+                        await self.websocket_connect(message)
                 elif kind == "websocket.disconnect":
                     await self.websocket_disconnect(message)
         except StopConsumer:
             pass
+        finally:
+            self.release_address()
+
+    # connections per address
+    async def take_address(self) -> bool:
+        """Count this connection against its address; past the cap, refuse it with 4029."""
+        gate = address_gate()
+        if settings.REALTIME_CROSS_PROCESS and settings.REDIS_URL and gate.admission is None:
+            gate.admission = admission_for(settings.REDIS_URL, PROCESS_ID)
+        num_proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES")
+        address = scope_address(self.scope, num_proxies=num_proxies)
+        cap = settings.REALTIME_MAX_CONNECTIONS_PER_ADDRESS
+        if not await gate.take(address, cap):
+            await self.refuse_connection(
+                CLOSE_TOO_MANY_CONNECTIONS,
+                f"Too many connections from your address (at most {cap}).",
+            )
+            return False
+        self.address = address
+        return True
+
+    def release_address(self) -> None:
+        if self.address is not None:
+            address_gate().release(self.address)
+            self.address = None
+
+    async def refuse_connection(self, code: int, reason: str) -> None:
+        """Accept only to close at once with `code` and a readable `reason` (a handshake
+        refusal would reach the page as a bare 403)."""
+        self.closed = True
+        if not self.accepted:
+            await self.accept()
+        await self.close(code, reason=reason)
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        self.accepted = True
+        await super().accept(subprotocol, headers)
 
     # connection lifecycle
     async def open_room(self, key: str, *, cap: int) -> Room:
         """This process's room for `key`, linked to the other processes' when there are some."""
-        room = room_for(key, cap=cap, tick_hz=settings.REALTIME_TICK_HZ)
+        room = room_for(
+            key,
+            cap=cap,
+            tick_hz=settings.REALTIME_TICK_HZ,
+            listener_cap=settings.REALTIME_MAX_LISTENERS,
+        )
         if settings.REALTIME_CROSS_PROCESS and room.link is None:
             # Set before the subscription completes, so concurrent joiners share one link.
             room.link = RoomLink(room, get_channel_layer())
@@ -94,7 +143,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     async def join_room(
         self, room: Room, *, name: str, role: str, always_active: bool = False
-    ) -> None:
+    ) -> bool:
+        """Join `room` and send the welcome; False when the room had no place (closed 4013)."""
         self.room = room
         self.member = Member(
             name=name,
@@ -105,7 +155,17 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         admitted = None
         if not always_active and room.link is not None:
             admitted = await room.link.admit()
-        room.join(self.member, always_active=always_active, admitted=admitted)
+        try:
+            room.join(self.member, always_active=always_active, admitted=admitted)
+        except RoomFull:
+            self.room = self.member = None
+            release_room(room)
+            await self.refuse_connection(
+                CLOSE_ROOM_FULL,
+                f"This room is full ({room.cap} visitors and {room.listener_cap} listeners); "
+                "try again later.",
+            )
+            return False
         self.member.deliver(
             server_frame(
                 "welcome",
@@ -120,6 +180,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 max_frame_bytes=settings.REALTIME_MAX_FRAME_BYTES,
             )
         )
+        return True
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
@@ -192,7 +253,16 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
 
 class PresenceConsumer(RealtimeConsumer):
-    """`ws/rooms/<room_id>/`: who else is in this gallery room, where, looking where."""
+    """`ws/rooms/<room_id>/`: who else is in this gallery room, where, looking where.
+
+    The planner's crowd board counts a socket only while it sends poses: from its first pose
+    until it leaves or has sent none for REALTIME_CROWD_IDLE_SECONDS (clients resend an
+    unchanged pose every few seconds), so idle sockets and listeners cannot steer routes."""
+
+    occupancy_key = ""
+    counted = False
+    last_pose = 0.0
+    idle_timer: asyncio.TimerHandle | None = None
 
     async def connect(self) -> None:
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
@@ -204,14 +274,47 @@ class PresenceConsumer(RealtimeConsumer):
             self.closed = True
             return
         room = await self.open_room(f"room:{room_id}", cap=settings.REALTIME_ROOM_CAP)
-        await self.join_room(room, name=name or room.next_visitor_name(), role=role)
+        if not await self.join_room(room, name=name or room.next_visitor_name(), role=role):
+            return
         assert self.member is not None  # join_room() made it
         room.send_snapshot_to(self.member)
         self.occupancy_key = str(room_id)
-        planning_services().visitor_entered(room=self.occupancy_key)
+
+    async def handle(self, kind: str, fields: dict[str, Any]) -> None:
+        await super().handle(kind, fields)
+        if kind == "pose":  # accepted: listeners' poses raised above
+            self.last_pose = time.monotonic()
+            if not self.counted:
+                self.counted = True
+                planning_services().visitor_entered(room=self.occupancy_key)
+                self._arm_idle_timer(settings.REALTIME_CROWD_IDLE_SECONDS)
+
+    def _arm_idle_timer(self, delay: float) -> None:
+        self.idle_timer = asyncio.get_running_loop().call_later(delay, self._check_idle)
+
+    def _check_idle(self) -> None:
+        """Stop counting a socket whose poses stopped; one timer per counted socket, re-armed
+        for the time left rather than touched on every pose."""
+        self.idle_timer = None
+        if not self.counted:
+            return
+        idle = settings.REALTIME_CROWD_IDLE_SECONDS
+        left = self.last_pose + idle - time.monotonic()
+        if left > 0:
+            self._arm_idle_timer(left)
+            return
+        self._uncount()
+
+    def _uncount(self) -> None:
+        if self.counted:
+            self.counted = False
+            planning_services().visitor_left(room=self.occupancy_key)
 
     def on_left(self) -> None:
-        planning_services().visitor_left(room=self.occupancy_key)
+        if self.idle_timer is not None:
+            self.idle_timer.cancel()
+            self.idle_timer = None
+        self._uncount()
 
 
 def planning_services() -> Any:

@@ -3,9 +3,10 @@
 Each process keeps its own connections' poses in its `Room`. With a link, every tick also publishes
 this process's share of the room (its members' snapshot entries, its listener and active counts) as
 one channel-layer message to the room's group; every other process caches the latest share of each
-peer and merges them into the snapshots it sends to its own connections. Join and leave frames cross
-the same way, at once. So Redis carries processes × rooms × 10 messages a second, never a message
-per pose per peer (docs/ARCHITECTURE.md, Real-time).
+peer and merges them into the snapshots it sends to its own connections. Joins travel in the share
+(its `joined` list, for the peers' next snapshot); leave frames cross at once. So Redis carries
+processes × rooms × 10 messages a second, never a message per pose per peer
+(docs/ARCHITECTURE.md, Real-time).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -144,8 +145,9 @@ class RoomLink:
         await self.subscription.stop()
 
     # outgoing
-    def publish_share(self, *, force: bool = False) -> None:
-        """This process's share of the room, if it changed or the heartbeat is due."""
+    def publish_share(self, *, force: bool = False, joined: Sequence[dict[str, Any]] = ()) -> None:
+        """This process's share of the room, if it changed or the heartbeat is due; `joined`:
+        who joined here since the last share."""
         now = time.monotonic()
         if not force and now - self.last_published < HEARTBEAT_SECONDS:
             return
@@ -158,6 +160,7 @@ class RoomLink:
                 "members": [m.entry for m in local if m.active and m.entry and "p" in m.entry],
                 "listeners": sum(1 for m in local if not m.active),
                 "active": sum(1 for m in local if m.active),
+                "joined": list(joined),
             }
         )
 
@@ -183,7 +186,7 @@ class RoomLink:
         return admitted
 
     def publish_frame(self, text: str, *, left: str | None = None) -> None:
-        """A join or leave frame for every peer's connections (`left`: the member who left)."""
+        """A frame for every peer's connections at once (`left`: the member who left)."""
         self._spawn({"kind": "frame", "text": text, "left": left})
 
     def _spawn(self, body: dict[str, Any]) -> None:
@@ -210,6 +213,7 @@ class RoomLink:
                 int(message.get("listeners", 0)),
                 int(message.get("active", 0)),
             )
+            self.room.remote_joins.extend(message.get("joined", ()))
             self.room.changed = True
         elif message.get("kind") == "frame":
             left = message.get("left")

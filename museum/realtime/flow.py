@@ -36,6 +36,31 @@ class TokenBucket:
         return False
 
 
+class KeyedBuckets:
+    """A token bucket per key (a person, across their connections). A bucket that has refilled
+    to its burst is forgotten: a new one starts full, so forgetting it changes nothing, and memory
+    holds only the keys active in the last `burst / rate` seconds."""
+
+    PRUNE_ABOVE = 256
+
+    def __init__(self) -> None:
+        self.buckets: dict[str, TokenBucket] = {}
+
+    def take(self, key: str, *, rate: float, burst: float, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        if len(self.buckets) > self.PRUNE_ABOVE:
+            self.buckets = {
+                k: b
+                for k, b in self.buckets.items()
+                if b.tokens + (now - b.stamp) * b.rate < b.burst
+            }
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = TokenBucket(rate, burst)
+            bucket.stamp = now
+        return bucket.take(now)
+
+
 def start_send(coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[None] | None:
     """Run `coroutine` until it would wait; return None if it finished, else a task finishing it.
 

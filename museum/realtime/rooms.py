@@ -2,8 +2,9 @@
 
 Poses never cross the channel layer: a pose frame updates the sender's entry here, and the room's
 tick serialises one snapshot of the whole roster and writes that same text to every connection in
-the room (docs/ARCHITECTURE.md, Real-time). Joins and leaves are sent at once, outside the
-tick.
+the room (docs/ARCHITECTURE.md, Real-time). A join costs O(1): the joiner gets the last tick's
+snapshot, and the others learn of it from the next tick's snapshot (its `joined` list), so a storm
+of joins is one snapshot per tick rather than a frame per join per member. Leaves are sent at once.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ MAX_BACKLOG = 256
 IDLE_SNAPSHOT_SECONDS = 1.0
 
 _ids = itertools.count(1)
+
+
+class RoomFull(Exception):
+    """No active place and no listener place left in the room."""
 
 
 class Member:
@@ -113,15 +118,22 @@ class Member:
 class Room:
     """A roster with a cap, broadcasting one batched snapshot per tick while anyone is in it."""
 
-    def __init__(self, key: str, *, cap: int, tick_hz: float) -> None:
+    def __init__(
+        self, key: str, *, cap: int, tick_hz: float, listener_cap: int | None = None
+    ) -> None:
         self.key = key
         self.cap = cap
+        self.listener_cap = listener_cap  # None: listeners unlimited
         self.tick_seconds = 1.0 / tick_hz
         self.members: dict[str, Member] = {}
         self.seq = 0
         self.changed = False  # anything to tell our connections (local or from other processes)
         self.local_changed = False  # anything to tell other processes
         self.last_snapshot = 0.0
+        self.last_text: str | None = None  # the last tick's snapshot, what joiners get at once
+        # Joined since the last snapshot: here (also told to other processes) and elsewhere.
+        self.local_joins: list[dict[str, Any]] = []
+        self.remote_joins: list[dict[str, Any]] = []
         self.ticker: asyncio.Task[None] | None = None
         # Set in the scaled profile: the room's members on other ASGI processes (crossprocess.py).
         self.link: RoomLink | None = None
@@ -132,6 +144,13 @@ class Room:
     def active_count(self) -> int:
         local = sum(1 for member in self.members.values() if member.active)
         return local + (self.link.remote_active() if self.link is not None else 0)
+
+    @property
+    def listener_count(self) -> int:
+        local = sum(1 for member in self.members.values() if not member.active)
+        if self.link is None:
+            return local
+        return local + sum(share.listeners for share in self.link.live_peers())
 
     def local_members(self) -> list[Member]:
         return list(self.members.values())
@@ -146,7 +165,8 @@ class Room:
     def join(
         self, member: Member, *, always_active: bool = False, admitted: bool | None = None
     ) -> None:
-        """Add `member`, as a listener when the room is at its cap, and announce it at once.
+        """Add `member`, as a listener when the room is at its cap; the next snapshot announces
+        it. Raises RoomFull when it would be a listener past `listener_cap`.
 
         `admitted` is the cross-process admission's answer when there is one (crossprocess.py).
         """
@@ -156,8 +176,14 @@ class Room:
             member.active = admitted
         else:
             member.active = self.active_count < self.cap
+        if (
+            not member.active
+            and self.listener_cap is not None
+            and self.listener_count >= self.listener_cap
+        ):
+            raise RoomFull(self.key)
         self.members[member.id] = member
-        self.broadcast(server_frame("join", **member.public()), exclude=member)
+        self.local_joins.append(member.public())
         self._touch()
         if self.ticker is None or self.ticker.done():
             self.ticker = asyncio.get_running_loop().create_task(self._tick_forever())
@@ -166,6 +192,7 @@ class Room:
         """Remove `member` and tell the others now rather than at the next tick."""
         if self.members.pop(member.id, None) is None:
             return
+        self.local_joins = [entry for entry in self.local_joins if entry["id"] != member.id]
         text = server_frame("leave", id=member.id)
         self.broadcast(text, local_only=True)
         if self.link is not None:
@@ -221,7 +248,7 @@ class Room:
             for share in self.link.live_peers():
                 members.extend(share.members)
                 listeners += share.listeners
-        body = {
+        body: dict[str, Any] = {
             "type": "snapshot",
             "v": 1,
             "seq": self.seq,
@@ -229,16 +256,20 @@ class Room:
             "members": members,
             "listeners": listeners,
         }
+        if self.local_joins or self.remote_joins:
+            body["joined"] = self.local_joins + self.remote_joins
         return json.dumps(body, separators=(",", ":"))
 
     def send_snapshot_to(self, member: Member) -> None:
-        member.deliver(self.snapshot_frame())
+        """The room as of the last tick (at most one tick old): a join never serialises the
+        roster, and the next tick brings the joiner up to date."""
+        member.deliver(self.last_text or self.snapshot_frame())
 
     def tick(self) -> None:
         """Send one snapshot to everyone if anything changed (or the room was quiet a while)."""
         now = time.monotonic()
         if self.link is not None:
-            self.link.publish_share(force=self.local_changed)
+            self.link.publish_share(force=self.local_changed, joined=self.local_joins)
             self.local_changed = False
             self.link.live_peers()  # expires silent peers, which marks the room changed
         if not self.changed and now - self.last_snapshot < IDLE_SNAPSHOT_SECONDS:
@@ -247,6 +278,9 @@ class Room:
         self.changed = False
         self.last_snapshot = now
         text = self.snapshot_frame()
+        self.local_joins = []
+        self.remote_joins = []
+        self.last_text = text
         for member in list(self.members.values()):
             member.deliver(text, droppable=True)
 
@@ -269,11 +303,11 @@ class Room:
 _rooms: dict[str, Room] = {}
 
 
-def room_for(key: str, *, cap: int, tick_hz: float) -> Room:
+def room_for(key: str, *, cap: int, tick_hz: float, listener_cap: int | None = None) -> Room:
     """The process's room for `key`, created on first use."""
     room = _rooms.get(key)
     if room is None:
-        room = _rooms[key] = Room(key, cap=cap, tick_hz=tick_hz)
+        room = _rooms[key] = Room(key, cap=cap, tick_hz=tick_hz, listener_cap=listener_cap)
     return room
 
 

@@ -3,17 +3,26 @@
 Tour state changes (stop, hands, questions) are written by museum.tours.services and published once
 to the session's group. Each ASGI process subscribes one `TourHub` per live session it has members
 in and fans the event out to its own connections, so an event costs one channel-layer message per
-process, not one per follower.
+process, not one per follower. A question travels as a delta (`question`: the one that changed).
+
+Database work runs on two small executors of this module rather than on asgiref's one shared thread
+(database_sync_to_async), so followers' hands and questions, and joins, queue behind each other but
+never in front of a guide's `goto`. Each executor has one thread: events of one kind are published
+in the order they were written (a `hands` event carries the whole queue; a later one must not be
+overtaken by an older one). `hand` and `ask` are also rate-limited per connection and per person.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 from museum.realtime.consumers import (
     CLOSE_NOT_FOUND,
@@ -21,6 +30,7 @@ from museum.realtime.consumers import (
     display_name,
 )
 from museum.realtime.crossprocess import Subscription
+from museum.realtime.flow import KeyedBuckets, TokenBucket
 from museum.realtime.rooms import Member, Room
 from museum.realtime.schema import (
     FOLLOWER_ONLY,
@@ -33,22 +43,55 @@ from museum.tours import services as tour_services
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
+# One thread each (see the module's docstring); Django opens a connection per thread.
+GUIDE_DB = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tour-guide-db")
+FOLLOWER_DB = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tour-follower-db")
+REQUESTS = frozenset({"hand", "ask"})
+# Hands and questions per person, across their connections: reconnecting does not refill them.
+PERSON_REQUESTS = KeyedBuckets()
+
+
+def on_executor(executor: ThreadPoolExecutor, function: Callable[..., T]) -> Any:
+    """`function` as a coroutine function run on `executor`, closing stale database connections
+    around it as database_sync_to_async does."""
+    return DatabaseSyncToAsync(function, thread_sensitive=False, executor=executor)
+
 
 def group_name(code: str) -> str:
     return f"tour.{code}"
 
 
-def questions_frame(items: list[dict[str, Any]], member: Member) -> str:
-    """Guides see every question; a follower sees answered ones and their own."""
-    if member.role == "guide":
-        visible = items
+def person_of(scope: dict[str, Any], address: str | None) -> str:
+    """Who a socket belongs to across reconnections: the account, else the browser session, else
+    the address. A keyed hash, so the session key is never stored or sent."""
+    user = scope.get("user")
+    session_key = getattr(scope.get("session"), "session_key", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        raw = f"user:{user.pk}"
+    elif session_key:
+        raw = f"session:{session_key}"
     else:
-        visible = [
-            {key: value for key, value in item.items() if key != "member"}
-            | {"mine": item["member"] == member.id}
-            for item in items
-            if item["status"] == "answered" or item["member"] == member.id
-        ]
+        raw = f"address:{address}"
+    return salted_hmac("museum.realtime.tour.person", raw).hexdigest()[:32]
+
+
+def visible_question(item: dict[str, Any], member: Member, person: str) -> dict[str, Any] | None:
+    """What `member` may see of a question: guides see every one, a follower answered ones and
+    their own (marked `mine`); None when hidden. The asker's person never leaves the server."""
+    shown = {key: value for key, value in item.items() if key != "asker"}
+    if member.role == "guide":
+        return shown
+    mine = item["asker"] == person
+    if item["status"] != "answered" and not mine:
+        return None
+    shown.pop("member", None)
+    return shown | {"mine": mine}
+
+
+def questions_frame(items: list[dict[str, Any]], member: Member, person: str) -> str:
+    visible = [shown for item in items if (shown := visible_question(item, member, person))]
     return server_frame("questions", items=visible)
 
 
@@ -59,6 +102,7 @@ class TourHub:
         self.code = code
         self.room = room
         self.subscription = Subscription(get_channel_layer(), group_name(code), self.dispatch)
+        self.persons: dict[str, str] = {}  # member id -> person (person_of)
 
     async def start(self) -> None:
         await self.subscription.start()
@@ -72,9 +116,12 @@ class TourHub:
             self.room.broadcast(server_frame("tour", **event["state"]))
         elif kind == "hands":
             self.room.broadcast(server_frame("hands", queue=event["queue"]))
-        elif kind == "questions":
+        elif kind == "question":
+            item = event["item"]
             for member in list(self.room.members.values()):
-                member.deliver(questions_frame(event["items"], member))
+                shown = visible_question(item, member, self.persons.get(member.id, ""))
+                if shown is not None:
+                    member.deliver(server_frame("question", item=shown))
 
 
 _hubs: dict[str, TourHub] = {}
@@ -90,11 +137,14 @@ class TourConsumer(RealtimeConsumer):
     """Followers and guides of one live session."""
 
     messages = TOUR_MESSAGES
+    hub: TourHub
+    person: str  # person_of(): who this socket is across reconnections
+    requests: TokenBucket  # this connection's hands and questions
 
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"].upper()
         user = self.scope.get("user")
-        info = await database_sync_to_async(tour_services.join_info)(code, user)
+        info = await on_executor(FOLLOWER_DB, tour_services.join_info)(code, user)
         await self.accept()
         if info is None:
             self.closed = True
@@ -116,16 +166,27 @@ class TourConsumer(RealtimeConsumer):
         role = "guide" if info["is_guide"] else "follower"
         # The auth middleware has already loaded the user: reading its name needs no query.
         name = display_name(user) or room.next_visitor_name()
-        await self.join_room(room, name=name, role=role, always_active=role == "guide")
+        self.hub = hub
+        self.person = person_of(self.scope, self.address)
+        self.requests = TokenBucket(
+            settings.REALTIME_TOUR_REQUEST_RATE, settings.REALTIME_TOUR_REQUEST_BURST
+        )
+        if not await self.join_room(room, name=name, role=role, always_active=role == "guide"):
+            return
         member = self.member
         assert member is not None
+        hub.persons[member.id] = self.person
         member.deliver(server_frame("tour", **info["state"]))
         member.deliver(server_frame("hands", queue=info["hands"]))
-        member.deliver(questions_frame(info["questions"], member))
+        member.deliver(questions_frame(info["questions"], member, self.person))
         room.send_snapshot_to(member)
 
     async def disconnect(self, code: int) -> None:
+        member = self.member
         await super().disconnect(code)
+        hub_of_member = getattr(self, "hub", None)
+        if hub_of_member is not None and member is not None:
+            hub_of_member.persons.pop(member.id, None)
         room_code = getattr(self, "code", None)
         hub = _hubs.get(room_code) if room_code else None
         if hub is not None and room_code and hub.room is self.room and not hub.room.members:
@@ -145,11 +206,21 @@ class TourConsumer(RealtimeConsumer):
         if kind not in GUIDE_ONLY and kind not in FOLLOWER_ONLY:
             await super().handle(kind, fields)
             return
+        if kind in REQUESTS and not (self.requests.take() and self.take_person_request()):
+            raise FrameError("rate_limited", "Too many hands and questions; wait a moment.", kind)
+        executor = GUIDE_DB if kind in GUIDE_ONLY else FOLLOWER_DB
         try:
-            event = await database_sync_to_async(self.apply)(kind, fields)
+            event = await on_executor(executor, self.apply)(kind, fields)
         except tour_services.TourError as error:
             raise FrameError(error.code, error.message, kind) from None
         await publish(self.code, **event)
+
+    def take_person_request(self) -> bool:
+        return PERSON_REQUESTS.take(
+            self.person,
+            rate=settings.REALTIME_TOUR_REQUEST_RATE,
+            burst=settings.REALTIME_TOUR_REQUEST_BURST,
+        )
 
     def apply(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Run the tour service for one control frame; return the event to publish."""
@@ -165,15 +236,15 @@ class TourConsumer(RealtimeConsumer):
         if kind == "end":
             return {"kind": "tour", "state": tour_services.end_live_tour(code=code, user=user)}
         if kind == "answer":
-            items = tour_services.answer_question(
+            item = tour_services.answer_question(
                 code=code, user=user, question_id=fields["question"], text=fields["text"]
             )
-            return {"kind": "questions", "items": items}
+            return {"kind": "question", "item": item}
         if kind == "dismiss":
-            items = tour_services.dismiss_question(
+            item = tour_services.dismiss_question(
                 code=code, user=user, question_id=fields["question"]
             )
-            return {"kind": "questions", "items": items}
+            return {"kind": "question", "item": item}
         if kind == "lower_hand":
             queue = tour_services.lower_hand(code=code, user=user, member_id=fields["member"])
             return {"kind": "hands", "queue": queue}
@@ -183,8 +254,9 @@ class TourConsumer(RealtimeConsumer):
             )
             return {"kind": "hands", "queue": queue}
         if kind == "ask":
-            items = tour_services.ask_question(
-                code=code, member_id=member.id, name=member.name, text=fields["text"]
-            )
-            return {"kind": "questions", "items": items}
+            item = tour_services.ask_question(
+                code=code, member_id=member.id, asker=self.person, name=member.name,
+                text=fields["text"],
+            )  # fmt: skip
+            return {"kind": "question", "item": item}
         raise FrameError("unknown_type", f"Unknown message type {kind!r}.")

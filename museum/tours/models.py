@@ -163,6 +163,9 @@ class TourQuestion(models.Model):
     session = models.ForeignKey(LiveTour, on_delete=models.CASCADE, related_name="requests")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     member_id = models.CharField(max_length=32)
+    # Who asked across reconnections (a keyed hash of the account, session or address; never
+    # the raw session key): the open-questions cap and "mine" count per person, not per socket.
+    asker = models.CharField(max_length=64, blank=True, default="")
     name = models.CharField(max_length=40)
     text = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

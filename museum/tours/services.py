@@ -1,6 +1,6 @@
 """Live guided tours: start, move between stops, hands and questions, end; each one transaction.
 
-The websocket consumer calls these (through database_sync_to_async) and publishes what they return;
+The websocket consumer calls these (on its own worker threads) and publishes what they return;
 authority checks live here so the page, the API and the socket all enforce the same rules.
 """
 
@@ -19,7 +19,7 @@ from exhibits.collection.visibility import is_public_asset
 from exhibits.models import PublicationStatus
 from museum.models import LiveTour, LiveTourEvent, Tour, TourQuestion, TourStop
 
-MAX_OPEN_QUESTIONS_PER_MEMBER = 5
+MAX_OPEN_QUESTIONS_PER_PERSON = 5
 
 
 class TourError(Exception):
@@ -199,22 +199,25 @@ def hands_queue(session: LiveTour) -> list[dict[str, Any]]:
     ]
 
 
+def question_item(question: TourQuestion) -> dict[str, Any]:
+    """One question with its asker's member id and person (consumers filter per audience)."""
+    return {
+        "id": question.pk,
+        "member": question.member_id,
+        "asker": question.asker,
+        "name": question.name,
+        "text": question.text,
+        "status": question.status,
+        "answer": question.answer,
+    }
+
+
 def question_items(session: LiveTour) -> list[dict[str, Any]]:
-    """Every question with its asker's member id (consumers filter per audience)."""
+    """Every question of the session (the list a joining socket gets)."""
     questions = session.requests.filter(kind=TourQuestion.Kind.QUESTION).exclude(
         status=TourQuestion.Status.LOWERED
     )
-    return [
-        {
-            "id": question.pk,
-            "member": question.member_id,
-            "name": question.name,
-            "text": question.text,
-            "status": question.status,
-            "answer": question.answer,
-        }
-        for question in questions
-    ]
+    return [question_item(question) for question in questions]
 
 
 @transaction.atomic
@@ -244,23 +247,26 @@ def lower_hand(*, code: str, user: Any, member_id: str) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def ask_question(*, code: str, member_id: str, name: str, text: str) -> list[dict[str, Any]]:
+def ask_question(*, code: str, member_id: str, asker: str, name: str, text: str) -> dict[str, Any]:
+    """A follower's question; `asker` names the person across reconnections, and caps their
+    open questions. Returns the new question only (consumers send it as a delta)."""
     session = _live(code)
     open_count = session.requests.filter(
-        kind=TourQuestion.Kind.QUESTION, status=TourQuestion.Status.OPEN, member_id=member_id
+        kind=TourQuestion.Kind.QUESTION, status=TourQuestion.Status.OPEN, asker=asker
     ).count()
-    if open_count >= MAX_OPEN_QUESTIONS_PER_MEMBER:
+    if open_count >= MAX_OPEN_QUESTIONS_PER_PERSON:
         raise TourError(
             "rate_limited", "You have several open questions; wait for the guide to answer."
         )
-    TourQuestion.objects.create(
+    question = TourQuestion.objects.create(
         session=session,
         kind=TourQuestion.Kind.QUESTION,
         member_id=member_id,
+        asker=asker,
         name=name,
         text=text,
     )
-    return question_items(session)
+    return question_item(question)
 
 
 def _open_question(session: LiveTour, question_id: int) -> TourQuestion:
@@ -273,23 +279,25 @@ def _open_question(session: LiveTour, question_id: int) -> TourQuestion:
 
 
 @transaction.atomic
-def answer_question(*, code: str, user: Any, question_id: int, text: str) -> list[dict[str, Any]]:
+def answer_question(*, code: str, user: Any, question_id: int, text: str) -> dict[str, Any]:
+    """The guide answers an open question; returns it (answered)."""
     session = _live_session_for_guide(code, user)
     question = _open_question(session, question_id)
     question.status = TourQuestion.Status.ANSWERED
     question.answer = text
     question.save(update_fields=["status", "answer"])
     _log(session, "answer", question=question.text, answer=text, stop=session.stop_index)
-    return question_items(session)
+    return question_item(question)
 
 
 @transaction.atomic
-def dismiss_question(*, code: str, user: Any, question_id: int) -> list[dict[str, Any]]:
+def dismiss_question(*, code: str, user: Any, question_id: int) -> dict[str, Any]:
+    """The guide dismisses an open question; returns it (dismissed)."""
     session = _live_session_for_guide(code, user)
     question = _open_question(session, question_id)
     question.status = TourQuestion.Status.DISMISSED
     question.save(update_fields=["status"])
-    return question_items(session)
+    return question_item(question)
 
 
 def _vector(value: Any) -> list[float]:

@@ -59,6 +59,11 @@ def tour_live(request: HttpRequest, code: str) -> HttpResponse:
     is_guide = tour_services.can_guide(session, request.user)
     state = tour_services.tour_state(session)
     ended = session.status == LiveTour.Status.ENDED
+    if not ended and not request.user.is_authenticated and not request.session.session_key:
+        # The tour socket tells visitors without an account apart by this session (their open
+        # questions, their rate of hands), not by their address, which a class behind one NAT
+        # shares.
+        request.session["tour_visitor"] = True
     config: dict[str, Any] = {
         "code": session.code,
         "socketPath": f"/ws/tours/{session.code}/",

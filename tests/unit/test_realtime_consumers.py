@@ -33,9 +33,11 @@ def room() -> Room:
     return Room.objects.create(floor=floor, code="g1", name="Gallery 1")
 
 
-async def connect(path: str, user: Any = None) -> WebsocketCommunicator:
+async def connect(path: str, user: Any = None, address: str | None = None) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(APP, path)
     communicator.scope["user"] = user or AnonymousUser()
+    if address is not None:  # who a visitor is without an account or session (tours)
+        communicator.scope["client"] = (address, 50000)
     connected, _ = await communicator.connect(timeout=10)
     assert connected
     return communicator
@@ -226,7 +228,10 @@ async def test_hands_questions_and_lagging_followers(educator):
     path = f"/ws/tours/{session.code}/"
     guide = await connect(path, educator)
     await receive(guide)
-    follower, other = await connect(path), await connect(path)
+    follower, other = (
+        await connect(path, address="10.0.0.1"),
+        await connect(path, address="10.0.0.2"),
+    )
     follower_id = (await receive(follower))["id"]
     await receive(other)
 
@@ -235,18 +240,20 @@ async def test_hands_questions_and_lagging_followers(educator):
     assert hands["queue"][0]["member"] == follower_id
 
     await follower.send_to(text_data=json.dumps({"type": "ask", "text": "How old is it?"}))
-    asked = await receive_until(guide, "questions", lambda f: f["items"])
-    question = asked["items"][0]
+    # A question travels as a delta: the one question, not the whole list.
+    question = (await receive_until(guide, "question"))["item"]
     assert question["text"] == "How old is it?" and question["status"] == "open"
-    # Another follower does not see someone else's open question.
-    others_view = await receive_until(other, "questions")
-    assert others_view["items"] == []
+    assert question["member"] == follower_id and "asker" not in question
+    own = (await receive_until(follower, "question"))["item"]
+    assert own["id"] == question["id"] and own["mine"] is True and "member" not in own
 
     await guide.send_to(
         text_data=json.dumps({"type": "answer", "question": question["id"], "text": "3000 years"})
     )
-    answered = await receive_until(other, "questions", lambda f: f["items"])
-    assert answered["items"][0]["answer"] == "3000 years"
+    # Another follower never saw the open question, only its answer.
+    answered = (await receive_until(other, "question"))["item"]
+    assert answered["id"] == question["id"] and answered["answer"] == "3000 years"
+    assert answered["mine"] is False
 
     await follower.send_to(text_data=json.dumps({"type": "progress", "stop": 0, "mode": "roam"}))
     await follower.send_to(text_data=json.dumps(POSE))
@@ -282,6 +289,9 @@ async def test_presence_feeds_the_planners_crowd_board(room):
     sockets = [await connect(f"/ws/rooms/{room.pk}/") for _ in range(3)]
     for socket in sockets:
         await receive(socket)
+        await socket.send_to(text_data=json.dumps(POSE))  # counted from their first pose
+        await socket.send_to(text_data=json.dumps({"type": "ping"}))
+        await receive_until(socket, "pong")
     assert BOARD.present()[key] == before + 3
     for socket in sockets:
         await socket.disconnect()

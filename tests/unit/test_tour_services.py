@@ -52,20 +52,31 @@ def test_hands_are_one_per_member_and_questions_are_capped(tour, educator):
         queue = tour_services.set_hand(code=code, member_id="a1", name="Ann", raised=True)
     assert [hand["member"] for hand in queue] == ["a1"]
     assert tour_services.set_hand(code=code, member_id="a1", name="Ann", raised=False) == []
-    for number in range(tour_services.MAX_OPEN_QUESTIONS_PER_MEMBER):
-        tour_services.ask_question(code=code, member_id="a1", name="Ann", text=f"Q{number}")
+    for number in range(tour_services.MAX_OPEN_QUESTIONS_PER_PERSON):
+        tour_services.ask_question(
+            code=code, member_id="a1", asker="ann", name="Ann", text=f"Q{number}"
+        )
+    # The cap is per person: a new socket (member id) of the same person is still refused...
     with pytest.raises(TourError) as caught:
-        tour_services.ask_question(code=code, member_id="a1", name="Ann", text="one more")
+        tour_services.ask_question(
+            code=code, member_id="a2", asker="ann", name="Ann", text="one more"
+        )
     assert caught.value.code == "rate_limited"
     assert TourQuestion.objects.filter(kind="question").count() == 5
+    # ...while another person may ask.
+    item = tour_services.ask_question(code=code, member_id="b1", asker="bo", name="Bo", text="Hi")
+    assert item["text"] == "Hi" and item["status"] == "open" and item["asker"] == "bo"
 
 
 def test_an_ended_tour_replays_its_stops_and_answers(tour, educator):
     session = tour_services.start_live_tour(tour=tour, guide=educator)
     code = session.code
     tour_services.go_to_stop(code=code, user=educator, index=2)
-    items = tour_services.ask_question(code=code, member_id="b2", name="Bo", text="Why?")
-    tour_services.answer_question(code=code, user=educator, question_id=items[0]["id"], text="So.")
+    item = tour_services.ask_question(code=code, member_id="b2", asker="bo", name="Bo", text="Why?")
+    answered = tour_services.answer_question(
+        code=code, user=educator, question_id=item["id"], text="So."
+    )
+    assert answered["status"] == "answered" and answered["answer"] == "So."
     tour_services.end_live_tour(code=code, user=educator)
     with pytest.raises(TourError) as caught:
         tour_services.go_to_stop(code=code, user=educator, index=0)
@@ -90,6 +101,8 @@ def test_tour_pages(client, tour, educator):
     client.logout()
     follower_page = client.get(session.get_absolute_url())
     assert follower_page.context["config"]["isGuide"] is False
+    # A visitor without an account gets a session: the tour socket tells them apart by it.
+    assert follower_page.cookies["sessionid"].value
     assert b'id="follower-join-button"' in follower_page.content
     # Join by code, in any case and with stray spaces; an unknown code is said so.
     joined = client.get(reverse("tours"), {"code": f" {session.code.lower()} "})

@@ -1,0 +1,119 @@
+"""Websocket connections per client address: a cap, counted per process and, with Redis, across
+processes.
+
+Single profile: one ASGI process, so the in-process count is the whole count. Scaled profile:
+admission is the same atomic Redis script as the room cap (admission.py): each process records
+how many connections it holds per address, and a new one is let in only while the fresh records
+of all processes sum to less than the cap. Records are refreshed every `REFRESH_SECONDS` and
+expire after `ADDRESS_TTL_MS`, so a crashed process's connections stop counting. When Redis does
+not answer, the process falls back to its own count (the cap then holds per process).
+
+Framework-free: the consumers pass the address (`client_address`) and the cap from settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+REFRESH_SECONDS = 10.0
+UNKNOWN_ADDRESS = "unknown"
+
+
+def client_address(peer: str | None, forwarded_for: str | None, *, num_proxies: int | None) -> str:
+    """The address a connection is counted against, by the HTTP side's rule
+    (museum.throttling.client_address, DRF's NUM_PROXIES).
+
+    `peer` is the ASGI scope's client host, which uvicorn's `--proxy-headers` has already set to
+    the visitor's address behind the deploy example's nginx (NUM_PROXIES 0, the default). With
+    `num_proxies` > 0 the address is that many entries from the right of X-Forwarded-For: each
+    proxy appends the address it saw; entries further left are the client's own claims."""
+    remote = peer or UNKNOWN_ADDRESS
+    proxies = num_proxies or 0
+    if proxies <= 0 or not forwarded_for:
+        return remote
+    entries = [entry.strip() for entry in forwarded_for.split(",")]
+    return entries[-min(proxies, len(entries))] or remote
+
+
+def scope_address(scope: dict[str, Any], *, num_proxies: int | None) -> str:
+    """`client_address` of an ASGI websocket scope."""
+    client = scope.get("client")
+    peer = str(client[0]) if client else None
+    forwarded = None
+    for name, value in scope.get("headers", ()):
+        if name == b"x-forwarded-for":
+            # Several headers are one list, in order (RFC 9110 section 5.3).
+            text = value.decode("latin-1")
+            forwarded = text if forwarded is None else f"{forwarded}, {text}"
+    return client_address(peer, forwarded, num_proxies=num_proxies)
+
+
+class AddressGate:
+    """This process's connections per address, and the cross-process admission when linked."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        # RedisAdmission (admission.py) on the scaled profile; None: count in this process only.
+        self.admission: Any = None
+        self.refresher: asyncio.Task[None] | None = None
+        self.outbox: set[asyncio.Task[None]] = set()
+
+    def held(self, address: str) -> int:
+        return self.counts.get(address, 0)
+
+    async def take(self, address: str, cap: int) -> bool:
+        """Count a new connection from `address`; False (nothing counted) when it would exceed
+        `cap`."""
+        if self.held(address) >= cap:
+            return False
+        # Counted before the await, so concurrent handshakes on this process see each other.
+        self.counts[address] = self.held(address) + 1
+        if self.admission is not None:
+            self._start_refresher()
+            admitted = await self.admission.admit_address(address, cap)
+            if admitted is False:
+                self._drop(address)
+                return False
+        return True
+
+    def release(self, address: str) -> None:
+        """A connection from `address` ended (call exactly once per successful `take`)."""
+        self._drop(address)
+        if self.admission is not None:
+            task = asyncio.get_running_loop().create_task(
+                self.admission.report_addresses({address: self.held(address)})
+            )
+            self.outbox.add(task)
+            task.add_done_callback(self.outbox.discard)
+
+    def _drop(self, address: str) -> None:
+        left = self.held(address) - 1
+        if left > 0:
+            self.counts[address] = left
+        else:
+            self.counts.pop(address, None)
+
+    def _start_refresher(self) -> None:
+        if self.refresher is None or self.refresher.done():
+            self.refresher = asyncio.get_running_loop().create_task(self._refresh_forever())
+
+    async def _refresh_forever(self) -> None:
+        """Keep this process's records fresh in Redis while it holds any connection."""
+        while self.counts:
+            await asyncio.sleep(REFRESH_SECONDS)
+            try:
+                await self.admission.report_addresses(dict(self.counts))
+            except Exception:  # never end the refresher on one failure
+                logger.debug("could not refresh address counts", exc_info=True)
+
+
+_gate = AddressGate()
+
+
+def address_gate() -> AddressGate:
+    """The process's gate (one per process, like the rooms)."""
+    return _gate
