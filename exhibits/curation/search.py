@@ -179,7 +179,7 @@ class SearchIndex:
             "vocabulary": sorted(self.vocabulary, key=self.vocabulary.__getitem__),
         }
         bm25 = self._bm25.tocsc()
-        arrays = {
+        arrays: dict[str, np.ndarray] = {
             "meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
             "bm25_data": bm25.data.astype(np.float32),
             "bm25_indices": bm25.indices,
@@ -189,7 +189,7 @@ class SearchIndex:
         if self.vectors is not None:
             arrays["vectors"] = self.vectors
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays)
+        np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]  # stubs: **kwds vs allow_pickle
         return buffer.getvalue()
 
     @classmethod
@@ -202,7 +202,7 @@ class SearchIndex:
                 raise ValueError(f"search index payload format {meta.get('format')!r}")
             bm25 = sparse.csc_matrix(
                 (arrays["bm25_data"], arrays["bm25_indices"], arrays["bm25_indptr"]),
-                shape=tuple(int(n) for n in arrays["bm25_shape"]),
+                shape=(int(arrays["bm25_shape"][0]), int(arrays["bm25_shape"][1])),
             )
             vectors = arrays["vectors"] if "vectors" in arrays.files else None
         names = meta["fields"]

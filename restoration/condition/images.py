@@ -46,6 +46,14 @@ def encode_jpeg(array: np.ndarray, quality: int = 90) -> bytes:
     return buffer.getvalue()
 
 
+def jpeg_of_png(data: bytes, quality: int = 90) -> bytes:
+    """A PNG the job just wrote, as JPEG (pictures only; masks and maps stay PNG)."""
+    buffer = io.BytesIO()
+    with Image.open(io.BytesIO(data)) as image:
+        image.convert("RGB").save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
 def mask_png(mask: np.ndarray) -> bytes:
     """A boolean mask as a greyscale PNG: white = damage (the layout train_damage reads)."""
     return encode_png(np.where(mask, 255, 0).astype(np.uint8))

@@ -1,15 +1,27 @@
 """The condition report as a PDF (fpdf2, pure Python): one section per analysed texture with
-its pictures (texture, masks over it, Grad-CAM) and figures (pixel share, area in cm²)."""
+its pictures (texture, masks over it, Grad-CAM) and figures (pixel share, area in cm²).
+
+Built once per content: `cached_condition_pdf` keys the shared cache with a digest of
+everything the PDF shows of the records the requesting user may see (findings, corrections
+in force, files, the check), so a change of any of them, or a release, makes a new key, and a
+PDF built for a curator (with unreleased records) has a key no visitor's request computes.
+Pictures are decoded at reduced size: JPEG through Image.draft (the DCT scales it down while
+decoding: a 16k texture decodes at 2k), other formats only up to DECODE_MAX_PIXELS."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from django.core.cache import cache
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from fpdf import FPDF, FontFace
+from PIL import Image
 
 from exhibits.models import Artifact, Job
 from museum.common import images
@@ -23,6 +35,13 @@ UNICODE_FONTS = (
     ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"),
 )
 PICTURE_PX = 700
+# A picture that cannot be decoded at reduced size (PNG) is left out above this: 16M pixels
+# (48 MB RGB); the job stores textures and Grad-CAM as JPEG, the overlay at most 1024 px.
+DECODE_MAX_PIXELS = 4096 * 4096
+PDF_CACHE_SECONDS = 24 * 3600
+PDF_CACHE_MAX_BYTES = 16 * 1024 * 1024
+LAYOUT_VERSION = 1  # bump when the PDF's layout changes: every cached PDF is rebuilt
+logger = logging.getLogger(__name__)
 
 
 class _Report(FPDF):
@@ -58,8 +77,9 @@ class _Report(FPDF):
         self.cell(0, 6, f"{self.page_no()}", align="C")
 
 
-def _picture(field: FieldFile) -> io.BytesIO | None:
-    """A JPEG copy of a stored image, at most PICTURE_PX wide (keeps the PDF small)."""
+def reduced_image(field: FieldFile, max_side: int = PICTURE_PX) -> Image.Image | None:
+    """A stored image decoded at reduced size, at most `max_side` on its longest side, or None
+    (missing, unreadable, or too large to decode without a reduced decoder)."""
     if not field:
         return None
     try:
@@ -67,14 +87,86 @@ def _picture(field: FieldFile) -> io.BytesIO | None:
             field.open("rb") as handle,
             images.open_image(handle, max_pixels=images.PILLOW_BOMB_PIXELS) as image,
         ):
-            image = images.decode(image).convert("RGB")
-            image.thumbnail((PICTURE_PX, PICTURE_PX))
-            buffer = io.BytesIO()
-            image.save(buffer, format="JPEG", quality=85)
+            if image.format == "JPEG":
+                image.draft("RGB", (max_side, max_side))  # decodes at 1/2, 1/4 or 1/8 scale
+            elif image.width * image.height > DECODE_MAX_PIXELS:
+                logger.info("%s: %dx%d, not decoded for the PDF", field.name, *image.size)
+                return None
+            picture = images.decode(image).convert("RGB")
+            picture.thumbnail((max_side, max_side), reducing_gap=2.0)
+            return picture
     except (OSError, ValueError):  # ImageReadError is a ValueError
         return None
+
+
+def _picture(field: FieldFile) -> io.BytesIO | None:
+    """A JPEG copy of a stored image, at most PICTURE_PX wide (keeps the PDF small)."""
+    picture = reduced_image(field)
+    if picture is None:
+        return None
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG", quality=85)
     buffer.seek(0)
     return buffer
+
+
+def content_version(
+    *, artifact: Artifact, job: Job | None, records: Sequence[ConditionRecord]
+) -> str:
+    """A digest of everything the PDF shows: it changes with any finding, correction in force,
+    file, record (and so a release: the visible set changes), the check or the artifact."""
+    shown = {
+        "layout": LAYOUT_VERSION,
+        "artifact": [artifact.pk, artifact.title, artifact.object_number],
+        "job": [job.pk, job.finished_at.isoformat() if job.finished_at else None] if job else None,
+        "timezone": timezone.get_current_timezone_name(),
+        "records": [
+            {
+                "record": [
+                    record.pk,
+                    record.image_index,
+                    record.texture_name,
+                    record.origin,
+                    record.width_px,
+                    record.height_px,
+                    record.metres_per_pixel,
+                    record.seconds,
+                    record.model_version,
+                    [field.name for field in (record.texture, record.overlay, record.explanation)],
+                ],
+                "findings": [
+                    [f.pk, f.damage_class, f.pixel_share, f.area_cm2] for f in record.findings.all()
+                ],
+                "corrections": sorted([c.pk, c.damage_class] for c in record.applied_corrections),
+            }
+            for record in records
+        ],
+    }
+    text = json.dumps(shown, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def cached_condition_pdf(
+    *, artifact: Artifact, job: Job | None, records: Sequence[ConditionRecord]
+) -> bytes:
+    """`condition_pdf` from the shared cache, built on a miss. `records` must already be the
+    ones the requesting user may see (the key is made of them alone)."""
+    version = content_version(artifact=artifact, job=job, records=records)
+    key = f"mouseion:condition-pdf:{artifact.pk}:{version}"
+    try:
+        data = cache.get(key)
+    except Exception:
+        logger.warning("PDF cache unavailable", exc_info=True)
+        data = None
+    if data is not None:
+        return bytes(data)
+    data = condition_pdf(artifact=artifact, job=job, records=records)
+    if len(data) <= PDF_CACHE_MAX_BYTES:
+        try:
+            cache.set(key, data, PDF_CACHE_SECONDS)
+        except Exception:
+            logger.warning("PDF cache unavailable", exc_info=True)
+    return data
 
 
 def _format_share(share: float) -> str:

@@ -266,7 +266,8 @@ def _analyse(
     if "probability.png" in by_file:
         files["probability"] = (f"{stem}-probability.png", by_file["probability.png"])
     if "gradcam.png" in by_file:
-        files["explanation"] = (f"{stem}-gradcam.png", by_file["gradcam.png"])
+        # JPEG like the texture: the PDF decodes it at reduced size (Image.draft), a PNG whole.
+        files["explanation"] = (f"{stem}-gradcam.jpg", images.jpeg_of_png(by_file["gradcam.png"]))
     findings = []
     for name, mask in result.masks.items():
         pixels = int((mask & covered).sum() if covered is not None else mask.sum())

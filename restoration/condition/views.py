@@ -12,7 +12,7 @@ from exhibits.collection.permissions import visible_artifacts
 from exhibits.models import Artifact
 from restoration.condition import services, visibility
 from restoration.condition.images import MASK_MAX_BYTES
-from restoration.condition.pdf import condition_pdf
+from restoration.condition.pdf import cached_condition_pdf
 from restoration.condition.serializers import damage_classes
 from restoration.models import DAMAGE_CLASS_CHOICES, ConditionRecord
 
@@ -85,7 +85,7 @@ def condition_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     artifact = _artifact(request, pk)
     job, records = services.latest_records(artifact)
     records = visibility.visible_records(records, request.user)
-    data = condition_pdf(artifact=artifact, job=job, records=records)
+    data = cached_condition_pdf(artifact=artifact, job=job, records=records)
     response = HttpResponse(data, content_type="application/pdf")
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in artifact.object_number)
     response["Content-Disposition"] = f'inline; filename="condition-{safe}.pdf"'
