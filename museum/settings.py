@@ -123,18 +123,46 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from the finders; an empty root is fine
-# Front-end packages come from npm (package-lock.json) and are served locally: no CDN anywhere.
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/three/build", NODE_MODULES / "three" / "build"),
-    ("vendor/three/addons", NODE_MODULES / "three" / "examples" / "jsm"),
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "museum.staticfiles.VendorFileFinder",
 ]
+# Front-end packages come from npm (package-lock.json) and are served locally: no CDN anywhere.
+# Only the files pages load are served (museum.staticfiles.VendorFileFinder): three.js's build,
+# the addons named in the import map (templates/base.html), what those import, and the decoders.
+MOUSEION_VENDOR_STATIC = {
+    "vendor/three/build": (NODE_MODULES / "three" / "build", ["three.module.js", "three.core.js"]),
+    "vendor/three/addons": (
+        NODE_MODULES / "three" / "examples" / "jsm",
+        [
+            "controls/OrbitControls.js",
+            "environments/RoomEnvironment.js",
+            "loaders/DRACOLoader.js",
+            "loaders/GLTFLoader.js",
+            "utils/BufferGeometryUtils.js",
+            "utils/SkeletonUtils.js",
+            "libs/meshopt_decoder.module.js",
+            "libs/draco/gltf/*",
+        ],
+    ),
+}
+# Production (MOUSEION_HASHED_STATIC=true, deploy/mouseion.env.example): `manage.py
+# collectstatic` writes hashed copies and a manifest to STATIC_ROOT (museum/staticfiles.py);
+# {% static %} names the hashed file, served with a one-year immutable cache, so an upgrade never
+# leaves a browser on last week's JavaScript. Without it (`make run`, the tests) the sources are
+# served straight from the finders and no collectstatic step is needed.
+MOUSEION_HASHED_STATIC = env.bool("MOUSEION_HASHED_STATIC", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "museum.staticfiles.HashedStaticFilesStorage"
+        if MOUSEION_HASHED_STATIC
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
-# Serve straight from the finders so `make run` needs no collectstatic step.
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not MOUSEION_HASHED_STATIC
 WHITENOISE_AUTOREFRESH = DEBUG
 
 MEDIA_URL = "/media/"

@@ -64,7 +64,8 @@ class LiveMuseum:
 
 @pytest.fixture(scope="session")
 def live_museum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveMuseum]:
-    """migrate + seed_demo into a fresh var dir, then uvicorn and a Celery worker, as `make run`.
+    """migrate + seed_demo into a fresh var dir, then uvicorn and a Celery worker, as `make run`
+    but with static files collected under hashed names, as in production.
 
     With MOUSEION_LIVE_STACK_URL set (make test-scaled), the museum is the already running,
     migrated and seeded scaled stack (scripts/scaled/stack.py) and nothing is started here."""
@@ -84,6 +85,8 @@ def live_museum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveMuseum
         "DJANGO_SETTINGS_MODULE": "museum.settings",
         # Production-like settings (DEBUG off) refuse the development key: a key of its own.
         "SECRET_KEY": secrets.token_urlsafe(50),
+        # Static files as in production: hashed names from collectstatic (museum/staticfiles.py).
+        "MOUSEION_HASHED_STATIC": "true",
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("DATABASE_URL", None)
@@ -91,6 +94,7 @@ def live_museum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveMuseum
     port = free_port()
     museum = LiveMuseum(f"http://127.0.0.1:{port}", var_dir, env)
     museum.manage("migrate", "--no-input", "-v0")
+    museum.manage("collectstatic", "--no-input", "-v0")
     museum.manage("seed_demo", "--password", DEMO_PASSWORD)
     museum.manage("seed_floor_plan")
     museum.manage("seed_demo_tour")

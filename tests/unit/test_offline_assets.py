@@ -110,17 +110,29 @@ def _import_map() -> dict[str, str]:
 
 
 def test_import_map_targets_exist_in_node_modules() -> None:
+    """One entry per module (no prefix entry, which production could not hash), each served
+    from the npm package."""
     imports = _import_map()
-    assert set(imports) >= {"three", "three/addons/"}
-    three = imports["three"].removeprefix("static:")
-    found = finders.find(three)
-    assert found, f"import map target {three} is not served"
-    assert Path(found).resolve().is_relative_to((ROOT / "node_modules").resolve())
-    addons = imports["three/addons/"].removeprefix("static:")
-    assert addons.endswith("/")
-    addons_dir = _static_dir(addons)
-    assert addons_dir, f"import map prefix {addons} is not served"
-    assert addons_dir.resolve() == (ROOT / "node_modules/three/examples/jsm").resolve()
+    assert "three" in imports
+    assert not [name for name in imports if name.endswith("/")], imports
+    for name, target in imports.items():
+        found = finders.find(target.removeprefix("static:"))
+        assert found, f"import map target {name} -> {target} is not served"
+        assert Path(found).resolve().is_relative_to((ROOT / "node_modules").resolve()), name
+
+
+def test_only_the_listed_vendor_files_are_served() -> None:
+    """three.js's other example modules (some import files outside the package) are neither
+    served nor collected; a path cannot climb out of the package."""
+    assert finders.find("vendor/three/addons/loaders/GLTFLoader.js")
+    assert (ROOT / "node_modules/three/examples/jsm/offscreen/scene.js").is_file()
+    for hostile in (
+        "vendor/three/addons/offscreen/scene.js",
+        "vendor/three/build/three.cjs",
+        "vendor/three/addons/loaders/../../../package.json",
+        "vendor/three/addons/libs/draco/gltf/../../../../../package.json",
+    ):
+        assert not finders.find(hostile), hostile
 
 
 def test_draco_decoder_is_served_locally() -> None:
