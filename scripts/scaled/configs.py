@@ -79,10 +79,16 @@ http {{
         # Above MOUSEION_MAX_UPLOAD_BYTES, so the application gives the clear refusal.
         client_max_body_size {max_body_mb}m;
 
+        # Hashed names (MOUSEION_HASHED_STATIC) for a year, others briefly: deploy/nginx.
+        location ~ "^/static/(?<hashed_static>.+\.[0-9a-f]{{12}}\.[A-Za-z0-9]+)$" {{
+            alias {static_root}/$hashed_static;
+            gzip_static on;
+            add_header Cache-Control "public, max-age=31536000, immutable";
+        }}
         location /static/ {{
             alias {static_root}/;
             gzip_static on;
-            expires 1h;
+            expires 5m;
         }}
 
         # Media goes to Django (museum.media decides who may see each file); Django answers

@@ -322,6 +322,8 @@ def cmd_start(folder: Path) -> None:
         "REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/0",
         "MOUSEION_VAR_DIR": str(museum_var),
         "SECRET_KEY": secrets.token_urlsafe(50),
+        # Static files as in production: collectstatic's hashed names, served by nginx.
+        "MOUSEION_HASHED_STATIC": "true",
         "MOUSEION_LIVE_STACK_URL": f"http://127.0.0.1:{ports['nginx']}",
         "MOUSEION_STACK_WEB1_URL": f"http://127.0.0.1:{ports['web1']}",
         "MOUSEION_STACK_WEB2_URL": f"http://127.0.0.1:{ports['web2']}",
