@@ -9,6 +9,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from museum.uploads import StorageFull, UploadTooLarge, error_body
+
 
 def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Wrap DRF errors as {"error": {"code", "message", "fields"}}; Django's ValidationError too."""
@@ -21,6 +23,10 @@ def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response 
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, UploadTooLarge):  # a PUT/PATCH parsed by DRF (POST: the middleware)
+        return Response(error_body("too_large", str(exc)), status=413)
+    elif isinstance(exc, StorageFull):
+        return Response(error_body("storage_full", str(exc)), status=507)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which reads the form: answers 413 for an upload over its cap (museum/uploads.py).
+    "museum.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -172,9 +174,21 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # answers with X-Accel-Redirect and nginx sends the bytes. Empty: Django streams the file.
 MOUSEION_MEDIA_ACCEL_PREFIX = env("MOUSEION_MEDIA_ACCEL_PREFIX", default="")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Also the cap of a whole body that is not multipart (JSON, forms): museum.uploads.BodySizeLimit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-# Largest upload the API accepts for an asset (bytes).
+# Largest uploaded file (bytes), unless a view sets its own `max_upload_bytes` (mask uploads).
+# Refused with 413 while the body arrives (museum/uploads.py); nginx's client_max_body_size is
+# this plus museum.uploads.MULTIPART_ALLOWANCE (1 MiB).
 MOUSEION_MAX_UPLOAD_BYTES = env.int("MOUSEION_MAX_UPLOAD_BYTES", default=512 * 1024 * 1024)
+# The cap is counted by the first handler; the default handlers after it build the file.
+FILE_UPLOAD_HANDLERS = [
+    "museum.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Uploads spool beside the media (same disk by default), so storing one is a rename, not a copy.
+FILE_UPLOAD_TEMP_DIR = Path(env("FILE_UPLOAD_TEMP_DIR", default=str(VAR_DIR / "upload-tmp")))
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 # Intake: caps beyond the upload size (see exhibits/intake/limits.py) and the LOD tool.
 MOUSEION_INTAKE_LIMITS: dict = {}
 MOUSEION_NODE = env("MOUSEION_NODE", default="node")

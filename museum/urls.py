@@ -1,4 +1,9 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -6,6 +11,22 @@ from exhibits.curation import search_api
 from museum import media
 from museum.gallery import views
 from museum.tours import views as tour_views
+
+# ReDoc's bundle draws a "by Redocly" logo fetched from cdn.redoc.ly in its sidebar, with no
+# option to leave it out: the page forbids images from any other host, so the browser never asks.
+REDOC_CSP = "img-src 'self' data:"
+
+
+def offline_redoc(**initkwargs: Any) -> Callable[..., HttpResponseBase]:
+    view = SpectacularRedocView.as_view(**initkwargs)
+
+    def redoc(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = REDOC_CSP
+        return response
+
+    return redoc
+
 
 urlpatterns = [
     path("", views.lobby, name="lobby"),
@@ -29,7 +50,7 @@ urlpatterns = [
     path("api/", include(("museum.planning.urls", "visits"), namespace="visits")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/redoc/", offline_redoc(url_name="api-schema"), name="api-redoc"),
     # IIIF manifests and Linked Art JSON-LD (namespace "interop").
     path("", include("exhibits.interop_urls")),
     path("", include("restoration.condition.urls")),

@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -243,8 +243,8 @@ class SourceUploadForm(forms.ModelForm):
         if self.errors:
             return
         # Stored as the last validation step, so that the service's verdict on the file (format,
-        # size, readable mesh) shows on the form. This runs inside the admin's transaction: if
-        # anything later fails, the row and the queued thumbnail job go away with it.
+        # size, readable mesh) shows on the form. AssetAdmin's add view runs outside the admin's
+        # transaction: the service writes the file first, then creates the rows in its own.
         upload = self.cleaned_data["upload"]
         try:
             self.stored, self.job = services.add_source_asset(
@@ -283,6 +283,22 @@ class AssetAdmin(admin.ModelAdmin):
         if obj is None:
             kwargs["form"] = SourceUploadForm
         return super().get_form(request, obj, change, **kwargs)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if object_id is None and request.method == "POST":
+            # Not in the admin's transaction: on SQLite its write lock would be held while the
+            # upload is copied (up to MOUSEION_MAX_UPLOAD_BYTES); add_source_asset commits the
+            # rows in one short transaction of its own after writing the file.
+            return self._changeform_view(  # type: ignore[attr-defined]  # not in the stubs
+                request, object_id, form_url, extra_context
+            )
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_fields(self, request: HttpRequest, obj: Asset | None = None) -> _FieldGroups:
         if obj is None:

@@ -28,6 +28,7 @@ from exhibits.models import (
     Job,
     PublicationStatus,
 )
+from museum.uploads import stored_first
 
 MESH_FORMATS = set(ingest_sniff.MESH_FORMATS)
 IMAGE_FORMATS = {"png", "jpg", "webp"}
@@ -55,6 +56,18 @@ def store_source_asset(
     *, artifact: Artifact, upload: File, filename: str, max_bytes: int | None = None
 ) -> Asset:
     """Store an uploaded file untouched as a new source asset (never replaces an existing one)."""
+    asset = checked_source_asset(
+        artifact=artifact, upload=upload, filename=filename, max_bytes=max_bytes
+    )
+    with stored_first(asset.file, Path(filename).name, upload), transaction.atomic():
+        asset.save()
+    return asset
+
+
+def checked_source_asset(
+    *, artifact: Artifact, upload: File, filename: str, max_bytes: int | None = None
+) -> Asset:
+    """An unsaved source asset for `upload` once its size and real format are accepted."""
     sha256, size = _digest(upload)
     if size == 0:
         raise ValidationError(_("The file is empty."))
@@ -68,7 +81,7 @@ def store_source_asset(
             _("The file is %(size)d bytes; the limit is %(limit)d bytes.")
             % {"size": size, "limit": max_bytes}
         )
-    asset = Asset(
+    return Asset(
         artifact=artifact,
         kind=Asset.Kind.SOURCE,
         original_filename=Path(filename).name[:255],
@@ -76,11 +89,6 @@ def store_source_asset(
         byte_size=size,
         format=file_format,
     )
-    with transaction.atomic():
-        # FileSystemStorage never overwrites: a clashing name gets a fresh suffix.
-        asset.file.save(Path(filename).name, upload, save=False)
-        asset.save()
-    return asset
 
 
 def start_job(*, kind: str, artifact: Artifact, input_asset: Asset | None = None) -> Job:
@@ -204,11 +212,17 @@ def add_source_asset(
     label: str = "",
     intake_options: dict[str, object] | None = None,
 ) -> tuple[Asset, Job | None]:
-    """Store an upload as a new source asset and, for a mesh, queue its intake job."""
-    with transaction.atomic():
-        asset = store_source_asset(
-            artifact=artifact, upload=upload, filename=filename, max_bytes=max_bytes
-        )
+    """Store an upload as a new source asset and, for a mesh, queue its intake job.
+
+    The file is written first, outside any transaction (on SQLite the write lock would be held
+    for the whole copy); one short transaction then creates the rows. If they fail, or the write
+    does (a full disk raises StorageFull), no file is left."""
+    asset = checked_source_asset(
+        artifact=artifact, upload=upload, filename=filename, max_bytes=max_bytes
+    )
+    # Names carry a random segment and storage never overwrites: no clash with another upload.
+    with stored_first(asset.file, Path(filename).name, upload), transaction.atomic():
+        asset.save()
         if label:
             relabel_asset(asset=asset, label=label)
         job = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from exhibits.intake.pipeline import IntakeOptions, IntakeResult, run_intake
 from exhibits.intake.signals import intake_published
 from exhibits.models import Artifact, Asset, DimensionsSource, Job
 from museum import jobs
+from museum.uploads import stored_first
 
 INTAKE_KIND = "intake"
 PROGRESS_INTERVAL_S = 0.5
@@ -139,8 +141,12 @@ def publish_intake_result(*, job: Job, source: Asset, result: IntakeResult) -> l
         height_px=size_px,
     )
     files.append((preview, thumbnail, f"{stem}-thumb.png"))
-    written: list[Asset] = []
-    try:
+    written = [asset for asset, _content, _name in files]
+    # Every file is written before the transaction (on SQLite its write lock would be held for
+    # the copies); each is deleted again if a later write or the publication fails.
+    with ExitStack() as files_written:
+        for asset, content, name in files:
+            files_written.enter_context(stored_first(asset.file, name, content))
         with transaction.atomic():
             # A redelivered job may have published before dying: replace, never duplicate,
             # and remove the earlier files once the replacement is committed.
@@ -149,9 +155,7 @@ def publish_intake_result(*, job: Job, source: Asset, result: IntakeResult) -> l
                 if old.file.name:
                     transaction.on_commit(partial(old.file.storage.delete, old.file.name))
             earlier.delete()
-            for asset, content, name in files:
-                asset.file.save(name, content, save=False)
-                written.append(asset)
+            for asset in written:
                 asset.save()
             Asset.objects.filter(pk=source.pk).update(
                 vertex_count=result.report["vertices"], face_count=result.report["faces"]
@@ -174,11 +178,6 @@ def publish_intake_result(*, job: Job, source: Asset, result: IntakeResult) -> l
                 ),
                 robust=True,
             )
-    except Exception:
-        for asset in written:  # files of a rolled-back publication are never referenced
-            if asset.file.name:
-                asset.file.storage.delete(asset.file.name)
-        raise
     return written
 
 

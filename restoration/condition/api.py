@@ -111,6 +111,7 @@ class MaskCorrectionView(APIView):
     permission_classes = [HasPermission]
     required_permission = "restoration.add_maskcorrection"
     parser_classes = [MultiPartParser, FormParser]
+    max_upload_bytes = images.MASK_MAX_BYTES  # refused while it arrives (museum/uploads.py)
 
     @extend_schema(
         request={"multipart/form-data": MaskCorrectionUploadSerializer},

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from museum.uploads import stored_first
 from restoration.condition import images
 from restoration.models import DAMAGE_CLASS_CHOICES, ConditionRecord, MaskCorrection
 
@@ -89,12 +90,10 @@ def save_mask_correction(
         author=author if getattr(author, "pk", None) else None,
         note=note[:2000],
     )
-    with transaction.atomic():
-        correction.mask.save(
-            f"t{record.image_index}-{damage_class}-corrected.png",
-            ContentFile(images.mask_png(mask)),
-            save=False,
-        )
+    name = f"t{record.image_index}-{damage_class}-corrected.png"
+    # The file first, outside the transaction; removed if the row is not created.
+    content = ContentFile(images.mask_png(mask))
+    with stored_first(correction.mask, name, content), transaction.atomic():
         correction.save()
     return correction
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from exhibits.collection.permissions import visible_artifacts
 from exhibits.models import Artifact
+from museum.uploads import upload_limit
 from restoration.condition import services, visibility
 from restoration.condition.images import MASK_MAX_BYTES
 from restoration.condition.pdf import cached_condition_pdf
@@ -22,6 +23,7 @@ def _artifact(request: HttpRequest, pk: int) -> Artifact:
     return get_object_or_404(visible_artifacts(request.user), pk=pk)
 
 
+@upload_limit(MASK_MAX_BYTES)  # the mask upload is refused while it arrives
 def condition_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Findings per texture with pictures and figures; curators also correct masks here."""
     artifact = _artifact(request, pk)

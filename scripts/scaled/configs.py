@@ -39,7 +39,7 @@ def nginx_conf(
     prefix: Path,
     static_root: Path,
     media_root: Path,
-    max_body_mb: int,
+    max_body_bytes: int,
 ) -> str:
     servers = "\n".join(
         f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in upstreams
@@ -76,8 +76,14 @@ http {{
 
     server {{
         listen 127.0.0.1:{port};
-        # Above MOUSEION_MAX_UPLOAD_BYTES, so the application gives the clear refusal.
-        client_max_body_size {max_body_mb}m;
+        # MOUSEION_MAX_UPLOAD_BYTES + museum.uploads.MULTIPART_ALLOWANCE: the application's cap.
+        client_max_body_size {max_body_bytes};
+        error_page 413 = @too_large;
+        location @too_large {{
+            default_type application/json;
+            return 413 '{{"error": {{"code": "too_large", "fields": {{}},
+                "message": "The upload is too large."}}}}';
+        }}
 
         # Hashed names (MOUSEION_HASHED_STATIC) for a year, others briefly: deploy/nginx.
         location ~ "^/static/(?<hashed_static>.+\.[0-9a-f]{{12}}\.[A-Za-z0-9]+)$" {{

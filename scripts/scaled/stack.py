@@ -33,6 +33,9 @@ from configs import nginx_conf, postgres_conf, redis_conf
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = ROOT / "var" / "scaled"
 APP_SERVICES = ("web1", "web2", "worker", "gpu-worker")
+# The form around an uploaded file (museum.uploads.MULTIPART_ALLOWANCE): nginx caps the body at
+# MOUSEION_MAX_UPLOAD_BYTES plus this, as the application does.
+MULTIPART_ALLOWANCE = 1024 * 1024
 WORKERS = ("worker", "gpu-worker")
 
 
@@ -297,7 +300,7 @@ def write_configs(state: dict) -> None:
             prefix=folder / "nginx",
             static_root=museum_var / "staticfiles",
             media_root=museum_var / "media",
-            max_body_mb=max_bytes // (1024 * 1024) + 64,
+            max_body_bytes=max_bytes + MULTIPART_ALLOWANCE,
         )
     )
 

@@ -250,7 +250,9 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(
 def test_upload_over_the_size_cap_is_refused(curator_api, settings, media_root) -> None:
     settings.MOUSEION_MAX_UPLOAD_BYTES = 100
     response = post_file(curator_api, make_artifact(), "scan.glb", glb_bytes())
-    assert response.status_code == 400
+    # Refused while the body is parsed (museum/uploads.py), before the file is stored.
+    assert response.status_code == 413
+    assert error_of(response)["code"] == "too_large"
     assert "the limit is 100 bytes" in error_of(response)["message"]
     assert not Asset.objects.exists()
     assert stored_files(media_root) == []

@@ -208,3 +208,22 @@ def test_swagger_ui_validator_badge_is_off(client: Client) -> None:
     match = re.search(r"const swaggerSettings = (\{.*?\});", page, re.S)
     assert match, "Swagger UI settings not found in /api/docs/"
     assert json.loads(match.group(1)).get("validatorUrl", "missing") is None
+
+
+@pytest.mark.django_db
+def test_redoc_page_forbids_the_bundles_cdn_logo(client: Client) -> None:
+    """ReDoc's bundle renders an <img> from cdn.redoc.ly in its sidebar whatever the options;
+    the page's Content-Security-Policy allows images from this site only, so the browser never
+    fetches it. Any other external URL a new bundle brings fails here first."""
+    bundle = finders.find("drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js")
+    assert bundle, "ReDoc's sidecar bundle is not served"
+    fetched = {
+        m.group(0)
+        for m in re.finditer(r"https://cdn\.[^\"'`\s)]+", Path(bundle).read_text(encoding="utf-8"))
+    }
+    assert fetched <= {"https://cdn.redoc.ly/redoc/logo-mini.svg"}, fetched
+    response = client.get("/api/redoc/")
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    assert "img-src 'self' data:" in policy
+    assert "*" not in policy and "https:" not in policy

@@ -43,8 +43,10 @@ class Command(BaseCommand):
             key: options[key] for key in ("unit", "scale", "up_axis") if options[key] is not None
         }
         try:
-            with transaction.atomic():
-                artifact = self._artifact(options, path)
+            artifact = self._artifact(options, path)
+            try:
+                # The copy runs outside any transaction (SQLite's write lock would be held
+                # for all of it); the service then saves the row in a short one.
                 with path.open("rb") as handle:
                     source = services.store_source_asset(
                         artifact=artifact,
@@ -52,6 +54,11 @@ class Command(BaseCommand):
                         filename=path.name,
                         max_bytes=settings.MOUSEION_MAX_UPLOAD_BYTES,
                     )
+            except BaseException:
+                if options["artifact"] is None:
+                    artifact.delete()  # a new artifact whose scan was refused is not kept
+                raise
+            with transaction.atomic():
                 if options["queue"]:
                     job = request_intake(source=source, options=intake_options)
                 else:
