@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_safe
-from rest_framework.authentication import BasicAuthentication
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
@@ -115,12 +115,14 @@ def may_fetch(owner: MediaOwner, user: object) -> bool:
 
 
 def requesting_user(request: HttpRequest) -> object:
-    """The session's user, else one the API's HTTP Basic credentials name (API clients fetch the
-    files the API lists them); bad credentials are an anonymous visitor (who gets a 404)."""
+    """The session's user, else the one whose API token the request carries ("Authorization:
+    Token <key>": API clients fetch the files the API lists them); a bad token, or any other
+    scheme (HTTP Basic is not accepted, and costs no password hash), is an anonymous visitor
+    (who gets a 404)."""
     if request.user.is_authenticated or "HTTP_AUTHORIZATION" not in request.META:
         return request.user
     try:
-        found = BasicAuthentication().authenticate(Request(request))
+        found = TokenAuthentication().authenticate(Request(request))
     except AuthenticationFailed:
         return None
     return found[0] if found else None

@@ -5,6 +5,7 @@ Celery on a persistent embedded (filesystem) broker. The scaled profile is switc
 DATABASE_URL and REDIS_URL alone.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -52,9 +53,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "museum",
     "exhibits",
     "restoration",
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "museum.urls"
@@ -108,6 +113,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# django-axes first: it refuses a locked-out username+address before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -196,14 +206,57 @@ MOUSEION_GLTFPACK = NODE_MODULES / "gltfpack" / "cli.js"
 
 LOGIN_URL = "admin:login"
 
+# HTTP rate limits (museum/throttling.py): a general rate per visitor address ("anon") and per
+# signed-in account ("user") on the whole API, and a rate of its own for each expensive kind of
+# request, for visitors ("<scope>_anon") and users ("<scope>_user"). "N/s|min|hour|day"; each can
+# be set as MOUSEION_THROTTLE_<NAME> (MOUSEION_THROTTLE_SEARCH_ANON=120/min), "off" lifts it.
+# The defaults leave room for a person clicking quickly and refuse a script in a loop.
+THROTTLE_RATE_DEFAULTS = {
+    "anon": "300/min",
+    "user": "1200/min",
+    # GET /api/search and the /search/ page (a sentence encoding per new query).
+    "search_anon": "60/min",
+    "search_user": "120/min",
+    # GET /api/artifacts/<id>/similar/.
+    "similar_anon": "60/min",
+    "similar_user": "120/min",
+    # POST /api/visits/plan (a route search per request).
+    "plan_anon": "20/min",
+    "plan_user": "60/min",
+    # The condition report PDF (built from the textures).
+    "pdf_anon": "10/min",
+    "pdf_user": "30/min",
+    # Uploads and job requests: asset sources, mask corrections, condition checks, restorations.
+    "upload_anon": "20/min",
+    "upload_user": "60/min",
+}
+THROTTLE_RATES = {
+    name: (None if rate.lower() == "off" else rate)
+    for name, default in THROTTLE_RATE_DEFAULTS.items()
+    for rate in [env(f"MOUSEION_THROTTLE_{name.upper()}", default=default)]
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Scripts send a token ("Authorization: Token <key>", rest_framework.authtoken: made in the
+    # admin or by `manage.py drf_create_token <user>`). No HTTP Basic: each Basic request would
+    # cost a password hash, an unthrottled way to guess passwords and burn CPU.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "museum.throttling.AnonThrottle",
+        "museum.throttling.UserThrottle",
+        "museum.throttling.ScopedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # 0: the client address is REMOTE_ADDR, which uvicorn's --proxy-headers sets from nginx's
+    # X-Forwarded-For (deploy/). Set it to the number of proxies only for a server that does not
+    # rewrite the address (museum.throttling.client_address).
+    "NUM_PROXIES": env.int("MOUSEION_NUM_PROXIES", default=0),
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
@@ -230,6 +283,31 @@ SPECTACULAR_SETTINGS = {
 }
 
 REDIS_URL = env("REDIS_URL", default="")
+# The cache holds the rate-limit counts: shared through Redis when there are several processes,
+# in memory for the single profile's one ASGI process.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "mouseion",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Login lockout (django-axes, on the admin login): MOUSEION_LOGIN_FAILURE_LIMIT failed sign-ins
+# for one username from one address lock that pair out for MOUSEION_LOGIN_COOLOFF_MINUTES, even
+# with the right password; another address, or another username, is not affected. Attempts are
+# kept in the database (all processes see them) and listed in the admin.
+AXES_FAILURE_LIMIT = env.int("MOUSEION_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("MOUSEION_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The same client address as the rate limits (the proxy setting above).
+AXES_CLIENT_IP_CALLABLE = "museum.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "museum.lockout.lockout_response"
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -41,8 +42,22 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60.0) ->
     raise TimeoutError(f"no answer from {url} within {timeout} s")
 
 
+class TokenAuth(httpx.Auth):
+    """The API's token authentication for httpx: `Authorization: Token <key>`."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers["Authorization"] = f"Token {self.key}"
+        yield request
+
+
 class LiveMuseum:
     """A running museum: its URL, its var dir and the environment its processes share."""
+
+    # API tokens by (var dir, username): made once per museum, as a script's would be.
+    _tokens: ClassVar[dict[tuple[Path, str], str]] = {}
 
     def __init__(self, url: str, var_dir: Path, env: dict[str, str]) -> None:
         self.url = url
@@ -60,6 +75,15 @@ class LiveMuseum:
             timeout=timeout,
             check=True,
         )
+
+    def api_auth(self, username: str) -> TokenAuth:
+        """httpx auth as `username`'s API token (`manage.py drf_create_token`; the API takes
+        no HTTP Basic)."""
+        key = (self.var_dir, username)
+        if key not in self._tokens:
+            # "Generated token <key> for user <username>"
+            self._tokens[key] = self.manage("drf_create_token", username).stdout.split()[2]
+        return TokenAuth(self._tokens[key])
 
 
 @pytest.fixture(scope="session")

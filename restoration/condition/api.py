@@ -85,6 +85,7 @@ class ConditionCheckView(APIView):
 
     permission_classes = [HasPermission]
     required_permission = "restoration.add_conditionrecord"
+    throttle_scope = "upload"  # a job request (museum/throttling.py)
 
     @extend_schema(
         request=None,
@@ -111,6 +112,7 @@ class MaskCorrectionView(APIView):
     permission_classes = [HasPermission]
     required_permission = "restoration.add_maskcorrection"
     parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "upload"  # museum/throttling.py
     max_upload_bytes = images.MASK_MAX_BYTES  # refused while it arrives (museum/uploads.py)
 
     @extend_schema(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from exhibits.collection.permissions import visible_artifacts
 from exhibits.models import Artifact
+from museum.throttling import throttled_view
 from museum.uploads import upload_limit
 from restoration.condition import services, visibility
 from restoration.condition.images import MASK_MAX_BYTES
@@ -24,6 +25,7 @@ def _artifact(request: HttpRequest, pk: int) -> Artifact:
 
 
 @upload_limit(MASK_MAX_BYTES)  # the mask upload is refused while it arrives
+@throttled_view("upload", methods=("POST",))  # the page's mask upload form
 def condition_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Findings per texture with pictures and figures; curators also correct masks here."""
     artifact = _artifact(request, pk)
@@ -82,6 +84,7 @@ def _upload_correction(request: HttpRequest, artifact: Artifact) -> HttpResponse
     return redirect("condition:report", pk=artifact.pk)
 
 
+@throttled_view("pdf")
 def condition_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The same report as a PDF (inline; saved as condition-<object number>.pdf)."""
     artifact = _artifact(request, pk)

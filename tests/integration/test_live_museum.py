@@ -94,7 +94,7 @@ def test_anonymous_cannot_write(http: httpx.Client) -> None:
 def test_upload_runs_a_real_thumbnail_job_on_the_worker(
     http: httpx.Client, live_museum: LiveMuseum
 ) -> None:
-    auth = ("curator", live_museum.demo_password)
+    auth = live_museum.api_auth("curator")
     artifact_id = artifact_ids(http)[0]
     glb = trimesh.creation.icosphere(subdivisions=2).export(file_type="glb")
     response = http.post(

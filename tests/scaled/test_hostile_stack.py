@@ -5,6 +5,7 @@ the existing suites (imported, not copied), so a new hostile case is tried here 
 from __future__ import annotations
 
 import hashlib
+import secrets
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ def upload(http: httpx.Client, stack: Stack, artifact_id: int, name: str, data: 
     return http.post(
         f"/api/artifacts/{artifact_id}/assets/",
         files={"file": (name, data, "application/octet-stream")},
-        auth=("curator", stack.password),
+        auth=stack.museum.api_auth("curator"),
     )
 
 
@@ -41,7 +42,7 @@ def test_hostile_upload_fails_its_job_and_publishes_nothing(
     response = upload(http, stack, artifact_id, case.filename, data)
     assert response.status_code == 201, response.text
     body = response.json()
-    auth = ("curator", stack.password)
+    auth = stack.museum.api_auth("curator")
 
     def finished() -> dict | None:
         job = http.get(f"/api/jobs/{body['job_id']}/", auth=auth).json()
@@ -63,7 +64,7 @@ def test_oversize_upload_through_the_proxy_is_refused(
     stack: Stack, http: httpx.Client, artifact_id: int
 ) -> None:
     limit = int(stack.museum.env["MOUSEION_MAX_UPLOAD_BYTES"])
-    auth = ("curator", stack.password)
+    auth = stack.museum.api_auth("curator")
     before = results(http, f"/api/artifacts/{artifact_id}/assets/", auth=auth)
     response = upload(http, stack, artifact_id, "huge.glb", b"glTF" + bytes(limit))
     # Under nginx's body cap (the file cap + 1 MiB), so the application's handler refuses it.
@@ -80,3 +81,39 @@ async def test_hostile_frames_on_each_process(stack: Stack, process: str) -> Non
     room = f"/ws/rooms/{live.room_ids(stack.museum)[0]}/"
     await live.test_hostile_frames_over_the_wire(museum, room)
     await live.test_a_foreign_origin_is_refused_at_the_handshake(museum, room)
+
+
+def test_a_search_flood_from_one_address_is_refused_by_both_processes(stack: Stack) -> None:
+    """Through nginx, uvicorn (--proxy-headers, nginx on loopback trusted) takes the visitor's
+    address from X-Forwarded-For, so the address claimed here is the one the limit counts. The
+    counts live in Redis: the flood is refused after the search rate once, not once per process
+    (nginx alternates between them), and each process refuses it when asked directly; another
+    address is still served."""
+    from museum.settings import THROTTLE_RATE_DEFAULTS
+
+    rate = (
+        stack.museum.env.get("MOUSEION_THROTTLE_SEARCH_ANON")
+        or THROTTLE_RATE_DEFAULTS["search_anon"]
+    )
+    allowed = int(rate.split("/")[0])
+    last = secrets.randbelow(250) + 1  # a fresh address each run
+    flooder, other = f"198.51.100.{last}", f"198.51.100.{last + 1}"
+
+    def search(client: httpx.Client, address: str) -> httpx.Response:
+        return client.get(
+            "/api/search", params={"q": "bronze"}, headers={"X-Forwarded-For": address}
+        )
+
+    with httpx.Client(base_url=stack.url, timeout=30) as through_nginx:
+        served = 0
+        while (response := search(through_nginx, flooder)).status_code == 200:
+            served += 1
+            assert served <= allowed, "the flood was not refused at the rate"
+        assert response.status_code == 429, response.text[:300]
+        assert served == allowed  # one count for both processes
+        assert response.json()["error"]["code"] == "throttled"
+        assert 0 < int(response.headers["Retry-After"]) <= 60
+        assert search(through_nginx, other).status_code == 200
+    for process in ("web1", "web2"):
+        with httpx.Client(base_url=stack.web_urls[process], timeout=30) as straight:
+            assert search(straight, flooder).status_code == 429, process

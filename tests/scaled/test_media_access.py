@@ -48,7 +48,7 @@ def test_public_file_comes_from_nginx_with_the_stored_bytes(
 def test_private_file_answers_404_through_nginx(
     stack: Stack, http: httpx.Client, published: dict
 ) -> None:
-    auth = ("curator", stack.password)
+    auth = stack.museum.api_auth("curator")
     assets = results(http, f"/api/artifacts/{published['id']}/assets/", auth=auth)
     source = next(asset for asset in assets if asset["kind"] == "source")
     assert not any(

@@ -26,7 +26,7 @@ def upload(http: httpx.Client, stack: Stack, artifact_id: int) -> tuple[int, int
     response = http.post(
         f"/api/artifacts/{artifact_id}/assets/",
         files={"file": (SCAN.name, SCAN.read_bytes(), "model/gltf-binary")},
-        auth=("curator", stack.password),
+        auth=stack.museum.api_auth("curator"),
     )
     assert response.status_code == 201, response.text
     body = response.json()
@@ -34,7 +34,7 @@ def upload(http: httpx.Client, stack: Stack, artifact_id: int) -> tuple[int, int
 
 
 def job_of(http: httpx.Client, stack: Stack, job_id: int) -> dict:
-    return http.get(f"/api/jobs/{job_id}/", auth=("curator", stack.password)).json()
+    return http.get(f"/api/jobs/{job_id}/", auth=stack.museum.api_auth("curator")).json()
 
 
 def wait_done(http: httpx.Client, stack: Stack, job_id: int, timeout: float) -> dict:
@@ -46,7 +46,7 @@ def wait_done(http: httpx.Client, stack: Stack, job_id: int, timeout: float) -> 
 
 
 def outputs(http: httpx.Client, stack: Stack, artifact_id: int, job_id: int) -> list[dict]:
-    auth = ("curator", stack.password)
+    auth = stack.museum.api_auth("curator")
     assets = results(http, f"/api/artifacts/{artifact_id}/assets/", auth=auth)
     return [asset for asset in assets if asset["created_by_job"] == job_id]
 
@@ -114,6 +114,6 @@ def test_worker_killed_mid_intake_completes_exactly_once(stack: Stack, http: htt
         raw for raw in pending if b"exhibits.intake" in raw and f"({job_id},)".encode() in raw
     ]
     # The source is kept byte for byte.
-    source = http.get(f"/api/assets/{source_id}/", auth=("curator", stack.password)).json()
+    source = http.get(f"/api/assets/{source_id}/", auth=stack.museum.api_auth("curator")).json()
     assert media_path(stack, source["url"]).read_bytes() == SCAN.read_bytes()
     print(f"\nworker kill -9 mid-intake: job {job_id} done {redelivered_after:.0f} s after kill")
