@@ -11,3 +11,11 @@ import os
 os.environ.setdefault("SECRET_KEY", "mouseion-test-run-only-key-not-for-any-server-0123456789")
 
 from museum.settings import *  # noqa: F403
+
+# The suite makes many API calls from one address within seconds. Per-second rates far above it
+# keep the throttles running on every request (and their cache entries short) without refusing
+# it; the limit tests (tests/unit/test_throttling.py) put the real rates back.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {name: "1000/s" for name in THROTTLE_RATE_DEFAULTS},  # noqa: F405
+}

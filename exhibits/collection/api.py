@@ -121,6 +121,9 @@ class ArtifactAssetListView(generics.ListCreateAPIView):
 
     serializer_class = AssetSerializer
     parser_classes = [MultiPartParser, FormParser]
+    # The upload's own rate (museum/throttling.py); the listing counts as any API call.
+    throttle_scope = "upload"
+    throttle_scope_methods = ("POST",)
 
     def get_artifact(self) -> Artifact:
         artifacts = visible_artifacts(self.request.user)

@@ -27,6 +27,7 @@ from exhibits.collection.permissions import sees_drafts
 from exhibits.curation import embedding_store
 from exhibits.curation.embeddings import default_encoder
 from exhibits.curation.search import Filters, Hit, SearchIndex, SearchResult
+from museum.throttling import throttled_view
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
@@ -167,6 +168,7 @@ class SearchView(APIView):
     """Semantic + keyword search over the collection, with facets (see curation/search.py)."""
 
     permission_classes = [AllowAny]
+    throttle_scope = "search"  # museum/throttling.py
 
     @extend_schema(
         operation_id="search",
@@ -225,6 +227,7 @@ class SimilarView(APIView):
     """More like this: the artifacts nearest to this one by their embeddings."""
 
     permission_classes = [AllowAny]
+    throttle_scope = "similar"
 
     @extend_schema(
         operation_id="artifacts_similar",
@@ -254,6 +257,7 @@ def similar_hits(pk: int, *, k: int, include_drafts: bool) -> list[Hit]:
     return index.similar(pk, k=k, include_drafts=include_drafts)
 
 
+@throttled_view("search")
 def search_page(request: HttpRequest) -> HttpResponse:
     """The visitors' results page (published artifacts): works without JavaScript."""
     try:

@@ -50,6 +50,7 @@ class VisitPlanView(APIView):
     """Plan a visit for the visitor's interests and time; every stop says why it is there."""
 
     permission_classes = [AllowAny]
+    throttle_scope = "plan"  # museum/throttling.py
 
     @extend_schema(
         request=VisitPlanRequestSerializer,

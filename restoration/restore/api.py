@@ -50,6 +50,9 @@ class ArtifactRestorationsView(APIView):
 
     permission_classes = [ReadAnyWriteWithPermission]
     required_permission = "restoration.add_restorationjob"
+    # Requesting a restoration queues a GPU job (museum/throttling.py); reading is not scoped.
+    throttle_scope = "upload"
+    throttle_scope_methods = ("POST",)
 
     @extend_schema(responses={200: RestorationJobSerializer(many=True)})
     def get(self, request: Request, pk: int) -> Response:

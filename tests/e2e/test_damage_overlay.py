@@ -17,10 +17,9 @@ pytestmark = pytest.mark.e2e
 CONDITION_TIMEOUT_S = 240  # the worker runs after seed_demo; the saxophone has a 2048² texture
 
 
-def wait_for_condition(server_url: str, artifact_id: str, password: str) -> dict:
+def wait_for_condition(server_url: str, artifact_id: str, curator: httpx.Auth) -> dict:
     """The artifact's condition once the worker has stored it (the job runs after intake),
     released to visitors by the demo curator (records are unreleased until then, #16)."""
-    curator = ("curator", password)
     url = f"{server_url}/api/artifacts/{artifact_id}/condition"
     deadline = time.monotonic() + CONDITION_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -46,7 +45,7 @@ def test_damage_overlay_toggles_on_the_model(
 ) -> None:
     url = artifact_url(demo_pages, "saxophone")
     artifact_id = re.search(r"/artifacts/(\d+)/", url).group(1)
-    condition = wait_for_condition(server_url, artifact_id, live_museum.demo_password)
+    condition = wait_for_condition(server_url, artifact_id, live_museum.api_auth("curator"))
     [record] = condition["records"]
     assert record["origin"] == "source" and record["width_px"] == 2048
     assert record["metres_per_pixel"] and 1e-5 < record["metres_per_pixel"] < 1e-2
@@ -102,7 +101,7 @@ def test_condition_report_page_and_pdf_of_a_demo_artifact(
 ) -> None:
     url = artifact_url(demo_pages, "saxophone")
     artifact_id = re.search(r"/artifacts/(\d+)/", url).group(1)
-    condition = wait_for_condition(server_url, artifact_id, live_museum.demo_password)
+    condition = wait_for_condition(server_url, artifact_id, live_museum.api_auth("curator"))
     page = watched.page
     page.goto(f"{server_url}/artifacts/{artifact_id}/condition/")
     assert condition["model_version"] in page.content()
@@ -123,7 +122,7 @@ def test_curator_paints_a_mask_correction_on_the_report_page(
 ) -> None:
     url = artifact_url(demo_pages, "saxophone")
     artifact_id = re.search(r"/artifacts/(\d+)/", url).group(1)
-    wait_for_condition(server_url, artifact_id, live_museum.demo_password)
+    wait_for_condition(server_url, artifact_id, live_museum.api_auth("curator"))
     page = watched.page
     report = f"/artifacts/{artifact_id}/condition/"
     page.goto(f"{server_url}/admin/login/?next={report}")
