@@ -166,7 +166,7 @@ MOUSEION_VENDOR_STATIC = {
 # leaves a browser on last week's JavaScript. Without it (`make run`, the tests) the sources are
 # served straight from the finders and no collectstatic step is needed.
 MOUSEION_HASHED_STATIC = env.bool("MOUSEION_HASHED_STATIC", default=False)
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "museum.staticfiles.HashedStaticFilesStorage"

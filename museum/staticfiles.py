@@ -13,7 +13,7 @@ whose targets are `{% static %}` URLs, hashed the same way.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,9 @@ from django.contrib.staticfiles.finders import BaseFinder
 from django.contrib.staticfiles.storage import HashedFilesMixin
 from django.core.files.storage import FileSystemStorage
 from django.utils._os import safe_join
-from whitenoise.storage import CompressedManifestStaticFilesStorage
+from whitenoise.storage import CompressedManifestStaticFilesStorage  # type: ignore[import-untyped]
 
-_GLOB, _DJANGO_JS_PATTERNS = HashedFilesMixin._js_module_import_aggregation_patterns
+_GLOB, _DJANGO_JS_PATTERNS = HashedFilesMixin._js_module_import_aggregation_patterns  # type: ignore[attr-defined]
 # Django's last pattern rewrites every `import("...")`, including JSDoc type annotations such as
 # `@param {import('three').WebGLRenderer}`, which it would resolve as a file next to the module
 # and fail. Only relative dynamic imports name one of our files; bare ones use the import map.
@@ -36,7 +36,7 @@ RELATIVE_DYNAMIC_IMPORT = (
 )
 
 
-class HashedStaticFilesStorage(CompressedManifestStaticFilesStorage):
+class HashedStaticFilesStorage(CompressedManifestStaticFilesStorage):  # type: ignore[misc]
     """WhiteNoise's compressed manifest storage with ES module imports rewritten."""
 
     support_js_module_import_aggregation = True
@@ -65,7 +65,8 @@ class VendorFileFinder(BaseFinder):
             self.storages[prefix] = storage
         super().__init__(*args, **kwargs)
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str] | None:
+    # str | None, or list[str] with find_all (BaseFinder's overloads).
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> Any:
         matches = []
         for prefix, root, patterns in self.sources:
             relative = path.removeprefix(prefix + "/")
@@ -78,7 +79,9 @@ class VendorFileFinder(BaseFinder):
                 matches.append(candidate)
         return matches
 
-    def list(self, ignore_patterns: list[str] | None) -> Iterator[tuple[str, FileSystemStorage]]:
+    def list(
+        self, ignore_patterns: Iterable[str] | None
+    ) -> Iterator[tuple[str, FileSystemStorage]]:
         for prefix, root, patterns in self.sources:
             if root.is_dir():
                 storage = self.storages[prefix]
