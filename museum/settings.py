@@ -183,6 +183,45 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # `internal` location that aliases MEDIA_ROOT (deploy/nginx: /protected-media/): Django then
 # answers with X-Accel-Redirect and nginx sends the bytes. Empty: Django streams the file.
 MOUSEION_MEDIA_ACCEL_PREFIX = env("MOUSEION_MEDIA_ACCEL_PREFIX", default="")
+# Where media live: "filesystem" (MEDIA_ROOT, the default) or "s3" (any S3-compatible object
+# store, museum/media_storage.py). Credentials come from boto3's own chain (AWS_ACCESS_KEY_ID
+# and AWS_SECRET_ACCESS_KEY, AWS_PROFILE or an instance role). Every object is private: the
+# media view checks the reader, then redirects to a presigned URL valid MOUSEION_S3_URL_EXPIRY
+# seconds (MOUSEION_MEDIA_DELIVERY=redirect) or streams the object itself ("stream", for a
+# store browsers cannot reach).
+MOUSEION_MEDIA_STORAGE = env("MOUSEION_MEDIA_STORAGE", default="filesystem")
+MOUSEION_MEDIA_DELIVERY = env("MOUSEION_MEDIA_DELIVERY", default="redirect")
+if MOUSEION_MEDIA_STORAGE not in ("filesystem", "s3"):
+    raise ImproperlyConfigured(
+        f"MOUSEION_MEDIA_STORAGE={MOUSEION_MEDIA_STORAGE!r}: use 'filesystem' or 's3'"
+    )
+if MOUSEION_MEDIA_DELIVERY not in ("redirect", "stream"):
+    raise ImproperlyConfigured(
+        f"MOUSEION_MEDIA_DELIVERY={MOUSEION_MEDIA_DELIVERY!r}: use 'redirect' or 'stream'"
+    )
+if MOUSEION_MEDIA_STORAGE == "s3":
+    if not env("MOUSEION_S3_BUCKET", default=""):
+        raise ImproperlyConfigured("MOUSEION_MEDIA_STORAGE=s3 needs MOUSEION_S3_BUCKET")
+    STORAGES["default"] = {
+        "BACKEND": "museum.media_storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": env("MOUSEION_S3_BUCKET"),
+            "endpoint_url": env("MOUSEION_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("MOUSEION_S3_REGION", default="") or None,
+            "addressing_style": env("MOUSEION_S3_ADDRESSING_STYLE", default="") or None,
+            "location": env("MOUSEION_S3_PREFIX", default=""),
+            "default_acl": env("MOUSEION_S3_ACL", default="private") or None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("MOUSEION_S3_URL_EXPIRY", default=300),
+            # Signature V4 (botocore would presign with the deprecated V2 on some regions).
+            "signature_version": "s3v4",
+            # Names carry a random segment already; a taken one still gets a suffix, never
+            # overwritten, as on the filesystem.
+            "file_overwrite": False,
+            # Files opened for reading spill to disk past 16 MB instead of filling memory.
+            "max_memory_size": 16 * 1024 * 1024,
+        },
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Also the cap of a whole body that is not multipart (JSON, forms): museum.uploads.BodySizeLimit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

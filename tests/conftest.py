@@ -113,8 +113,8 @@ def live_museum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveMuseum
         "MOUSEION_HASHED_STATIC": "true",
         "PYTHONUNBUFFERED": "1",
     }
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
+    for scaled in ("DATABASE_URL", "REDIS_URL", "MOUSEION_MEDIA_STORAGE"):
+        env.pop(scaled, None)
     port = free_port()
     museum = LiveMuseum(f"http://127.0.0.1:{port}", var_dir, env)
     museum.manage("migrate", "--no-input", "-v0")

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The scaled profile on loopback, for `make test-scaled`: PostgreSQL, Redis, two uvicorn ASGI
-processes behind nginx, a Celery worker for the `default` queue and one for `gpu` (solo pool), each
-a plain subprocess (no containers, no systemd).
+processes behind nginx, a Celery worker for the `default` queue and one for `gpu` (solo pool), and
+media on S3-compatible object storage (moto in server mode, a private bucket), each a plain
+subprocess (no containers, no systemd). MOUSEION_STACK_MEDIA=filesystem keeps media on disk
+(nginx's X-Accel-Redirect) instead.
 
     python scripts/scaled/stack.py start     # fresh stack under var/scaled, writes stack.env
     python scripts/scaled/stack.py stop      # stops everything it started
@@ -9,7 +11,8 @@ a plain subprocess (no containers, no systemd).
     python scripts/scaled/stack.py spawn worker                # restart one service
 
 stack.env (KEY=VALUE lines, for `set -a; . var/scaled/stack.env`) carries DATABASE_URL, REDIS_URL,
-MOUSEION_VAR_DIR, MOUSEION_LIVE_STACK_URL (nginx) and MOUSEION_STACK_WEB1/2_URL (the upstreams).
+MOUSEION_VAR_DIR, MOUSEION_LIVE_STACK_URL (nginx), MOUSEION_STACK_WEB1/2_URL (the upstreams) and,
+on S3, MOUSEION_MEDIA_STORAGE=s3 with the bucket's MOUSEION_S3_* settings and test credentials.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ APP_SERVICES = ("web1", "web2", "worker", "gpu-worker")
 # The form around an uploaded file (museum.uploads.MULTIPART_ALLOWANCE): nginx caps the body at
 # MOUSEION_MAX_UPLOAD_BYTES plus this, as the application does.
 MULTIPART_ALLOWANCE = 1024 * 1024
+S3_BUCKET = "mouseion-media"
 WORKERS = ("worker", "gpu-worker")
 
 
@@ -120,6 +124,8 @@ def command(name: str, state: dict) -> list[str]:
         ]  # fmt: skip
     if name == "redis":
         return ["redis-server", str(Path(state["dir"]) / "redis" / "redis.conf")]
+    if name == "s3":
+        return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(ports["s3"])]
     if name == "nginx":
         prefix = Path(state["dir"]) / "nginx"
         conf = prefix / "nginx.conf"
@@ -229,6 +235,9 @@ def start_service(name: str, state: dict) -> None:
         wait_http(f"http://127.0.0.1:{ports[name]}/healthz", name, state)
     elif name == "redis":
         wait_port(ports["redis"], name, state)
+    elif name == "s3":
+        wait_http(f"http://127.0.0.1:{ports['s3']}/moto-api/", name, state)
+        create_bucket(state)
     elif name == "nginx":
         wait_http(f"http://127.0.0.1:{ports['nginx']}/healthz", name, state)
     elif name in WORKERS:
@@ -274,6 +283,47 @@ def start_postgres(state: dict) -> None:
     )  # fmt: skip
 
 
+def create_bucket(state: dict) -> None:
+    """The media bucket: private (no policy, no public ACL); CORS lets the site's pages load
+    models from the presigned URLs they are redirected to, as an operator's bucket would."""
+    import boto3  # the s3 extra; only needed when the stack keeps media on S3
+
+    env = state["env"]
+    client = boto3.client(
+        "s3",
+        endpoint_url=env["MOUSEION_S3_ENDPOINT_URL"],
+        region_name=env["MOUSEION_S3_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    client.create_bucket(Bucket=env["MOUSEION_S3_BUCKET"], ACL="private")
+    rule = {
+        "AllowedOrigins": [env["MOUSEION_LIVE_STACK_URL"]],
+        "AllowedMethods": ["GET", "HEAD"],
+        "AllowedHeaders": ["*"],
+        "MaxAgeSeconds": 600,
+    }
+    client.put_bucket_cors(
+        Bucket=env["MOUSEION_S3_BUCKET"], CORSConfiguration={"CORSRules": [rule]}
+    )
+
+
+def s3_env(port: int) -> dict[str, str]:
+    """Web processes and workers keep media in the stack's bucket (museum/settings.py)."""
+    return {
+        "MOUSEION_MEDIA_STORAGE": "s3",
+        "MOUSEION_S3_BUCKET": S3_BUCKET,
+        "MOUSEION_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "MOUSEION_S3_REGION": "us-east-1",
+        "MOUSEION_S3_ADDRESSING_STYLE": "path",
+        "MOUSEION_S3_PREFIX": "media",
+        "MOUSEION_S3_URL_EXPIRY": "120",
+        # moto accepts any credentials; a real store gets its own from the operator.
+        "AWS_ACCESS_KEY_ID": "mouseion-stack",
+        "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(24),
+    }
+
+
 def stop_postgres(state: dict) -> None:
     data = Path(state["dir"]) / "pg" / "data"
     if (data / "postmaster.pid").exists():
@@ -317,7 +367,11 @@ def cmd_start(folder: Path) -> None:
     (folder / "logs").mkdir(parents=True)
     museum_var = folder / "museum"
     (museum_var / "media").mkdir(parents=True)
-    ports = {name: free_port() for name in ("postgres", "redis", "web1", "web2", "nginx")}
+    media = os.environ.get("MOUSEION_STACK_MEDIA", "s3")
+    if media not in ("s3", "filesystem"):
+        raise StackError(f"MOUSEION_STACK_MEDIA={media!r}: use 's3' or 'filesystem'")
+    services = ("postgres", "redis", "web1", "web2", "nginx") + (("s3",) if media == "s3" else ())
+    ports = {name: free_port() for name in services}
     pg_password = secrets.token_urlsafe(16)
     state: dict = {"dir": str(folder), "ports": ports, "pids": {}, "pg_password": pg_password}
     state["env"] = {
@@ -343,12 +397,16 @@ def cmd_start(folder: Path) -> None:
         # Small enough that the oversize-upload test sends little, far above the demo scans.
         "MOUSEION_MAX_UPLOAD_BYTES": os.environ.get("MOUSEION_MAX_UPLOAD_BYTES", str(48 << 20)),
     }
+    if media == "s3":
+        state["env"].update(s3_env(ports["s3"]))
     save_state(folder, state)
     write_configs(state)
     write_env(state)
     try:
         start_postgres(state)
         start_service("redis", state)
+        if media == "s3":
+            start_service("s3", state)
         env = app_env(state)
         for step in (["migrate", "--no-input", "-v0"], ["collectstatic", "--no-input", "-v0"]):
             subprocess.run([sys.executable, "manage.py", *step], cwd=ROOT, env=env, check=True)
@@ -366,7 +424,7 @@ def cmd_stop(folder: Path) -> None:
         state = load_state(folder)
     except StackError:
         return
-    for name in ("nginx", "web1", "web2", "worker", "gpu-worker", "redis"):
+    for name in ("nginx", "web1", "web2", "worker", "gpu-worker", "redis", "s3"):
         kill(name, state)
     stop_postgres(state)
     state["pids"] = {}
@@ -394,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, pid in state["pids"].items():
                 print(f"{name:8} pid {pid:>7} {'up' if alive(pid) else 'down'}")
         else:
-            if args.service not in (*APP_SERVICES, "redis", "nginx"):
+            if args.service not in (*APP_SERVICES, "redis", "nginx", "s3"):
                 parser.error(
                     f"{args.action} needs a service: {', '.join(APP_SERVICES)}, redis, nginx"
                 )

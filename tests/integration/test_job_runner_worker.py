@@ -69,7 +69,8 @@ def test_a_job_whose_worker_was_killed_completes_exactly_once(tmp_path: Path) ->
         "MOUSEION_ENCODER": "hashing",
         "PYTHONUNBUFFERED": "1",
     }
-    for key in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
+    # The single profile: media on disk too (the scaled stage exports MOUSEION_MEDIA_STORAGE=s3).
+    for key in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MOUSEION_MEDIA_STORAGE"):
         env.pop(key, None)
     manage(env, "migrate", "--no-input", "-v0")
     queued = manage(env, "ingest", str(SCAN), "--title", "Venus", "--queue")

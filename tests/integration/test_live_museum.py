@@ -16,7 +16,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def http(live_museum: LiveMuseum) -> httpx.Client:
-    with httpx.Client(base_url=live_museum.url, timeout=30) as client:
+    # Redirects are followed, as a browser does (media on S3 answer with a presigned URL).
+    with httpx.Client(base_url=live_museum.url, timeout=30, follow_redirects=True) as client:
         yield client
 
 

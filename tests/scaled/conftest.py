@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -69,6 +70,50 @@ class Stack:
     def log(self, service: str) -> str:
         return (self.folder / "logs" / f"{service}.log").read_text(errors="replace")
 
+    # Stored media, read behind the application's back: the stack's S3 bucket (moto in server
+    # mode, the default) or MEDIA_ROOT (MOUSEION_STACK_MEDIA=filesystem).
+
+    @property
+    def media_on_s3(self) -> bool:
+        return self.museum.env.get("MOUSEION_MEDIA_STORAGE") == "s3"
+
+    def s3(self) -> Any:
+        import boto3
+
+        env = self.museum.env
+        return boto3.client(
+            "s3",
+            endpoint_url=env["MOUSEION_S3_ENDPOINT_URL"],
+            region_name=env["MOUSEION_S3_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def _key(self, name: str) -> str:
+        prefix = self.museum.env.get("MOUSEION_S3_PREFIX", "")
+        return f"{prefix}/{name}" if prefix else name
+
+    def stored(self, name: str) -> bytes:
+        """The bytes stored under media name `name`."""
+        if self.media_on_s3:
+            bucket = self.museum.env["MOUSEION_S3_BUCKET"]
+            return self.s3().get_object(Bucket=bucket, Key=self._key(name))["Body"].read()
+        return (self.museum.var_dir / "media" / name).read_bytes()
+
+    def stored_names(self, starting: str) -> set[str]:
+        """Media names of every stored file whose base name starts with `starting`."""
+        if not self.media_on_s3:
+            folder = self.museum.var_dir / "media"
+            return {
+                str(path.relative_to(folder))
+                for path in folder.rglob(f"{starting}*")
+                if path.is_file()
+            }
+        bucket, prefix = self.museum.env["MOUSEION_S3_BUCKET"], self._key("")
+        pages = self.s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        keys = [entry["Key"] for page in pages for entry in page.get("Contents", ())]
+        return {key[len(prefix) :] for key in keys if key.rsplit("/", 1)[-1].startswith(starting)}
+
 
 @pytest.fixture(scope="session")
 def stack(live_museum: LiveMuseum) -> Stack:
@@ -82,7 +127,8 @@ def stack(live_museum: LiveMuseum) -> Stack:
 
 @pytest.fixture
 def http(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.url, timeout=60) as client:
+    # Redirects are followed, as a browser does (media on S3 answer with a presigned URL).
+    with httpx.Client(base_url=stack.url, timeout=60, follow_redirects=True) as client:
         yield client
 
 

@@ -51,20 +51,20 @@ def outputs(http: httpx.Client, stack: Stack, artifact_id: int, job_id: int) -> 
     return [asset for asset in assets if asset["created_by_job"] == job_id]
 
 
-def media_path(stack: Stack, url: str) -> Path:
-    return stack.museum.var_dir / "media" / url.split("/media/", 1)[1]
+def media_name(url: str) -> str:
+    return url.split("/media/", 1)[1]
 
 
 def assert_complete_outputs(stack: Stack, assets: list[dict], job_id: int) -> None:
-    """Every row's file is on disk with its recorded hash; no file of the job lacks a row."""
+    """Every row's file is stored (bucket or disk) with its recorded hash; no stored file of
+    the job lacks a row."""
     for asset in assets:
-        data = media_path(stack, asset["url"]).read_bytes()
+        data = stack.stored(media_name(asset["url"]))
         assert len(data) == asset["byte_size"], asset
         assert hashlib.sha256(data).hexdigest() == asset["sha256"], asset
-    rows = {media_path(stack, asset["url"]) for asset in assets}
-    folder = stack.museum.var_dir / "media"
-    on_disk = {path for path in folder.rglob(f"job{job_id}-*") if path.is_file()}
-    assert on_disk == rows, f"files without a row: {on_disk - rows}; rows without: {rows - on_disk}"
+    rows = {media_name(asset["url"]) for asset in assets}
+    stored = stack.stored_names(f"job{job_id}-")
+    assert stored == rows, f"files without a row: {stored - rows}; rows without: {rows - stored}"
 
 
 def test_worker_killed_mid_intake_completes_exactly_once(stack: Stack, http: httpx.Client) -> None:
@@ -115,5 +115,5 @@ def test_worker_killed_mid_intake_completes_exactly_once(stack: Stack, http: htt
     ]
     # The source is kept byte for byte.
     source = http.get(f"/api/assets/{source_id}/", auth=stack.museum.api_auth("curator")).json()
-    assert media_path(stack, source["url"]).read_bytes() == SCAN.read_bytes()
+    assert stack.stored(media_name(source["url"])) == SCAN.read_bytes()
     print(f"\nworker kill -9 mid-intake: job {job_id} done {redelivered_after:.0f} s after kill")
