@@ -53,8 +53,9 @@ class _SettingsRate(throttling.SimpleRateThrottle):
     """Rates from the current settings (DRF reads them once, when throttling.py is imported)."""
 
     def get_rate(self) -> str | None:
-        rates: dict[str, str | None] = api_settings.DEFAULT_THROTTLE_RATES
-        return rates.get(str(self.scope))
+        rates = api_settings.DEFAULT_THROTTLE_RATES
+        rate = rates.get(str(self.scope))
+        return None if rate is None else str(rate)
 
     def get_ident(self, request: Any) -> str:
         return client_address(request)

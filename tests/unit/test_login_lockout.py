@@ -54,7 +54,8 @@ def fail_until_locked() -> None:
 
 def test_defaults_lock_username_and_address_for_fifteen_minutes() -> None:
     assert LIMIT == 5
-    assert django_settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
+    cool_off = django_settings.AXES_COOLOFF_TIME
+    assert cool_off == timedelta(minutes=15)
     assert django_settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
     assert django_settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
 
