@@ -8,9 +8,9 @@ makes entering it and looking at its objects take `1 + ALPHA * x ** BETA` times 
 half capacity, ×2 when full, ×3 at 120 %). The planner multiplies dwell in a room, and walking
 through it, by that factor (building.visit_problem's `room_factor`).
 
-`OccupancyBoard` is per process and in memory. The real-time presence service is not built yet:
-nothing feeds it in production today, so plans are crowd-blind until presence calls `set()` /
-`enter()` / `leave()`. The board also keeps *reservations*: the windows during which recommended
+`OccupancyBoard` is per process and in memory. The presence consumers (museum/realtime) feed it
+through museum.planning.services: `enter()` at a socket's first pose, `leave()` when it leaves or
+its poses stop. The board also keeps *reservations*: the windows during which recommended
 routes expect to be in each room, so that visitors who plan a minute apart do not all get sent to
 the same quiet room (the herding a board of present counts alone would cause).
 """

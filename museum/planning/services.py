@@ -41,7 +41,8 @@ MAX_MINUTES = 12 * 60
 
 
 def visitor_entered(*, room: str) -> None:
-    """A presence socket joined `room` (museum.realtime): the crowd board counts it."""
+    """A presence socket in `room` started sending poses (museum.realtime): the crowd board counts
+    it until `visitor_left` (it left, or its poses stopped), so idle sockets do not count."""
     BOARD.enter(room)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def client_address(peer: str | None, forwarded_for: str | None, *, num_proxies: 
     return entries[-min(proxies, len(entries))] or remote
 
 
-def scope_address(scope: dict[str, Any], *, num_proxies: int | None) -> str:
+def scope_address(scope: Mapping[str, Any], *, num_proxies: int | None) -> str:
     """`client_address` of an ASGI websocket scope."""
     client = scope.get("client")
     peer = str(client[0]) if client else None

@@ -15,7 +15,7 @@ overtaken by an older one). `hand` and `ask` are also rate-limited per connectio
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -63,7 +63,7 @@ def group_name(code: str) -> str:
     return f"tour.{code}"
 
 
-def person_of(scope: dict[str, Any], address: str | None) -> str:
+def person_of(scope: Mapping[str, Any], address: str | None) -> str:
     """Who a socket belongs to across reconnections: the account, else the browser session, else
     the address. A keyed hash, so the session key is never stored or sent."""
     user = scope.get("user")

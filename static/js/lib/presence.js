@@ -14,6 +14,9 @@ const ROTATION_EPSILON = 0.002; // quaternion components
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 10000;
 const NO_RETRY_CODES = new Set([4004]);
+// An unchanged pose is still resent this often: the planner's crowd board counts a visitor only
+// while poses arrive (REALTIME_CROWD_IDLE_SECONDS, 30 s on the server).
+const POSE_HEARTBEAT_MS = 10000;
 
 /** Absolute ws(s) URL for a server path such as `/ws/rooms/3/`. */
 export function websocketURL(path) {
@@ -176,9 +179,12 @@ export class PresenceClient {
   sendPose() {
     if (this.mode !== 'active') return;
     const pose = this.getPose();
-    if (!pose || !changed(this.lastSent, pose)) return;
-    if (this.send({ type: 'pose', p: pose.p, q: pose.q, t: Date.now() })) {
-      this.lastSent = { p: [...pose.p], q: [...pose.q] };
+    if (!pose) return;
+    const now = Date.now();
+    const due = !this.lastSent || now - this.lastSent.at >= POSE_HEARTBEAT_MS;
+    if (!due && !changed(this.lastSent, pose)) return;
+    if (this.send({ type: 'pose', p: pose.p, q: pose.q, t: now })) {
+      this.lastSent = { p: [...pose.p], q: [...pose.q], at: now };
     }
   }
 

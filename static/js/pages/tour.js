@@ -190,6 +190,15 @@ function onEvent(event) {
       if (guide) guide.renderQuestions(view.questions);
       else renderFollowerQuestions();
       break;
+    case 'question': {
+      // A delta: the one question that was asked, answered or dismissed.
+      const index = view.questions.findIndex((item) => item.id === event.item.id);
+      if (index >= 0) view.questions[index] = event.item;
+      else view.questions.push(event.item);
+      if (guide) guide.renderQuestions(view.questions);
+      else renderFollowerQuestions();
+      break;
+    }
     case 'error':
       setConnection(strings.errorPrefix + event.message);
       break;
