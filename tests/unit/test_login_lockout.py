@@ -127,3 +127,21 @@ def test_the_address_behind_the_proxy_is_locked(curator, settings) -> None:
         through_proxy("wrong", ADDRESS, claim=f"10.0.0.{attempt}")
     assert through_proxy(PASSWORD, ADDRESS).status_code == 429
     assert signed_in(through_proxy(PASSWORD, "198.51.100.7"))
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_lockout_answers_under_asgi() -> None:
+    """uvicorn runs the middleware chain in async mode, where axes calls the lockout answer with
+    other arguments: the same 429 page comes back there."""
+    from asgiref.sync import sync_to_async
+    from django.contrib.auth import get_user_model
+    from django.test import AsyncClient
+
+    await sync_to_async(get_user_model().objects.create_user)("curator", None, PASSWORD)
+    client = AsyncClient()
+    for _ in range(LIMIT):
+        await client.post(LOGIN, {"username": "curator", "password": "wrong"})
+    response = await client.post(LOGIN, {"username": "curator", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()
