@@ -367,6 +367,15 @@ REALTIME_MAX_POSE_HZ = env.float("REALTIME_MAX_POSE_HZ", default=15.0)
 REALTIME_RATE = env.float("REALTIME_RATE", default=20.0)
 REALTIME_BURST = env.float("REALTIME_BURST", default=40.0)
 REALTIME_MAX_STRIKES = env.int("REALTIME_MAX_STRIKES", default=50)
+# Abuse limits (issue #17). Connections per client address (the address as the HTTP side's
+# throttles see it: NUM_PROXIES), across processes on the scaled profile; a school class behind
+# one NAT address must fit. Listeners per room or tour past its cap. Tour hands and questions
+# per person. A presence socket counts in the planner's crowd board only while it sends poses.
+REALTIME_MAX_CONNECTIONS_PER_ADDRESS = env.int("REALTIME_MAX_CONNECTIONS_PER_ADDRESS", default=64)
+REALTIME_MAX_LISTENERS = env.int("REALTIME_MAX_LISTENERS", default=100)
+REALTIME_TOUR_REQUEST_RATE = env.float("REALTIME_TOUR_REQUEST_RATE", default=0.5)
+REALTIME_TOUR_REQUEST_BURST = env.float("REALTIME_TOUR_REQUEST_BURST", default=4.0)
+REALTIME_CROWD_IDLE_SECONDS = env.float("REALTIME_CROWD_IDLE_SECONDS", default=30.0)
 # Several ASGI processes (scaled profile): rooms merge their members across processes through
 # the channel layer, one message per room per tick per process (museum/realtime/crossprocess.py).
 REALTIME_CROSS_PROCESS = env.bool(
@@ -456,12 +465,3 @@ if MOUSEION_HTTPS:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     # The proxy's health probe talks plain HTTP on loopback.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-# Abuse limits (issue #17). Connections per client address (the address as the HTTP side's
-# throttles see it: NUM_PROXIES), across processes on the scaled profile; a school class behind
-# one NAT address must fit. Listeners per room or tour past its cap. Tour hands and questions
-# per person. A presence socket counts in the planner's crowd board only while it sends poses.
-REALTIME_MAX_CONNECTIONS_PER_ADDRESS = env.int("REALTIME_MAX_CONNECTIONS_PER_ADDRESS", default=64)
-REALTIME_MAX_LISTENERS = env.int("REALTIME_MAX_LISTENERS", default=100)
-REALTIME_TOUR_REQUEST_RATE = env.float("REALTIME_TOUR_REQUEST_RATE", default=0.5)
-REALTIME_TOUR_REQUEST_BURST = env.float("REALTIME_TOUR_REQUEST_BURST", default=4.0)
-REALTIME_CROWD_IDLE_SECONDS = env.float("REALTIME_CROWD_IDLE_SECONDS", default=30.0)
