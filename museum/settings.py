@@ -346,6 +346,8 @@ AXES_RESET_ON_SUCCESS = True
 # The same client address as the rate limits (the proxy setting above).
 AXES_CLIENT_IP_CALLABLE = "museum.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "museum.lockout.lockout_response"
+# No start-up banner on stderr: commands such as `ingest` and `plan_tour` print one line there.
+AXES_VERBOSE = False
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
