@@ -86,7 +86,7 @@ http {{
         }}
 
         # Hashed names (MOUSEION_HASHED_STATIC) for a year, others briefly: deploy/nginx.
-        location ~ "^/static/(?<hashed_static>.+\.[0-9a-f]{{12}}\.[A-Za-z0-9]+)$" {{
+        location ~ "^/static/(?<hashed_static>.+\\.[0-9a-f]{{12}}\\.[A-Za-z0-9]+)$" {{
             alias {static_root}/$hashed_static;
             gzip_static on;
             add_header Cache-Control "public, max-age=31536000, immutable";
