@@ -9,7 +9,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from museum.uploads import StorageFull, UploadTooLarge, error_body
+from museum.common.errors import error_body
+from museum.uploads import StorageFull, UploadTooLarge
 
 
 def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -335,6 +335,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The flood guard in front of Django (museum/http_guard.py): HTTP requests per client address and
+# process, static files and /healthz not counted; past it a 429 costs microseconds, not a trip
+# through Django. A person's page with its API calls and media is a few dozen requests; the burst
+# leaves room for a class behind one NAT address. 0 switches it off.
+MOUSEION_HTTP_RATE = env.float("MOUSEION_HTTP_RATE", default=40.0)
+MOUSEION_HTTP_BURST = env.float("MOUSEION_HTTP_BURST", default=400.0)
+
 # Login lockout (django-axes, on the admin login): MOUSEION_LOGIN_FAILURE_LIMIT failed sign-ins
 # for one username from one address lock that pair out for MOUSEION_LOGIN_COOLOFF_MINUTES, even
 # with the right password; another address, or another username, is not affected. Attempts are

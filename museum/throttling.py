@@ -27,26 +27,19 @@ from django.utils.translation import gettext as _
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+from museum.common import addresses
+
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def client_address(request: HttpRequest) -> str:
     """The address a request came from, the one every limit (these throttles, the login lockout)
-    counts against.
-
-    Behind the deploy example's nginx, uvicorn's `--proxy-headers --forwarded-allow-ips` already
-    puts the visitor's address in REMOTE_ADDR, so the default (NUM_PROXIES 0, environment
-    MOUSEION_NUM_PROXIES) reads it from there. A server that does not rewrite the address sets
-    the number of proxies in front of it: the address is then that many entries from the right
-    of X-Forwarded-For (each proxy appends the address it saw; entries further left are the
-    client's own claims)."""
-    remote = request.META.get("REMOTE_ADDR") or ""
-    proxies = api_settings.NUM_PROXIES or 0
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if proxies <= 0 or not forwarded:
-        return remote
-    entries = [entry.strip() for entry in forwarded.split(",")]
-    return entries[-min(proxies, len(entries))] or remote
+    counts against: museum.common.addresses, with DRF's NUM_PROXIES."""
+    return addresses.client_address(
+        request.META.get("REMOTE_ADDR") or None,
+        request.META.get("HTTP_X_FORWARDED_FOR"),
+        num_proxies=api_settings.NUM_PROXIES,
+    )
 
 
 class _SettingsRate(throttling.SimpleRateThrottle):

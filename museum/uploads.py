@@ -32,6 +32,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
+from museum.common.errors import error_body
+
 # Room for the form fields and the multipart framing around the file(s) of an upload.
 MULTIPART_ALLOWANCE = 1024 * 1024
 FULL_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
@@ -56,11 +58,6 @@ class StorageFull(Exception):
 
     def __init__(self) -> None:
         super().__init__(_("The server's storage is full; nothing was stored. Try again later."))
-
-
-def error_body(code: str, message: str) -> dict[str, Any]:
-    """The API's one error shape (museum.api_errors)."""
-    return {"error": {"code": code, "message": message, "fields": {}}}
 
 
 def too_large_response(exc: UploadTooLarge) -> HttpResponse:

@@ -8,49 +8,23 @@ of all processes sum to less than the cap. Records are refreshed every `REFRESH_
 expire after `ADDRESS_TTL_MS`, so a crashed process's connections stop counting. When Redis does
 not answer, the process falls back to its own count (the cap then holds per process).
 
-Framework-free: the consumers pass the address (`client_address`) and the cap from settings.
+Framework-free: the consumers pass the address (museum.common.addresses) and the cap from
+settings.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from typing import Any
+
+from museum.common.addresses import client_address, scope_address
+
+__all__ = ["AddressGate", "address_gate", "client_address", "scope_address"]
 
 logger = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 10.0
-UNKNOWN_ADDRESS = "unknown"
-
-
-def client_address(peer: str | None, forwarded_for: str | None, *, num_proxies: int | None) -> str:
-    """The address a connection is counted against, by the HTTP side's rule
-    (museum.throttling.client_address, DRF's NUM_PROXIES).
-
-    `peer` is the ASGI scope's client host, which uvicorn's `--proxy-headers` has already set to
-    the visitor's address behind the deploy example's nginx (NUM_PROXIES 0, the default). With
-    `num_proxies` > 0 the address is that many entries from the right of X-Forwarded-For: each
-    proxy appends the address it saw; entries further left are the client's own claims."""
-    remote = peer or UNKNOWN_ADDRESS
-    proxies = num_proxies or 0
-    if proxies <= 0 or not forwarded_for:
-        return remote
-    entries = [entry.strip() for entry in forwarded_for.split(",")]
-    return entries[-min(proxies, len(entries))] or remote
-
-
-def scope_address(scope: Mapping[str, Any], *, num_proxies: int | None) -> str:
-    """`client_address` of an ASGI websocket scope."""
-    client = scope.get("client")
-    peer = str(client[0]) if client else None
-    forwarded = None
-    for name, value in scope.get("headers", ()):
-        if name == b"x-forwarded-for":
-            # Several headers are one list, in order (RFC 9110 section 5.3).
-            text = value.decode("latin-1")
-            forwarded = text if forwarded is None else f"{forwarded}, {text}"
-    return client_address(peer, forwarded, num_proxies=num_proxies)
 
 
 class AddressGate:

@@ -18,10 +18,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from museum.common.buckets import TokenBucket
 from museum.realtime.admission import admission_for
 from museum.realtime.connections import address_gate, scope_address
 from museum.realtime.crossprocess import PROCESS_ID, RoomLink
-from museum.realtime.flow import TokenBucket, start_send
+from museum.realtime.flow import start_send
 from museum.realtime.rooms import Member, Room, RoomFull, SendEvent, release_room, room_for
 from museum.realtime.schema import (
     COMMON_MESSAGES,

@@ -1,4 +1,4 @@
-"""Flow control for one connection: a token bucket for what it sends, and sends that never block.
+"""Flow control for one connection: sends that never block (its token bucket: common.buckets).
 
 A room's tick writes one snapshot to every connection in turn. An ASGI `send` awaits while the
 client's transport is paused (it stopped reading), so a single slow or hostile client would stall
@@ -10,55 +10,8 @@ skips that client until it has drained (snapshots are full state: a skipped one 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Coroutine
 from typing import Any
-
-
-class TokenBucket:
-    """`rate` tokens per second up to `burst`; `take()` spends one or says there is none."""
-
-    __slots__ = ("burst", "rate", "stamp", "tokens")
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate = rate
-        self.burst = burst
-        self.tokens = burst
-        self.stamp = time.monotonic()
-
-    def take(self, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
-
-
-class KeyedBuckets:
-    """A token bucket per key (a person, across their connections). A bucket that has refilled
-    to its burst is forgotten: a new one starts full, so forgetting it changes nothing, and memory
-    holds only the keys active in the last `burst / rate` seconds."""
-
-    PRUNE_ABOVE = 256
-
-    def __init__(self) -> None:
-        self.buckets: dict[str, TokenBucket] = {}
-
-    def take(self, key: str, *, rate: float, burst: float, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        if len(self.buckets) > self.PRUNE_ABOVE:
-            self.buckets = {
-                k: b
-                for k, b in self.buckets.items()
-                if b.tokens + (now - b.stamp) * b.rate < b.burst
-            }
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            bucket = self.buckets[key] = TokenBucket(rate, burst)
-            bucket.stamp = now
-        return bucket.take(now)
 
 
 def start_send(coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[None] | None:

@@ -24,13 +24,13 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
+from museum.common.buckets import KeyedBuckets, TokenBucket
 from museum.realtime.consumers import (
     CLOSE_NOT_FOUND,
     RealtimeConsumer,
     display_name,
 )
 from museum.realtime.crossprocess import Subscription
-from museum.realtime.flow import KeyedBuckets, TokenBucket
 from museum.realtime.rooms import Member, Room
 from museum.realtime.schema import (
     FOLLOWER_ONLY,
