@@ -49,8 +49,9 @@ def encode_jpeg(array: np.ndarray, quality: int = 90) -> bytes:
 def jpeg_of_png(data: bytes, quality: int = 90) -> bytes:
     """A PNG the job just wrote, as JPEG (pictures only; masks and maps stay PNG)."""
     buffer = io.BytesIO()
-    with Image.open(io.BytesIO(data)) as image:
-        image.convert("RGB").save(buffer, format="JPEG", quality=quality)
+    # Our own output, so no size caps; still through the one reader (museum.common.images).
+    with images.open_image(data, formats={"PNG"}, max_bytes=None, max_pixels=None) as image:
+        images.decode(image).convert("RGB").save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()
 
 
