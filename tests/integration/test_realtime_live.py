@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 
 import httpx
 import pytest
@@ -70,11 +71,19 @@ async def test_the_25th_visitor_listens(live_museum, room_path):
         assert modes.count("active") == 24 and modes[-1] == "listener"
         await sockets[-1].send(json.dumps(POSE))
         assert (await next_frame(sockets[-1], "error"))["code"] == "listener"
-        # When an active visitor leaves, a new joiner takes the free place.
+        # When an active visitor leaves, a new joiner takes the free place. The client's close
+        # handshake ends before the server has run the leave (on the scaled profile, possibly in
+        # the other process, releasing the place in Redis), so the place frees within moments,
+        # not at once: a joiner a little later must be active, and one never is if it stays held.
         await sockets[0].close()
-        late = await open_socket(live_museum, room_path)
-        assert (await next_frame(late, "welcome"))["mode"] == "active"
-        await late.close()
+        mode, deadline = "listener", time.monotonic() + 5
+        while mode != "active" and time.monotonic() < deadline:
+            late = await open_socket(live_museum, room_path)
+            mode = (await next_frame(late, "welcome"))["mode"]
+            await late.close()
+            if mode != "active":
+                await asyncio.sleep(0.2)
+        assert mode == "active"
     finally:
         for socket in sockets:
             await socket.close()
