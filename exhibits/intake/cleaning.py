@@ -23,50 +23,74 @@ class CleaningReport:
         return dict(self.__dict__)
 
 
+CHUNK_FACES = 1 << 16  # faces examined at once: bounds the temporary arrays of a large scan
+
+
 def clean_triangles(positions: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Faces kept after dropping those with non-finite corners, zero area or duplicates."""
+    """Faces kept after dropping those with non-finite corners, zero area or duplicates.
+
+    Works through the faces in chunks so a multi-million-face scan needs a few small arrays
+    rather than several full-size float64 copies (intake runs beside gltfpack); `faces` itself
+    is returned, not copied, when every face is kept."""
     finite = np.isfinite(positions).all(axis=1)
-    out_of_range = (faces >= len(positions)).any(axis=1)
-    if out_of_range.any():
-        raise IntakeError("bad_indices", "Triangle indices point past the vertex list.")
-    touches_nonfinite = ~finite[faces].all(axis=1)
-    safe = np.where(finite[:, None], positions, 0.0).astype(np.float64)
-    corners = safe[faces]
-    area2 = np.linalg.norm(
-        np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1
-    )
-    repeated = (
-        (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2]) | (faces[:, 0] == faces[:, 2])
-    )
-    scale = float(np.ptp(safe[finite], axis=0).max()) if finite.any() else 0.0
-    degenerate = ~touches_nonfinite & (repeated | (area2 <= (scale * 1e-9) ** 2))
-    keep = ~touches_nonfinite & ~degenerate
-    candidates = np.flatnonzero(keep)
-    unique_mask = _first_occurrences(np.sort(faces[candidates], axis=1), len(positions))
+    placed = positions[finite]
+    scale = float((placed.max(axis=0) - placed.min(axis=0)).max()) if len(placed) else 0.0
+    del placed
+    min_area2 = (scale * 1e-9) ** 2
+    touches_nonfinite = np.zeros(len(faces), dtype=bool)
+    degenerate = np.zeros(len(faces), dtype=bool)
+    for begin in range(0, len(faces), CHUNK_FACES):
+        chunk = faces[begin : begin + CHUNK_FACES].astype(np.int64)
+        if (chunk >= len(positions)).any() or (chunk < 0).any():
+            raise IntakeError("bad_indices", "Triangle indices point past the vertex list.")
+        bad = ~finite[chunk].all(axis=1)
+        corners = positions[chunk].astype(np.float64)
+        with np.errstate(invalid="ignore", over="ignore"):  # non-finite corners: `bad` anyway
+            area2 = np.linalg.norm(
+                np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1
+            )
+        repeated = (
+            (chunk[:, 0] == chunk[:, 1])
+            | (chunk[:, 1] == chunk[:, 2])
+            | (chunk[:, 0] == chunk[:, 2])
+        )
+        touches_nonfinite[begin : begin + len(chunk)] = bad
+        degenerate[begin : begin + len(chunk)] = ~bad & (repeated | (area2 <= min_area2))
+    candidates = np.flatnonzero(~touches_nonfinite & ~degenerate)
+    unique_mask = _first_occurrences(faces, candidates, len(positions))
     duplicates = int((~unique_mask).sum())
-    kept_indices = candidates[unique_mask]
     counts = {
         "nonfinite_vertices": int((~finite).sum()),
         "degenerate_faces": int(degenerate.sum()),
         "duplicate_faces": duplicates,
     }
-    return faces[np.sort(kept_indices)], counts
+    if len(candidates) == len(faces) and not duplicates:
+        return faces, counts
+    return faces[np.sort(candidates[unique_mask])], counts
 
 
-def _first_occurrences(rows: np.ndarray, vertex_count: int) -> np.ndarray:
-    """Mask of the first occurrence of each (sorted) index triple, in original order."""
-    if len(rows) == 0:
+def _first_occurrences(faces: np.ndarray, candidates: np.ndarray, vertex_count: int) -> np.ndarray:
+    """Mask over `candidates` (face indices) of the first occurrence of each face's index set,
+    in original order."""
+    if len(candidates) == 0:
         return np.zeros(0, dtype=bool)
     if vertex_count < 1 << 21:
         # Three 21-bit indices pack into one int64: a 1-D stable sort beats unique(axis=0).
-        rows64 = rows.astype(np.int64)
-        key = (rows64[:, 0] << 42) | (rows64[:, 1] << 21) | rows64[:, 2]
+        key = np.empty(len(candidates), dtype=np.int64)
+        for begin in range(0, len(candidates), CHUNK_FACES):
+            rows = np.sort(faces[candidates[begin : begin + CHUNK_FACES]], axis=1)
+            rows64 = rows.astype(np.int64)
+            key[begin : begin + len(rows)] = (
+                (rows64[:, 0] << 42) | (rows64[:, 1] << 21) | rows64[:, 2]
+            )
         order = np.argsort(key, kind="stable")
-        repeated = key[order][1:] == key[order][:-1]
+        key = key[order]
+        repeated = key[1:] == key[:-1]
     else:
+        rows = np.sort(faces[candidates], axis=1)
         order = np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))
         repeated = (rows[order][1:] == rows[order][:-1]).all(axis=1)
-    mask = np.ones(len(rows), dtype=bool)
+    mask = np.ones(len(candidates), dtype=bool)
     mask[order[1:][repeated]] = False
     return mask
 
@@ -80,10 +104,11 @@ def clean_document(document: GltfDocument) -> CleaningReport:
             if primitive.get("mode", 4) != 4 or "POSITION" not in primitive.get("attributes", {}):
                 continue
             position_index = primitive["attributes"]["POSITION"]
-            positions = document.read_accessor(position_index).astype(np.float64)
+            positions = document.read_accessor(position_index)
             faces: np.ndarray
             if "indices" in primitive:
-                faces = document.read_accessor(primitive["indices"]).reshape(-1).astype(np.int64)
+                # Kept in the file's integer type: clean_triangles widens a chunk at a time.
+                faces = document.read_accessor(primitive["indices"]).reshape(-1)
             else:
                 faces = np.arange(len(positions), dtype=np.int64)
             faces = faces[: len(faces) // 3 * 3].reshape(-1, 3)
@@ -95,7 +120,7 @@ def clean_document(document: GltfDocument) -> CleaningReport:
             changed = len(kept) != len(faces)
             if counts["nonfinite_vertices"]:
                 # Unreferenced now, but they would still break the accessor bounds.
-                positions = np.where(np.isfinite(positions), positions, 0.0)
+                positions = np.where(np.isfinite(positions), positions, 0.0).astype(np.float64)
                 accessors[position_index] = document.add_accessor(positions, "VEC3")
             if changed:
                 accessor = document.add_accessor(kept.reshape(-1), "SCALAR", indices=True)

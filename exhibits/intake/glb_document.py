@@ -29,6 +29,7 @@ _COMPONENT_DTYPES = {
     5125: np.uint32,
     5126: np.float32,
 }
+Bytes = bytes | memoryview  # a view's data: a window on the file, or bytes made here
 TYPE_WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 
 
@@ -39,8 +40,8 @@ class GltfDocument:
     carries EXT_meshopt_compression, so to_glb() writes them back unchanged."""
 
     json: dict[str, Any]
-    views: list[bytes] = field(default_factory=list)
-    meshopt: dict[int, bytes] = field(default_factory=dict)
+    views: list[Bytes] = field(default_factory=list)
+    meshopt: dict[int, Bytes] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- reading
     @classmethod
@@ -54,16 +55,16 @@ class GltfDocument:
             raise IntakeError("gltf_version", f"Unsupported glTF container version {version}.")
         if length > len(data):
             raise IntakeError("truncated", "The GLB file is truncated (shorter than its header).")
-        offset, document, binary = 12, None, b""
+        offset, document, binary = 12, None, memoryview(b"")
         while offset + 8 <= length:
             chunk_length, chunk_type = struct.unpack_from("<I4s", data, offset)
             if offset + 8 + chunk_length > length:
                 raise IntakeError("truncated", "The GLB file is truncated inside a chunk.")
-            chunk = data[offset + 8 : offset + 8 + chunk_length]
             if chunk_type == b"JSON":
-                document = _parse_json(chunk)
+                document = _parse_json(data[offset + 8 : offset + 8 + chunk_length])
             elif chunk_type == b"BIN\x00" and not binary:
-                binary = chunk
+                # Views are windows on the file's bytes, not copies: a large scan is held once.
+                binary = memoryview(data)[offset + 8 : offset + 8 + chunk_length]
             offset += 8 + chunk_length
         if document is None:
             raise IntakeError("no_json", "The GLB file has no JSON chunk.")
@@ -73,13 +74,13 @@ class GltfDocument:
     def from_gltf(cls, data: bytes) -> GltfDocument:
         """A .gltf JSON file whose buffers and images are embedded as data: URIs."""
         document = _parse_json(data)
-        buffers: dict[int, bytes] = {}
+        buffers: dict[int, Bytes] = {}
         for index, buffer in enumerate(document.get("buffers", [])):
             buffers[index] = _decode_data_uri(buffer.get("uri"), what=f"buffer {index}")
         return cls._from_parts(document, buffers, glb=False)
 
     @classmethod
-    def _from_parts(cls, document: dict, buffers: dict[int, bytes], glb: bool) -> GltfDocument:
+    def _from_parts(cls, document: dict, buffers: dict[int, Bytes], glb: bool) -> GltfDocument:
         if not isinstance(document, dict) or not isinstance(document.get("asset"), dict):
             raise IntakeError("not_gltf", "The JSON is not a glTF document (no 'asset').")
         if not re.fullmatch(r"2\.\d+", str(document["asset"].get("version", ""))):
@@ -94,8 +95,8 @@ class GltfDocument:
                 continue
             if index not in buffers:
                 buffers[index] = _decode_data_uri(uri, what=f"buffer {index}")
-        views: list[bytes] = []
-        compressed: dict[int, bytes] = {}
+        views: list[Bytes] = []
+        compressed: dict[int, Bytes] = {}
         for index, view in enumerate(document.get("bufferViews", [])):
             extension = view.get("extensions", {}).get(MESHOPT)
             if isinstance(extension, dict):
@@ -137,7 +138,7 @@ class GltfDocument:
         return accessor
 
     def image_bytes(self, image_index: int) -> bytes:
-        return self.views[self.json["images"][image_index]["bufferView"]]
+        return bytes(self.views[self.json["images"][image_index]["bufferView"]])
 
     def replace_image(self, image_index: int, data: bytes, mime_type: str) -> None:
         image = self.json["images"][image_index]
@@ -217,7 +218,7 @@ class GltfDocument:
                 if extension is None:
                     continue
                 try:
-                    decoded = DracoPy.decode(self.views[extension["bufferView"]])
+                    decoded = DracoPy.decode(bytes(self.views[extension["bufferView"]]))
                 except Exception as exc:  # DracoPy raises its own exception types
                     raise IntakeError("draco", f"Draco geometry cannot be decoded: {exc}") from exc
                 for name, unique_id in extension.get("attributes", {}).items():
@@ -297,6 +298,20 @@ class GltfDocument:
         return struct.pack("<4sII", GLB_MAGIC, 2, 12 + len(chunks)) + chunks
 
 
+def glb_json(data: bytes) -> dict[str, Any] | None:
+    """The JSON chunk of a GLB, read without touching its binary chunk; None when `data` is
+    not a well-formed GLB (the full reader then says why)."""
+    if data[:4] != GLB_MAGIC or len(data) < 20:
+        return None
+    chunk_length, chunk_type = struct.unpack_from("<I4s", data, 12)
+    if chunk_type != b"JSON" or 20 + chunk_length > len(data):
+        return None
+    try:
+        return _parse_json(data[20 : 20 + chunk_length])
+    except IntakeError:
+        return None
+
+
 def _view_references(document: dict) -> list[tuple[dict, str]]:
     """(holder, key) of every bufferView index in the document, for garbage collection."""
     references: list[tuple[dict, str]] = []
@@ -331,7 +346,7 @@ def _drop_extension(document: dict, name: str) -> None:
                 document.pop(key)
 
 
-def _slice(buffers: dict[int, bytes], view: dict, what: str) -> bytes:
+def _slice(buffers: dict[int, Bytes], view: dict, what: str) -> Bytes:
     """The bytes `view` (a bufferView or its meshopt extension) names in its buffer."""
     source = buffers.get(view.get("buffer", -1))
     start, length = int(view.get("byteOffset", 0)), int(view.get("byteLength", -1))

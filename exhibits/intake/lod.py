@@ -10,6 +10,7 @@ texture ladder.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import subprocess
@@ -17,6 +18,8 @@ import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from exhibits.intake.errors import IntakeError
 from exhibits.intake.glb_document import GltfDocument
@@ -48,23 +51,39 @@ class LodOutput:
     texture_side: int
 
 
-def run_gltfpack(source: Path, target: Path, settings: LadderSettings, *options: str) -> None:
-    """Run gltfpack on files; raises IntakeError with its last message on failure."""
+def run_gltfpack(
+    source: Path,
+    target: Path,
+    settings: LadderSettings,
+    *options: str,
+    running: set[subprocess.Popen] | None = None,
+) -> None:
+    """Run gltfpack on files; raises IntakeError with its last message on failure. The process
+    sits in `running` while it runs, so a caller can stop it (a source found invalid)."""
     command = [settings.node, settings.gltfpack_cli, "-i", str(source), "-o", str(target)]
     try:
-        result = subprocess.run(
+        process = subprocess.Popen(
             [*command, *options],
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=settings.timeout_s,
             env={**os.environ, "NODE_OPTIONS": "--max-old-space-size=4096"},
         )
     except FileNotFoundError as exc:
         raise IntakeError("no_node", f"Node.js is needed to build LODs: {exc}") from exc
+    if running is not None:
+        running.add(process)
+    try:
+        stdout, stderr = process.communicate(timeout=settings.timeout_s)
     except subprocess.TimeoutExpired as exc:
+        process.kill()
+        process.communicate()
         raise IntakeError("lod_timeout", "Building a level of detail took too long.") from exc
-    if result.returncode != 0 or not target.exists():
-        message = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+    finally:
+        if running is not None:
+            running.discard(process)
+    if process.returncode != 0 or not target.exists():
+        message = (stderr or stdout).strip().splitlines()[-1:] or ["no output"]
         # Temporary paths mean nothing to a curator.
         reason = message[0].replace(f"{source.parent}/", "").replace(f"{target.parent}/", "")
         raise IntakeError("lod_failed", f"gltfpack failed: {reason}")
@@ -132,88 +151,151 @@ def _output(label: str, data: bytes) -> LodOutput:
     )
 
 
-class _Workspace:
-    """Files of one ladder build in a temporary folder."""
+class LadderBuild:
+    """The LOD ladder built in stages from a source GLB in source coordinates, in a temporary
+    folder (a context manager: leaving it stops any gltfpack still running).
 
-    def __init__(self, folder: str, settings: LadderSettings) -> None:
-        self.folder, self.settings = Path(folder), settings
+    gltfpack reads the source file itself, so the parsed full-resolution document need not stay
+    in memory while it runs; the normalisation matrix is applied to the simplified levels,
+    which is the same as simplifying the normalised source (simplification error is relative
+    to the mesh's size). Stages: `start_web` (may run while the source is still being
+    validated), `web_stage` (thumb + web, the first viewable copy), then `inspection` for
+    sources above ~500k faces, simplified from the source again so the web copy never waits
+    for it.
+    """
 
-    def simplify(self, source: Path, label: str, ratio: float, *extra: str) -> Path:
+    def __init__(self, settings: LadderSettings) -> None:
+        self.settings = settings
+        self._folder = tempfile.TemporaryDirectory(prefix="mouseion-lod-")
+        self.folder = Path(self._folder.name)
+        # gltfpack runs in subprocesses: threads let a level be finalised while the next one
+        # is simplified, using both cores.
+        self._pool = ThreadPoolExecutor(max_workers=2)
+        self._running: set[subprocess.Popen] = set()
+        self._source: Path | None = None
+        self._faces = 0
+        self._web: Future[Path] | None = None
+        self._inspection: Future[Path] | None = None
+
+    def __enter__(self) -> LadderBuild:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._folder.cleanup()
+
+    def stop(self) -> None:
+        """Kill the gltfpack runs in flight (their futures then raise)."""
+        for process in list(self._running):
+            process.kill()
+
+    def write(self, name: str, data: bytes) -> Path:
+        """A GLB in the build's folder (a source for `start_web`)."""
+        path = self.folder / f"{name}.glb"
+        path.write_bytes(data)
+        return path
+
+    def start_web(self, source: Path, faces: int) -> None:
+        """Begin simplifying `source` (`faces` triangles) to the web level."""
+        if self._web is not None:
+            self.stop()
+            with contextlib.suppress(IntakeError):
+                self._web.result()  # the discarded run, killed
+        self._source, self._faces = source, faces
+        ratio = min(1.0, self.settings.web_faces / max(faces, 1))
+        self._web = self._pool.submit(self._simplify, source, "web", ratio)
+
+    @property
+    def has_inspection(self) -> bool:
+        return self._faces > self.settings.inspection_faces * 1.2
+
+    def web_stage(self, matrix: np.ndarray) -> list[LodOutput]:
+        """thumb and web GLBs: the web level is finalised while the thumb is simplified from it."""
+        if self._web is None:
+            raise RuntimeError("start_web() first")
+        plain = self._web.result()
+        finishing = self._pool.submit(
+            self._finalise, plain, "web", self.settings.web_texture, matrix=matrix
+        )
+        thumb = self._thumb(plain, _faces(plain), matrix)
+        return [thumb, _output("web", finishing.result())]
+
+    def render_glb(self, matrix: np.ndarray) -> bytes:
+        """An uncompressed ~40k-face normalised GLB of the web level to draw the preview from."""
+        if self._web is None:
+            raise RuntimeError("start_web() first")
+        plain = self._web.result()
+        render = self._simplify(plain, "render", min(1.0, RENDER_FACES / max(_faces(plain), 1)))
+        document = without_detail_maps(GltfDocument.from_glb(render.read_bytes()))
+        for material in document.json.get("materials", []):
+            # The preview is clay: decoding the colour texture would only cost memory.
+            material.get("pbrMetallicRoughness", {}).pop("baseColorTexture", None)
+        _drop_unused_textures(document.json)
+        document.wrap_roots(matrix)
+        return document.to_glb()
+
+    def start_inspection(self) -> None:
+        """Begin the inspection level (when the source has one) while the caller publishes."""
+        if self.has_inspection and self._source is not None and self._inspection is None:
+            ratio = self.settings.inspection_faces / max(self._faces, 1)
+            self._inspection = self._pool.submit(self._simplify, self._source, "inspection", ratio)
+
+    def inspection(self, matrix: np.ndarray) -> LodOutput:
+        self.start_inspection()
+        if self._inspection is None:
+            raise RuntimeError("the source has no inspection level")
+        plain = self._inspection.result()
+        texture = self.settings.inspection_texture
+        return _output("inspection", self._finalise(plain, "inspection", texture, matrix=matrix))
+
+    # ------------------------------------------------------------------ steps
+    def _simplify(self, source: Path, label: str, ratio: float, *extra: str) -> Path:
         """Uncompressed, unquantised simplification (-noq) so the next step can edit it."""
         target = self.folder / f"{label}.plain.glb"
         options = ["-noq", "-slb", *extra]
         if ratio < 1.0:
             options += ["-si", f"{ratio:.6f}"]
-        run_gltfpack(source, target, self.settings, *options)
+        run_gltfpack(source, target, self.settings, *options, running=self._running)
         return target
 
-    def finalise(self, plain: Path, label: str, texture_side: int, colour_only: bool) -> bytes:
-        """Apply the texture ladder, then quantise and meshopt-compress (gltfpack -cc)."""
+    def _finalise(
+        self,
+        plain: Path,
+        label: str,
+        texture_side: int,
+        colour_only: bool = False,
+        matrix: np.ndarray | None = None,
+    ) -> bytes:
+        """Normalise (wrap the roots in `matrix`), apply the texture ladder, then quantise and
+        meshopt-compress (gltfpack -cc, which bakes the matrix in)."""
         document = GltfDocument.from_glb(plain.read_bytes())
+        if matrix is not None:
+            document.wrap_roots(matrix)
         if colour_only:
             document = without_detail_maps(document)
         edited = self.folder / f"{label}.textured.glb"
         edited.write_bytes(with_textures_at_most(document, texture_side).to_glb())
         target = self.folder / f"{label}.glb"
-        run_gltfpack(edited, target, self.settings, "-cc")
+        run_gltfpack(edited, target, self.settings, "-cc", running=self._running)
         return target.read_bytes()
 
-
-def build_ladder(
-    document: GltfDocument, faces: int, settings: LadderSettings
-) -> tuple[list[LodOutput], bytes]:
-    """thumb, web and (for sources above ~500k faces) inspection GLBs of a normalised
-    document, plus an uncompressed ~40k-face GLB to render the thumbnail image from.
-
-    Each level is simplified from the previous one (source -> inspection -> web -> thumb), so
-    only the first step reads the full source; UV seams stay locked at every step.
-    """
-    with tempfile.TemporaryDirectory(prefix="mouseion-lod-") as folder:
-        work = _Workspace(folder, settings)
-        current = Path(folder, "source.glb")
-        current.write_bytes(document.to_glb())
-        current_faces = faces
-        plain: dict[str, Path] = {}
-        steps = [("web", settings.web_faces), ("render", RENDER_FACES)]
-        if faces > settings.inspection_faces * 1.2:
-            steps.insert(0, ("inspection", settings.inspection_faces))
-        textures = {"inspection": settings.inspection_texture, "web": settings.web_texture}
-        # gltfpack runs in subprocesses: threads let a level be finalised while the next one
-        # is simplified, using both cores.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            finishing: dict[str, Future[bytes]] = {}
-            for label, target in steps:
-                current = work.simplify(current, label, min(1.0, target / max(current_faces, 1)))
-                current_faces = _faces(current)
-                plain[label] = current
-                if label in textures:
-                    finishing[label] = pool.submit(
-                        work.finalise, current, label, textures[label], False
-                    )
-            thumb = _thumb(work, plain["render"], current_faces, settings)
-            outputs = [thumb] + [
-                _output(label, finishing[label].result())
-                for label in ("web", "inspection")
-                if label in finishing
-            ]
-        return outputs, plain["render"].read_bytes()
+    def _thumb(self, web: Path, faces: int, matrix: np.ndarray) -> LodOutput:
+        thumb_faces, texture = self.settings.thumb_faces, self.settings.thumb_texture
+        for _attempt in range(6):
+            # -sa: the thumb must reach its budget even past gltfpack's default error bound.
+            ratio = min(1.0, thumb_faces / max(faces, 1))
+            plain = self._simplify(web, "thumb", ratio, "-sa")
+            data = self._finalise(plain, "thumb", texture, colour_only=True, matrix=matrix)
+            if len(data) < THUMB_MAX_BYTES:
+                return _output("thumb", data)
+            # Over budget: textures usually dominate, so shrink them first, then the geometry.
+            if texture > 128 and GltfDocument.from_glb(data).json.get("images"):
+                texture //= 2
+            else:
+                thumb_faces //= 2
+        raise IntakeError("thumb_budget", "The thumbnail LOD cannot be made smaller than 200 KB.")
 
 
 def _faces(path: Path) -> int:
     return GltfDocument.from_glb(path.read_bytes()).declared_face_count()
-
-
-def _thumb(work: _Workspace, render: Path, faces: int, settings: LadderSettings) -> LodOutput:
-    thumb_faces, texture = settings.thumb_faces, settings.thumb_texture
-    for _attempt in range(6):
-        # -sa: the thumb must reach its budget even past gltfpack's default error bound.
-        plain = work.simplify(render, "thumb", min(1.0, thumb_faces / max(faces, 1)), "-sa")
-        data = work.finalise(plain, "thumb", texture, colour_only=True)
-        if len(data) < THUMB_MAX_BYTES:
-            return _output("thumb", data)
-        # Over budget: textures usually dominate, so shrink them first, then the geometry.
-        if texture > 128 and GltfDocument.from_glb(data).json.get("images"):
-            texture //= 2
-        else:
-            thumb_faces //= 2
-    raise IntakeError("thumb_budget", "The thumbnail LOD cannot be made smaller than 200 KB.")

@@ -1,21 +1,35 @@
 """Intake from bytes to web exhibit, framework-free: validate and clean, normalise, build the
-LOD ladder, render a thumbnail. Django glue (storage, jobs, progress) lives in services."""
+LOD ladder, render a thumbnail. Django glue (storage, jobs, progress) lives in services.
+
+Published in stages (`publish`): thumb, web and the thumbnail image first, the first viewable
+copy; then the inspection level of a large source. Memory stays near gltfpack's own: gltfpack
+reads the source file itself (an unchanged GLB upload is passed as it is, and its web level is
+started while Python still validates it), and the parsed document is released before the
+levels are built.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from exhibits.intake.glb_document import DRACO, GltfDocument, glb_json
 from exhibits.intake.gltf import load_glb
 from exhibits.intake.limits import IntakeLimits
-from exhibits.intake.lod import LadderSettings, LodOutput, build_ladder
+from exhibits.intake.lod import LadderBuild, LadderSettings, LodOutput
 from exhibits.intake.normalise import Normalisation, normalisation_for
-from exhibits.intake.sources import open_source, scene_bounds
+from exhibits.intake.sources import SourceScan, open_source, scene_bounds
 from exhibits.intake.thumbnail import render_thumbnail
 
 Progress = Callable[[int, str], None]
+WEB_PUBLISHED = "web copy published; building the inspection level"
+PREVIEW_NEXT = "web copy published; drawing the preview image"
 
 
 @dataclass(frozen=True)
@@ -27,47 +41,70 @@ class IntakeOptions:
 
 
 @dataclass
+class IntakeStage:
+    """What one stage publishes: levels, or the preview image (None: not in this stage).
+    `final` is the stage that completes the intake."""
+
+    report: dict[str, Any]
+    normalisation: Normalisation
+    lods: list[LodOutput]
+    thumbnail_png: bytes | None
+    thumbnail_px: int
+    final: bool
+    after: str = ""  # what the job does next, for its progress text
+
+
+@dataclass
 class IntakeResult:
     report: dict[str, Any]
     normalisation: Normalisation
     lods: list[LodOutput]
     thumbnail_png: bytes
     thumbnail_px: int
+    stages: list[IntakeStage] = field(default_factory=list)
 
 
 def _quiet(percent: int, stage: str) -> None:
     return None
 
 
-def run_intake(
-    data: bytes,
-    filename: str,
-    limits: IntakeLimits,
-    ladder: LadderSettings,
-    options: IntakeOptions | None = None,
-    progress: Progress = _quiet,
-) -> IntakeResult:
-    """Everything intake derives from one uploaded file; raises IntakeError on bad input."""
-    options = options or IntakeOptions()
-    progress(5, "validating")
-    scan = open_source(data, filename, limits)
-    progress(25, "normalising")
-    normalisation = normalisation_for(
-        scene_bounds(scan.document),
-        scan.file_format,
-        unit=options.unit,
-        scale=options.scale,
-        up_axis=options.up_axis,
+def _ignore(stage: IntakeStage) -> None:
+    return None
+
+
+def _return_freed_memory() -> None:
+    """Hand freed heap back to the system (glibc keeps it otherwise, and a worker's RSS then
+    stays at its high-water mark while gltfpack runs beside it); a no-op elsewhere."""
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    if trim is not None:
+        trim(0)
+
+
+def _early_faces(data: bytes, limits: IntakeLimits) -> int:
+    """Faces of a GLB gltfpack can read as uploaded (no Draco) within the limits, else 0: its
+    web level may start before validation ends (stopped if validation refuses the file)."""
+    document = glb_json(data) if len(data) <= limits.max_bytes else None
+    if document is None or DRACO in document.get("extensionsUsed", []):
+        return 0
+    try:
+        faces = GltfDocument(json=document).declared_face_count()
+    except (LookupError, TypeError, ValueError, AttributeError):
+        return 0
+    return faces if 0 < faces <= limits.max_faces else 0
+
+
+def _unchanged(scan: SourceScan) -> bool:
+    """The cleaned document is the uploaded GLB as gltfpack reads it."""
+    cleaning = scan.cleaning
+    return scan.file_format == "glb" and not (
+        cleaning.nonfinite_vertices or cleaning.degenerate_faces or cleaning.duplicate_faces
     )
-    scan.document.wrap_roots(normalisation.matrix)
-    progress(35, "building levels of detail")
-    lods, render_glb = build_ladder(scan.document, scan.cleaning.faces, ladder)
-    progress(85, "rendering thumbnail")
-    mesh = load_glb(render_glb)
-    image = render_thumbnail(mesh, size=options.thumbnail_px)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    report = {
+
+
+def _report(scan: SourceScan, normalisation: Normalisation) -> dict[str, Any]:
+    return {
         **scan.report(),
         "units": normalisation.unit_reason,
         "up_axis": normalisation.up_axis,
@@ -78,4 +115,64 @@ def run_intake(
             "depth": round(normalisation.dimensions_m[2], 4),
         },
     }
-    return IntakeResult(report, normalisation, lods, buffer.getvalue(), options.thumbnail_px)
+
+
+def run_intake(
+    source: bytes | Path,
+    filename: str,
+    limits: IntakeLimits,
+    ladder: LadderSettings,
+    options: IntakeOptions | None = None,
+    progress: Progress = _quiet,
+    publish: Callable[[IntakeStage], None] = _ignore,
+) -> IntakeResult:
+    """Everything intake derives from one uploaded file (bytes, or a file the caller keeps
+    until this returns), handed to `publish` stage by stage; raises IntakeError on bad input."""
+    options = options or IntakeOptions()
+    px = options.thumbnail_px
+    with LadderBuild(ladder) as build:
+        progress(5, "validating")
+        data = source.read_bytes() if isinstance(source, Path) else source
+        early = _early_faces(data, limits)
+        if early:
+            upload = source if isinstance(source, Path) else build.write("upload", data)
+            build.start_web(upload, early)
+        scan = open_source(data, filename, limits)
+        del data  # the caller's copy aside, only the parsed document remains
+        progress(25, "normalising")
+        normalisation = normalisation_for(
+            scene_bounds(scan.document),
+            scan.file_format,
+            unit=options.unit,
+            scale=options.scale,
+            up_axis=options.up_axis,
+        )
+        report = _report(scan, normalisation)
+        if not (early and _unchanged(scan)):
+            build.start_web(build.write("cleaned", scan.document.to_glb()), scan.cleaning.faces)
+        del scan  # gltfpack reads the file; the full-resolution document is not needed again
+        _return_freed_memory()
+        progress(35, "building the web copy")
+        lods = build.web_stage(normalisation.matrix)
+        inspection = build.has_inspection
+        after = WEB_PUBLISHED if inspection else PREVIEW_NEXT
+        stages = [IntakeStage(report, normalisation, lods, None, px, final=False, after=after)]
+        publish(stages[-1])  # the first viewable copy
+        progress(70, after)
+        render = load_glb(build.render_glb(normalisation.matrix))
+        build.start_inspection()  # gltfpack works while the preview image is drawn
+        _return_freed_memory()
+        image = render_thumbnail(render, size=px)
+        del render
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", optimize=True)
+        png = buffer.getvalue()
+        stages.append(IntakeStage(report, normalisation, [], png, px, not inspection, after))
+        publish(stages[-1])
+        _return_freed_memory()
+        if inspection:
+            levels = [build.inspection(normalisation.matrix)]
+            stages.append(IntakeStage(report, normalisation, levels, None, px, final=True))
+            publish(stages[-1])
+    every_level = [lod for stage in stages for lod in stage.lods]
+    return IntakeResult(report, normalisation, every_level, png, px, stages)

@@ -93,7 +93,7 @@ def test_files_of_a_failed_attempt_are_removed(monkeypatch, media_root) -> None:
     def publish_then_die(**kwargs):
         raise MemoryError("killed while publishing")
 
-    monkeypatch.setattr(intake, "publish_intake_result", publish_then_die)
+    monkeypatch.setattr(intake, "publish_intake_stage", publish_then_die)
     failed = intake.run_intake_job(job_id=job.pk)
     assert failed.status == Job.Status.FAILED
     assert not storage.exists(leftover)
@@ -144,13 +144,13 @@ def test_a_job_that_ends_without_publishing_is_failed(monkeypatch) -> None:
 
 def test_a_superseded_attempt_publishes_nothing(monkeypatch) -> None:
     job = queued_intake()
-    real_publish = intake.publish_intake_result
+    real_publish = intake.publish_intake_stage
 
     def newer_claim_meanwhile(**kwargs):
         Job.objects.filter(pk=job.pk).update(attempts=5)  # another worker took it over
         return real_publish(**kwargs)
 
-    monkeypatch.setattr(intake, "publish_intake_result", newer_claim_meanwhile)
+    monkeypatch.setattr(intake, "publish_intake_stage", newer_claim_meanwhile)
     after = intake.run_intake_job(job_id=job.pk)
     assert after.status == Job.Status.RUNNING and after.attempts == 5
     assert outputs(after) == []
