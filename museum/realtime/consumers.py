@@ -68,6 +68,8 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.base_send = send
         self.channel_layer = None  # type: ignore[assignment]  # rooms link processes instead
         self.bucket = TokenBucket(settings.REALTIME_RATE, settings.REALTIME_BURST)
+        # Read once per connection: a settings lookup per frame showed in the pose path's profile.
+        self.max_frame_bytes = settings.REALTIME_MAX_FRAME_BYTES
         self.strikes: list[float] = []
         self.last_rate_error = 0.0
         self.closed = False
@@ -217,7 +219,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             kind, fields = parse_frame(
                 text_data,
                 bytes_data,
-                max_bytes=settings.REALTIME_MAX_FRAME_BYTES,
+                max_bytes=self.max_frame_bytes,
                 messages=self.messages,
             )
             await self.handle(kind, fields)

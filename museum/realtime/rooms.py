@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from museum.realtime.flow import start_send
 from museum.realtime.schema import server_frame
+from museum.realtime.wire import Outgoing, direct_writer
 
 if TYPE_CHECKING:
     from museum.realtime.crossprocess import RoomLink
@@ -55,6 +56,7 @@ class Member:
         "pending",
         "role",
         "skipped",
+        "writer",
     )
 
     def __init__(
@@ -72,8 +74,10 @@ class Member:
         self.asgi_send = asgi_send
         self.on_overflow = on_overflow
         self.pending: asyncio.Task[None] | None = None
-        self.backlog: deque[str] = deque()
+        self.backlog: deque[Outgoing] = deque()
         self.skipped = 0
+        # Writes prepared frames to the transport when the server allows it (wire.py).
+        self.writer = direct_writer(asgi_send)
         # What the snapshot says about this member; None until its first pose.
         self.entry: dict[str, Any] | None = None
 
@@ -84,12 +88,14 @@ class Member:
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "role": self.role, "mode": self.mode}
 
-    def deliver(self, text: str, *, droppable: bool = False) -> None:
+    def deliver(self, text: str | Outgoing, *, droppable: bool = False) -> None:
         """Queue `text` to this client without ever waiting on it.
 
         Droppable frames (snapshots) are skipped while an earlier send is still draining; control
-        frames wait in a bounded backlog and keep their order.
+        frames wait in a bounded backlog and keep their order. A room passes one `Outgoing` to
+        every member so that the frame is encoded once.
         """
+        frame = text if isinstance(text, Outgoing) else Outgoing(text)
         if self.pending is not None and not self.pending.done():
             if droppable:
                 self.skipped += 1
@@ -99,12 +105,14 @@ class Member:
                 if self.on_overflow is not None:
                     self.on_overflow()
                 return
-            self.backlog.append(text)
+            self.backlog.append(frame)
             return
-        self._send_now(text)
+        self._send_now(frame)
 
-    def _send_now(self, text: str) -> None:
-        task = start_send(self.asgi_send({"type": "websocket.send", "text": text}))
+    def _send_now(self, frame: Outgoing) -> None:
+        if self.writer is not None and self.writer.write(frame):
+            return
+        task = start_send(self.asgi_send({"type": "websocket.send", "text": frame.text}))
         self.pending = task
         if task is not None:
             task.add_done_callback(self._drained)
@@ -230,9 +238,10 @@ class Room:
         self, text: str, *, exclude: Member | None = None, local_only: bool = False
     ) -> None:
         """A control frame to every connection in the room, on this process and (linked) others."""
+        frame = Outgoing(text)
         for member in list(self.members.values()):
             if member is not exclude:
-                member.deliver(text)
+                member.deliver(frame)
         if self.link is not None and not local_only:
             self.link.publish_frame(text)
 
@@ -281,8 +290,9 @@ class Room:
         self.local_joins = []
         self.remote_joins = []
         self.last_text = text
+        frame = Outgoing(text)
         for member in list(self.members.values()):
-            member.deliver(text, droppable=True)
+            member.deliver(frame, droppable=True)
 
     async def _tick_forever(self) -> None:
         loop = asyncio.get_running_loop()

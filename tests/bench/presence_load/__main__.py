@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--jsonl", type=Path, help="append each row as a JSON line")
+    parser.add_argument("--light", action="store_true", help="light clients (light.py)")
     args = parser.parse_args()
     server = None
     if args.bare:
@@ -56,7 +57,7 @@ def main() -> None:
                 server="bare" if args.bare else "server", url=args.url,
                 room_paths=[f"/ws/rooms/{i}/" for i in ids], tour_path=args.tour, visitors=n,
                 followers=followers, seconds=args.seconds, processes=args.processes,
-                server_pid=args.server_pid,
+                server_pid=args.server_pid, light=args.light,
             )  # fmt: skip
             rows.append(generator.run_load(plan))
             if args.jsonl:

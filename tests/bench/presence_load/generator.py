@@ -41,6 +41,17 @@ GRACE_S = 3.0
 MAX_CLIENTS = 5000
 MAX_SECONDS = 900.0
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# Visitors per loopback source address (127.0.0.2 onwards): under the server's per-address cap
+# (REALTIME_MAX_CONNECTIONS_PER_ADDRESS, 64 by default), as many real visitors would be. Tour
+# followers each get an address of their own (127.1.x.y): an anonymous follower's hands are
+# rate-limited per person, and without a session the person is the address.
+CLIENTS_PER_ADDRESS = 32
+
+
+def source_address(index: int, follower: bool) -> str:
+    """The loopback address client number `index` (over all processes) connects from."""
+    group = index if follower else index // CLIENTS_PER_ADDRESS
+    return f"127.{int(follower)}.{group // 250}.{group % 250 + 2}"
 
 
 @dataclass
@@ -57,6 +68,7 @@ class Plan:
     processes: int = 2
     server_pid: int | None = None
     warmup: float = WARMUP_S
+    light: bool = False  # light.py's clients instead of `websockets` ones
 
     def specs(self) -> list[tuple[str, bool]]:
         """(path, is_follower) per client: rooms filled 24 at a time, then the tour."""
@@ -112,8 +124,10 @@ class Stats:
 
 
 class Client:
-    def __init__(self, url: str, path: str, follower: bool, stats: Stats, seed: int) -> None:
-        self.url, self.follower, self.stats = url + path, follower, stats
+    def __init__(
+        self, url: str, path: str, follower: bool, stats: Stats, seed: int, source: str
+    ) -> None:
+        self.url, self.follower, self.stats, self.source = url + path, follower, stats, source
         self.origin = "http" + url.removeprefix("ws")
         self.rng = random.Random(seed)
         self.ws: ClientConnection | None = None
@@ -132,6 +146,7 @@ class Client:
                 self.ws = await connect(
                     self.url, origin=self.origin, compression=None, proxy=None,
                     ping_interval=None, open_timeout=60, max_size=2**22,
+                    local_addr=(self.source, 0) if self.source else None,
                 )  # fmt: skip
                 welcome = json.loads(await asyncio.wait_for(self.ws.recv(), 60))
             except (OSError, TimeoutError, WebSocketException, ValueError) as exc:
@@ -261,7 +276,10 @@ async def run_clients(
     plan: Plan, specs: list[tuple[str, bool]], seed: int, ready, wait_go
 ) -> Stats:
     stats = Stats()
-    clients = [Client(plan.url, path, follower, stats, seed * 100_000 + i)
+    # specs are this process's share, specs[seed::processes]: client i is number i*processes+seed.
+    ipv4 = (urlsplit(plan.url).hostname or "").startswith("127.")
+    clients = [Client(plan.url, path, follower, stats, seed * 100_000 + i,
+                      source_address(i * plan.processes + seed, follower) if ipv4 else "")
                for i, (path, follower) in enumerate(specs)]  # fmt: skip
     gate = asyncio.Semaphore(16)  # handshakes in flight per process
     await asyncio.gather(*(c.open(gate) for c in clients))
@@ -284,7 +302,12 @@ def worker(plan: Plan, specs, seed: int, ready_q, result_q, go_event, go_time) -
         go_event.wait()
         return go_time.value
 
-    coro = run_clients(plan, specs, seed, lambda: ready_q.put(seed), wait_go)
+    if plan.light:
+        from tests.bench.presence_load import light
+
+        coro = light.run_clients(plan, specs, seed, lambda: ready_q.put(seed), wait_go)
+    else:
+        coro = run_clients(plan, specs, seed, lambda: ready_q.put(seed), wait_go)
     try:
         try:
             import uvloop  # the loop uvicorn uses when installed; a cheaper client too
