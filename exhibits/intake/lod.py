@@ -156,25 +156,27 @@ class LadderBuild:
     folder (a context manager: leaving it stops any gltfpack still running).
 
     gltfpack reads the source file itself, so the parsed full-resolution document need not stay
-    in memory while it runs; the normalisation matrix is applied to the simplified levels,
-    which is the same as simplifying the normalised source (simplification error is relative
-    to the mesh's size). Stages: `start_web` (may run while the source is still being
-    validated), `web_stage` (thumb + web, the first viewable copy), then `inspection` for
-    sources above ~500k faces, simplified from the source again so the web copy never waits
-    for it.
+    in memory while it runs, and makes a level in one run (simplify, quantise, compress) when
+    the source's textures already fit the level; otherwise it simplifies (-noq) and we shrink
+    the textures before compressing. The normalisation matrix wraps each level's roots, which
+    is the same as simplifying the normalised source (simplification error is relative to the
+    mesh's size). Stages: `start_web` (may run while the source is still being validated),
+    `web` (the first viewable copy), `thumb` and `render_glb` (both made from the web level),
+    then `inspection` for sources above ~500k faces, from the source again so that the web
+    copy never waits for it.
     """
 
     def __init__(self, settings: LadderSettings) -> None:
         self.settings = settings
         self._folder = tempfile.TemporaryDirectory(prefix="mouseion-lod-")
         self.folder = Path(self._folder.name)
-        # gltfpack runs in subprocesses: threads let a level be finalised while the next one
-        # is simplified, using both cores.
+        # gltfpack runs in subprocesses: threads let one level be built while another is.
         self._pool = ThreadPoolExecutor(max_workers=2)
         self._running: set[subprocess.Popen] = set()
         self._source: Path | None = None
-        self._faces = 0
-        self._web: Future[Path] | None = None
+        self._faces = self._texture_side = 0
+        self._web_run: Future[Path] | None = None
+        self._web: Path | None = None  # the published web level (normalised, compressed)
         self._inspection: Future[Path] | None = None
 
     def __enter__(self) -> LadderBuild:
@@ -196,60 +198,88 @@ class LadderBuild:
         path.write_bytes(data)
         return path
 
-    def start_web(self, source: Path, faces: int) -> None:
-        """Begin simplifying `source` (`faces` triangles) to the web level."""
-        if self._web is not None:
+    def start_web(self, source: Path, faces: int, texture_side: int) -> None:
+        """Begin the web level of `source` (`faces` triangles, largest texture side)."""
+        if self._web_run is not None:
             self.stop()
             with contextlib.suppress(IntakeError):
-                self._web.result()  # the discarded run, killed
-        self._source, self._faces = source, faces
+                self._web_run.result()  # the discarded run, killed
+        self._source, self._faces, self._texture_side = source, faces, texture_side
         ratio = min(1.0, self.settings.web_faces / max(faces, 1))
-        self._web = self._pool.submit(self._simplify, source, "web", ratio)
+        self._web_run = self._pool.submit(self._level_run, "web", ratio)
 
     @property
     def has_inspection(self) -> bool:
         return self._faces > self.settings.inspection_faces * 1.2
 
-    def web_stage(self, matrix: np.ndarray) -> list[LodOutput]:
-        """thumb and web GLBs: the web level is finalised while the thumb is simplified from it."""
-        if self._web is None:
+    def web(self, matrix: np.ndarray) -> LodOutput:
+        if self._web_run is None:
             raise RuntimeError("start_web() first")
-        plain = self._web.result()
-        finishing = self._pool.submit(
-            self._finalise, plain, "web", self.settings.web_texture, matrix=matrix
-        )
-        thumb = self._thumb(plain, _faces(plain), matrix)
-        return [thumb, _output("web", finishing.result())]
+        data = self._level(self._web_run.result(), "web", self.settings.web_texture, matrix)
+        self._web = self.write("web.final", data)
+        return _output("web", data)
 
-    def render_glb(self, matrix: np.ndarray) -> bytes:
-        """An uncompressed ~40k-face normalised GLB of the web level to draw the preview from."""
-        if self._web is None:
-            raise RuntimeError("start_web() first")
-        plain = self._web.result()
-        render = self._simplify(plain, "render", min(1.0, RENDER_FACES / max(_faces(plain), 1)))
+    def thumb(self) -> LodOutput:
+        """The thumb, simplified from the web level (already normalised)."""
+        web = self._published_web()
+        return self._thumb(web, _faces(web))
+
+    def render_glb(self) -> bytes:
+        """An uncompressed ~40k-face untextured GLB of the web level to draw the preview from."""
+        web = self._published_web()
+        render = self._simplify(web, "render", min(1.0, RENDER_FACES / max(_faces(web), 1)))
         document = without_detail_maps(GltfDocument.from_glb(render.read_bytes()))
         for material in document.json.get("materials", []):
             # The preview is clay: decoding the colour texture would only cost memory.
             material.get("pbrMetallicRoughness", {}).pop("baseColorTexture", None)
         _drop_unused_textures(document.json)
-        document.wrap_roots(matrix)
         return document.to_glb()
 
     def start_inspection(self) -> None:
         """Begin the inspection level (when the source has one) while the caller publishes."""
-        if self.has_inspection and self._source is not None and self._inspection is None:
+        if self.has_inspection and self._inspection is None:
             ratio = self.settings.inspection_faces / max(self._faces, 1)
-            self._inspection = self._pool.submit(self._simplify, self._source, "inspection", ratio)
+            self._inspection = self._pool.submit(self._level_run, "inspection", ratio)
 
     def inspection(self, matrix: np.ndarray) -> LodOutput:
         self.start_inspection()
         if self._inspection is None:
             raise RuntimeError("the source has no inspection level")
-        plain = self._inspection.result()
         texture = self.settings.inspection_texture
-        return _output("inspection", self._finalise(plain, "inspection", texture, matrix=matrix))
+        return _output(
+            "inspection", self._level(self._inspection.result(), "inspection", texture, matrix)
+        )
 
     # ------------------------------------------------------------------ steps
+    def _published_web(self) -> Path:
+        if self._web is None:
+            raise RuntimeError("web() first")
+        return self._web
+
+    def _fits(self, label: str) -> bool:
+        side = self.settings.web_texture if label == "web" else self.settings.inspection_texture
+        return self._texture_side <= side
+
+    def _level_run(self, label: str, ratio: float) -> Path:
+        """gltfpack's run from the source: the compressed level when the textures fit it,
+        else a plain simplification to shrink textures in."""
+        if self._source is None:
+            raise RuntimeError("start_web() first")
+        if not self._fits(label):
+            return self._simplify(self._source, label, ratio)
+        target = self.folder / f"{label}.packed.glb"
+        options = ["-cc", "-slb", *(["-si", f"{ratio:.6f}"] if ratio < 1.0 else [])]
+        run_gltfpack(self._source, target, self.settings, *options, running=self._running)
+        return target
+
+    def _level(self, run: Path, label: str, texture_side: int, matrix: np.ndarray) -> bytes:
+        """The level's GLB, normalised (its roots wrapped in `matrix`)."""
+        if not self._fits(label):
+            return self._finalise(run, label, texture_side, matrix=matrix)
+        document = GltfDocument.from_glb(run.read_bytes())
+        document.wrap_roots(matrix)
+        return document.to_glb()
+
     def _simplify(self, source: Path, label: str, ratio: float, *extra: str) -> Path:
         """Uncompressed, unquantised simplification (-noq) so the next step can edit it."""
         target = self.folder / f"{label}.plain.glb"
@@ -280,13 +310,13 @@ class LadderBuild:
         run_gltfpack(edited, target, self.settings, "-cc", running=self._running)
         return target.read_bytes()
 
-    def _thumb(self, web: Path, faces: int, matrix: np.ndarray) -> LodOutput:
+    def _thumb(self, web: Path, faces: int) -> LodOutput:
         thumb_faces, texture = self.settings.thumb_faces, self.settings.thumb_texture
         for _attempt in range(6):
             # -sa: the thumb must reach its budget even past gltfpack's default error bound.
             ratio = min(1.0, thumb_faces / max(faces, 1))
             plain = self._simplify(web, "thumb", ratio, "-sa")
-            data = self._finalise(plain, "thumb", texture, colour_only=True, matrix=matrix)
+            data = self._finalise(plain, "thumb", texture, colour_only=True)
             if len(data) < THUMB_MAX_BYTES:
                 return _output("thumb", data)
             # Over budget: textures usually dominate, so shrink them first, then the geometry.

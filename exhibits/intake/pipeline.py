@@ -19,16 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from exhibits.intake.errors import IntakeError
 from exhibits.intake.glb_document import DRACO, GltfDocument, glb_json
 from exhibits.intake.gltf import load_glb
 from exhibits.intake.limits import IntakeLimits
 from exhibits.intake.lod import LadderBuild, LadderSettings, LodOutput
 from exhibits.intake.normalise import Normalisation, normalisation_for
 from exhibits.intake.sources import SourceScan, open_source, scene_bounds
+from exhibits.intake.textures import largest_texture_side
 from exhibits.intake.thumbnail import render_thumbnail
 
 Progress = Callable[[int, str], None]
 WEB_PUBLISHED = "web copy published; building the inspection level"
+LADDER = ("thumb", "web", "inspection")
 PREVIEW_NEXT = "web copy published; drawing the preview image"
 
 
@@ -82,17 +85,24 @@ def _return_freed_memory() -> None:
         trim(0)
 
 
-def _early_faces(data: bytes, limits: IntakeLimits) -> int:
-    """Faces of a GLB gltfpack can read as uploaded (no Draco) within the limits, else 0: its
-    web level may start before validation ends (stopped if validation refuses the file)."""
-    document = glb_json(data) if len(data) <= limits.max_bytes else None
-    if document is None or DRACO in document.get("extensionsUsed", []):
-        return 0
+def _early_start(data: bytes, limits: IntakeLimits) -> tuple[int, int] | None:
+    """(faces, largest texture side) of a GLB gltfpack can read as uploaded (no Draco) within
+    the limits, else None: its web level may start before validation ends (and is stopped if
+    validation refuses the file)."""
+    header = glb_json(data) if len(data) <= limits.max_bytes else None
+    if header is None or DRACO in header.get("extensionsUsed", []):
+        return None
     try:
-        faces = GltfDocument(json=document).declared_face_count()
-    except (LookupError, TypeError, ValueError, AttributeError):
-        return 0
-    return faces if 0 < faces <= limits.max_faces else 0
+        document = GltfDocument.from_glb(data)  # views are windows on `data`: no copy
+        faces = document.declared_face_count()
+        side = largest_texture_side(document) if document.json.get("images") else 0
+    except (IntakeError, LookupError, TypeError, ValueError, AttributeError):
+        return None  # validation will say why
+    return (faces, side) if 0 < faces <= limits.max_faces else None
+
+
+def _texture_side(scan: SourceScan) -> int:
+    return max((max(t["width"], t["height"]) for t in scan.textures), default=0)
 
 
 def _unchanged(scan: SourceScan) -> bool:
@@ -133,10 +143,10 @@ def run_intake(
     with LadderBuild(ladder) as build:
         progress(5, "validating")
         data = source.read_bytes() if isinstance(source, Path) else source
-        early = _early_faces(data, limits)
+        early = _early_start(data, limits)
         if early:
             upload = source if isinstance(source, Path) else build.write("upload", data)
-            build.start_web(upload, early)
+            build.start_web(upload, *early)
         scan = open_source(data, filename, limits)
         del data  # the caller's copy aside, only the parsed document remains
         progress(25, "normalising")
@@ -148,18 +158,21 @@ def run_intake(
             up_axis=options.up_axis,
         )
         report = _report(scan, normalisation)
+        matrix = normalisation.matrix
         if not (early and _unchanged(scan)):
-            build.start_web(build.write("cleaned", scan.document.to_glb()), scan.cleaning.faces)
+            cleaned = build.write("cleaned", scan.document.to_glb())
+            build.start_web(cleaned, scan.cleaning.faces, _texture_side(scan))
         del scan  # gltfpack reads the file; the full-resolution document is not needed again
         _return_freed_memory()
         progress(35, "building the web copy")
-        lods = build.web_stage(normalisation.matrix)
         inspection = build.has_inspection
         after = WEB_PUBLISHED if inspection else PREVIEW_NEXT
-        stages = [IntakeStage(report, normalisation, lods, None, px, final=False, after=after)]
+        stages = [IntakeStage(report, normalisation, [build.web(matrix)], None, px, False, after)]
         publish(stages[-1])  # the first viewable copy
-        progress(70, after)
-        render = load_glb(build.render_glb(normalisation.matrix))
+        progress(60, after)
+        stages.append(IntakeStage(report, normalisation, [build.thumb()], None, px, False, after))
+        publish(stages[-1])
+        render = load_glb(build.render_glb())
         build.start_inspection()  # gltfpack works while the preview image is drawn
         _return_freed_memory()
         image = render_thumbnail(render, size=px)
@@ -171,8 +184,10 @@ def run_intake(
         publish(stages[-1])
         _return_freed_memory()
         if inspection:
-            levels = [build.inspection(normalisation.matrix)]
+            levels = [build.inspection(matrix)]
             stages.append(IntakeStage(report, normalisation, levels, None, px, final=True))
             publish(stages[-1])
-    every_level = [lod for stage in stages for lod in stage.lods]
+    every_level = sorted(
+        (lod for stage in stages for lod in stage.lods), key=lambda lod: LADDER.index(lod.label)
+    )
     return IntakeResult(report, normalisation, every_level, png, px, stages)

@@ -227,7 +227,7 @@ def publish_intake_stage(
                 # The report now, so a later failure still shows what was validated.
                 job.report = json.loads(json.dumps(stage.report))
                 job.save(update_fields=["report"])
-                mark_job(job, status=Job.Status.RUNNING, progress=70, stage=stage.after)
+                mark_job(job, status=Job.Status.RUNNING, stage=stage.after)
     return written
 
 

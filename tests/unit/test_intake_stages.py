@@ -1,4 +1,4 @@
-"""Intake published in stages (#24): thumb and web go live before the inspection level, the
+"""Intake published in stages (#24): web, then thumb go live before the inspection level, the
 job's stage says so, a failure after the web copy leaves the artifact viewable and the job
 failed with the reason, and a retry finishes the job without duplicating a level. Real
 gltfpack, real storage, the real artifact page and media view."""
@@ -88,11 +88,12 @@ def test_the_web_copy_is_live_before_the_inspection_level(small_ladder, monkeypa
     assert first == {
         "status": Job.Status.RUNNING,
         "stage": WEB_PUBLISHED,
-        "lods": {"thumb", "web"},
+        "lods": {"web"},  # viewable at once: the page loads the web level alone
         "inspect_button": False,  # the page works without the inspection level
         "web_served": True,
     }
-    assert done.status == Job.Status.DONE and len(seen) == 3  # levels, preview, inspection
+    assert seen[1]["lods"] == {"thumb", "web"} and seen[1]["stage"] == WEB_PUBLISHED
+    assert done.status == Job.Status.DONE and len(seen) == 4  # web, thumb, preview, inspection
     assert levels(done) == [
         ("lod", "inspection"),
         ("lod", "thumb"),
@@ -169,7 +170,7 @@ def test_a_failure_before_the_web_copy_publishes_nothing(small_ladder, monkeypat
     def web_fails(self, matrix):
         raise IntakeError("lod_failed", "gltfpack failed: broken")
 
-    monkeypatch.setattr(LadderBuild, "web_stage", web_fails)
+    monkeypatch.setattr(LadderBuild, "web", web_fails)
     failed = intake.run_intake_job(job_id=queued_job(make_artifact()).pk)
     assert failed.status == Job.Status.FAILED and failed.error == "gltfpack failed: broken"
     assert levels(failed) == []
@@ -188,7 +189,7 @@ def test_an_attempt_superseded_between_stages_stops(small_ladder, monkeypatch) -
     monkeypatch.setattr(intake, "publish_intake_stage", newer_claim_after_the_first_stage)
     after = intake.run_intake_job(job_id=job.pk)
     assert after.status == Job.Status.RUNNING and after.attempts == 5
-    assert levels(after) == [("lod", "thumb"), ("lod", "web")]  # the newer attempt replaces them
+    assert levels(after) == [("lod", "web")]  # the newer attempt will replace it
 
 
 def test_an_upload_that_cleaning_changes_is_simplified_as_cleaned() -> None:
