@@ -35,8 +35,10 @@ def hex_colour(name: str) -> str:
 
 
 def encode_png(array: np.ndarray) -> bytes:
+    """PNG at zlib level 6: `optimize` (level 9) took 8x as long on a 2048² mask for 16% fewer
+    bytes, and a curator waits for these files (#24)."""
     buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG", optimize=True)
+    Image.fromarray(array).save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
 
 

@@ -282,7 +282,7 @@ def _analyse(
             (
                 finding,
                 f"{stem}-{name}-mask.png",
-                images.mask_png(mask),
+                by_file.get(f"{name}_mask.png") or images.mask_png(mask),  # written already
                 f"{stem}-{name}-p.png",
                 probability,
             )

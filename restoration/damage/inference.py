@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,9 @@ import torch
 from PIL import Image
 from torch.nn import functional as F
 
+from museum.common.devices import use_cores
+
+from . import batched
 from .explain import grad_cam
 from .model import DamageModel, load_model
 
@@ -136,6 +141,31 @@ def _run_tiled(
     return acc / weight
 
 
+def _run_fast(
+    image: np.ndarray,
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    channels: int,
+    *,
+    model: DamageModel,
+    tile: int,
+    overlap: int,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    h, w = image.shape[:2]
+    tiles = list(_tiles(h, w, tile, overlap))
+    return batched.run_batched(
+        image,
+        fn,
+        channels,
+        tiles=tiles,
+        window=_window(tiles[0][2], tiles[0][3], overlap),
+        device=model.device,
+        stride=model.config.stride,
+        batch=batched.batch_size(model.device),
+        progress=progress,
+    )
+
+
 def _check_image(image: np.ndarray) -> np.ndarray:
     if not isinstance(image, np.ndarray):
         raise TypeError("image must be a numpy array (H, W, 3) uint8; use load_image() for files")
@@ -155,10 +185,24 @@ def predict_probabilities(
     tile: int = 512,
     overlap: int = 64,
     progress: Callable[[int], None] | None = None,
+    reference: bool = False,
 ) -> np.ndarray:
-    """(C, H, W) float32 probabilities, blended over overlapping tiles."""
+    """(C, H, W) float32 probabilities, blended over overlapping tiles.
+
+    Tiles run in batches through the folded network (`batched`); `reference` runs the original
+    tile-by-tile loop, kept to check and measure the fast path against."""
     if tile < model.config.stride or not 0 <= overlap < tile:
         raise ValueError(f"need tile >= {model.config.stride} and 0 <= overlap < tile")
+    if not reference:
+        return _run_fast(
+            image,
+            batched.probabilities_fn(model),
+            len(model.classes),
+            model=model,
+            tile=tile,
+            overlap=overlap,
+            progress=progress,
+        )
     # Module.to(memory_format=...) exists but is missing from torch's overloads.
     net = model.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
@@ -178,8 +222,10 @@ def explain(
     *,
     tile: int = 512,
     overlap: int = 64,
+    reference: bool = False,
 ) -> np.ndarray:
-    """Grad-CAM (H, W) in [0, 1] for one class, computed on a copy of at most EXPLAIN_MAX_SIDE."""
+    """Grad-CAM (H, W) in [0, 1] for one class, computed on a copy of at most EXPLAIN_MAX_SIDE
+    (tiles batched unless `reference`)."""
     if class_name not in model.classes:
         raise ValueError(f"unknown class {class_name!r}; known: {', '.join(model.classes)}")
     h, w = image.shape[:2]
@@ -199,7 +245,11 @@ def explain(
     def fn(t: torch.Tensor) -> torch.Tensor:
         return grad_cam(model.net, model.net.cam_layer, t, index, threshold)[:, None]
 
-    cam = _run_tiled(small, fn, 1, model=model, tile=tile, overlap=overlap)[0]
+    if reference:
+        cam = _run_tiled(small, fn, 1, model=model, tile=tile, overlap=overlap)[0]
+    else:
+        cam_fn = batched.grad_cam_fn(model, index)
+        cam = _run_fast(small, cam_fn, 1, model=model, tile=tile, overlap=overlap)[0]
     if scale != 1.0:
         cam = cv2.resize(cam, (w, h), interpolation=cv2.INTER_LINEAR)
     top = float(cam.max())
@@ -215,10 +265,14 @@ def detect(
     tile: int = 512,
     overlap: int = 64,
     progress: Callable[[float], None] | None = None,
+    reference: bool = False,
 ) -> DamageResult:
-    """Per-class probabilities and masks for an (H, W, 3) uint8 RGB image, with Grad-CAM."""
+    """Per-class probabilities and masks for an (H, W, 3) uint8 RGB image, with Grad-CAM.
+
+    One forward pass gives every class; `reference` runs the original tile-by-tile path."""
     image = _check_image(image)
     model = model or load_model()
+    use_cores()
     start = time.perf_counter()
     h, w = image.shape[:2]
     total = len(list(_tiles(h, w, tile, overlap))) * (2 if explain else 1)
@@ -230,10 +284,12 @@ def detect(
         if progress is not None:
             progress(min(done / total, 1.0))
 
-    probs = predict_probabilities(image, model, tile=tile, overlap=overlap, progress=step)
+    probs = predict_probabilities(
+        image, model, tile=tile, overlap=overlap, progress=step, reference=reference
+    )
     cam = None
     if explain:
-        cam = _explain(image, model, explain_class, tile=tile, overlap=overlap)
+        cam = _explain(image, model, explain_class, tile=tile, overlap=overlap, reference=reference)
         step(total - done)
     masks = {c: probs[i] >= model.thresholds[c] for i, c in enumerate(model.classes)}
     share = {c: float(m.mean()) for c, m in masks.items()}
@@ -271,24 +327,27 @@ def write_outputs(
     summary = result.summary(metres_per_pixel=metres_per_pixel)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-
-    def save(name: str, array: np.ndarray, mode: str) -> None:
-        path = out_dir / name
-        Image.fromarray(array, mode=None).convert(mode).save(path, optimize=False)
-        paths[name] = path
-
+    pictures: list[tuple[str, np.ndarray, str]] = []
     for i, (name, mask) in enumerate(result.masks.items()):
-        save(f"{name}_mask.png", mask.astype(np.uint8) * 255, "L")
-        save(
-            f"probability_{name}.png", np.rint(result.probabilities[i] * 255).astype(np.uint8), "L"
-        )
-    save("probability.png", _colour(result.probabilities.max(axis=0), cv2.COLORMAP_INFERNO), "RGB")
+        pictures.append((f"{name}_mask.png", mask.astype(np.uint8) * 255, "L"))
+        probability = np.rint(result.probabilities[i] * 255).astype(np.uint8)
+        pictures.append((f"probability_{name}.png", probability, "L"))
+    peak = _colour(result.probabilities.max(axis=0), cv2.COLORMAP_INFERNO)
+    pictures.append(("probability.png", peak, "RGB"))
     if result.explanation is not None:
         heat = _colour(result.explanation, cv2.COLORMAP_JET)
         if image is not None and image.shape[:2] == heat.shape[:2]:
             heat = cv2.addWeighted(_check_image(image), 0.5, heat, 0.5, 0)
-        save("gradcam.png", heat, "RGB")
+        pictures.append(("gradcam.png", heat, "RGB"))
+
+    def save(picture: tuple[str, np.ndarray, str]) -> Path:
+        name, array, mode = picture
+        Image.fromarray(array, mode=None).convert(mode).save(out_dir / name, optimize=False)
+        return out_dir / name
+
+    # Pillow's zlib encoder releases the GIL: the ten 2048² PNGs encode on every core.
+    with ThreadPoolExecutor(max_workers=min(len(pictures), os.cpu_count() or 1)) as pool:
+        paths = dict(zip([p[0] for p in pictures], pool.map(save, pictures), strict=True))
     path = out_dir / "summary.json"
     path.write_text(json.dumps(summary, indent=2))
     paths["summary.json"] = path

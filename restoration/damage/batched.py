@@ -1,0 +1,134 @@
+"""The fast path of detection: the same tiles and blending as the reference per-tile loop in
+`inference`, run as batches through a copy of the network whose batch norms are folded into the
+convolutions. Results equal the reference within float rounding (tests/unit/test_damage_fast.py).
+
+Every tile of one image has the same shape (the tiling makes edge tiles full-size by starting
+them earlier), so a batch is a plain stack; the Grad-CAM of a batch equals per-tile Grad-CAM
+because eval-mode networks treat samples independently and the target sums per sample.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import os
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+from .explain import grad_cam
+
+if TYPE_CHECKING:
+    from .model import DamageModel, DamageUNet
+
+# Tiles per forward pass: enough to keep the cores busy, small enough for a worker's memory
+# (about 100 MB of activations per 512² tile on CPU).
+CPU_BATCH = 4
+CUDA_BATCH = 16
+
+_FUSED: dict[int, DamageUNet] = {}
+_LOCK = threading.Lock()
+
+
+def batch_size(device: str) -> int:
+    """MOUSEION_DAMAGE_BATCH when set, else CUDA_BATCH on a GPU and CPU_BATCH on the CPU."""
+    configured = os.environ.get("MOUSEION_DAMAGE_BATCH", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return CUDA_BATCH if device.startswith("cuda") else CPU_BATCH
+
+
+def fold_batch_norms(net: nn.Module) -> nn.Module:
+    """A copy of an eval-mode `net` with each Conv2d+BatchNorm2d pair folded into one Conv2d
+    (the norm becomes Identity, so module paths such as `cam_layer` stay valid)."""
+    folded = copy.deepcopy(net).eval()
+    for module in folded.modules():
+        if not isinstance(module, nn.Sequential):
+            continue
+        children = list(module.named_children())
+        for (name, conv), (next_name, norm) in itertools.pairwise(children):
+            if isinstance(conv, nn.Conv2d) and isinstance(norm, nn.BatchNorm2d):
+                setattr(module, name, fuse_conv_bn_eval(conv, norm))
+                setattr(module, next_name, nn.Identity())
+    for parameter in folded.parameters():
+        parameter.requires_grad_(False)
+    return folded.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+
+
+def fused_net(model: DamageModel) -> DamageUNet:
+    """The folded copy of `model.net`, built once per network object."""
+    key = id(model.net)
+    with _LOCK:
+        net = _FUSED.get(key)
+        if net is None:
+            net = fold_batch_norms(model.net)  # type: ignore[assignment]
+            _FUSED.clear()  # one model in use per process; do not keep old copies alive
+            _FUSED[key] = net
+        return net
+
+
+def _batch_tensor(crops: list[np.ndarray], device: str, stride: int) -> torch.Tensor:
+    x = torch.from_numpy(np.stack(crops)).to(device)
+    # (N, H, W, 3) -> (N, 3, H, W) is a channels-last view already.
+    x = x.permute(0, 3, 1, 2).float().div_(255.0)
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % stride, (-w) % stride
+    if ph or pw:
+        mode = "reflect" if ph < h and pw < w else "replicate"
+        x = F.pad(x, (0, pw, 0, ph), mode=mode)
+    return x.contiguous(memory_format=torch.channels_last)
+
+
+def run_batched(
+    image: np.ndarray,
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    channels: int,
+    *,
+    tiles: list[tuple[int, int, int, int]],
+    window: np.ndarray,
+    device: str,
+    stride: int,
+    batch: int,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Blend `fn` over `tiles` of `image` exactly as the reference loop does, `batch` at a time."""
+    h, w = image.shape[:2]
+    acc = np.zeros((channels, h, w), np.float32)
+    weight = np.zeros((h, w), np.float32)
+    for first in range(0, len(tiles), batch):
+        group = tiles[first : first + batch]
+        crops = [image[y : y + th, x : x + tw] for y, x, th, tw in group]
+        th, tw = group[0][2], group[0][3]
+        out = fn(_batch_tensor(crops, device, stride))[..., :th, :tw].float().cpu().numpy()
+        for (y, x, _, _), tile_out in zip(group, out, strict=True):
+            acc[:, y : y + th, x : x + tw] += tile_out * window
+            weight[y : y + th, x : x + tw] += window
+        if progress is not None:
+            progress(len(group))
+    return acc / weight
+
+
+def probabilities_fn(model: DamageModel) -> Callable[[torch.Tensor], torch.Tensor]:
+    net = fused_net(model)
+
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        with torch.inference_mode():
+            return torch.sigmoid(net(x))
+
+    return fn
+
+
+def grad_cam_fn(model: DamageModel, class_index: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    net = fused_net(model)
+    threshold = model.thresholds.get(model.classes[class_index], 0.5)
+
+    def fn(x: torch.Tensor) -> torch.Tensor:
+        return grad_cam(net, net.cam_layer, x, class_index, threshold)[:, None]
+
+    return fn
