@@ -6,12 +6,14 @@ gltfpack, real storage, the real artifact page and media view."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 import trimesh
 from django.conf import settings as django_settings
 from django.test import Client
+from PIL import Image
 
 from exhibits.collection import services
 from exhibits.intake import cleaning
@@ -23,6 +25,7 @@ from exhibits.intake.pipeline import WEB_PUBLISHED, run_intake
 from exhibits.models import Artifact, Asset, Job
 from museum import jobs
 from tests.unit.factories import make_artifact, upload
+from tests.unit.test_intake_pipeline import decode_meshopt
 
 # Small budgets so a 1,280-face sphere has all three levels (inspection above 1.2 x 200).
 LADDER = {"web_faces": 100, "inspection_faces": 200, "thumb_faces": 40}
@@ -216,3 +219,21 @@ def test_cleaning_in_chunks_finds_what_one_pass_finds(monkeypatch, chunk) -> Non
     chunked, chunked_counts = cleaning.clean_triangles(positions, faces)
     assert counts["duplicate_faces"] >= 3 and counts["degenerate_faces"] >= 2
     assert chunked_counts == counts and np.array_equal(chunked, whole)
+
+
+def test_a_web_level_whose_textures_do_not_fit_gets_them_shrunk(tmp_path: Path) -> None:
+    """Textures above the web level's side: gltfpack simplifies only (-noq), the textures are
+    shrunk, then it compresses; the levels stand on y = 0 like those made in one run."""
+    mesh = trimesh.creation.icosphere(subdivisions=3)
+    uv = (mesh.vertices[:, :2] + 1) / 2
+    texture = Image.fromarray(np.random.default_rng(1).integers(0, 255, (256, 256, 3), np.uint8))
+    mesh.visual = trimesh.visual.TextureVisuals(uv=uv, image=texture)
+    ladder = LadderSettings(
+        gltfpack_cli=str(django_settings.MOUSEION_GLTFPACK), web_texture=64, **LADDER
+    )
+    result = run_intake(mesh.export(file_type="glb"), "ball.glb", IntakeLimits(), ladder)
+    sides = {lod.label: lod.texture_side for lod in result.lods}
+    assert sides["web"] == 64 and sides["inspection"] == 256  # inspection: made in one run
+    for lod in result.lods:
+        low, high = decode_meshopt(lod.data, tmp_path, lod.label).bounds
+        assert high[1] == pytest.approx(2.0, rel=0.02) and low[1] == pytest.approx(0.0, abs=0.02)
