@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """`make bench-scaled`: the presence load generator of the real-time issue
 (tests/bench/presence_load) at N visitors, first against one uvicorn on the single profile, then
-through nginx against the two uvicorn processes of the running scaled stack (round robin, so every
-room spans both processes, merged through Redis). Prints the generator's table, CPU per visitor
-per process, Redis's and nginx's CPU per visitor, the ratios, a projection, and with --soak the
-memory growth of each ASGI process over a long run.
+through nginx against the two uvicorn processes of the running scaled stack (websockets hashed by
+path, so each room's members share a process; rooms that span both merge through Redis). Prints
+the generator's table, CPU per visitor per process, Redis's and nginx's CPU per visitor, the
+ratios, a projection, and with --soak the memory growth of each ASGI process over a long run.
 
     python scripts/scaled/bench.py --n 250 --seconds 60 [--soak 600]   # stack must be running
 """
@@ -83,13 +83,13 @@ class Usage:
         }
 
 
-def run(label, url, rooms, tour, n, seconds, pids, measured, processes) -> dict:
+def run(label, url, rooms, tour, n, seconds, pids, measured, processes, light=False) -> dict:
     usage = Usage(pids, measured)
     generator.server_usage = usage  # the generator looks it up at call time
     plan = generator.Plan(
         server=label, url=url, room_paths=rooms, tour_path=tour, visitors=n,
         followers=math.ceil(n / 10) if tour else 0, seconds=seconds, processes=processes,
-        server_pid=0,
+        server_pid=0, light=light,
     )  # fmt: skip
     row = generator.run_load(plan)
     row["per_process"] = usage.per_process(seconds, max(row["clients"], 1))
@@ -114,7 +114,7 @@ def single_profile(args) -> dict:
         try:
             wait_for_http(f"http://127.0.0.1:{port}/healthz", web)
             return run("single", f"ws://127.0.0.1:{port}", rooms, tour, args.n, args.seconds,
-                       {"web": [web.pid]}, ["web"], args.processes)  # fmt: skip
+                       {"web": [web.pid]}, ["web"], args.processes, args.light)  # fmt: skip
         finally:
             web.terminate()
             web.wait(timeout=15)
@@ -131,7 +131,10 @@ def scaled_profile(args, seconds: float, label: str = "scaled") -> dict:
     rooms, tour = _SEEDED["stack"]
     pids = {name: [state["pids"][name]] for name in ("web1", "web2", "redis", "nginx")}
     url = state["env"]["MOUSEION_LIVE_STACK_URL"].replace("http://", "ws://")
-    return run(label, url, rooms, tour, args.n, seconds, pids, ["web1", "web2"], args.processes)
+    return run(
+        label, url, rooms, tour, args.n, seconds, pids, ["web1", "web2"], args.processes,
+        args.light,
+    )  # fmt: skip
 
 
 def summary(single: dict, scaled: dict) -> list[str]:
@@ -170,8 +173,8 @@ def summary(single: dict, scaled: dict) -> list[str]:
         f"the limit" + (" (Redis first)" if redis_cap < machine else ""),
         "caveat: Redis carries one share per room per process per tick and channels-redis copies "
         "it to every process in the room's group, so its load grows with rooms x processes^2 "
-        "(measured here with 2 processes); rooms kept on one process (nginx `hash $uri "
-        "consistent` for /ws/) would cut it to near nothing",
+        "(measured here with 2 processes); with rooms kept on one process (nginx `hash $uri "
+        "consistent` for /ws/, as configured) only rooms split by a failover pay it",
     ]
     return lines
 
@@ -183,6 +186,7 @@ def main() -> int:
     parser.add_argument("--soak", type=float, default=0.0, help="seconds of the soak run (0: none)")
     parser.add_argument("--processes", type=int, default=2, help="generator processes")
     parser.add_argument("--stack-dir", type=Path, default=ROOT / "var" / "scaled")
+    parser.add_argument("--light", action="store_true", help="presence_load/light.py's clients")
     args = parser.parse_args()
     single = single_profile(args)
     scaled = scaled_profile(args, args.seconds)

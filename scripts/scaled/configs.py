@@ -73,6 +73,17 @@ http {{
     upstream mouseion {{
 {servers}
     }}
+    # Websockets by path on a consistent hash: every member of a room (or tour) lands on the
+    # same process, so its poses never wait for the Redis hop; a dead process's rooms move to
+    # the next one (and still merge through Redis while both hold members).
+    upstream mouseion_rooms {{
+        hash $uri consistent;
+{servers}
+    }}
+    map $uri $mouseion_upstream {{
+        ~^/ws/  mouseion_rooms;
+        default mouseion;
+    }}
 
     server {{
         listen 127.0.0.1:{port};
@@ -106,7 +117,7 @@ http {{
         }}
 
         location / {{
-            proxy_pass http://mouseion;
+            proxy_pass http://$mouseion_upstream;
             proxy_http_version 1.1;
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;

@@ -17,6 +17,14 @@ MOUSEION_BENCH_PRESENCE_TRIES: measurements of an invalid row at a required N (d
 MOUSEION_BENCH_PRESENCE_N: the N that must give valid rows (default 50,100,250).
 MOUSEION_BENCH_PRESENCE_MORE: the N tried after those while every row stays valid (default
 375,500,750,1000; empty for none).
+MOUSEION_BENCH_PRESENCE_CLIENT: `light` (default: presence_load/light.py, a quarter of the CPU of a
+`websockets` client, so the generator keeps up further) or `websockets` (generator.py's client).
+
+test_presence_top then finds the top of each server: for N in MOUSEION_BENCH_PRESENCE_TOP_N (default
+500,1000,1500,2000,2500,3000,4000; empty to skip) with light clients, until p99 tick→receipt passes
+TOP_TICK_P99_MS (100 ms) or the row is invalid (the generator, not the server, gave out: the top
+is then only known to be above the last valid N). Followers are capped at TOP_FOLLOWERS, under
+the tour's cap.
 """
 
 from __future__ import annotations
@@ -51,9 +59,14 @@ PROCESSES = int(os.environ.get("MOUSEION_BENCH_PRESENCE_PROCESSES", "2"))
 TRIES = int(os.environ.get("MOUSEION_BENCH_PRESENCE_TRIES", "3"))
 REQUIRED = counts("MOUSEION_BENCH_PRESENCE_N", "50,100,250")
 MORE = counts("MOUSEION_BENCH_PRESENCE_MORE", "375,500,750,1000")
+LIGHT = os.environ.get("MOUSEION_BENCH_PRESENCE_CLIENT", "light") == "light"
+TOP_N = counts("MOUSEION_BENCH_PRESENCE_TOP_N", "500,1000,1500,2000,2500,3000,4000")
+TOP_SECONDS = float(os.environ.get("MOUSEION_BENCH_PRESENCE_TOP_SECONDS", "20"))
+TOP_TICK_P99_MS = 100.0
+TOP_FOLLOWERS = 150
 FOLLOWERS_PCT = 10
 TARGET_N, TARGET_TICK_P99_MS, TARGET_RATIO = 250, 50.0, 1.5
-ROOMS = math.ceil(max(REQUIRED + MORE) / 24)
+ROOMS = math.ceil(max(REQUIRED + MORE + TOP_N) / 24)
 
 # Runs in `manage.py shell` on the bench var dir: rooms, an educator's tour and, when the lead's
 # service exists, a live session of it. Prints one JSON line.
@@ -169,12 +182,16 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Ser
                 process.kill()
 
 
-def measure(server: Server, n: int) -> dict:
+def measure(
+    server: Server, n: int, *, seconds: float = SECONDS, max_followers: int | None = None
+) -> dict:
     followers = math.ceil(n * FOLLOWERS_PCT / 100) if server.tour_path else 0
+    if max_followers is not None:
+        followers = min(followers, max_followers)
     plan = Plan(
         server=server.label, url=server.url, room_paths=server.room_paths,
-        tour_path=server.tour_path, visitors=n, followers=followers, seconds=SECONDS,
-        processes=PROCESSES, server_pid=server.pid,
+        tour_path=server.tour_path, visitors=n, followers=followers, seconds=seconds,
+        processes=PROCESSES, server_pid=server.pid, light=LIGHT,
     )  # fmt: skip
     row = run_load(plan)
     time.sleep(1.0)  # let the leaves of this run settle before the next one
@@ -234,8 +251,9 @@ def test_bench_presence(servers: tuple[list[Server], str]) -> None:
     out = Path(os.environ.get("MOUSEION_VAR_DIR", ROOT / "var" / "bench"), "presence_load.jsonl")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    print(f"\nPresence load, {SECONDS:g} s per run, {PROCESSES} generator processes, "
-          f"rooms of 24 + a tour of {FOLLOWERS_PCT}% of N ({out})")  # fmt: skip
+    print(f"\nPresence load, {SECONDS:g} s per run, {PROCESSES} generator processes "
+          f"({'light' if LIGHT else 'websockets'} clients), rooms of 24 + a tour of "
+          f"{FOLLOWERS_PCT}% of N ({out})")  # fmt: skip
     if note:
         print(f"  note: {note}")
     print(format_table(rows))
@@ -255,6 +273,45 @@ def test_bench_presence(servers: tuple[list[Server], str]) -> None:
     )
     if not any(r["server"] == "ours" for r in rows):
         pytest.skip(note or "our server was not measured")
+
+
+def top_of(rows: list[dict]) -> str:
+    """The top from one server's rows in increasing N: the last N under the p99 limit."""
+    under = [r["n"] for r in rows if r["valid"] and r["tick_p99_ms"] < TOP_TICK_P99_MS]
+    last = rows[-1]
+    if last["valid"] and last["tick_p99_ms"] >= TOP_TICK_P99_MS:
+        return f"{under[-1] if under else 0} (p99 {last['tick_p99_ms']} ms at {last['n']})"
+    if not last["valid"]:
+        return f"> {under[-1] if under else 0} (generator gave out at {last['n']})"
+    return f"> {last['n']} (never passed {TOP_TICK_P99_MS:g} ms)"
+
+
+@pytest.mark.timeout(int(len(TOP_N) * 2 * (TOP_SECONDS + 120) + 600))
+def test_presence_top(servers: tuple[list[Server], str]) -> None:
+    """Visitors at which p99 tick→receipt passes 100 ms, ours and bare, light clients."""
+    if not TOP_N:
+        pytest.skip("MOUSEION_BENCH_PRESENCE_TOP_N is empty")
+    found, _ = servers
+    tops, rows = {}, []
+    for server in found:
+        mine = []
+        for n in TOP_N:
+            mine.append(measure(server, n, seconds=TOP_SECONDS, max_followers=TOP_FOLLOWERS))
+            print(f"\n{format_table(mine[-1:])}", flush=True)
+            if not mine[-1]["valid"] or mine[-1]["tick_p99_ms"] >= TOP_TICK_P99_MS:
+                break
+        tops[server.label] = top_of(mine)
+        rows += mine
+    print(f"\nPresence top, {TOP_SECONDS:g} s per run, {PROCESSES} light generator processes, "
+          f"followers ≤ {TOP_FOLLOWERS}, one server process")  # fmt: skip
+    print(format_table(rows))
+    for label, top in tops.items():
+        print(f"  top ({label}): {top} visitors on one process (p99 tick→rx < "
+              f"{TOP_TICK_P99_MS:g} ms)")  # fmt: skip
+    both = [int(t.split()[0]) for t in tops.values() if t.split()[0].isdigit()]
+    if len(both) == 2 and both[1]:
+        print(f"  ours/bare top = {both[0] / both[1]:.2f}×")
+    assert any(r["valid"] for r in rows), "no valid row: the generator could not drive any N"
 
 
 def test_plan_refuses_what_the_generator_must_not_do() -> None:
