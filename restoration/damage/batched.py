@@ -13,8 +13,9 @@ import copy
 import itertools
 import os
 import threading
+import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import torch
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 CPU_BATCH = 4
 CUDA_BATCH = 16
 
-_FUSED: dict[int, DamageUNet] = {}
+# The folded copy of the network in use: (the original, its weights' version, the copy).
+_FUSED: list[tuple[weakref.ref[nn.Module], int, nn.Module]] = []
 _LOCK = threading.Lock()
 
 
@@ -61,16 +63,22 @@ def fold_batch_norms(net: nn.Module) -> nn.Module:
     return folded.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
 
+def _weights_version(net: nn.Module) -> int:
+    # Every in-place change of a tensor (an optimiser step, load_state_dict) bumps its version.
+    tensors = itertools.chain(net.parameters(), net.buffers())
+    return sum(t._version for t in tensors)
+
+
 def fused_net(model: DamageModel) -> DamageUNet:
-    """The folded copy of `model.net`, built once per network object."""
-    key = id(model.net)
+    """The folded copy of `model.net`, rebuilt when the network or its weights change (training
+    validates with the network it is still updating)."""
+    version = _weights_version(model.net)
     with _LOCK:
-        net = _FUSED.get(key)
-        if net is None:
-            net = fold_batch_norms(model.net)  # type: ignore[assignment]
-            _FUSED.clear()  # one model in use per process; do not keep old copies alive
-            _FUSED[key] = net
-        return net
+        if _FUSED and _FUSED[0][0]() is model.net and _FUSED[0][1] == version:
+            return cast("DamageUNet", _FUSED[0][2])
+        net = fold_batch_norms(model.net)
+        _FUSED[:] = [(weakref.ref(model.net), version, net)]  # one copy: old ones are freed
+        return cast("DamageUNet", net)
 
 
 def _batch_tensor(crops: list[np.ndarray], device: str, stride: int) -> torch.Tensor:

@@ -17,7 +17,7 @@ from PIL import Image
 
 from exhibits.intake.glb_document import GltfDocument
 from museum.common import devices
-from restoration.damage import batched, detect, load_model, write_outputs
+from restoration.damage import batched, detect, load_model, predict_probabilities, write_outputs
 from restoration.damage.model import build_model
 
 DEMO = Path(__file__).resolve().parents[2] / "exhibits" / "demo" / "saxophone_draco.glb"
@@ -114,3 +114,16 @@ def test_outputs_written_in_parallel_hold_the_arrays(texture, model, tmp_path: P
             expected = np.rint(result.probabilities[i] * 255).astype(np.uint8)
             assert np.array_equal(np.asarray(image), expected)
     assert {"probability.png", "gradcam.png", "summary.json"} <= set(paths)
+
+
+def test_fast_path_follows_weights_changed_in_place(texture) -> None:
+    """Training validates with the network it is updating: the folded copy must follow."""
+    model = build_model("damage_unet_tiny", device="cpu", seed=1)
+    crop = np.ascontiguousarray(texture[:128, :128])
+    first = predict_probabilities(crop, model)
+    with torch.no_grad():
+        for parameter in model.net.parameters():
+            parameter.mul_(1.5)  # what an optimiser step does: in place
+    second = predict_probabilities(crop, model)
+    assert not np.allclose(first, second)
+    assert np.abs(second - predict_probabilities(crop, model, reference=True)).max() < 1e-4
