@@ -56,41 +56,41 @@ def clean_triangles(positions: np.ndarray, faces: np.ndarray) -> tuple[np.ndarra
         )
         touches_nonfinite[begin : begin + len(chunk)] = bad
         degenerate[begin : begin + len(chunk)] = ~bad & (repeated | (area2 <= min_area2))
-    candidates = np.flatnonzero(~touches_nonfinite & ~degenerate)
-    unique_mask = _first_occurrences(faces, candidates, len(positions))
+    dropped = touches_nonfinite | degenerate
+    # Usually every face is a candidate: then `faces` itself is searched, not a copy.
+    candidates = np.flatnonzero(~dropped) if dropped.any() else None
+    searched = faces if candidates is None else faces[candidates]
+    unique_mask = _first_occurrences(searched, len(positions))
+    del searched
     duplicates = int((~unique_mask).sum())
     counts = {
         "nonfinite_vertices": int((~finite).sum()),
         "degenerate_faces": int(degenerate.sum()),
         "duplicate_faces": duplicates,
     }
-    if len(candidates) == len(faces) and not duplicates:
-        return faces, counts
-    return faces[np.sort(candidates[unique_mask])], counts
+    if candidates is None:
+        return (faces[unique_mask] if duplicates else faces), counts
+    return faces[candidates[unique_mask]], counts
 
 
-def _first_occurrences(faces: np.ndarray, candidates: np.ndarray, vertex_count: int) -> np.ndarray:
-    """Mask over `candidates` (face indices) of the first occurrence of each face's index set,
-    in original order."""
-    if len(candidates) == 0:
+def _first_occurrences(faces: np.ndarray, vertex_count: int) -> np.ndarray:
+    """Mask of the first occurrence of each face's index set, in original order."""
+    if len(faces) == 0:
         return np.zeros(0, dtype=bool)
     if vertex_count < 1 << 21:
         # Three 21-bit indices pack into one int64: a 1-D stable sort beats unique(axis=0).
-        key = np.empty(len(candidates), dtype=np.int64)
-        for begin in range(0, len(candidates), CHUNK_FACES):
-            rows = np.sort(faces[candidates[begin : begin + CHUNK_FACES]], axis=1)
-            rows64 = rows.astype(np.int64)
-            key[begin : begin + len(rows)] = (
-                (rows64[:, 0] << 42) | (rows64[:, 1] << 21) | rows64[:, 2]
-            )
+        key = np.empty(len(faces), dtype=np.int64)
+        for begin in range(0, len(faces), CHUNK_FACES):
+            rows = np.sort(faces[begin : begin + CHUNK_FACES], axis=1).astype(np.int64)
+            key[begin : begin + len(rows)] = (rows[:, 0] << 42) | (rows[:, 1] << 21) | rows[:, 2]
         order = np.argsort(key, kind="stable")
-        key = key[order]
+        key.sort(kind="stable")  # in place: the same order as key[order], without a copy
         repeated = key[1:] == key[:-1]
     else:
-        rows = np.sort(faces[candidates], axis=1)
+        rows = np.sort(faces, axis=1)
         order = np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))
         repeated = (rows[order][1:] == rows[order][:-1]).all(axis=1)
-    mask = np.ones(len(candidates), dtype=bool)
+    mask = np.ones(len(faces), dtype=bool)
     mask[order[1:][repeated]] = False
     return mask
 

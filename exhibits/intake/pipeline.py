@@ -149,6 +149,7 @@ def run_intake(
             build.start_web(upload, *early)
         scan = open_source(data, filename, limits)
         del data  # the caller's copy aside, only the parsed document remains
+        _return_freed_memory()  # what cleaning used
         progress(25, "normalising")
         normalisation = normalisation_for(
             scene_bounds(scan.document),

@@ -26,6 +26,7 @@ from museum.common import images
 
 TEXTURE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 ZIP_MESH_SUFFIXES = (".obj", ".ply", ".stl", ".glb", ".gltf")
+BOUNDS_CHUNK = 1 << 16  # points placed at once when measuring the scene
 
 
 @dataclass
@@ -335,13 +336,16 @@ def _scene_bounds(document: GltfDocument) -> np.ndarray:
         for primitive in document.json["meshes"][mesh_index].get("primitives", []):
             if "POSITION" not in primitive.get("attributes", {}):
                 continue
-            points = document.read_accessor(primitive["attributes"]["POSITION"])
-            points = np.asarray(points, dtype=np.float64)[:, :3]
-            points = points[np.isfinite(points).all(axis=1)]
-            if len(points) == 0:
-                continue
-            placed = points @ world[:3, :3].T + world[:3, 3]
-            low, high = np.minimum(low, placed.min(axis=0)), np.maximum(high, placed.max(axis=0))
+            positions = document.read_accessor(primitive["attributes"]["POSITION"])
+            # In chunks: a scan's millions of float64 points would cost several copies at once.
+            for begin in range(0, len(positions), BOUNDS_CHUNK):
+                points = np.asarray(positions[begin : begin + BOUNDS_CHUNK], dtype=np.float64)
+                points = points[np.isfinite(points).all(axis=1), :3]
+                if len(points) == 0:
+                    continue
+                placed = points @ world[:3, :3].T + world[:3, 3]
+                low = np.minimum(low, placed.min(axis=0))
+                high = np.maximum(high, placed.max(axis=0))
     if not np.isfinite(low).all():
         raise IntakeError("no_geometry", "The file contains no placed geometry.")
     return np.stack([low, high])
