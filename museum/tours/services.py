@@ -185,7 +185,11 @@ def end_live_tour(*, code: str, user: Any) -> dict[str, Any]:
 
 
 def _live(code: str) -> LiveTour:
-    session = _session(code)
+    """The live session of `code` for a follower's hand or question: only its id and status (the
+    tour row is not needed there, and a hand is the tour's most frequent write)."""
+    session = LiveTour.objects.only("pk", "status").filter(code=code.upper()).first()
+    if session is None:
+        raise TourError("not_found", "No tour has this code.")
     if session.status != LiveTour.Status.LIVE:
         raise TourError("ended", "This tour has ended.")
     return session
