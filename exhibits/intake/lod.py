@@ -15,7 +15,8 @@ import copy
 import os
 import subprocess
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,12 +52,42 @@ class LodOutput:
     texture_side: int
 
 
+class GltfpackRuns:
+    """The gltfpack processes in flight: `stop` kills them, and any started before `resume`
+    (a run whose thread had not yet spawned it when the build stopped)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._processes: set[subprocess.Popen] = set()
+        self._stopped = False
+
+    def add(self, process: subprocess.Popen) -> None:
+        with self._lock:
+            self._processes.add(process)
+            if self._stopped:
+                process.kill()
+
+    def discard(self, process: subprocess.Popen) -> None:
+        with self._lock:
+            self._processes.discard(process)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for process in self._processes:
+                process.kill()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._stopped = False
+
+
 def run_gltfpack(
     source: Path,
     target: Path,
     settings: LadderSettings,
     *options: str,
-    running: set[subprocess.Popen] | None = None,
+    running: GltfpackRuns | None = None,
 ) -> None:
     """Run gltfpack on files; raises IntakeError with its last message on failure. The process
     sits in `running` while it runs, so a caller can stop it (a source found invalid)."""
@@ -172,7 +203,7 @@ class LadderBuild:
         self.folder = Path(self._folder.name)
         # gltfpack runs in subprocesses: threads let one level be built while another is.
         self._pool = ThreadPoolExecutor(max_workers=2)
-        self._running: set[subprocess.Popen] = set()
+        self._running = GltfpackRuns()
         self._source: Path | None = None
         self._faces = self._texture_side = 0
         self._web_run: Future[Path] | None = None
@@ -188,9 +219,8 @@ class LadderBuild:
         self._folder.cleanup()
 
     def stop(self) -> None:
-        """Kill the gltfpack runs in flight (their futures then raise)."""
-        for process in list(self._running):
-            process.kill()
+        """Kill the gltfpack runs in flight and any about to start (their futures raise)."""
+        self._running.stop()
 
     def write(self, name: str, data: bytes) -> Path:
         """A GLB in the build's folder (a source for `start_web`)."""
@@ -202,8 +232,10 @@ class LadderBuild:
         """Begin the web level of `source` (`faces` triangles, largest texture side)."""
         if self._web_run is not None:
             self.stop()
-            with contextlib.suppress(IntakeError):
+            self._web_run.cancel()
+            with contextlib.suppress(IntakeError, CancelledError):
                 self._web_run.result()  # the discarded run, killed
+            self._running.resume()
         self._source, self._faces, self._texture_side = source, faces, texture_side
         ratio = min(1.0, self.settings.web_faces / max(faces, 1))
         self._web_run = self._pool.submit(self._level_run, "web", ratio)

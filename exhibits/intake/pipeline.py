@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 import io
 from collections.abc import Callable
@@ -75,12 +76,17 @@ def _ignore(stage: IntakeStage) -> None:
     return None
 
 
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+
+
 def _return_freed_memory() -> None:
     """Hand freed heap back to the system (glibc keeps it otherwise, and a worker's RSS then
     stays at its high-water mark while gltfpack runs beside it); a no-op elsewhere."""
     gc.collect()
-    name = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    trim = _malloc_trim()
     if trim is not None:
         trim(0)
 

@@ -6,9 +6,12 @@ gltfpack, real storage, the real artifact page and media view."""
 from __future__ import annotations
 
 import json
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 import trimesh
 from django.conf import settings as django_settings
@@ -237,3 +240,21 @@ def test_a_web_level_whose_textures_do_not_fit_gets_them_shrunk(tmp_path: Path) 
     for lod in result.lods:
         low, high = decode_meshopt(lod.data, tmp_path, lod.label).bounds
         assert high[1] == pytest.approx(2.0, rel=0.02) and low[1] == pytest.approx(0.0, abs=0.02)
+
+
+def test_gltfpack_started_early_is_stopped_when_validation_refuses(tmp_path: Path) -> None:
+    """The web level starts on the upload before validation ends; a refused file stops it at
+    once (a stand-in gltfpack that would run for a minute) and leaves no process behind."""
+    slow = tmp_path / "slow_gltfpack.py"
+    slow.write_text("import time\ntime.sleep(60)\n")
+    ladder = LadderSettings(node=sys.executable, gltfpack_cli=str(slow))
+    mesh = trimesh.creation.icosphere(subdivisions=1)
+    faces = mesh.faces.copy()
+    faces[3] = [0, 1, 10_000]  # an index past the vertex list
+    data = trimesh.Trimesh(mesh.vertices, faces, process=False).export(file_type="glb")
+    started = time.monotonic()
+    with pytest.raises(IntakeError) as refused:
+        run_intake(data, "scan.glb", IntakeLimits(), ladder)
+    assert refused.value.code == "bad_indices"
+    assert time.monotonic() - started < 20
+    assert psutil.Process().children(recursive=True) == []
