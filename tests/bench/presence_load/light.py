@@ -9,6 +9,7 @@ same pose, ping and hand frames, the same window and the same `Stats`) with:
 - client frames masked with an all-zero key (the payload is then sent as it is, no XOR; a server
   must accept any key);
 - one timer per 10 ms slot of the pose period for all clients of that slot, not a sleep per client;
+- pose frames prepared in advance up to `t` (a table of paths), `t` formatted to a fixed width;
 - snapshots read for their `ts` only (a byte search), except on every SAMPLE_EVERY-th client, which
   parses them in full for pose→seen; every other frame type (welcome, pong, hands, error) is
   parsed in full.
@@ -185,12 +186,37 @@ class LightClient(asyncio.Protocol):
         return not self.lost and (bool(self.pings) or self.hand_want is not None)
 
 
-class Pacer:
-    """A visitor's pose path and control schedule (as generator.Client.drive does)."""
+STEPS = 126  # pose steps of 0.05 rad in one circle (2π / 0.05, rounded)
+RADII = 8
+T_WIDTH = 17  # `t` as wall ms with 3 decimals: 13 digits until the year 2286
 
-    def __init__(self, client: LightClient, rng: random.Random) -> None:
+
+def pose_prefixes() -> list[list[bytes]]:
+    """For each radius and step, a pose frame's header and text up to `t`'s value: with `t` of a
+    fixed width the length is known, so a pose is these bytes + `t` + `}`, nothing formatted."""
+    table = []
+    for r in range(RADII):
+        radius, row = 1.0 + 4.0 * r / (RADII - 1), []
+        for step in range(STEPS):
+            angle = step * 0.05
+            x, z = radius * math.cos(angle), radius * math.sin(angle)
+            sin, cos = math.sin(angle / 2), math.cos(angle / 2)
+            text = (
+                f'{{"type":"pose","p":[{x:.3f},1.6,{z:.3f}],'
+                f'"q":[0,{sin:.5f},0,{cos:.5f}],"t":' + "0" * T_WIDTH + "}"
+            )
+            row.append(client_frame(text)[: -(T_WIDTH + 1)])
+        table.append(row)
+    return table
+
+
+class Pacer:
+    """A visitor's pose path and control schedule (as generator.Client.drive does), its poses
+    from `pose_prefixes()`."""
+
+    def __init__(self, client: LightClient, rng: random.Random, poses: list[list[bytes]]) -> None:
         self.client = client
-        self.angle, self.radius = rng.random() * math.tau, 1.0 + 4.0 * rng.random()
+        self.poses, self.phase = poses[rng.randrange(RADII)], rng.randrange(STEPS)
         self.ping_at, self.hand_at = rng.randrange(PING_EVERY), rng.randrange(HAND_EVERY)
         self.token = 0
 
@@ -199,15 +225,8 @@ class Pacer:
         if client.lost:
             return
         if client.active:
-            self.angle += 0.05
-            x, z = self.radius * math.cos(self.angle), self.radius * math.sin(self.angle)
-            sin, cos = math.sin(self.angle / 2), math.cos(self.angle / 2)
-            client.send(
-                client_frame(
-                    f'{{"type":"pose","p":[{x:.3f},1.6,{z:.3f}],'
-                    f'"q":[0,{sin:.5f},0,{cos:.5f}],"t":{now * 1000:.3f}}}'
-                )
-            )
+            t = b"%17.3f}" % (now * 1000)
+            client.send(self.poses[(self.phase + k) % STEPS] + t)
             stats.poses += inside
         if inside and k % PING_EVERY == self.ping_at:
             self.token += 1
@@ -282,9 +301,10 @@ async def run_clients(
     go = await loop.run_in_executor(None, wait_go)
     start, end = go + plan.warmup, go + plan.warmup + plan.seconds
     slots: list[list[Pacer]] = [[] for _ in range(SLOTS)]
+    poses = pose_prefixes()
     for c in live:
         c.window = (start * 1000, end * 1000)
-        slots[rng.randrange(SLOTS)].append(Pacer(c, rng))
+        slots[rng.randrange(SLOTS)].append(Pacer(c, rng, poses))
     await asyncio.gather(sample_loop(stats, start, end), drive(slots, go, start, end))
     grace_end = time.time() + 3.0
     while any(c.pending() for c in live) and time.time() < grace_end:
