@@ -4,9 +4,10 @@ surface restoration of it at 5% damage (the learned inpainter, "auto"), before v
 same run, rounds interleaved so that the machine's load falls on both alike. Prints wall and CPU
 seconds (medians), the ratio and the issue's 8 s target.
 
-"Before" is the reference tile-by-tile detection (`detect(reference=True)`) and zlib level 9
-PNGs (`optimize=True`, as the job wrote them) patched in; the rest of the job is today's code
-for both (so the baseline is, if anything, flattered: it no longer re-encodes the four masks).
+"Before" is the reference tile-by-tile detection in float32 (`detect(reference=True)`) and zlib
+level 9 PNGs (`optimize=True`, as the jobs wrote them) patched in; the rest of the job is today's
+code for both (so the baseline is, if anything, flattered: it no longer re-encodes the four masks,
+and its PNGs encode in parallel). CPU seconds count every thread of the process.
 `MOUSEION_BENCH_ROUNDS` sets the rounds (3).
 """
 
@@ -89,12 +90,16 @@ def timed(function: Callable[[], object]) -> tuple[float, float]:
 def compare(
     monkeypatch: pytest.MonkeyPatch, run: Callable[[], object]
 ) -> dict[str, tuple[float, float]]:
-    """Median (wall, CPU) seconds of `run` before and after, rounds interleaved."""
+    """Median (wall, CPU) seconds of `run` before and after, rounds interleaved (and which goes
+    first alternating, so a load that comes and goes favours neither)."""
     samples: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
-    for _ in range(ROUNDS):
-        with before(monkeypatch):
-            samples["before"].append(timed(run))
-        samples["after"].append(timed(run))
+    for number in range(ROUNDS):
+        for which in ("before", "after") if number % 2 == 0 else ("after", "before"):
+            if which == "before":
+                with before(monkeypatch):
+                    samples["before"].append(timed(run))
+            else:
+                samples["after"].append(timed(run))
     return {
         name: (statistics.median(s[0] for s in runs), statistics.median(s[1] for s in runs))
         for name, runs in samples.items()

@@ -3,6 +3,7 @@ tile-by-tile loop, on a real texture of the demo scans with the committed weight
 
 Tolerance: probabilities within 1e-4 (float rounding of the folded batch norms), so a mask pixel
 may flip only where the probability sits on its threshold: at most 1e-5 of the pixels per class.
+The Grad-CAM heat map (bfloat16 where supported) within 0.05, correlation > 0.999.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from restoration.damage.model import build_model
 DEMO = Path(__file__).resolve().parents[2] / "exhibits" / "demo" / "saxophone_draco.glb"
 PROBABILITY_TOLERANCE = 1e-4
 MASK_TOLERANCE = 1e-5  # share of the pixels that may flip, per class
+CAM_TOLERANCE = 0.05  # the Grad-CAM heat map, in [0, 1]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,10 @@ def test_fast_path_equals_the_reference_on_a_real_texture(texture, model) -> Non
     fast = detect(texture, model=model)
     assert_same(reference, fast)
     assert reference.explanation is not None and fast.explanation is not None
-    assert np.abs(reference.explanation - fast.explanation).max() < 1e-3
+    # Grad-CAM runs in bfloat16 where the CPU or GPU has it: a heat map, not a measurement.
+    assert np.abs(reference.explanation - fast.explanation).max() < CAM_TOLERANCE
+    correlation = np.corrcoef(reference.explanation.ravel(), fast.explanation.ravel())[0, 1]
+    assert correlation > 0.999
     # The texture has findings, so equal masks are not an accident of empty ones.
     assert all(share > 0.001 for share in fast.pixel_share.values())
 
