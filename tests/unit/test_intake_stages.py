@@ -6,6 +6,7 @@ gltfpack, real storage, the real artifact page and media view."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -258,3 +259,34 @@ def test_gltfpack_started_early_is_stopped_when_validation_refuses(tmp_path: Pat
     assert refused.value.code == "bad_indices"
     assert time.monotonic() - started < 20
     assert psutil.Process().children(recursive=True) == []
+
+
+LOD_PLAN = """
+import { lodPlan } from '%s';
+const plans = JSON.parse(process.argv[2]).map(([lods, search]) => lodPlan({ lods }, search));
+console.log(JSON.stringify(plans.map((plan) => plan.steps.map((step) => step.label))));
+"""
+
+
+def test_the_viewer_plans_the_levels_that_exist_so_far(tmp_path: Path) -> None:
+    """The viewer's LOD choice (static/js/lib/lod-loader.js, run in Node) for each stage: web
+    alone, thumb + web, and a request for an inspection level not built yet."""
+    module = Path(django_settings.BASE_DIR, "static/js/lib/lod-loader.js").as_uri()
+    script = tmp_path / "plan.mjs"
+    script.write_text(LOD_PLAN % module)
+    web_only = {"thumb": None, "web": "/w.glb", "inspection": None}
+    cases = [
+        [web_only, ""],
+        [{**web_only, "thumb": "/t.glb"}, ""],
+        [web_only, "?lod=inspection"],
+        [{**web_only, "inspection": "/i.glb"}, ""],
+    ]
+    output = subprocess.run(
+        ["node", "--no-warnings", str(script), json.dumps(cases)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=django_settings.BASE_DIR,
+    ).stdout
+    assert json.loads(output) == [["web"], ["thumb", "web"], ["web"], ["web"]]
