@@ -15,7 +15,6 @@ this guard is the single profile's edge and the scaled profile's second line; it
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -24,7 +23,7 @@ from django.conf import settings
 
 from museum.common.addresses import scope_address
 from museum.common.buckets import KeyedBuckets
-from museum.common.errors import error_body
+from museum.common.errors import send_json_error
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -59,18 +58,10 @@ class RequestRateGuard:
 
 
 async def _send_refusal(send: Send, *, retry_after: int) -> None:
-    message = "Too many requests from your address; slow down and try again shortly."
-    body = json.dumps(error_body("rate_limited", message)).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(retry_after).encode()),
-                (b"cache-control", b"no-store"),
-            ],
-        }
+    await send_json_error(
+        send,
+        status=429,
+        code="rate_limited",
+        message="Too many requests from your address; slow down and try again shortly.",
+        headers=[(b"retry-after", str(retry_after).encode()), (b"cache-control", b"no-store")],
     )
-    await send({"type": "http.response.body", "body": body})

@@ -19,7 +19,6 @@ lock would otherwise be held for the whole copy) and removes it if the write or 
 from __future__ import annotations
 
 import errno
-import json
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -32,7 +31,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
-from museum.common.errors import error_body
+from museum.common.errors import error_body, send_json_error
 
 # Room for the form fields and the multipart framing around the file(s) of an upload.
 MULTIPART_ALLOWANCE = 1024 * 1024
@@ -222,19 +221,9 @@ class BodySizeLimit:
 
 
 async def _send_too_large(send: Callable[[Message], Awaitable[None]], limit: int) -> None:
-    body = json.dumps(error_body("too_large", str(UploadTooLarge(limit)))).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    message = str(UploadTooLarge(limit))
+    headers = [(b"connection", b"close")]
+    await send_json_error(send, status=413, code="too_large", message=message, headers=headers)
 
 
 @contextmanager
