@@ -73,25 +73,42 @@ def clean_triangles(positions: np.ndarray, faces: np.ndarray) -> tuple[np.ndarra
     return faces[candidates[unique_mask]], counts
 
 
+def _face_keys(faces: np.ndarray) -> np.ndarray:
+    """One int64 per face from its three (21-bit) indices in ascending order; column-wise
+    minimum and maximum instead of a row sort, which is several times slower."""
+    first, second, third = (faces[:, column].astype(np.int64) for column in range(3))
+    low = np.minimum(np.minimum(first, second), third)
+    high = np.maximum(np.maximum(first, second), third)
+    middle = first + second + third - low - high
+    return (low << 42) | (middle << 21) | high
+
+
 def _first_occurrences(faces: np.ndarray, vertex_count: int) -> np.ndarray:
     """Mask of the first occurrence of each face's index set, in original order."""
     if len(faces) == 0:
         return np.zeros(0, dtype=bool)
-    if vertex_count < 1 << 21:
-        # Three 21-bit indices pack into one int64: a 1-D stable sort beats unique(axis=0).
-        key = np.empty(len(faces), dtype=np.int64)
-        for begin in range(0, len(faces), CHUNK_FACES):
-            rows = np.sort(faces[begin : begin + CHUNK_FACES], axis=1).astype(np.int64)
-            key[begin : begin + len(rows)] = (rows[:, 0] << 42) | (rows[:, 1] << 21) | rows[:, 2]
-        order = np.argsort(key, kind="stable")
-        key.sort(kind="stable")  # in place: the same order as key[order], without a copy
-        repeated = key[1:] == key[:-1]
-    else:
+    mask = np.ones(len(faces), dtype=bool)
+    if vertex_count >= 1 << 21:
         rows = np.sort(faces, axis=1)
         order = np.lexsort((rows[:, 2], rows[:, 1], rows[:, 0]))
         repeated = (rows[order][1:] == rows[order][:-1]).all(axis=1)
-    mask = np.ones(len(faces), dtype=bool)
-    mask[order[1:][repeated]] = False
+        mask[order[1:][repeated]] = False
+        return mask
+    # Three 21-bit indices pack into one int64: a 1-D stable sort beats unique(axis=0). Equal
+    # faces share a key, so they fall in the same partition (key modulo the count): each pass
+    # sorts a part of the keys, which bounds the memory of a large scan.
+    parts = max(1, len(faces) // (4 * CHUNK_FACES))
+    for part in range(parts):
+        positions_in_part, keys_in_part = [], []
+        for begin in range(0, len(faces), CHUNK_FACES):
+            keys = _face_keys(faces[begin : begin + CHUNK_FACES])
+            selected = np.flatnonzero(keys % parts == part)
+            positions_in_part.append(selected + begin)
+            keys_in_part.append(keys[selected])
+        where, key = np.concatenate(positions_in_part), np.concatenate(keys_in_part)
+        order = np.argsort(key, kind="stable")  # `where` ascends: first occurrences stay first
+        key.sort(kind="stable")
+        mask[where[order[1:][key[1:] == key[:-1]]]] = False
     return mask
 
 
@@ -104,11 +121,11 @@ def clean_document(document: GltfDocument) -> CleaningReport:
             if primitive.get("mode", 4) != 4 or "POSITION" not in primitive.get("attributes", {}):
                 continue
             position_index = primitive["attributes"]["POSITION"]
-            positions = document.read_accessor(position_index)
+            positions = document.read_accessor(position_index, copy=False)
             faces: np.ndarray
             if "indices" in primitive:
                 # Kept in the file's integer type: clean_triangles widens a chunk at a time.
-                faces = document.read_accessor(primitive["indices"]).reshape(-1)
+                faces = document.read_accessor(primitive["indices"], copy=False).reshape(-1)
             else:
                 faces = np.arange(len(positions), dtype=np.int64)
             faces = faces[: len(faces) // 3 * 3].reshape(-1, 3)

@@ -145,8 +145,10 @@ class GltfDocument:
         image["bufferView"] = self.add_view(data)
         image["mimeType"] = mime_type
 
-    def read_accessor(self, index: int) -> np.ndarray:
-        """An accessor's data as an (count, width) array; normalised integers become floats."""
+    def read_accessor(self, index: int, copy: bool = True) -> np.ndarray:
+        """An accessor's data as an (count, width) array; normalised integers become floats.
+        `copy=False`: a read-only view of the view's bytes where no conversion is needed (a
+        large scan's indices are then not held twice)."""
         accessor = self.json["accessors"][index]
         if "sparse" in accessor:
             raise IntakeError("unsupported", "Sparse accessors are not supported.")
@@ -170,7 +172,9 @@ class GltfDocument:
             raise IntakeError("bad_accessor", f"Accessor {index} reads past its bufferView.")
         array = np.ndarray(
             (count, width), dtype=dtype, buffer=data, offset=offset, strides=(stride, item // width)
-        ).copy()
+        )
+        if copy:
+            array = array.copy()
         if accessor.get("normalized") and np.issubdtype(array.dtype, np.integer):
             array = np.maximum(array / np.iinfo(array.dtype).max, -1.0).astype(np.float32)
         return array
