@@ -4,9 +4,10 @@ Each process keeps its own connections' poses in its `Room`. With a link, every 
 this process's share of the room (its members' snapshot entries, its listener and active counts) as
 one channel-layer message to the room's group; every other process caches the latest share of each
 peer and merges them into the snapshots it sends to its own connections. Joins travel in the share
-(its `joined` list, for the peers' next snapshot); leave frames cross at once. So Redis carries
-processes × rooms × 10 messages a second, never a message per pose per peer
-(docs/ARCHITECTURE.md, Real-time).
+(its `joined` list, for the peers' next snapshot); leave frames cross at once. So a room on
+several processes costs Redis processes × 10 messages a second, never a message per pose per peer
+(docs/ARCHITECTURE.md, Real-time); a room alone on one process (nginx hashes rooms to processes)
+publishes only its heartbeat, twice a second.
 """
 
 from __future__ import annotations
@@ -149,7 +150,12 @@ class RoomLink:
         """This process's share of the room, if it changed or the heartbeat is due; `joined`:
         who joined here since the last share."""
         now = time.monotonic()
-        if not force and now - self.last_published < HEARTBEAT_SECONDS:
+        # Alone in the group (nginx keeps a room on one process), only the heartbeat goes out:
+        # a process that gets a member of the room hears of us within HEARTBEAT_SECONDS, and from
+        # then on, with a peer, every change is published at once.
+        if (not force or not self.peers) and now - self.last_published < HEARTBEAT_SECONDS:
+            if force and self.admission is not None:
+                self._report_active(sum(1 for m in self.room.local_members() if m.active), now)
             return
         self.last_published = now
         local = self.room.local_members()

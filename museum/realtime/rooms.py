@@ -1,10 +1,11 @@
 """In-process rosters: one `Room` per presence room or live tour, each with its own tick.
 
 Poses never cross the channel layer: a pose frame updates the sender's entry here, and the room's
-tick serialises one snapshot of the whole roster and writes that same text to every connection in
-the room (docs/ARCHITECTURE.md, Real-time). A join costs O(1): the joiner gets the last tick's
-snapshot, and the others learn of it from the next tick's snapshot (its `joined` list), so a storm
-of joins is one snapshot per tick rather than a frame per join per member. Leaves are sent at once.
+tick serialises one snapshot of the whole roster and writes that same frame, encoded once
+(wire.py), to every connection in the room (docs/ARCHITECTURE.md, Real-time). A join costs O(1):
+the joiner gets the last tick's snapshot, and the others learn of it from the next tick's snapshot
+(its `joined` list), so a storm of joins is one snapshot per tick rather than a frame per join per
+member. Leaves are sent at once.
 """
 
 from __future__ import annotations

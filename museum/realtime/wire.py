@@ -24,6 +24,9 @@ except ImportError:  # uvicorn (or its websockets-sansio protocol) absent: ASGI 
     WebSocketsSansIOProtocol = None  # type: ignore[assignment,misc]
 
 
+PROTOCOL_ATTRIBUTES = ("close_sent", "conn", "disconnected", "transport", "writable")
+
+
 class Outgoing:
     """One server frame's text, with its wire bytes built on first use and then shared."""
 
@@ -73,6 +76,9 @@ def direct_writer(asgi_send: Any) -> DirectWriter | None:
     # (it only acts on `http.response.start`): look through it.
     while isinstance(owner, InstanceSessionWrapper):
         owner = getattr(owner.real_send, "__self__", None)
-    if not isinstance(owner, WebSocketsSansIOProtocol) or owner.conn.extensions:
+    if not isinstance(owner, WebSocketsSansIOProtocol):
+        return None
+    # The protocol's internals this relies on; a uvicorn that renamed one gets ASGI sends only.
+    if not all(hasattr(owner, name) for name in PROTOCOL_ATTRIBUTES) or owner.conn.extensions:
         return None
     return DirectWriter(owner)

@@ -44,7 +44,7 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.bench.presence_load import bare_server
+from tests.bench.presence_load import bare_server, light
 from tests.bench.presence_load.generator import Plan, Stats, run_load
 from tests.bench.presence_load.report import format_table, summarise
 from tests.conftest import ROOT, free_port, wait_for_http
@@ -352,6 +352,44 @@ def test_both_servers_check_frames_alike(servers: tuple[list[Server], str]) -> N
 
     for server in servers[0]:
         assert asyncio.run(probe(server)) == list(hostile.values()), server.label
+
+
+def test_light_client_frames_both_ways() -> None:
+    """light.py's prepared poses are valid masked frames, and its reader splits server frames of
+    every length form however the bytes arrive."""
+    for row in light.pose_prefixes():
+        for prefix in row[:3]:
+            frame = prefix + b"%17.3f}" % (time.time() * 1000)
+            assert frame[0] == 0x81 and frame[1] & 0x80 and frame[2:6] == b"\0\0\0\0"
+            assert frame[1] & 0x7F == len(frame) - 6
+            assert json.loads(frame[6:])["type"] == "pose"
+
+    def server_frame(text: str) -> bytes:  # unmasked, as a server sends
+        data, size = text.encode(), len(text.encode())
+        if size < 126:
+            return bytes([0x81, size]) + data
+        if size < 65536:
+            return bytes([0x81, 126]) + size.to_bytes(2, "big") + data
+        return bytes([0x81, 127]) + size.to_bytes(8, "big") + data
+
+    async def read() -> tuple[light.LightClient, Stats]:
+        stats = Stats()
+        client = light.LightClient("127.0.0.1:1", "/ws/rooms/1/", False, stats, sampler=True)
+        client.window = (0, math.inf)
+        snapshot = {"type": "snapshot", "ts": time.time() * 1000, "members": []}
+        texts = [
+            json.dumps({"type": "welcome", "id": "a1", "mode": "active"}),
+            json.dumps(snapshot | {"members": [{"id": "b", "t": 1.0, "pad": "x" * 300}]}),
+            json.dumps(snapshot | {"members": [{"id": "c", "t": 2.0, "pad": "x" * 70_000}]}),
+        ]
+        wire = b"HTTP/1.1 101 Switching Protocols\r\n\r\n" + b"".join(map(server_frame, texts))
+        for at in range(0, len(wire), 7):  # 7-byte pieces split headers and lengths
+            client.data_received(wire[at : at + 7])
+        return client, stats
+
+    client, stats = asyncio.run(read())
+    assert client.welcome.result()["id"] == "a1"
+    assert stats.snapshots == 2 and sum(stats.e2e.values()) == 2 and not client.buffer
 
 
 def test_percentiles_and_validity_of_a_row() -> None:

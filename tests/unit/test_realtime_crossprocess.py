@@ -113,3 +113,43 @@ async def test_a_silent_process_drops_out_of_the_snapshot(monkeypatch):
 async def test_group_names_are_valid_for_channels():
     assert group_for("room:12") == "presence.room-12"
     assert group_for("tour:K7P2QX") == "presence.tour-K7P2QX"
+
+
+async def test_a_room_alone_publishes_only_its_heartbeat_until_a_peer_appears():
+    """nginx keeps a room on one process: moving alone there costs Redis one share per
+    heartbeat, not one per tick; once a peer shares the room, every changed tick goes out."""
+    layer = InMemoryChannelLayer()
+    sent: list[str] = []
+    group_send = layer.group_send
+
+    async def counting(group: str, message: dict) -> None:
+        sent.append(message["origin"])
+        await group_send(group, message)
+
+    layer.group_send = counting  # type: ignore[method-assign]
+    room_a = Room("room:8", cap=24, tick_hz=20)
+    room_a.link = RoomLink(room_a, layer, origin="process-a")
+    await room_a.link.start()
+    ann, _ = member(room_a, "Ann")
+    for step in range(10):  # 0.5 s of ticks at 20 Hz, a new pose each
+        room_a.update_pose(ann, [float(step), 1.6, 0.0], [0, 0, 0, 1], float(step))
+        room_a.tick()
+        await asyncio.sleep(0.05)
+    alone = sent.count("process-a")
+    assert 1 <= alone <= 2, sent
+
+    room_b = Room("room:8", cap=24, tick_hz=20)
+    room_b.link = RoomLink(room_b, layer, origin="process-b")
+    await room_b.link.start()
+    member(room_b, "Bo")
+    room_b.tick()  # b's first share: a now has a peer
+    await asyncio.sleep(0.01)
+    sent.clear()
+    for step in range(5):
+        room_a.update_pose(ann, [float(step), 1.6, 1.0], [0, 0, 0, 1], 10.0 + step)
+        room_a.tick()
+        await asyncio.sleep(0.01)
+    assert sent.count("process-a") == 5, sent
+    for room in (room_a, room_b):
+        room.ticker and room.ticker.cancel()
+        await room.link.stop()
