@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.sessions import InstanceSessionWrapper
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
@@ -72,9 +71,10 @@ def direct_writer(asgi_send: Any) -> DirectWriter | None:
     if WebSocketsSansIOProtocol is None:
         return None
     owner = getattr(asgi_send, "__self__", None)
-    # Channels' session middleware wraps `send` but passes websocket frames through untouched
-    # (it only acts on `http.response.start`): look through it.
-    while isinstance(owner, InstanceSessionWrapper):
+    # Channels' session middleware (InstanceSessionWrapper) wraps `send` but passes websocket
+    # frames through untouched (it only acts on `http.response.start`): look through it. Known by
+    # its `real_send`, not by class, so this core imports neither Channels nor Django.
+    while owner is not None and hasattr(owner, "real_send"):
         owner = getattr(owner.real_send, "__self__", None)
     if not isinstance(owner, WebSocketsSansIOProtocol):
         return None
