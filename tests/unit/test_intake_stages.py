@@ -258,7 +258,13 @@ def test_gltfpack_started_early_is_stopped_when_validation_refuses(tmp_path: Pat
         run_intake(data, "scan.glb", IntakeLimits(), ladder)
     assert refused.value.code == "bad_indices"
     assert time.monotonic() - started < 20
-    assert psutil.Process().children(recursive=True) == []
+    # Only the stand-in counts: a whole-suite run has other children (the live museum's servers).
+    left = [
+        child
+        for child in psutil.Process().children(recursive=True)
+        if any(str(slow) in part for part in _cmdline(child))
+    ]
+    assert left == []
 
 
 LOD_PLAN = """
@@ -290,3 +296,10 @@ def test_the_viewer_plans_the_levels_that_exist_so_far(tmp_path: Path) -> None:
         cwd=django_settings.BASE_DIR,
     ).stdout
     assert json.loads(output) == [["web"], ["thumb", "web"], ["web"], ["web"]]
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:  # gone or not ours to read: not a stand-in left behind
+        return []
