@@ -25,6 +25,7 @@ import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field, fields
+from typing import Any
 from urllib.parse import urlsplit
 
 import psutil
@@ -123,6 +124,34 @@ class Stats:
                 setattr(self, f.name, mine + getattr(other, f.name))
 
 
+def account_frame(client: Any, msg: dict, stats: Stats, last: dict, now: float) -> None:
+    """Count one parsed server frame of `client` (this generator's or light.py's) into `stats`:
+    snapshots and pose->seen inside the measured window, answered pings and hands, errors."""
+    kind = msg.get("type")
+    inside = client.window[0] <= now < client.window[1]
+    if kind == "snapshot":
+        if inside:
+            stats.snapshots += 1
+            stats.tick[int((now - msg["ts"]) * 10)] += 1
+        for member in msg["members"]:
+            t = member.get("t")
+            if t is not None and last.get(member["id"]) != t:
+                last[member["id"]] = t
+                if inside:
+                    stats.e2e[int((now - t) * 10)] += 1
+    elif kind == "pong":
+        if msg.get("t") in client.pings:
+            client.pings.remove(msg["t"])
+            stats.pings_answered += 1
+    elif kind == "hands" and client.hand_want is not None:
+        raised = any(entry["member"] == client.id for entry in msg["queue"])
+        if raised == client.hand_want:
+            client.hand_up, client.hand_want = raised, None
+            stats.hands_answered += 1
+    elif kind == "error":
+        stats.errors[msg.get("code", "?")] += 1
+
+
 class Client:
     def __init__(
         self, url: str, path: str, follower: bool, stats: Stats, seed: int, source: str
@@ -171,30 +200,7 @@ class Client:
         try:
             async for raw in self.ws:
                 now = time.time() * 1000.0
-                msg = loads(raw)
-                kind = msg.get("type")
-                inside = self.window[0] <= now < self.window[1]
-                if kind == "snapshot":
-                    if inside:
-                        stats.snapshots += 1
-                        stats.tick[int((now - msg["ts"]) * 10)] += 1
-                    for member in msg["members"]:
-                        t = member.get("t")
-                        if t is not None and last.get(member["id"]) != t:
-                            last[member["id"]] = t
-                            if inside:
-                                stats.e2e[int((now - t) * 10)] += 1
-                elif kind == "pong":
-                    if msg.get("t") in self.pings:
-                        self.pings.remove(msg["t"])
-                        stats.pings_answered += 1
-                elif kind == "hands" and self.hand_want is not None:
-                    raised = any(entry["member"] == self.id for entry in msg["queue"])
-                    if raised == self.hand_want:
-                        self.hand_up, self.hand_want = raised, None
-                        stats.hands_answered += 1
-                elif kind == "error":
-                    stats.errors[msg.get("code", "?")] += 1
+                account_frame(self, loads(raw), stats, last, now)
         except ConnectionClosed:
             pass
         if not self.closing:

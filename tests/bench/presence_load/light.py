@@ -31,6 +31,7 @@ from tests.bench.presence_load.generator import (
     PING_EVERY,
     Plan,
     Stats,
+    account_frame,
     sample_loop,
     source_address,
 )
@@ -155,32 +156,11 @@ class LightClient(asyncio.Protocol):
                 stats.tick[int((now - ts) * 10)] += 1
             return
         msg = json.loads(payload)
-        kind = msg.get("type")
-        inside = self.window[0] <= now < self.window[1]
-        if kind == "snapshot":
-            if inside:
-                stats.snapshots += 1
-                stats.tick[int((now - msg["ts"]) * 10)] += 1
-            last = self.last
-            for member in msg["members"]:
-                t = member.get("t")
-                if t is not None and last.get(member["id"]) != t:
-                    last[member["id"]] = t
-                    if inside:
-                        stats.e2e[int((now - t) * 10)] += 1
-        elif kind == "welcome" and not self.welcome.done():
-            self.welcome.set_result(msg)
-        elif kind == "pong":
-            if msg.get("t") in self.pings:
-                self.pings.remove(msg["t"])
-                stats.pings_answered += 1
-        elif kind == "hands" and self.hand_want is not None:
-            raised = any(entry["member"] == self.id for entry in msg["queue"])
-            if raised == self.hand_want:
-                self.hand_up, self.hand_want = raised, None
-                stats.hands_answered += 1
-        elif kind == "error":
-            stats.errors[msg.get("code", "?")] += 1
+        if msg.get("type") == "welcome":
+            if not self.welcome.done():
+                self.welcome.set_result(msg)
+            return
+        account_frame(self, msg, stats, self.last, now)
 
     def pending(self) -> bool:
         return not self.lost and (bool(self.pings) or self.hand_want is not None)
