@@ -155,11 +155,11 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             asgi_send=cast(SendEvent, self.base_send),
             on_overflow=self.drop_slow_client,
         )
-        admitted = None
-        if not always_active and room.link is not None:
-            admitted = await room.link.admit()
         try:
-            room.join(self.member, always_active=always_active, admitted=admitted)
+            if not always_active and room.link is not None:
+                await room.link.join(self.member)
+            else:
+                room.join(self.member, always_active=always_active)
         except RoomFull:
             self.room = self.member = None
             release_room(room)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from museum.realtime.rooms import Room
+    from museum.realtime.rooms import Member, Room
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +136,10 @@ class RoomLink:
         # Exact cross-process cap (admission.py), when Redis is there to keep the count.
         self.admission: Any = None
         self.reported: tuple[int, float] = (-1, 0.0)
+        # Admissions and reports of this room go one at a time: a report that read the local
+        # count before a joiner admitted in Redis had joined here would overwrite the script's
+        # count with one too few, and the room would take one visitor past its cap.
+        self.admission_lock = asyncio.Lock()
 
     async def start(self) -> None:
         await self.subscription.start()
@@ -178,18 +182,27 @@ class RoomLink:
         if active == count and now - at < 1.0:
             return
         self.reported = (active, now)
-        task = asyncio.get_running_loop().create_task(self.admission.report(self.room.key, active))
+        task = asyncio.get_running_loop().create_task(self._report_now())
         self.outbox.add(task)
         task.add_done_callback(self.outbox.discard)
 
-    async def admit(self) -> bool | None:
-        """Take an active place through Redis (None: no admission service, decide locally)."""
+    async def _report_now(self) -> None:
+        async with self.admission_lock:
+            # Counted under the lock, when sent: no admitted joiner is on its way in.
+            active = sum(1 for m in self.room.local_members() if m.active)
+            await self.admission.report(self.room.key, active)
+
+    async def join(self, member: Member) -> None:
+        """Join `member` to the room, active when Redis admits it (or, without an admission
+        service, when the merged count is under the cap); raises RoomFull like `Room.join`."""
         if self.admission is None:
-            return None
-        admitted = await self.admission.admit(self.room.key, self.room.cap)
-        if admitted:
-            self.reported = (-1, 0.0)  # the script counted the joiner: report the real count soon
-        return admitted
+            self.room.join(member)
+            return
+        async with self.admission_lock:  # no report between the admission and the local join
+            admitted = await self.admission.admit(self.room.key, self.room.cap)
+            if admitted:
+                self.reported = (-1, 0.0)  # the script counted the joiner: report again soon
+            self.room.join(member, admitted=admitted)
 
     def publish_frame(self, text: str, *, left: str | None = None) -> None:
         """A frame for every peer's connections at once (`left`: the member who left)."""

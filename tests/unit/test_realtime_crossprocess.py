@@ -153,3 +153,50 @@ async def test_a_room_alone_publishes_only_its_heartbeat_until_a_peer_appears():
     for room in (room_a, room_b):
         room.ticker and room.ticker.cancel()
         await room.link.stop()
+
+
+class SlowAdmission:
+    """The admission scripts' semantics (admission.py) over a dict, each call a slow round trip,
+    so a report can be in flight while a joiner is being admitted, as it can with Redis."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    async def admit(self, room_key: str, cap: int) -> bool:
+        await asyncio.sleep(0.005)
+        if sum(self.counts.values()) >= cap:
+            return False
+        self.counts["here"] = self.counts.get("here", 0) + 1
+        await asyncio.sleep(0.005)  # the answer's way back
+        return True
+
+    async def report(self, room_key: str, active: int) -> None:
+        await asyncio.sleep(0.002)
+        self.counts["here"] = active
+
+
+async def test_reports_racing_admissions_never_let_the_room_past_its_cap():
+    room = Room("room:9", cap=24, tick_hz=20)
+    room.link = RoomLink(room, InMemoryChannelLayer(), origin="process-a")
+    room.link.admission = SlowAdmission()
+    await room.link.start()
+    joiners = [Member(name=f"V{i}", role="visitor", asgi_send=Inbox()) for i in range(30)]
+
+    async def report_often() -> None:
+        for _ in range(100):
+            room.link.reported = (-1, 0.0)  # every tick reports, as when counts change
+            room.link.publish_share(force=True)
+            await asyncio.sleep(0.001)
+
+    async def arrive(joiner: Member, after: float) -> None:
+        await asyncio.sleep(after)
+        await room.link.join(joiner)
+
+    await asyncio.gather(
+        report_often(), *(arrive(joiner, 0.002 * i) for i, joiner in enumerate(joiners))
+    )
+    await asyncio.gather(*room.link.outbox)
+    assert sum(joiner.active for joiner in joiners) == 24
+    assert room.link.admission.counts["here"] == 24
+    room.ticker and room.ticker.cancel()
+    await room.link.stop()
