@@ -151,17 +151,19 @@ def hold(job: Any) -> None:
 
 
 def complete(job: Any, **fields: Any) -> None:
-    """Mark the claimed attempt done with `fields` (call inside the publishing transaction).
-    Raises Superseded, rolling the publication back, when a newer attempt owns the job."""
+    """Mark the claimed attempt done with `fields` (call inside the publishing transaction;
+    `stage` may say how it ended, e.g. that there was nothing to do). Raises Superseded, rolling
+    the publication back, when a newer attempt owns the job."""
+    done = {"status": DONE, "progress": 100, "stage": "done", "finished_at": timezone.now()}
+    done.update(fields)
     updated = (
         type(job)
         ._default_manager.filter(pk=job.pk, status=RUNNING, attempts=job.attempts)
-        .update(status=DONE, progress=100, stage="done", finished_at=timezone.now(), **fields)
+        .update(**done)
     )
     if not updated:
         raise Superseded(f"{type(job).__name__} {job.pk} attempt {job.attempts}")
-    job.status, job.progress, job.stage = DONE, 100, "done"
-    for name, value in fields.items():
+    for name, value in done.items():
         setattr(job, name, value)
 
 

@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from exhibits.models import Job
 from museum import jobs
@@ -55,8 +55,13 @@ class RetryJobsMixin:
 
 
 def progress_bar(job: Job) -> str:
-    """A <progress> that static/js/pages/admin-job-progress.js keeps live while the job runs."""
+    """A <progress> that static/js/pages/admin-job-progress.js keeps live while the job runs.
+    A job that ended with a stage of its own (a check that found nothing to analyse) shows that
+    stage instead of "100% done"."""
     live = job.status in (Job.Status.QUEUED, Job.Status.RUNNING)
+    if job.status == Job.Status.DONE and job.stage not in ("", "done"):
+        # Stages are stored in English, marked with gettext_noop where they are set.
+        return format_html("<span data-job-stage data-job-outcome>{}</span>", gettext(job.stage))
     return format_html(
         '<progress max="100" value="{}" data-job-url="{}" data-live="{}" '
         'aria-label="{}"></progress> <span data-job-stage>{}% {}</span>',

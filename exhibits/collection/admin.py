@@ -11,12 +11,14 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from exhibits.collection import services
+from exhibits.collection.serializers import AssetUploadSerializer
 from exhibits.curation.admin import (
     CuratedTextAdminMixin,
     accept_suggestion_action,
@@ -223,24 +225,68 @@ class ArtifactAdmin(PublicationActionsMixin, admin.ModelAdmin):
         return preview(thumbnails[0] if thumbnails else artifact.thumbnail())
 
 
+def _api_choices(name: str, blank: str) -> list[tuple[str, str]]:
+    """The choices of the API upload's field `name` (one list for both ways in), after `blank`."""
+    field = AssetUploadSerializer().fields[name]
+    return [("", blank), *((str(key), str(label)) for key, label in field.choices.items())]
+
+
 class SourceUploadForm(forms.ModelForm):
-    """Adds a new source asset: the upload is checked and stored by the intake service."""
+    """Adds a new source asset: the upload is checked and stored by the intake service. Unit
+    and up axis are the API upload's options, validated by its serializer."""
 
     upload = forms.FileField(
         label=_("file"),
         help_text=_("A mesh (GLB, glTF, OBJ, PLY, STL) or an image; stored untouched."),
     )
+    unit = forms.ChoiceField(
+        label=_("unit"),
+        required=False,
+        choices=_api_choices("unit", _("Guess from the size")),
+        help_text=_("Unit of the file's coordinates (meshes only)."),
+    )
+    up_axis = forms.ChoiceField(
+        label=_("up axis"),
+        required=False,
+        choices=_api_choices("up_axis", _("The format's usual axis")),
+        help_text=_(
+            "The axis that points up in the file: y for glTF, often z for scanners and CAD "
+            "(meshes only)."
+        ),
+    )
 
     class Meta:
         model = Asset
         fields = ["artifact", "label"]
+        help_texts = {
+            "label": _(
+                "Optional: a short name that tells this source apart, e.g. 'laser scan 2024'. "
+                "The web copies made from it get their own names."
+            )
+        }
 
     stored: Asset | None = None
     job: Job | None = None
 
+    def _intake_options(self) -> dict[str, object] | None:
+        """Unit and up axis through the API upload's serializer; None (and form errors) when
+        it refuses them."""
+        given = {
+            key: self.cleaned_data[key] for key in ("unit", "up_axis") if self.cleaned_data.get(key)
+        }
+        options = AssetUploadSerializer(data=given, partial=True)
+        if options.is_valid():
+            return options.intake_options()
+        for name, problems in options.errors.items():
+            self.add_error(name if name in self.fields else None, [str(p) for p in problems])
+        return None
+
     def _post_clean(self) -> None:
         super()._post_clean()  # type: ignore[misc]  # private ModelForm hook, not in the stubs
         if self.errors:
+            return
+        intake_options = self._intake_options()
+        if intake_options is None:
             return
         # Stored as the last validation step, so that the service's verdict on the file (format,
         # size, readable mesh) shows on the form. AssetAdmin's add view runs outside the admin's
@@ -253,6 +299,7 @@ class SourceUploadForm(forms.ModelForm):
                 filename=upload.name,
                 max_bytes=settings.MOUSEION_MAX_UPLOAD_BYTES,
                 label=self.cleaned_data.get("label", ""),
+                intake_options=intake_options,
             )
         except ValidationError as exc:
             self.add_error("upload", exc.messages)
@@ -302,7 +349,7 @@ class AssetAdmin(admin.ModelAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Asset | None = None) -> _FieldGroups:
         if obj is None:
-            return ["artifact", "upload", "label"]
+            return ["artifact", "upload", ("unit", "up_axis"), "label"]
         return ["large_preview", "label", *ASSET_INTEGRITY_FIELDS]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Asset | None = None) -> list[str]:
@@ -314,9 +361,28 @@ class AssetAdmin(admin.ModelAdmin):
         if not change:
             # Stored by SourceUploadForm through the intake service.
             if isinstance(form, SourceUploadForm) and form.job is not None:
-                self.message_user(request, _("A thumbnail job was queued."), messages.INFO)
+                message = _(
+                    "Intake queued for “%(file)s”: validation, units and up axis, web copies "
+                    "and a thumbnail. Its progress shows under Jobs."
+                )
+            else:
+                message = _("“%(file)s” stored; an image needs no intake.")
+            self.message_user(request, message % {"file": obj.original_filename}, messages.INFO)
             return
         services.relabel_asset(asset=obj, label=obj.label)
+
+    def response_add(
+        self, request: HttpRequest, obj: Asset, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        """After an upload, the artifact's page: its jobs and files are there (Django's own
+        "added" message would repeat ours)."""
+        if "_addanother" in request.POST or "_continue" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        if request.user.has_perm("exhibits.view_artifact"):
+            url = reverse("admin:exhibits_artifact_change", args=[obj.artifact_id])
+        else:
+            url = reverse("admin:exhibits_asset_change", args=[obj.pk])
+        return HttpResponseRedirect(url)
 
     @admin.action(description=_("Let visitors fetch the selected sources"), permissions=["change"])
     def make_sources_public(self, request: HttpRequest, queryset: QuerySet[Asset]) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from exhibits.collection.services import mark_job, start_job
 from exhibits.intake.errors import IntakeError
@@ -49,6 +50,9 @@ __all__ = ["export_corrections", "retire_mask_correction", "save_mask_correction
 
 logger = logging.getLogger(__name__)
 CONDITION_KIND = "condition"
+# The stage a check ends with when the model has no texture to analyse: not a plain "done"
+# (museum.jobs_admin shows it translated instead of 100 %).
+NOTHING_ANALYSED = gettext_noop("nothing analysed: the model has no base-colour texture")
 PROGRESS_INTERVAL_S = 0.5
 
 
@@ -169,7 +173,7 @@ def _check(job: Job, model: Any) -> None:
     found = texture_sources(job.artifact)
     if not found.textures:
         report = {"textures": 0, "note": "no base-colour texture", "problems": found.problems}
-        _finish(job, [], report=report)
+        _finish(job, [], report=report, stage=NOTHING_ANALYSED)
         return
     from restoration.damage import load_model
 
@@ -290,7 +294,9 @@ def _analyse(
     return _Output(record, files, findings)
 
 
-def _finish(job: Job, outputs: list[_Output], *, report: dict[str, Any]) -> Job:
+def _finish(
+    job: Job, outputs: list[_Output], *, report: dict[str, Any], stage: str = "done"
+) -> Job:
     """Store every record and file of a job at once, replacing what an earlier try stored. The
     curators' corrections are never removed: those pointing at a replaced record move to the new
     record of the same texture (they apply by texture in any case)."""
@@ -318,7 +324,7 @@ def _finish(job: Job, outputs: list[_Output], *, report: dict[str, Any]) -> Job:
             for old in old_records:
                 _delete_files_on_commit(old)
                 old.delete()
-            jobs.complete(job, report=report)
+            jobs.complete(job, report=report, stage=stage)
     except Exception:
         for field in saved:  # files of a rolled-back publication are never referenced
             field.storage.delete(field.name)
