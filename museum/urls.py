@@ -59,3 +59,8 @@ urlpatterns = [
     # in the single-machine profile, handed to nginx by X-Accel-Redirect at scale.
     re_path(r"^media/(?P<path>.*)$", media.media, name="media"),
 ]
+
+# Errors in the site's own frame, and the API's JSON error shape under /api/ (museum.error_pages).
+handler403 = "museum.error_pages.permission_denied"
+handler404 = "museum.error_pages.page_not_found"
+handler500 = "museum.error_pages.server_error"
