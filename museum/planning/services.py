@@ -4,7 +4,8 @@ the visitor, call the framework-free planner (museum/planning) and word its expl
 Objects are the published artifacts whose ExhibitionItem has a room. Rooms are graph nodes by
 primary key; the API names them by code (codes are unique per floor: with several floors the
 first match wins). Crowds come from `BOARD`, this process's OccupancyBoard, which the presence
-consumers (museum/realtime) keep up to date as visitors enter and leave gallery rooms.
+consumers (museum/realtime) keep up to date as visitors enter and leave gallery rooms; on the
+scaled profile the other processes' boards are added through Redis (shared_board.py).
 """
 
 from __future__ import annotations
@@ -34,8 +35,26 @@ from museum.planning.building import (
 from museum.planning.crowd import OccupancyBoard
 from museum.planning.interest import interest_scores
 from museum.planning.planner import Plan, Reason, plan_visit
+from museum.planning.shared_board import SharedBoard
 
 BOARD = OccupancyBoard()
+_shared_board: list[SharedBoard | None] = []
+
+
+def shared_board() -> SharedBoard | None:
+    """The board shared with the other processes through Redis (scaled profile), or None."""
+    if not _shared_board:
+        linked = settings.REALTIME_CROSS_PROCESS and settings.REDIS_URL
+        _shared_board.append(SharedBoard(BOARD, settings.REDIS_URL) if linked else None)
+    return _shared_board[0]
+
+
+def crowd_now() -> dict[str, float]:
+    """Visitors per room as a plan should see them: every process's, where they are shared."""
+    shared = shared_board()
+    return shared.expected(time.time()) if shared is not None else BOARD.expected(time.time())
+
+
 DWELL_SECONDS = 90.0  # looking at one object, reading its label
 MAX_MINUTES = 12 * 60
 
@@ -44,10 +63,14 @@ def visitor_entered(*, room: str) -> None:
     """A presence socket in `room` started sending poses (museum.realtime): the crowd board counts
     it until `visitor_left` (it left, or its poses stopped), so idle sockets do not count."""
     BOARD.enter(room)
+    if (shared := shared_board()) is not None:
+        shared.changed()
 
 
 def visitor_left(*, room: str) -> None:
     BOARD.leave(room)
+    if (shared := shared_board()) is not None:
+        shared.changed()
 
 
 class VisitPlanError(Exception):
@@ -214,7 +237,7 @@ def plan_for_visitor(
         ObjectRecord(i, str(item.room_id), DWELL_SECONDS, float(interest.prizes[i]))
         for i, item in enumerate(items)
     ]
-    present = BOARD.expected(time.time())
+    present = crowd_now()
     occupancy = {room: n for room, n in present.items() if n > 0} or None
     try:
         result = plan_visit(
