@@ -14,7 +14,7 @@ class ExhibitsConfig(AppConfig):
         from exhibits.curation import search_index
         from exhibits.intake import services as intake
         from exhibits.intake.errors import IntakeError
-        from exhibits.models import Artifact
+        from exhibits.models import Annotation, Artifact, Exhibition, ExhibitionItem
         from museum import jobs
 
         jobs.register(
@@ -36,3 +36,9 @@ class ExhibitsConfig(AppConfig):
         # Every artifact change, however made, rebuilds the search index in the worker.
         post_save.connect(search_index.artifact_changed, sender=Artifact, dispatch_uid="index-s")
         post_delete.connect(search_index.artifact_changed, sender=Artifact, dispatch_uid="index-d")
+        # So does a change of the texts attached to artifacts (labels, points of interest).
+        changed = search_index.artifact_changed
+        for model in (Annotation, Exhibition, ExhibitionItem):
+            uid = f"index-{model.__name__}"
+            post_save.connect(changed, sender=model, dispatch_uid=f"{uid}-s")
+            post_delete.connect(changed, sender=model, dispatch_uid=f"{uid}-d")

@@ -41,7 +41,14 @@ from exhibits.curation.embeddings import (
     text_digest,
 )
 from exhibits.curation.search import Document, SearchIndex
-from exhibits.models import Artifact, ArtifactEmbedding, PublicationStatus, SearchIndexSnapshot
+from exhibits.models import (
+    Annotation,
+    Artifact,
+    ArtifactEmbedding,
+    ExhibitionItem,
+    PublicationStatus,
+    SearchIndexSnapshot,
+)
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 256
@@ -63,6 +70,7 @@ INDEX_FIELDS = tuple(
             "date_start_year",
             "status",
             "updated_at",
+            "description",
             *TEXT_FIELDS,
         )
     )
@@ -154,7 +162,26 @@ def collection_fingerprint() -> tuple:
     return (stats["n"], stats["last"], stats["top"])
 
 
-def document_of(artifact: Artifact) -> Document:
+def attached_texts(artifacts: Sequence[Artifact]) -> dict[int, str]:
+    """Per artifact, the texts written about it beyond its record: its description, its points
+    of interest, and its wall labels (every language) in published exhibitions. Three queries."""
+    parts: dict[int, list[str]] = {a.pk: [a.description] for a in artifacts}
+    notes = Annotation.objects.filter(artifact_id__in=parts).values_list(
+        "artifact_id", "title", "text"
+    )
+    for artifact_id, title, text in notes:
+        parts[artifact_id] += [title, text]
+    labels = ExhibitionItem.objects.filter(
+        artifact_id__in=parts, exhibition__status=PublicationStatus.PUBLISHED
+    ).values_list("artifact_id", "label_text", "label_translations")
+    for artifact_id, text, translations in labels:
+        parts[artifact_id].append(text)
+        if isinstance(translations, dict):
+            parts[artifact_id] += [str(value) for value in translations.values()]
+    return {pk: " ".join(part for part in texts if part) for pk, texts in parts.items()}
+
+
+def document_of(artifact: Artifact, context: str = "") -> Document:
     return Document(
         id=artifact.pk,
         object_number=artifact.object_number,
@@ -166,6 +193,7 @@ def document_of(artifact: Artifact) -> Document:
         date_start_year=artifact.date_start_year,
         materials=artifact.materials,
         published=artifact.status == PublicationStatus.PUBLISHED,
+        context=context,
     )
 
 
@@ -210,8 +238,9 @@ def build_index(encoder: TextEncoder) -> SearchIndex:
     whose text changed: the worker's job (search_index.py), never a request."""
     artifacts = list(Artifact.objects.only(*INDEX_FIELDS).order_by("pk"))
     vectors = embeddings_for(artifacts, encoder) if artifacts else None
+    contexts = attached_texts(artifacts)
     return SearchIndex(
-        [document_of(artifact) for artifact in artifacts],
+        [document_of(artifact, contexts[artifact.pk]) for artifact in artifacts],
         vectors,
         query_encoder(encoder) if is_cacheable(encoder) else None,
         min_similarity=MIN_SIMILARITY.get(encoder.name, DEFAULT_MIN_SIMILARITY),
@@ -221,8 +250,9 @@ def build_index(encoder: TextEncoder) -> SearchIndex:
 def keyword_index() -> SearchIndex:
     """The collection without embeddings (BM25 only): what a process serves before the worker
     stored any index. Encodes nothing."""
-    artifacts = Artifact.objects.only(*INDEX_FIELDS).order_by("pk")
-    return SearchIndex([document_of(artifact) for artifact in artifacts.iterator()])
+    artifacts = list(Artifact.objects.only(*INDEX_FIELDS).order_by("pk"))
+    contexts = attached_texts(artifacts)
+    return SearchIndex([document_of(artifact, contexts[artifact.pk]) for artifact in artifacts])
 
 
 class IndexUnavailable(Exception):
@@ -278,7 +308,11 @@ def search_index(encoder: TextEncoder | None = None) -> SearchIndex:
         if payload is None:  # replaced meanwhile by a newer one: next request loads that
             return held.index if held is not None else _fallback_index(encoder)
         encode = query_encoder(encoder) if is_cacheable(encoder) else None
-        index = SearchIndex.from_payload(bytes(payload), encode)
+        try:
+            index = SearchIndex.from_payload(bytes(payload), encode)
+        except ValueError:  # stored by an older release: serve the fallback until rebuilt
+            logger.info("search index snapshot %s is of an older format; rebuilding", token)
+            return held.index if held is not None else _fallback_index(encoder)
         _loaded[encoder.name] = _Held(token, index)
         _fallbacks.pop(encoder.name, None)
         return index

@@ -3,8 +3,10 @@
 The index holds, per artifact, a small record for facets and results, a BM25 weight matrix over
 its words, and (optionally) its unit-length embedding. A query is scored twice:
 
-* keyword: BM25 (k1=1.2, b=0.75) over title (counted twice), object number, classification
-  and the embedded text; words are lower-cased, accent-folded and lightly de-pluralised;
+* keyword: BM25 (k1=1.2, b=0.75) over title (counted twice), object number, classification,
+  the embedded text and the texts attached to the object (its description, its points of
+  interest, its wall labels in published exhibitions); words are lower-cased, accent-folded and
+  lightly de-pluralised, and a query word also matches its aliases (ALIASES, below);
 * semantic: cosine between the query's embedding (same encoder as the collection) and each
   artifact's; only artifacts at least `min_similarity` close, and among the `semantic_k`
   closest, count as semantic matches.
@@ -42,7 +44,26 @@ _STOP = (
 )
 MATERIAL_STOP = frozenset(_STOP.split())
 BM25_K1, BM25_B = 1.2, 0.75
-PAYLOAD_FORMAT = 1
+PAYLOAD_FORMAT = 2  # 2: documents carry their attached texts (`context`)
+# Names the museum field uses for the same subject: a query word also finds its aliases (both
+# ways). Small on purpose: a synonym list grows wrong answers faster than right ones; the texts
+# attached to each object (labels, descriptions) are what make most words findable.
+ALIASES: tuple[tuple[str, ...], ...] = (
+    ("venus", "aphrodite"),
+    ("jupiter", "zeus"),
+    ("minerva", "athena"),
+    ("mercury", "hermes"),
+    ("mars", "ares"),
+    ("hercules", "herakles", "heracles"),
+    ("bacchus", "dionysus", "dionysos"),
+    ("cupid", "eros"),
+    ("diana", "artemis"),
+    ("juno", "hera"),
+    ("neptune", "poseidon"),
+    ("vulcan", "hephaestus"),
+    ("skull", "cranium"),
+    ("statue", "sculpture"),
+)
 
 
 def fold(text: str) -> str:
@@ -62,6 +83,21 @@ def stem(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     return [stem(word) for word in WORD.findall(fold(text))]
+
+
+_ALIAS_OF: dict[str, frozenset[str]] = {
+    stem(word): frozenset(stem(w) for w in group) for group in ALIASES for word in group
+}
+
+
+def query_tokens(query: str) -> list[str]:
+    """A query's words and their aliases (ALIASES), each once, in order."""
+    found: list[str] = []
+    for word in tokens(query):
+        for candidate in (word, *sorted(_ALIAS_OF.get(word, ()))):
+            if candidate not in found:
+                found.append(candidate)
+    return found
 
 
 def material_tokens(materials: str) -> list[str]:
@@ -101,6 +137,9 @@ class Document:
     date_start_year: int | None = None
     materials: str = ""
     published: bool = True
+    # Texts attached to the object (description, points of interest, wall labels): searched by
+    # keyword, not embedded (embeddings stay those of the record, shared with themes and tags).
+    context: str = ""
     century: int | None = field(init=False)
     material_tokens: list[str] = field(init=False)
 
@@ -229,7 +268,10 @@ class SearchIndex:
         rows, cols, counts = [], [], []
         lengths = np.zeros(len(self.documents), dtype=np.float32)
         for i, doc in enumerate(self.documents):
-            text = f"{doc.title} {doc.title} {doc.object_number} {doc.classification} {doc.text}"
+            text = (
+                f"{doc.title} {doc.title} {doc.object_number} {doc.classification} {doc.text} "
+                f"{doc.context}"
+            )
             bag = Counter(tokens(text))
             lengths[i] = sum(bag.values())
             for word, count in bag.items():
@@ -249,7 +291,8 @@ class SearchIndex:
         self._bm25 = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=coo.shape)
 
     def keyword_scores(self, query: str) -> np.ndarray:
-        ids = sorted({self.vocabulary[w] for w in tokens(query) if w in self.vocabulary})
+        words = query_tokens(query)
+        ids = sorted({self.vocabulary[w] for w in words if w in self.vocabulary})
         if not ids:
             return np.zeros(len(self.documents), dtype=np.float32)
         return np.asarray(self._bm25[:, ids].sum(axis=1)).ravel()
@@ -324,6 +367,29 @@ class SearchIndex:
         ]
         docs = [self.documents[i] for i in order]
         return SearchResult(len(order), hits, facet_counts(docs, facet_size), self.mode)
+
+    def example_queries(self, count: int = 2) -> list[str]:
+        """Queries worth suggesting to a visitor: types of object and materials the published
+        collection holds, commonest first, each from another object, each with results."""
+        published = [doc for doc in self.documents if doc.published]
+        frequency: Counter[str] = Counter()
+        holders: dict[str, set[int]] = {}
+        for doc in published:
+            for phrase in {fold(doc.classification).strip(), *doc.material_tokens} - {""}:
+                frequency[phrase] += 1
+                holders.setdefault(phrase, set()).add(doc.id)
+        chosen: list[str] = []
+        covered: set[int] = set()
+        for phrase, _ in sorted(frequency.items(), key=lambda item: (-item[1], item[0])):
+            if len(chosen) == count:
+                break
+            if holders[phrase] <= covered:
+                continue  # every object it finds is found by an example already chosen
+            if not (self.keyword_scores(phrase)[self._published] > 0).any():
+                continue
+            chosen.append(phrase)
+            covered |= holders[phrase]
+        return chosen
 
     def similar(self, doc_id: int, *, k: int = 8, include_drafts: bool = False) -> list[Hit]:
         """The k nearest artifacts by cosine of their embeddings (never the artifact itself)."""

@@ -27,6 +27,7 @@ from exhibits.collection.permissions import sees_drafts
 from exhibits.curation import embedding_store
 from exhibits.curation.embeddings import default_encoder
 from exhibits.curation.search import Filters, Hit, SearchIndex, SearchResult
+from exhibits.models import Asset, PublicationStatus
 from museum.throttling import throttled_view
 
 PAGE_SIZE = 20
@@ -88,7 +89,19 @@ def page_pattern() -> str:
     return reverse("artifact-detail", args=[999999999]).replace("999999999", "{}")
 
 
-def hit_data(hit: Hit, pattern: str) -> dict[str, Any]:
+def thumbnail_urls(hits: list[Hit]) -> dict[int, str]:
+    """The newest thumbnail of each published hit (a public web copy), in one query."""
+    ids = [hit.document.id for hit in hits if hit.document.published]
+    urls: dict[int, str] = {}
+    thumbnails = Asset.objects.filter(
+        kind=Asset.Kind.THUMBNAIL, artifact_id__in=ids, artifact__status=PublicationStatus.PUBLISHED
+    ).exclude(file="")
+    for asset in thumbnails.order_by("-created_at", "-pk"):
+        urls.setdefault(asset.artifact_id, asset.file.url)
+    return urls
+
+
+def hit_data(hit: Hit, pattern: str, thumbnails: dict[int, str] | None = None) -> dict[str, Any]:
     doc = hit.document
     return {
         "id": doc.id,
@@ -99,6 +112,7 @@ def hit_data(hit: Hit, pattern: str) -> dict[str, Any]:
         "date_text": doc.date_text,
         "published": doc.published,
         "url": pattern.format(doc.id) if doc.published else None,
+        "thumbnail": (thumbnails or {}).get(doc.id),
         "score": round(hit.score, 4),
         "semantic": round(hit.semantic, 4),
         "keyword": round(hit.keyword, 4),
@@ -128,6 +142,9 @@ class ResultSerializer(serializers.Serializer):
     date_text = serializers.CharField()
     published = serializers.BooleanField()
     url = serializers.CharField(allow_null=True, help_text=gettext_lazy("Public page, if any."))
+    thumbnail = serializers.CharField(
+        allow_null=True, help_text=gettext_lazy("Thumbnail image of a published object, if any.")
+    )
     score = serializers.FloatField(help_text=gettext_lazy("Blended score (0-1)."))
     semantic = serializers.FloatField()
     keyword = serializers.FloatField()
@@ -210,6 +227,7 @@ def run_search(
         limit=page_size,
     )
     pattern = page_pattern()
+    thumbnails = thumbnail_urls(result.hits)
     return {
         "query": query,
         "mode": result.mode,
@@ -218,7 +236,7 @@ def run_search(
         "page": page,
         "page_size": page_size,
         "num_pages": max(1, -(-result.total // page_size)),
-        "results": [hit_data(hit, pattern) for hit in result.hits],
+        "results": [hit_data(hit, pattern, thumbnails) for hit in result.hits],
         "facets": facet_data(result),
     }
 
@@ -239,11 +257,12 @@ class SimilarView(APIView):
         include_drafts = sees_drafts(request.user, "artifact")
         hits = similar_hits(pk, k=k, include_drafts=include_drafts)
         pattern = page_pattern()
+        thumbnails = thumbnail_urls(hits)
         return Response(
             {
                 "artifact": pk,
                 "encoder": default_encoder().name,
-                "results": [hit_data(hit, pattern) for hit in hits],
+                "results": [hit_data(hit, pattern, thumbnails) for hit in hits],
             }
         )
 
@@ -282,7 +301,7 @@ def _search_page(request: HttpRequest) -> HttpResponse:
         index = _index()
         context["like"] = index.documents[index.positions[like]]
         pattern = page_pattern()
-        results = [hit_data(hit, pattern) for hit in hits]
+        results = [hit_data(hit, pattern, thumbnail_urls(hits)) for hit in hits]
         context["data"] = {"results": results, "count": len(results)}
     elif context["q"] or any(value not in ("", None) for value in vars(filters).values()):
         data = run_search(context["q"], filters, include_drafts=False, page=page)
@@ -313,3 +332,12 @@ def _link(params: QueryDict, **changes: Any) -> str:
         if value is not None:
             query[name] = str(value)
     return f"?{query.urlencode()}"
+
+
+def example_queries(count: int = 2) -> list[str]:
+    """Search examples for the hint under the search box: from the index (search.py's
+    example_queries), so each finds something; none while the index is being built."""
+    try:
+        return _index().example_queries(count)
+    except SearchUnavailable:
+        return []

@@ -38,6 +38,22 @@ EXHIBITION = {
     ),
 }
 
+# Wall labels of the exhibition, by object number (searchable like every label).
+EXHIBITION_LABELS = {
+    "USNM VZ 20957": (
+        "A pilot whale's skull: the broad, short snout carried the melon, the fatty organ these "
+        "oceanic dolphins use to focus the clicks they hunt by."
+    ),
+    "SMK-CAST-VENUS-DE-MILO": (
+        "The goddess Aphrodite, whom the Romans called Venus, in a plaster cast of the marble "
+        "found on Milos. Casts like this one let art students draw the statue without a journey."
+    ),
+    "NMAH-PARKER-ALTO-SAXOPHONE": (
+        "Charlie Parker's alto saxophone. Its worn keys are the traces of the fast bebop lines "
+        "he played night after night."
+    ),
+}
+
 DEMO_ARTIFACTS: list[DemoArtifact] = [
     DemoArtifact(
         filename="whale_cranium_draco.glb",

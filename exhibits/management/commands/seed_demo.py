@@ -20,7 +20,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from exhibits.collection import services
-from exhibits.demo.content import DEMO_ARTIFACTS, DEMO_DIR, EXHIBITION, DemoArtifact
+from exhibits.demo.content import (
+    DEMO_ARTIFACTS,
+    DEMO_DIR,
+    EXHIBITION,
+    EXHIBITION_LABELS,
+    DemoArtifact,
+)
 from exhibits.intake.gltf import load_glb
 from exhibits.intake.services import INTAKE_KIND, run_intake_job
 from exhibits.intake.viewpoints import extreme_viewpoint
@@ -71,6 +77,11 @@ class Command(BaseCommand):
             },
         )
         services.set_exhibition_items(exhibition=exhibition, artifacts=artifacts)
+        for item in exhibition.items.select_related("artifact"):
+            label = EXHIBITION_LABELS.get(item.artifact.object_number, "")
+            if label and (reset or not item.label_text):
+                item.label_text = label
+                item.save(update_fields=["label_text"])
         self.stdout.write(f"Exhibition '{exhibition.title}': /exhibitions/{exhibition.slug}/")
         for artifact in artifacts:
             self.stdout.write(f"  {artifact.title}: /artifacts/{artifact.pk}/")

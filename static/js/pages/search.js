@@ -12,19 +12,31 @@ function metaText(result) {
 function resultItem(result, draftLabel) {
   const item = document.createElement("li");
   item.className = "search-results__item";
+  // The thumbnail is decorative: the title names the object.
+  const thumb = document.createElement(result.thumbnail ? "img" : "div");
+  thumb.className = "search-results__thumb";
+  if (result.thumbnail) {
+    Object.assign(thumb, { src: result.thumbnail, alt: "", loading: "lazy", decoding: "async" });
+  } else {
+    thumb.classList.add("thumbnail-placeholder");
+    thumb.setAttribute("aria-hidden", "true");
+  }
+  const body = document.createElement("div");
+  body.className = "search-results__body";
   const title = document.createElement(result.url ? "a" : "span");
   title.className = "search-results__title";
   title.textContent = result.title;
   if (result.url) title.href = result.url;
-  item.append(title);
+  body.append(title);
   const meta = metaText(result);
   const parts = [meta, result.published ? "" : `(${draftLabel})`].filter(Boolean);
   if (parts.length) {
     const line = document.createElement("span");
     line.className = "search-results__meta";
-    line.textContent = ` ${parts.join(" ")}`;
-    item.append(line);
+    line.textContent = parts.join(" ");
+    body.append(line);
   }
+  item.append(thumb, body);
   return item;
 }
 
