@@ -18,8 +18,7 @@ from django.utils.translation import gettext as _
 
 from exhibits.intake import sniff as ingest_sniff
 from exhibits.intake.errors import IntakeError
-from exhibits.intake.gltf import load_glb
-from exhibits.intake.thumbnail import render_thumbnail
+from exhibits.intake.thumbnail_gl import render_preview
 from exhibits.models import (
     Artifact,
     Asset,
@@ -139,9 +138,9 @@ def derived_asset(
 def create_thumbnail(*, source: Asset, job: Job | None = None, size: int = 512) -> Asset:
     """Render a PNG thumbnail of a GLB asset and store it as a derived asset."""
     with source.file.open("rb") as handle:
-        mesh = load_glb(handle.read())
+        data = handle.read()
     buffer = io.BytesIO()
-    render_thumbnail(mesh, size=size).save(buffer, format="PNG", optimize=True)
+    render_preview(data, size=size).save(buffer, format="PNG", optimize=True)
     content = ContentFile(buffer.getvalue())
     thumbnail = derived_asset(
         source=source,

@@ -117,7 +117,10 @@ DEMO_ARTIFACTS: list[DemoArtifact] = [
         },
         annotations=[
             DemoAnnotation(
-                "Head", "The head, carved separately in the marble original.", (0, 1, 0)
+                "Head",
+                "The head, carved separately in the marble original.",
+                (0.0, 0.3, 1.0),  # the face: the front of the top of the statue
+                (0.88, 1.0),
             ),
             DemoAnnotation(
                 "Lost arm",
@@ -156,7 +159,10 @@ DEMO_ARTIFACTS: list[DemoArtifact] = [
         },
         annotations=[
             DemoAnnotation(
-                "Bell", "The flared bell, where the sound leaves the instrument.", (0, -1, 0)
+                "Bell",
+                "The flared bell, where the sound leaves the instrument.",
+                (-1.0, 0.2, 0.0),  # the bell's rim flares out on the side away from the neck
+                (0.1, 0.5),
             ),
             DemoAnnotation(
                 "Neck", "The neck, which carried the mouthpiece and reed.", (0.0, 1.0, 0.0)

@@ -257,15 +257,11 @@ class LadderBuild:
         return self._thumb(web, _faces(web))
 
     def render_glb(self) -> bytes:
-        """An uncompressed ~40k-face untextured GLB of the web level to draw the preview from."""
+        """An uncompressed ~40k-face GLB of the web level to draw the preview from, with its
+        base colour textures only (thumbnail_gl.py draws them)."""
         web = self._published_web()
         render = self._simplify(web, "render", min(1.0, RENDER_FACES / max(_faces(web), 1)))
-        document = without_detail_maps(GltfDocument.from_glb(render.read_bytes()))
-        for material in document.json.get("materials", []):
-            # The preview is clay: decoding the colour texture would only cost memory.
-            material.get("pbrMetallicRoughness", {}).pop("baseColorTexture", None)
-        _drop_unused_textures(document.json)
-        return document.to_glb()
+        return without_detail_maps(GltfDocument.from_glb(render.read_bytes())).to_glb()
 
     def start_inspection(self) -> None:
         """Begin the inspection level (when the source has one) while the caller publishes."""

@@ -1,5 +1,6 @@
 """Intake from bytes to web exhibit, framework-free: validate and clean, normalise, build the
-LOD ladder, render a thumbnail. Django glue (storage, jobs, progress) lives in services.
+LOD ladder, render a thumbnail (textured through GL, clay without it). Django glue (storage,
+jobs, progress) lives in services.
 
 Published in stages (`publish`): thumb, web and the thumbnail image first, the first viewable
 copy; then the inspection level of a large source. Memory stays near gltfpack's own: gltfpack
@@ -22,13 +23,13 @@ from typing import Any
 
 from exhibits.intake.errors import IntakeError
 from exhibits.intake.glb_document import DRACO, GltfDocument, glb_json
-from exhibits.intake.gltf import load_glb
 from exhibits.intake.limits import IntakeLimits
 from exhibits.intake.lod import LadderBuild, LadderSettings, LodOutput
 from exhibits.intake.normalise import Normalisation, normalisation_for
 from exhibits.intake.sources import SourceScan, open_source, scene_bounds
 from exhibits.intake.textures import largest_texture_side
-from exhibits.intake.thumbnail import render_thumbnail
+from exhibits.intake.thumbnail_gl import render_preview
+from exhibits.intake.viewpoints import default_view, normalised_bounds
 
 Progress = Callable[[int, str], None]
 WEB_PUBLISHED = "web copy published; building the inspection level"
@@ -130,6 +131,9 @@ def _report(scan: SourceScan, normalisation: Normalisation) -> dict[str, Any]:
             "width": round(normalisation.dimensions_m[1], 4),
             "depth": round(normalisation.dimensions_m[2], 4),
         },
+        # The raised three-quarter view framing the whole object (square view, the viewer's
+        # field of view): where a view is needed and nobody saved one.
+        "default_view": default_view(normalised_bounds(normalisation.dimensions_m)).as_dict(),
     }
 
 
@@ -179,10 +183,10 @@ def run_intake(
         progress(60, after)
         stages.append(IntakeStage(report, normalisation, [build.thumb()], None, px, False, after))
         publish(stages[-1])
-        render = load_glb(build.render_glb())
+        render = build.render_glb()
         build.start_inspection()  # gltfpack works while the preview image is drawn
         _return_freed_memory()
-        image = render_thumbnail(render, size=px)
+        image = render_preview(render, size=px)
         del render
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", optimize=True)

@@ -9,7 +9,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from exhibits.models import Annotation, Artifact, Asset, Exhibition
+from exhibits.intake.viewpoints import elevation_deg
+from exhibits.models import Annotation, Artifact, Asset, Exhibition, Job
+from museum.models import TourStop
 from museum.roles import CURATOR, EDUCATOR, ROLE_PERMISSIONS
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +50,20 @@ def test_seed_demo_builds_a_published_museum_and_is_idempotent(client) -> None:
         assert artifact.height_m and artifact.height_m > 0
         assert artifact.annotations.count() >= 2
     assert "password: test-pass-123" in output
+    stops = TourStop.objects.all()
+    assert stops.count() == 3
+    for stop in stops:
+        assert stop.camera_position and stop.camera_target
+        elevation = elevation_deg(stop.camera_position, stop.camera_target)
+        assert 5 <= elevation <= 40, (stop.artifact.title, elevation)
+    for job in Job.objects.filter(kind="intake"):
+        view = job.report["default_view"]
+        assert 10 <= elevation_deg(view["camera_position"], view["camera_target"]) <= 30
     for annotation in Annotation.objects.all():
         assert annotation.camera_position != annotation.camera_target
+        # A natural, slightly raised view: never from below, never straight down (#22 item 1).
+        elevation = elevation_deg(annotation.camera_position, annotation.camera_target)
+        assert 5 <= elevation <= 40, (annotation.title, elevation)
         # Points lie on the normalised model: within its footprint and height.
         height = annotation.artifact.height_m
         assert -0.01 <= annotation.position[1] <= height + 0.01
