@@ -2,7 +2,8 @@
 the pages, the IIIF and Linked Art exports, tours, the planner and the media view.
 
 Records: drafts are read only by users holding the model's `view` permission (curators, and
-educators preparing tours); everyone else reads published records.
+educators preparing tours); everyone else reads published records. The visitor pages of a draft
+(a preview, with a banner) open only for those who may change it (`page_artifacts`).
 
 Files (assets): a visitor may fetch a file only when its artifact is published and the file is
 public: a web copy (LOD, thumbnail, texture), or an asset flagged `public` (a source the curator
@@ -50,6 +51,26 @@ def visible_artifacts(user: User) -> QuerySet[Artifact]:
 
 def visible_exhibitions(user: User) -> QuerySet[Exhibition]:
     if sees_drafts(user, "exhibition"):
+        return Exhibition.objects.all()
+    return Exhibition.objects.published()
+
+
+def previews_drafts(user: User, model: str) -> bool:
+    """Whether `user` may open the visitor page of an unpublished `exhibits.<model>` as a
+    preview: those who may edit it (curators), not those who only read drafts (educators)."""
+    return has_view_permission(user, f"exhibits.change_{model}")
+
+
+def page_artifacts(user: User) -> QuerySet[Artifact]:
+    """Artifacts whose page `user` may open: the published ones, and drafts to preview."""
+    if previews_drafts(user, "artifact"):
+        return Artifact.objects.all()
+    return Artifact.objects.published()
+
+
+def page_exhibitions(user: User) -> QuerySet[Exhibition]:
+    """Exhibitions whose page `user` may open: the published ones, and drafts to preview."""
+    if previews_drafts(user, "exhibition"):
         return Exhibition.objects.all()
     return Exhibition.objects.published()
 

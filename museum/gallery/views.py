@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 
 from exhibits.collection.models import pick_web_model
 from exhibits.collection.serializers import pick_lods
-from exhibits.collection.visibility import visible_assets
+from exhibits.collection.visibility import page_artifacts, page_exhibitions, visible_assets
 from exhibits.models import (
     Annotation,
     Artifact,
@@ -69,7 +69,8 @@ def lobby(request: HttpRequest) -> HttpResponse:
 
 def exhibition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An exhibition's introduction and its published artifacts in order."""
-    exhibition = get_object_or_404(Exhibition.objects.published(), slug=slug)
+    # Drafts open for those who may edit them (a preview, with a banner); 404 for the rest.
+    exhibition = get_object_or_404(page_exhibitions(request.user), slug=slug)
     items = list(exhibition.items.select_related("artifact").filter(artifact__status="published"))
     thumbnails = _thumbnails(item.artifact_id for item in items)
     entries = [{"item": item, "thumbnail": thumbnails.get(item.artifact_id)} for item in items]
@@ -186,7 +187,8 @@ def _viewer_config(
 
 def artifact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An artifact's record and its 3D viewer with annotations."""
-    artifact = get_object_or_404(Artifact.objects.published(), pk=pk)
+    # Drafts open for those who may edit them (a preview, with a banner); 404 for the rest.
+    artifact = get_object_or_404(page_artifacts(request.user), pk=pk)
     # Files the user may fetch: visitors never get a private source's URL (issue #16).
     assets = list(visible_assets(request.user).filter(artifact=artifact))
     model = pick_web_model(assets)
