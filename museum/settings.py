@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Only for its translations: search's century facets use humanize's ordinal ("16e" in French).
+    "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -126,7 +128,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# The language comes from the visitor's choice (the header's switcher: Django's set_language, kept
+# in a cookie) or else the browser's Accept-Language (LocaleMiddleware); no prefixes in URLs, so
+# every page, embed and API link stays one address. Catalogues: locale/<lang>/LC_MESSAGES.
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from exhibits.collection.languages import in_active_language
 from museum.common.names import unguessable
 
 
@@ -385,6 +386,11 @@ class Exhibition(models.Model):
     def is_published(self) -> bool:
         return self.status == PublicationStatus.PUBLISHED
 
+    @property
+    def translated_introduction(self) -> str:
+        """The introduction in the visitor's language where a translation is stored."""
+        return in_active_language(self.introduction, self.introduction_translations)
+
 
 class ExhibitionItem(models.Model):
     exhibition = models.ForeignKey(Exhibition, on_delete=models.CASCADE, related_name="items")
@@ -420,3 +426,8 @@ class ExhibitionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exhibition} #{self.order}: {self.artifact}"
+
+    @property
+    def translated_label(self) -> str:
+        """The wall label in the visitor's language where a translation is stored."""
+        return in_active_language(self.label_text, self.label_translations)

@@ -14,6 +14,7 @@ from django.contrib.humanize.templatetags.humanize import ordinal
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -54,10 +55,11 @@ def _index() -> SearchIndex:
 
 
 def century_label(value: int) -> str:
-    """16 -> '16th century CE', -15 -> '15th century BCE'."""
+    """16 -> '16th century CE', -15 -> '15th century BCE' (in French "16e siècle apr. J.-C.":
+    humanize's French ordinal carries a <sup>, dropped here because labels are plain text)."""
     if value < 0:
-        return _("%(ordinal)s century BCE") % {"ordinal": ordinal(-value)}
-    return _("%(ordinal)s century CE") % {"ordinal": ordinal(value)}
+        return _("%(ordinal)s century BCE") % {"ordinal": strip_tags(ordinal(-value))}
+    return _("%(ordinal)s century CE") % {"ordinal": strip_tags(ordinal(value))}
 
 
 def _int(raw: str | None, name: str, *, minimum: int | None = None) -> int | None:

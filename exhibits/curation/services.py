@@ -287,8 +287,8 @@ def accept_tag_suggestion(*, suggestion: TagSuggestion, user: User) -> Artifact:
         ):
             raise TagConflict(
                 _(
-                    "%(object)s: the classification was set to \u201c%(current)s\u201d since "
-                    "\u201c%(value)s\u201d was suggested; the person's value was kept and the "
+                    "%(object)s: the classification was set to “%(current)s” since "
+                    "“%(value)s” was suggested; the person's value was kept and the "
                     "suggestion is still open."
                 )
                 % {"object": artifact.object_number, "current": current, "value": suggestion.value},

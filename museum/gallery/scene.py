@@ -75,7 +75,7 @@ def _item_dict(item: ExhibitionItem, size: Footprint, where: dict | None, room_k
         "artifact_id": artifact.pk,
         "title": artifact.title,
         "url": artifact.get_absolute_url(),
-        "label": item.label_text,
+        "label": item.translated_label,
         "date": artifact.date_text,
         "culture": artifact.culture,
         "room": room_key,

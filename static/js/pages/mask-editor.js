@@ -7,6 +7,7 @@
  * server checks). Paint shows in the class colour; it is binarised when saved.
  */
 
+import { format } from '../lib/format.js';
 import { postTo } from '../lib/http.js';
 
 function pairs(text) {
@@ -166,7 +167,7 @@ class MaskEditor {
     const form = new FormData();
     form.append('damage_class', this.damageClass);
     form.append('mask', await this.maskBlob(), `${this.damageClass}.png`);
-    form.append('note', 'painted in the report page');
+    form.append('note', this.root.dataset.strNote ?? '');
     const response = await postTo(this.root.dataset.postUrl, { body: form });
     if (!response.ok) {
       this.say(await errorText(response));
@@ -174,7 +175,11 @@ class MaskEditor {
     }
     const body = await response.json();
     this.root.dataset.savedCorrection = String(body.id);
-    this.say(`Saved: ${(body.pixel_share * 100).toFixed(2)} % of the texture marked as ${body.damage_class}.`);
+    const option = [...this.classSelect.options].find((o) => o.value === body.damage_class);
+    this.say(format(this.root.dataset.strSaved, {
+      share: `${(body.pixel_share * 100).toFixed(2)} %`,
+      damage_class: option?.textContent ?? body.damage_class,
+    }));
     return body;
   }
 }
@@ -188,7 +193,7 @@ function setupCheckButton() {
     const response = await postTo(button.dataset.conditionCheck);
     if (response.ok) {
       const body = await response.json();
-      status.textContent = `Job ${body.job_id}: ${body.status}. Reload the page when it is done.`;
+      status.textContent = format(button.dataset.strQueued, { job: body.job_id, status: body.status });
     } else {
       status.textContent = await errorText(response);
       button.disabled = false;
