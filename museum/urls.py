@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from exhibits.curation import search_api
 from museum import media
-from museum.gallery import views
+from museum.gallery import embed, views
 from museum.tours import views as tour_views
 
 # ReDoc's bundle draws a "by Redocly" logo fetched from cdn.redoc.ly in its sidebar, with no
@@ -32,6 +32,9 @@ urlpatterns = [
     path("", views.lobby, name="lobby"),
     path("exhibitions/<slug:slug>/", views.exhibition_detail, name="exhibition-detail"),
     path("artifacts/<int:pk>/", views.artifact_detail, name="artifact-detail"),
+    # The embeddable viewer (the one route other sites may frame) and its oEmbed endpoint.
+    path("embed/artifacts/<int:pk>/", embed.embed_artifact, name="artifact-embed"),
+    path("oembed", embed.oembed, name="oembed"),
     path("search/", search_api.search_page, name="search"),
     path("plan/", views.plan_visit, name="plan-visit"),
     path("tours/", tour_views.tours_index, name="tours"),

@@ -285,7 +285,8 @@ class SearchIndex:
         )
         df = np.diff(tf.indptr).astype(np.float32)
         idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(float(lengths.mean()), 1.0))
+        mean_length = float(lengths.mean()) if n else 1.0  # an empty collection has no mean
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(mean_length, 1.0))
         coo = tf.tocoo()
         weights = coo.data * (BM25_K1 + 1) / (coo.data + norm[coo.row]) * idf[coo.col]
         self._bm25 = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=coo.shape)
