@@ -144,7 +144,8 @@ class TourConsumer(RealtimeConsumer):
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"].upper()
         user = self.scope.get("user")
-        info = await on_executor(FOLLOWER_DB, tour_services.join_info)(code, user)
+        self.person = person_of(self.scope, self.address)
+        info = await on_executor(FOLLOWER_DB, self.joining)(code, user)
         await self.accept()
         if info is None:
             self.closed = True
@@ -165,9 +166,8 @@ class TourConsumer(RealtimeConsumer):
             await hub.start()
         role = "guide" if info["is_guide"] else "follower"
         # The auth middleware has already loaded the user: reading its name needs no query.
-        name = display_name(user) or room.next_visitor_name()
+        name = display_name(user) or info.get("visitor_name") or room.next_visitor_name()
         self.hub = hub
-        self.person = person_of(self.scope, self.address)
         self.requests = TokenBucket(
             settings.REALTIME_TOUR_REQUEST_RATE, settings.REALTIME_TOUR_REQUEST_BURST
         )
@@ -180,6 +180,19 @@ class TourConsumer(RealtimeConsumer):
         member.deliver(server_frame("hands", queue=info["hands"]))
         member.deliver(questions_frame(info["questions"], member, self.person))
         room.send_snapshot_to(member)
+
+    def joining(self, code: str, user: Any) -> dict[str, Any] | None:
+        """join_info, and an anonymous follower's name, unique in the live session (one trip to
+        the follower executor)."""
+        info = tour_services.join_info(code, user)
+        if (
+            info is not None
+            and info["state"]["status"] == "live"
+            and not info["is_guide"]
+            and display_name(user) is None
+        ):
+            info["visitor_name"] = tour_services.visitor_name(code=info["code"], person=self.person)
+        return info
 
     async def disconnect(self, code: int) -> None:
         member = self.member

@@ -349,6 +349,22 @@ def join_info(code: str, user: Any) -> dict[str, Any] | None:
     }
 
 
+@transaction.atomic
+def visitor_name(*, code: str, person: str) -> str:
+    """An anonymous follower's name in a live tour, "Visitor N": N is unique in the session on
+    every process (logged as a `visitor` event under a lock of the session) and the same again
+    when the same person (tour_consumer.person_of) reconnects."""
+    session = LiveTour.objects.select_for_update().filter(code=code.upper()).first()
+    if session is None:
+        raise TourError("not_found", "No tour has this code.")
+    visitors = session.events.filter(kind="visitor")
+    known = visitors.filter(payload__person=person).first()
+    number = known.payload["number"] if known else visitors.count() + 1
+    if known is None:
+        _log(session, "visitor", person=person, number=number)
+    return f"Visitor {number}"
+
+
 def replay_timeline(session: LiveTour) -> list[dict[str, Any]]:
     """The session's stop changes and answers with seconds from its start, for the replay page."""
     stops = _stops(session)

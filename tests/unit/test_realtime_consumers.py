@@ -281,6 +281,27 @@ async def test_ended_tour_refuses_control_and_new_sockets_get_the_end(educator):
     assert closed["type"] == "websocket.close"
 
 
+async def test_anonymous_followers_get_names_unique_in_the_tour(educator):
+    """Issue #22 item 13: two anonymous followers were both "Visitor 1" (the number restarted
+    with the process's room). Names come from the session now: unique in it, kept on reconnect."""
+    session = await live_tour(educator)
+    path = f"/ws/tours/{session.code}/"
+    first = await connect(path, address="10.0.0.1")
+    first_name = (await receive(first))["name"]
+    await first.disconnect()  # the room empties and this process forgets it
+    second = await connect(path, address="10.0.0.2")
+    second_name = (await receive(second))["name"]
+    again = await connect(path, address="10.0.0.1")
+    again_name = (await receive(again))["name"]
+    assert first_name.startswith("Visitor ") and second_name.startswith("Visitor ")
+    assert first_name != second_name
+    assert again_name == first_name, "the same person keeps their name when they reconnect"
+    guide = await connect(path, educator)
+    assert (await receive(guide))["name"] == "guide"
+    for socket in (second, again, guide):
+        await socket.disconnect()
+
+
 async def test_presence_feeds_the_planners_crowd_board(room):
     from museum.planning.services import BOARD
 

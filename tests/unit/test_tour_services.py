@@ -68,6 +68,17 @@ def test_hands_are_one_per_member_and_questions_are_capped(tour, educator):
     assert item["text"] == "Hi" and item["status"] == "open" and item["asker"] == "bo"
 
 
+def test_visitor_names_are_unique_per_session_and_stable_per_person(tour, educator):
+    code = tour_services.start_live_tour(tour=tour, guide=educator).code
+    names = [tour_services.visitor_name(code=code, person=p) for p in ("a", "b", "a", "c")]
+    assert names == ["Visitor 1", "Visitor 2", "Visitor 1", "Visitor 3"]
+    other = tour_services.start_live_tour(tour=tour, guide=educator).code
+    assert tour_services.visitor_name(code=other, person="b") == "Visitor 1"
+    # The replay shows stops and answers, not who came.
+    session = LiveTour.objects.get(code=code)
+    assert all("person" not in str(entry) for entry in tour_services.replay_timeline(session))
+
+
 def test_an_ended_tour_replays_its_stops_and_answers(tour, educator):
     session = tour_services.start_live_tour(tour=tour, guide=educator)
     code = session.code

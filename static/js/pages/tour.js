@@ -135,9 +135,7 @@ function onTour(frame) {
   view.status = frame.status;
   root.dataset.stopIndex = String(frame.stop_index);
   if (frame.status !== 'live') {
-    setConnection(strings.ended);
-    root.dataset.state = 'ended';
-    client?.stop();
+    endTour();
     return;
   }
   showStopText(frame.stop, { playAudio: changed && role === 'follower' });
@@ -154,6 +152,22 @@ function onTour(frame) {
   }
 }
 
+/**
+ * The guide ended the tour: say so (not as a lost connection), stop reconnecting and disable
+ * every live control; the page's replay link takes over.
+ */
+function endTour() {
+  if (root.dataset.state === 'ended') return;
+  root.dataset.state = 'ended';
+  client?.stop(); // its 'closed' status is ignored from now on (onEvent)
+  $('tour-connection').hidden = true;
+  $('tour-ended').hidden = false;
+  for (const control of document.querySelectorAll('.tour-panel button, .tour-panel input, .tour-panel textarea')) {
+    if (!control.closest('#tour-ended')) control.disabled = true;
+  }
+  $('tour-audio').pause();
+}
+
 function renderFollowerQuestions() {
   const list = $('follower-questions');
   list.replaceChildren(...view.questions.map((item) => {
@@ -166,6 +180,7 @@ function renderFollowerQuestions() {
 function onEvent(event) {
   switch (event.type) {
     case 'status':
+      if (root.dataset.state === 'ended') break;
       setConnection(event.status === 'open' ? strings.connected
         : event.status === 'connecting' ? strings.connecting : strings.reconnecting);
       root.dataset.connection = event.status;
