@@ -66,7 +66,9 @@ def test_damage_overlay_toggles_on_the_model(
     assert labels.count() == 4
     for name in ("Crack", "Loss", "Corrosion", "Fading"):
         assert name in page.locator("#damage-classes").inner_text()
-    assert page.locator("#damage-model-version").inner_text() == condition["model_version"]
+    # The model version is for staff (#22 item 9): a visitor reads plain words.
+    assert page.locator("#damage-model-version").count() == 0
+    assert "Grad-CAM" not in page.locator("#damage-options").inner_text()
     page.wait_for_function("window.mouseionViewer.damageState().appliedMeshes > 0")
     shown = page.evaluate("window.mouseionViewer.damageState()")
     assert shown["active"] and shown["mode"] == "masks"

@@ -198,7 +198,9 @@ export class DamageOverlay {
       label.append(box, swatch, ` ${entry.label} (${share} %)`);
       list.append(label);
     }
-    this.panel.querySelector('#damage-model-version').textContent = this.data.model_version;
+    // Staff only (the template leaves it out for visitors: #22 item 9).
+    const version = this.panel.querySelector('#damage-model-version');
+    if (version) version.textContent = this.data.model_version;
     const toggle = this.panel.querySelector('#damage-toggle');
     const options = this.panel.querySelector('#damage-options');
     toggle.addEventListener('click', () => {

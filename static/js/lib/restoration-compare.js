@@ -92,7 +92,7 @@ export class RestorationCompare {
     this.choice.replaceChildren(...this.restorations.map((r) => {
       const option = document.createElement('option');
       option.value = String(r.id);
-      option.textContent = `#${r.id} ${r.kind} (${r.review})`;
+      option.textContent = `#${r.id} ${this.describe(r)}`;
       return option;
     }));
     document.getElementById('restoration-choice-label').hidden = this.restorations.length < 2;
@@ -178,11 +178,24 @@ export class RestorationCompare {
     this.setSplit(this.split);
   }
 
+  /** Plain words for visitors ("Surface restoration · 2 restored areas"); the methods
+   *  and the review state only for staff (#22 item 9). Strings: the panel's data-str-*. */
   describe(restoration) {
-    const methods = [...new Set(restoration.regions.map((r) => r.method))].join(', ');
+    const strings = this.panel.dataset;
+    const key = (prefix, value) => prefix + value.charAt(0).toUpperCase() + value.slice(1);
     const regions = restoration.regions.length;
-    const review = restoration.review === 'accepted' ? '' : ` · ${restoration.review}`;
-    return `${restoration.kind} · ${regions} region${regions === 1 ? '' : 's'} · ${methods}${review}`;
+    const parts = [
+      strings[key('strKind', restoration.kind)] ?? restoration.kind,
+      regions === 1 ? strings.strAreasOne : strings.strAreasMany.replace('{count}', String(regions)),
+    ];
+    if (strings.showMethods === 'true') {
+      const methods = [...new Set(restoration.regions.map((r) => r.method))].join(', ');
+      if (methods) parts.push(strings.strMethods.replace('{methods}', methods));
+    }
+    if (restoration.review !== 'accepted') {
+      parts.push(strings[key('strReview', restoration.review)] ?? restoration.review);
+    }
+    return parts.join(' · ');
   }
 
   /** Tint the generated regions of the restored model (or put its materials back). */
