@@ -223,15 +223,10 @@ def plan_visit(request: HttpRequest) -> HttpResponse:
         "floorPlan": floor_plan,
         "strings": {
             "planning": _("Planning your visit…"),
-            "planned": _("Your route has %(count)s stops."),
             "noStops": _("No object fits in that time: try more minutes."),
             "error": _("The visit could not be planned."),
             "stop": _("Stop %(number)s: %(title)s"),
             "arrival": _("Minute %(minute)s, room %(room)s"),
-            "summary": _(
-                "%(total)s of %(budget)s minutes, %(walking)s of them walking. "
-                "Interest collected: %(interest)s."
-            ),
             "routeDesc": _("The route walks through rooms %(rooms)s."),
         },
     }

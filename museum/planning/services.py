@@ -18,6 +18,7 @@ import numpy as np
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from exhibits.curation import embedding_store
 from exhibits.curation.embeddings import artifact_text, default_encoder
@@ -33,7 +34,9 @@ from museum.planning.building import (
     default_entrance_exit,
 )
 from museum.planning.crowd import OccupancyBoard
+from museum.planning.doorways import DOOR_WIDTH, Door, RoomBox, passage_doors, route_points
 from museum.planning.interest import interest_scores
+from museum.planning.interest import terms as interest_terms
 from museum.planning.planner import Plan, Reason, plan_visit
 from museum.planning.shared_board import SharedBoard
 
@@ -125,10 +128,38 @@ def floor_plan_data(plan: FloorPlan | None = None) -> dict[str, Any]:
             for room in plan.rooms
         ],
         "passages": [
-            {"from": by_pk[p.from_room_id].code, "to": by_pk[p.to_room_id].code}
-            for p in plan.passages
+            {
+                "from": by_pk[p.from_room_id].code,
+                "to": by_pk[p.to_room_id].code,
+                "doors": [{"at": list(door.at), "wall": door.wall} for door in doors],
+            }
+            for p, doors in zip(plan.passages, _passage_doors(plan).values(), strict=True)
         ],
+        "doorWidth": DOOR_WIDTH,
     }
+
+
+def _passage_doors(plan: FloorPlan) -> dict[tuple[str, str], tuple[Door, Door]]:
+    """(from code, to code) -> the doors of each passage, in the order of plan.passages."""
+    by_pk = {room.pk: room for room in plan.rooms}
+    boxes = {room.pk: _box(room) for room in plan.rooms}
+    return {
+        (by_pk[p.from_room_id].code, by_pk[p.to_room_id].code): passage_doors(
+            boxes[p.from_room_id], boxes[p.to_room_id]
+        )
+        for p in plan.passages
+    }
+
+
+def _box(room: Room) -> RoomBox:
+    return RoomBox(room.x_m, room.y_m, room.width_m, room.depth_m)
+
+
+def route_through_doors(plan: FloorPlan, rooms_path: list[str]) -> list[list[float]]:
+    """The planned route as plan points, through the passages' doorways (doorways.py)."""
+    boxes = {room.code: _box(room) for room in plan.rooms}
+    points = route_points(boxes, rooms_path, _passage_doors(plan))
+    return [[round(x, 3), round(y, 3)] for x, y in points]
 
 
 def _room_by_code(rooms: list[Room], code: str | None, field: str) -> Room | None:
@@ -142,17 +173,61 @@ def _room_by_code(rooms: list[Room], code: str | None, field: str) -> Room | Non
     )
 
 
+def closeness_text(similarity: float) -> str:
+    """A similarity in visitor words (cosine of MiniLM-like sentence embeddings)."""
+    if similarity >= 0.5:
+        return _("Closely related to your interests.")
+    if similarity >= 0.3:
+        return _("Related to your interests.")
+    return _("Loosely related to your interests.")
+
+
 def reason_text(reason: Reason) -> str:
     if reason.code == "must_see":
         return _("You chose this object: it is a must-see.")
     if reason.code == "interest" and reason.terms:
-        return _("Matches your interests: %(terms)s (similarity %(score).2f).") % {
+        return _("Matches your interests: %(terms)s. %(closeness)s") % {
             "terms": ", ".join(reason.terms),
-            "score": reason.similarity,
+            "closeness": closeness_text(reason.similarity),
         }
     if reason.code == "interest":
-        return _("Close to your interests (similarity %(score).2f).") % {"score": reason.similarity}
+        return closeness_text(reason.similarity)
     return _("On the way, and there is time for it.")
+
+
+def plan_words(data: dict[str, Any], interests: list[str]) -> dict[str, str]:
+    """What the plan page says about a plan, with correct plurals: how many stops, the time,
+    and how many of the visitor's interests (words) the stops cover."""
+    count = len(data["stops"])
+    wanted = sorted(set().union(*(interest_terms(text) for text in interests)))
+    found = {term for stop in data["stops"] for term in stop["reason"]["terms"]}
+    covered = sum(1 for term in wanted if term in found)
+    time = ngettext(
+        "%(total)s of your %(budget)s minute, %(walking)s of them walking.",
+        "%(total)s of your %(budget)s minutes, %(walking)s of them walking.",
+        round(data["budget_minutes"]),
+    ) % {
+        "total": round(data["total_minutes"]),
+        "budget": round(data["budget_minutes"]),
+        "walking": round(data["walking_minutes"]),
+    }
+    coverage = (
+        ngettext(
+            "Covers %(covered)s of your %(count)s interest.",
+            "Covers %(covered)s of your %(count)s interests.",
+            len(wanted),
+        )
+        % {"covered": covered, "count": len(wanted)}
+        if wanted
+        else ""
+    )
+    return {
+        "status": ngettext(
+            "Your route has %(count)s stop.", "Your route has %(count)s stops.", count
+        )
+        % {"count": count},
+        "summary": f"{time} {coverage}".strip(),
+    }
 
 
 def _query_vectors(
@@ -253,7 +328,10 @@ def plan_for_visitor(
         )
     except PlanningError as exc:
         raise _wrap(exc) from exc
-    return plan_data(result, items, {str(r.pk): r for r in plan.rooms}, group_size)
+    data = plan_data(result, items, {str(r.pk): r for r in plan.rooms}, group_size)
+    data["route"] = route_through_doors(plan, data["rooms_path"])
+    data["words"] = plan_words(data, [interests, *themes])
+    return data
 
 
 def _wrap(exc: PlanningError) -> VisitPlanError:

@@ -49,11 +49,26 @@ function drawFloorPlan() {
     }, roomsLayer);
     label.textContent = room.name;
   }
+  // Passages are drawn as openings in the walls (and a corridor between rooms apart).
   const passages = el("g", { class: "passages", "aria-hidden": "true" }, svg);
+  const half = (config.floorPlan.doorWidth || 1.6) / 2;
   for (const passage of config.floorPlan.passages) {
-    const a = rooms.get(passage.from);
-    const b = rooms.get(passage.to);
-    if (a && b) el("line", { class: "passage", x1: a.x, y1: a.y, x2: b.x, y2: b.y }, passages);
+    const doors = passage.doors || [];
+    if (doors.length === 2) {
+      const [a, b] = doors.map((door) => door.at);
+      if (Math.hypot(b[0] - a[0], b[1] - a[1]) > 0.01) {
+        el("line", { class: "passage", x1: a[0], y1: a[1], x2: b[0], y2: b[1] }, passages);
+      }
+    }
+    for (const door of doors) {
+      const [x, y] = door.at;
+      const alongX = door.wall === "north" || door.wall === "south";
+      el("line", {
+        class: "doorway", "data-passage": `${passage.from}-${passage.to}`,
+        x1: alongX ? x - half : x, y1: alongX ? y : y - half,
+        x2: alongX ? x + half : x, y2: alongX ? y : y + half,
+      }, passages);
+    }
   }
   el("g", { id: "plan-route", "aria-hidden": "true" }, svg);
 }
@@ -84,15 +99,19 @@ function drawRoute(plan) {
   if (!layer) return;
   layer.replaceChildren();
   svg.querySelectorAll(".room--visited").forEach((node) => node.classList.remove("room--visited"));
-  const points = plan.rooms_path.map((code) => rooms.get(code)).filter(Boolean);
+  // The server's route goes through the doorways (museum/planning/doorways.py).
+  const points = plan.route?.length
+    ? plan.route.map(([x, y]) => ({ x, y }))
+    : plan.rooms_path.map((code) => rooms.get(code)).filter(Boolean);
   for (let i = 1; i < points.length; i += 1) {
     const a = points[i - 1];
     const b = points[i];
-    // Shorten each leg a little so the arrow head stays visible before the next room's centre.
     const dx = b.x - a.x;
     const dy = b.y - a.y;
-    const length = Math.hypot(dx, dy) || 1;
-    const trim = Math.min(1.2, length / 3);
+    const length = Math.hypot(dx, dy);
+    if (length < 0.01) continue; // two doors on one shared wall
+    // Shorten each segment a little so the arrow head stays visible at its end.
+    const trim = Math.min(0.6, length / 3);
     el("line", {
       class: "route", x1: a.x, y1: a.y,
       x2: b.x - (dx / length) * trim, y2: b.y - (dy / length) * trim,
@@ -148,17 +167,12 @@ function listStops(plan) {
 function showPlan(plan) {
   drawRoute(plan);
   listStops(plan);
-  summaryEl.textContent = format(strings.summary, {
-    total: plan.total_minutes, budget: plan.budget_minutes,
-    walking: plan.walking_minutes, interest: plan.interest,
-  });
+  summaryEl.textContent = plan.words?.summary ?? "";
   const names = plan.rooms_path.map((code) => rooms.get(code)?.name || code).join(", ");
   const desc = document.getElementById("plan-svg-desc");
   if (desc) desc.textContent = format(strings.routeDesc, { rooms: names });
   statusEl.classList.remove("is-error");
-  statusEl.textContent = plan.stops.length
-    ? format(strings.planned, { count: plan.stops.length })
-    : strings.noStops;
+  statusEl.textContent = plan.stops.length ? (plan.words?.status ?? "") : strings.noStops;
   svg.dataset.state = "planned";
 }
 
