@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -326,9 +327,16 @@ class Annotation(models.Model):
             if not (
                 isinstance(value, list)
                 and len(value) == 3
-                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+                and all(
+                    isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                    for v in value
+                )
             ):
                 errors[field] = _("Expected a list of three numbers [x, y, z].")
+            elif field == "normal" and not any(value):
+                errors[field] = _("A normal needs a direction: not [0, 0, 0].")
+        if not errors and self.camera_position == self.camera_target:
+            errors["camera_target"] = _("The camera must look at a point away from itself.")
         if errors:
             raise ValidationError(errors)
 
