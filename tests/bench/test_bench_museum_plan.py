@@ -18,49 +18,15 @@ import pytest
 
 from museum.planning.building import (
     ObjectRecord,
-    PassageRecord,
-    RoomRecord,
-    build_graph,
     room_times,
     visit_problem,
 )
-from museum.planning.crowd import compare, format_table
+from museum.planning.day import compare, format_table, random_museum
 from museum.planning.op import is_feasible
 from museum.planning.planner import greedy_route, plan_visit, solve_problem, to_instance
 
 SEED = 0
 PLAN_TARGET_S = 0.2
-
-
-def random_museum(rooms: int, passages: int, objects: int, seed: int = SEED, side: int = 11):
-    """Rooms on a grid (10 m apart) joined to their neighbours, plus random shortcuts; objects
-    scattered over rooms with Zipf-like popularity (a few stars) and 60-150 s dwell."""
-    rng = np.random.default_rng(seed)
-    cells = [(i % side, i // side) for i in range(rooms)]
-    records = [
-        RoomRecord(f"r{i}", int(rng.integers(12, 30)), 10.0 * x, 10.0 * y)
-        for i, (x, y) in enumerate(cells)
-    ]
-    edges: set[tuple[int, int]] = set()
-    where = {cell: i for i, cell in enumerate(cells)}
-    for i, (x, y) in enumerate(cells):
-        for neighbour in ((x + 1, y), (x, y + 1)):
-            if neighbour in where:
-                edges.add((i, where[neighbour]))
-    while len(edges) < passages:
-        a, b = sorted(rng.choice(rooms, size=2, replace=False).tolist())
-        if abs(cells[a][0] - cells[b][0]) + abs(cells[a][1] - cells[b][1]) <= 3:
-            edges.add((a, b))
-    links = []
-    for a, b in sorted(edges):
-        metres = 10.0 * (abs(cells[a][0] - cells[b][0]) + abs(cells[a][1] - cells[b][1]))
-        links.append(PassageRecord(f"r{a}", f"r{b}", metres / 1.2 + 5.0))
-    popularity = 1.0 / (1.0 + rng.permutation(objects)) ** 0.6
-    items = [
-        ObjectRecord(k, f"r{int(rng.integers(rooms))}", float(rng.uniform(60, 150)), float(p))
-        for k, p in enumerate(popularity / popularity.max())
-    ]
-    return build_graph(records, links), items
 
 
 def test_plan_time_at_museum_scale() -> None:
@@ -112,6 +78,8 @@ def test_crowd_aware_routing_day(solver: str, visitors: int) -> None:
     t0 = time.perf_counter()
     result = compare(
         graph, objects, greedy_route if solver == "greedy" else ils,
+        # Re-planning at every stop costs a plan per stop: measured with the fast solver only.
+        routings=("selfish", "aware", "replan") if solver == "greedy" else ("selfish", "aware"),
         visitors=visitors, hours=8.0, entrance="r0", exit="r0",
         minutes_choices=(30, 45, 60, 90), taste_noise=0.5, seed=SEED,
     )  # fmt: skip
@@ -119,6 +87,6 @@ def test_crowd_aware_routing_day(solver: str, visitors: int) -> None:
           f"300 objects, {visitors} visitors over 8 h")  # fmt: skip
     print(format_table(result))
     print("targets (busy day): queue saved >= 30 %, interest lost <= 5 %")
-    assert result["interest_lost"] <= 0.05
+    assert result["aware_interest_lost"] <= 0.05
     if visitors >= 900:
-        assert result["queue_saved"] >= 0.3
+        assert result["aware_queue_saved"] >= 0.3

@@ -5,13 +5,8 @@ from __future__ import annotations
 import pytest
 
 from museum.planning.building import ObjectRecord, PassageRecord, RoomRecord, build_graph
-from museum.planning.crowd import (
-    OccupancyBoard,
-    compare,
-    congestion_factor,
-    format_table,
-    simulate_day,
-)
+from museum.planning.crowd import OccupancyBoard, congestion_factor
+from museum.planning.day import compare, format_table, simulate_day
 from museum.planning.planner import greedy_route, plan_visit
 
 
@@ -57,9 +52,29 @@ def test_day_simulation_crowd_aware_queues_less() -> None:
     graph, objects = museum()
     kwargs = {"visitors": 120, "hours": 1.0, "entrance": "hall", "exit": "hall",
               "minutes_choices": (5,), "taste_noise": 0.05, "seed": 3}  # fmt: skip
-    selfish = simulate_day(graph, objects, greedy_route, crowd_aware=False, **kwargs)
+    selfish = simulate_day(graph, objects, greedy_route, routing="selfish", **kwargs)
     assert len(selfish) == 120
     result = compare(graph, objects, greedy_route, **kwargs)
-    assert result["queue_saved"] > 0.3
-    assert result["interest_lost"] < 0.05
-    assert "crowd-aware" in format_table(result)
+    assert result["aware_queue_saved"] > 0.3
+    assert result["aware_interest_lost"] < 0.05
+    assert "aware: queue saved" in format_table(result)
+
+
+def test_replanning_visitors_see_each_object_once_and_keep_to_their_time() -> None:
+    graph, objects = museum()
+    kwargs = {"visitors": 80, "hours": 1.0, "entrance": "hall", "exit": "hall",
+              "minutes_choices": (6,), "taste_noise": 0.3, "seed": 5}  # fmt: skip
+    replanned = simulate_day(graph, objects, greedy_route, routing="replan", **kwargs)
+    assert len(replanned) == 80
+    # Two objects: nobody collects more than both once, however often they re-plan.
+    assert max(r.stops_seen for r in replanned) <= len(objects)
+    assert all(r.interest <= r.planned_interest * 3 + 1e-9 for r in replanned)
+    # Same seed, same arrivals whatever the routing.
+    aware = simulate_day(graph, objects, greedy_route, routing="aware", **kwargs)
+    assert sorted(r.arrival for r in aware) == sorted(r.arrival for r in replanned)
+
+
+def test_an_unknown_routing_is_refused() -> None:
+    graph, objects = museum()
+    with pytest.raises(ValueError, match="unknown routing"):
+        simulate_day(graph, objects, greedy_route, routing="teleport", entrance="hall", exit="hall")
