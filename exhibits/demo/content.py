@@ -54,6 +54,32 @@ EXHIBITION_LABELS = {
     ),
 }
 
+# The same texts in French, stored as their translations (served to visitors who read French).
+EXHIBITION_FR = {
+    "introduction": (
+        "Trois objets numérisés venus de trois collections : le crâne d’une baleine, le moulage "
+        "en plâtre d’une déesse hellénistique et le saxophone d’un musicien de jazz. Faites "
+        "tourner chacun d’eux, suivez ses annotations et observez de près comment le temps et "
+        "l’usage l’ont marqué."
+    ),
+}
+EXHIBITION_LABELS_FR = {
+    "USNM VZ 20957": (
+        "Crâne de globicéphale : le museau large et court portait le melon, l’organe graisseux "
+        "dont ces dauphins océaniques se servent pour concentrer les clics qui guident leur "
+        "chasse."
+    ),
+    "SMK-CAST-VENUS-DE-MILO": (
+        "La déesse Aphrodite, que les Romains appelaient Vénus, dans un moulage en plâtre du "
+        "marbre découvert à Milo. De tels moulages permettaient aux élèves des beaux-arts de "
+        "dessiner la statue sans entreprendre le voyage."
+    ),
+    "NMAH-PARKER-ALTO-SAXOPHONE": (
+        "Le saxophone alto de Charlie Parker. Ses clés usées gardent la trace des phrases bebop "
+        "rapides qu’il jouait soir après soir."
+    ),
+}
+
 DEMO_ARTIFACTS: list[DemoArtifact] = [
     DemoArtifact(
         filename="whale_cranium_draco.glb",

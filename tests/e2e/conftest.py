@@ -53,8 +53,11 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def watched(browser) -> Iterator[WatchedPage]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en")
+def watched(browser, request: pytest.FixtureRequest) -> Iterator[WatchedPage]:
+    """A watched page in an English browser; another language by indirect parametrisation:
+    `@pytest.mark.parametrize("watched", ["fr"], indirect=True)` (its Accept-Language too)."""
+    locale = getattr(request, "param", "en")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
     page = context.new_page()
     watch = WatchedPage(page)
 

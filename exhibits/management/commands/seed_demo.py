@@ -24,7 +24,9 @@ from exhibits.demo.content import (
     DEMO_ARTIFACTS,
     DEMO_DIR,
     EXHIBITION,
+    EXHIBITION_FR,
     EXHIBITION_LABELS,
+    EXHIBITION_LABELS_FR,
     DemoArtifact,
 )
 from exhibits.intake.gltf import load_glb
@@ -73,6 +75,7 @@ class Command(BaseCommand):
             defaults={
                 "title": EXHIBITION["title"],
                 "introduction": EXHIBITION["introduction"],
+                "introduction_translations": {"fr": EXHIBITION_FR["introduction"]},
                 "status": PublicationStatus.PUBLISHED,
             },
         )
@@ -81,7 +84,9 @@ class Command(BaseCommand):
             label = EXHIBITION_LABELS.get(item.artifact.object_number, "")
             if label and (reset or not item.label_text):
                 item.label_text = label
-                item.save(update_fields=["label_text"])
+                if french := EXHIBITION_LABELS_FR.get(item.artifact.object_number):
+                    item.label_translations = {**item.label_translations, "fr": french}
+                item.save(update_fields=["label_text", "label_translations"])
         self.stdout.write(f"Exhibition '{exhibition.title}': /exhibitions/{exhibition.slug}/")
         for artifact in artifacts:
             self.stdout.write(f"  {artifact.title}: /artifacts/{artifact.pk}/")
