@@ -149,6 +149,14 @@ STATICFILES_FINDERS = [
 # Front-end packages come from npm (package-lock.json) and are served locally: no CDN anywhere.
 # Only the files pages load are served (museum.staticfiles.VendorFileFinder): three.js's build,
 # the addons named in the import map (templates/base.html), what those import, and the decoders.
+XR_INPUT_PROFILES = (
+    "generic-trigger",
+    "generic-trigger-squeeze",
+    "htc-vive",
+    "meta-quest-touch-plus",
+    "oculus-touch-v3",
+    "valve-index",
+)
 MOUSEION_VENDOR_STATIC = {
     "vendor/three/build": (NODE_MODULES / "three" / "build", ["three.module.js", "three.core.js"]),
     "vendor/three/addons": (
@@ -162,7 +170,18 @@ MOUSEION_VENDOR_STATIC = {
             "utils/SkeletonUtils.js",
             "libs/meshopt_decoder.module.js",
             "libs/draco/gltf/*",
+            "webxr/XRControllerModelFactory.js",
+            "libs/motion-controllers.module.js",
+            "exporters/USDZExporter.js",
+            "libs/fflate.module.js",
         ],
+    ),
+    # Controller models in VR (gallery-xr.js): a few WebXR input profiles, not the 90 MB package.
+    # Their list, static/vendor/xr-input-profiles/profilesList.json, names only these, so another
+    # controller falls back to generic-trigger instead of asking for a profile we do not serve.
+    "vendor/xr-input-profiles": (
+        NODE_MODULES / "@webxr-input-profiles" / "assets" / "dist" / "profiles",
+        [f"{profile}/*" for profile in XR_INPUT_PROFILES],
     ),
 }
 # Production (MOUSEION_HASHED_STATIC=true, deploy/mouseion.env.example): `manage.py

@@ -25,6 +25,7 @@ from exhibits.models import (
     PublicationStatus,
 )
 from museum.gallery.scene import gallery_scene, gallery_strings, xr_strings
+from museum.gallery.viewer_tools import inspect_strings
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -181,6 +182,7 @@ def _viewer_config(
             "measureResult": _("Distance: {distance} cm"),
             "measureLabel": _("{distance} cm"),
             "measureCancelled": _("Measurement cancelled."),
+            **inspect_strings(),
         },
     }
 

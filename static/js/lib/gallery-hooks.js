@@ -40,6 +40,11 @@ export function galleryHook(gallery) {
     roomId: () => roomOf()?.id ?? null,
     roomKey: () => gallery.roomKey,
     get presence() { return gallery.presence?.state() ?? { status: 'off', mode: null, selfId: null }; },
+    /**
+     * Controller models (gallery-xr.js): connect a pretend input source with these WebXR
+     * profile ids and resolve with where its model came from once loaded.
+     */
+    loadControllerModel: (profiles, handedness = 'right') => loadControllerModel(gallery, profiles, handedness),
     /** Client (CSS pixel) coordinates of a world point, for tests that click on the view. */
     screenPoint: (point) => {
       const rect = gallery.canvas.getBoundingClientRect();
@@ -48,4 +53,25 @@ export function galleryHook(gallery) {
       return { x: rect.left + ((v.x + 1) / 2) * rect.width, y: rect.top + ((1 - v.y) / 2) * rect.height, visible };
     },
   };
+}
+
+function loadControllerModel(gallery, profiles, handedness) {
+  const factory = gallery.controllerModels;
+  if (!factory) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const grip = new THREE.Group();
+    const model = factory.createControllerModel(grip);
+    const previous = factory.onLoad;
+    factory.onLoad = (scene) => {
+      factory.onLoad = previous;
+      let meshes = 0;
+      scene.traverse((object) => { if (object.isMesh) meshes += 1; });
+      resolve({ path: factory.path, profile: model.motionController.id, assetUrl: model.motionController.assetUrl, meshes });
+    };
+    const button = { pressed: false, touched: false, value: 0 };
+    grip.dispatchEvent({
+      type: 'connected',
+      data: { targetRayMode: 'tracked-pointer', handedness, profiles, gamepad: { buttons: Array(7).fill(button), axes: [0, 0, 0, 0] } },
+    });
+  });
 }

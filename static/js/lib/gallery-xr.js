@@ -3,10 +3,13 @@
  * and teleporting: point at the floor, hold the trigger to see where you would land (a ring,
  * shown only where one may stand), release it to go there.
  *
- * Controller models need the WebXR input profiles, which are not served locally (no CDN), so
- * each controller is drawn as a simple ray.
+ * Each controller is drawn as its own model (three's XRControllerModelFactory) from the WebXR
+ * input profiles served locally (a subset, settings.XR_INPUT_PROFILES; no CDN): the container's
+ * data-xr-profiles names their static directory. A controller without a served profile gets the
+ * generic trigger model.
  */
 import * as THREE from 'three';
+import { XRControllerModelFactory } from 'three/addons/webxr/XRControllerModelFactory.js';
 import { setupXRButtons } from './xr-buttons.js';
 
 const RAY_LENGTH = 6;
@@ -33,6 +36,15 @@ function makeMarker() {
 }
 
 /**
+ * The factory of controller models, loading profiles from `profilesPath` (a static directory URL;
+ * the factory appends "/profilesList.json" and the profile's files).
+ * @param {string} profilesPath
+ */
+export function controllerModelFactory(profilesPath) {
+  return new XRControllerModelFactory().setPath(profilesPath.replace(/\/+$/, ''));
+}
+
+/**
  * @param {object} options
  * @param {object} options.gallery the Gallery (renderer, scene, rig, camera, walker, floors)
  * @param {HTMLElement} options.container holds the data-xr-mode button
@@ -44,6 +56,8 @@ export function setupGalleryXR({ gallery, container, note }) {
   const matrix = new THREE.Matrix4();
   const marker = makeMarker();
   scene.add(marker);
+  const models = controllerModelFactory(container.dataset.xrProfiles);
+  gallery.controllerModels = models;
   const controllers = [0, 1].map((index) => {
     const controller = renderer.xr.getController(index);
     controller.add(makeRay());
@@ -59,6 +73,10 @@ export function setupGalleryXR({ gallery, container, note }) {
       controller.children[0].visible = event.data?.targetRayMode === 'tracked-pointer';
     });
     rig.add(controller);
+    // The grip space follows the hand holding the controller; the model is drawn there.
+    const grip = renderer.xr.getControllerGrip(index);
+    grip.add(models.createControllerModel(grip));
+    rig.add(grip);
     return controller;
   });
 

@@ -106,6 +106,8 @@ export class ModelSlot {
     scene.add(this.group);
     this.model = null;
     this.label = null;
+    /** Called as (previous, model) before the previous model is disposed (inspect tools). */
+    this.onSwap = null;
   }
 
   /** Show `model` (labelled `label`) instead of the current one, which is disposed. */
@@ -114,6 +116,7 @@ export class ModelSlot {
     this.group.add(model);
     this.model = model;
     this.label = label;
+    this.onSwap?.(previous, model);
     if (previous) {
       this.group.remove(previous);
       disposeObject(previous);

@@ -36,6 +36,18 @@ export function testHook(viewer, root) {
       new THREE.Vector3().fromArray(a), new THREE.Vector3().fromArray(b),
     ) ?? null,
     measureState: () => viewer.measure?.state() ?? null,
+    // Angle, area and point modes (measure.js): points in model metres; returns the state.
+    measureWith: (mode, points) => viewer.measure?.measureWith(
+      mode, points.map((p) => new THREE.Vector3().fromArray(p)),
+    ) ?? null,
+    // Inspection tools (inspect-tools.js): their state, and a world point in client pixels.
+    inspectState: () => viewer.tools?.state() ?? null,
+    clientPoint: (point) => {
+      const rect = viewer.canvas.getBoundingClientRect();
+      const v = new THREE.Vector3().fromArray(point).project(viewer.camera);
+      return [rect.left + ((v.x + 1) / 2) * rect.width, rect.top + ((1 - v.y) / 2) * rect.height];
+    },
+    cameraRight: () => new THREE.Vector3().setFromMatrixColumn(viewer.camera.matrixWorld, 0).toArray(),
     surfacePointAt: (clientX, clientY) => viewer.measure?.surfacePointAtClient(clientX, clientY)?.toArray() ?? null,
     // Damage overlay (damage-overlay.js): resolves true once its panel is shown.
     damageReady: () => viewer.damage?.ready ?? Promise.resolve(false),
@@ -49,6 +61,8 @@ export function testHook(viewer, root) {
     restorationReady: () => viewer.compare?.ready ?? Promise.resolve(false),
     restorationState: () => viewer.compare?.state() ?? null,
     setRestorationSplit: (fraction) => viewer.compare?.setSplit(fraction),
+    // AR Quick Look (quick-look.js): whether the link is offered, once the XR check is done.
+    quickLook: () => Promise.resolve(viewer.quickLook ?? null).then((quickLook) => ({ offered: Boolean(quickLook) })),
     modelBounds: () => {
       const box = viewer.slot?.bounds();
       return box ? { min: box.min.toArray(), max: box.max.toArray() } : null;

@@ -15,8 +15,10 @@ import { CameraTween, dollyPosition, frameObject, orbitPosition } from '../lib/c
 import { setupDamageOverlay } from '../lib/damage-overlay.js';
 import { format } from '../lib/format.js';
 import { Hotspots } from '../lib/hotspots.js';
+import { setupInspectTools } from '../lib/inspect-tools.js';
 import { ModelSlot, countResources, loadModel, lodPlan } from '../lib/lod-loader.js';
 import { createMeasureTool } from '../lib/measure.js';
+import { exportUsdz, setupQuickLook } from '../lib/quick-look.js';
 import { setupRestorationCompare } from '../lib/restoration-compare.js';
 import { testHook } from '../lib/viewer-hooks.js';
 import { setupXRButtons } from '../lib/xr-buttons.js';
@@ -122,6 +124,7 @@ class ArtifactViewer {
     this.renderCount += 1;
     this.hotspots?.update(this.camera, this.stage.clientWidth, this.stage.clientHeight);
     this.measure?.update(this.camera, this.stage.clientWidth, this.stage.clientHeight);
+    this.tools?.update(this.camera, this.stage.clientWidth, this.stage.clientHeight);
     if (moving || damping) this.requestRender();
   }
 
@@ -211,6 +214,7 @@ class ArtifactViewer {
     this.emit('firstframe', { label: first.label, time: this.timings.firstFrame });
     this.setupXR();
     this.setupMeasure(framing.sphere.radius);
+    this.tools = setupInspectTools(this, framing.sphere);
 
     // The next LOD downloads while the environment is built (upgrade() starts the request).
     const [next, ...later] = rest;
@@ -353,7 +357,7 @@ class ArtifactViewer {
     const container = this.root.querySelector('#viewer-xr');
     if (!container) return;
     let saved = null;
-    setupXRButtons({
+    const xrModes = setupXRButtons({
       container,
       note: this.root.querySelector('#viewer-xr-note'),
       renderer: this.renderer,
@@ -375,6 +379,15 @@ class ArtifactViewer {
         this.requestRender();
       },
     });
+    this.quickLook = xrModes.then((modes) => setupQuickLook({
+      link: container.querySelector('#viewer-quicklook'),
+      arButton: container.querySelector('[data-xr-mode="immersive-ar"]'),
+      xrModes: modes,
+      // Quick Look shows the model's own materials, whatever inspection mode is on.
+      makeUsdz: () => this.tools?.modes.withOwnMaterials(this.model, () => exportUsdz(this.model)) ?? exportUsdz(this.model),
+      title: this.config.title,
+      root: this.root,
+    }));
   }
 
   /** Camera state for tests and future features (plain arrays). */
