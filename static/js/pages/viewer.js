@@ -10,11 +10,11 @@
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
-import { RoomEnvironment } from 'three/addons/environments/RoomEnvironment.js';
 import { CameraTween, dollyPosition, frameObject, orbitPosition } from '../lib/camera-rig.js';
 import { setupDamageOverlay } from '../lib/damage-overlay.js';
 import { format } from '../lib/format.js';
 import { Hotspots } from '../lib/hotspots.js';
+import { configureRenderer, keyLight, meterExposure, roomEnvironment } from '../lib/scene-lighting.js';
 import { setupInspectTools } from '../lib/inspect-tools.js';
 import { ModelSlot, countResources, loadModel, lodPlan } from '../lib/lod-loader.js';
 import { createMeasureTool } from '../lib/measure.js';
@@ -63,8 +63,7 @@ class ArtifactViewer {
     }
     const renderer = this.renderer;
     renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
-    renderer.toneMapping = THREE.NeutralToneMapping;
-    renderer.toneMappingExposure = 0.9;
+    configureRenderer(renderer);
     renderer.xr.enabled = true;
 
     this.scene = new THREE.Scene();
@@ -73,9 +72,7 @@ class ArtifactViewer {
     // a sky light stands in for it.
     this.fillLight = new THREE.HemisphereLight(0xffffff, 0x6b6760, 1.7);
     this.scene.add(this.fillLight);
-    const key = new THREE.DirectionalLight(0xffffff, 0.6);
-    key.position.set(1, 2, 1.5);
-    this.scene.add(key);
+    this.scene.add(keyLight());
     this.slot = new ModelSlot(this.scene);
 
     this.camera = new THREE.PerspectiveCamera(40, 1, 0.01, 1000);
@@ -160,14 +157,7 @@ class ArtifactViewer {
 
   /** Image-based lighting from a generated room (slow without a GPU, so after the first frame). */
   buildEnvironment() {
-    const pmrem = new THREE.PMREMGenerator(this.renderer);
-    const room = new RoomEnvironment();
-    // A 64 px cube is plenty for soft museum lighting and costs a sixteenth of the default 256
-    // on a software renderer (SwiftShader), where this is the slowest step of a page load.
-    const texture = pmrem.fromScene(room, 0.04, 0.1, 100, { size: 64 }).texture;
-    room.dispose();
-    pmrem.dispose();
-    this.resolveEnvironment(texture);
+    this.resolveEnvironment(roomEnvironment(this.renderer));
   }
 
   /**
@@ -225,8 +215,10 @@ class ArtifactViewer {
     for (const step of later) {
       if (ok) ok = await this.upgrade(step, this.strings.loadingDetail);
     }
-    // "Full": the finest automatic LOD drawn with the final lighting.
+    // "Full": the finest automatic LOD drawn with the final lighting, its exposure metered on
+    // that LOD (a coarser one may lack the occlusion map that darkens it).
     await this.applyEnvironment();
+    this.exposure = meterExposure(this.renderer, this.scene, this.camera);
     await this.drawn();
     this.timings.fullLod = performance.now();
     this.root.dataset.lodComplete = 'true';
