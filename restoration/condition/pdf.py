@@ -20,6 +20,8 @@ from pathlib import Path
 from django.core.cache import cache
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from fpdf import FPDF, FontFace
 from PIL import Image
 
@@ -117,6 +119,7 @@ def content_version(
     file, record (and so a release: the visible set changes), the check or the artifact."""
     shown = {
         "layout": LAYOUT_VERSION,
+        "language": get_language(),  # the PDF is written in the reader's language
         "artifact": [artifact.pk, artifact.title, artifact.object_number],
         "job": [job.pk, job.finished_at.isoformat() if job.finished_at else None] if job else None,
         "timezone": timezone.get_current_timezone_name(),
@@ -170,48 +173,68 @@ def cached_condition_pdf(
 
 
 def _format_share(share: float) -> str:
-    return f"{share * 100:.2f} %"
+    return _("%(percent)s %%") % {"percent": f"{share * 100:.2f}"}
 
 
 def condition_pdf(
     *, artifact: Artifact, job: Job | None, records: Sequence[ConditionRecord]
 ) -> bytes:
     pdf = _Report()
-    pdf.set_title(f"Condition report: {artifact.object_number}")
+    pdf.set_title(_("Condition report: %(name)s") % {"name": artifact.object_number})
     pdf.set_creator("Mouseion")
     pdf.add_page()
-    pdf.heading(f"Condition report: {artifact.title}", size=16)
-    pdf.line_of(f"Object number: {artifact.object_number}")
+    pdf.heading(_("Condition report: %(name)s") % {"name": artifact.title}, size=16)
+    pdf.line_of(_("Object number: %(number)s") % {"number": artifact.object_number})
     checked = job.finished_at if job and job.finished_at else None
     if checked:
         local = timezone.localtime(checked)
-        pdf.line_of(f"Checked: {local:%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})")
+        pdf.line_of(
+            _("Checked: %(when)s (%(zone)s)")
+            % {"when": f"{local:%Y-%m-%d %H:%M}", "zone": timezone.get_current_timezone_name()}
+        )
     if not records:
         pdf.ln(4)
-        pdf.line_of("No condition check has found a colour texture to analyse on this object yet.")
+        pdf.line_of(
+            _("No condition check has found a colour texture to analyse on this object yet.")
+        )
         return bytes(pdf.output())
-    pdf.line_of(f"Model version: {records[0].model_version}")
+    pdf.line_of(_("Model version: %(version)s") % {"version": records[0].model_version})
     pdf.line_of(
-        "Automated damage detection (crack, loss, corrosion, fading) on the textures of the 3D "
-        "scan. Figures are estimates for a conservator to review, not a diagnosis. Areas count "
-        "the texture pixels the mesh uses, at a mean scale from its surface and UV areas."
+        _(
+            "Automated damage detection (crack, loss, corrosion, fading) on the textures of the "
+            "3D scan. Figures are estimates for a conservator to review, not a diagnosis. Areas "
+            "count the texture pixels the mesh uses, at a mean scale from its surface and UV areas."
+        )
     )
     for record in records:
         pdf.ln(4)
-        pdf.heading(f"Texture {record.image_index}: {record.texture_name or 'unnamed'}", size=12)
+        name = record.texture_name or _("unnamed")
+        pdf.heading(
+            _("Texture %(index)s: %(name)s") % {"index": record.image_index, "name": name},
+            size=12,
+        )
         scale = (
-            f"{record.metres_per_pixel * 1000:.3f} mm per pixel"
+            _("%(mm)s mm per pixel") % {"mm": f"{record.metres_per_pixel * 1000:.3f}"}
             if record.metres_per_pixel
-            else "scale unknown"
+            else _("scale unknown")
         )
         pdf.line_of(
-            f"{record.width_px} x {record.height_px} px from the {record.get_origin_display()}, "
-            f"{scale}; analysed in {record.seconds:.1f} s."
+            _(
+                "%(width)s x %(height)s px from the %(origin)s, %(scale)s; "
+                "analysed in %(seconds)s s."
+            )
+            % {
+                "width": record.width_px,
+                "height": record.height_px,
+                "origin": str(record.get_origin_display()).lower(),
+                "scale": scale,
+                "seconds": f"{record.seconds:.1f}",
+            }
         )
         pictures = [
-            ("Texture", _picture(record.texture)),
-            ("Damage masks", _picture(record.overlay)),
-            ("Grad-CAM (crack)", _picture(record.explanation)),
+            (_("Texture"), _picture(record.texture)),
+            (_("Damage masks"), _picture(record.overlay)),
+            (_("Grad-CAM (crack)"), _picture(record.explanation)),
         ]
         width = (pdf.epw - 8) / 3
         if pdf.get_y() + width + 12 > pdf.page_break_trigger:
@@ -223,7 +246,7 @@ def condition_pdf(
                 pdf.image(picture, x=left, y=top, w=width, h=width, keep_aspect_ratio=True)
             pdf.set_xy(left, top + width + 1)
             pdf.set_font(pdf.family, size=8)
-            pdf.cell(width, 4, caption, align="C")
+            pdf.cell(width, 4, pdf.text_of(caption), align="C")
         pdf.set_xy(pdf.l_margin, top + width + 7)
         _findings_table(pdf, record)
     return bytes(pdf.output())
@@ -237,12 +260,12 @@ def _findings_table(pdf: _Report, record: ConditionRecord) -> None:
     align = ("LEFT", "RIGHT", "RIGHT", "RIGHT")
     with pdf.table(col_widths=(30, 30, 30, 30), text_align=align) as table:
         header = table.row()
-        for title in ("Class", "Pixel share", "Area (cm²)", "Corrections"):
+        for title in (_("Class"), _("Pixel share"), _("Area (cm²)"), _("Corrections")):
             header.cell(pdf.text_of(title))
         for finding in record.findings.all():
             row = table.row()
             colour = FontFace(color=CLASS_COLOURS.get(finding.damage_class, (0, 0, 0)))
             row.cell(pdf.text_of(finding.get_damage_class_display()), style=colour)
             row.cell(_format_share(finding.pixel_share))
-            row.cell("unknown" if finding.area_cm2 is None else f"{finding.area_cm2:.2f}")
+            row.cell(_("unknown") if finding.area_cm2 is None else f"{finding.area_cm2:.2f}")
             row.cell(str(corrections.get(finding.damage_class, 0)))

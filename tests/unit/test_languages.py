@@ -16,10 +16,13 @@ from django.test import Client
 from django.utils import translation
 
 from museum.building.models import Floor, Room
+from tests.unit import test_condition_services as condition_tests
 from tests.unit.factories import make_artifact, make_exhibition
 
 ROOT = Path(settings.BASE_DIR)
 LOCALE = ROOT / "locale" / "fr" / "LC_MESSAGES"
+tiny_model = condition_tests.tiny_model  # the damage network the PDF test's check runs
+
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]?\d*(?:\.\d+)?[sdrf]|%[sd]|\{\w+\}")
 
 
@@ -336,3 +339,33 @@ def test_labels_the_curation_module_writes_in_french_are_served(db) -> None:
     english = Client().get("/exhibitions/arms/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert item.label_text.splitlines()[0] in english.replace("&#x27;", "'")
     assert first_line not in english.replace("&#x27;", "'")
+
+
+# ------------------------------------------------------------------ the condition PDF
+
+
+def test_the_condition_pdf_is_written_and_cached_in_the_readers_language(db, tiny_model) -> None:
+    """A PDF built for a French reader is French, and never served to an English one (the
+    shared cache's key names the language)."""
+    import io
+
+    from django.core.cache import cache
+    from pypdf import PdfReader
+
+    from restoration.condition import visibility
+    from restoration.models import ConditionRecord
+    from tests.unit.test_condition_services import make_textured_artifact, run_check
+
+    def text_of(data: bytes) -> str:
+        return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+    cache.clear()
+    artifact = make_textured_artifact()
+    job = run_check(artifact, tiny_model)
+    visibility.set_released(records=ConditionRecord.objects.filter(job=job), released=True)
+    url = f"/artifacts/{artifact.pk}/condition.pdf"
+    french = text_of(Client().get(url, HTTP_ACCEPT_LANGUAGE="fr").content)
+    english = text_of(Client().get(url, HTTP_ACCEPT_LANGUAGE="en").content)
+    assert "Constat d’état" in french and "Fissure" in french and "Part des pixels" in french
+    assert "Condition report" in english and "Crack" in english and "Fissure" not in english
+    cache.clear()
