@@ -133,5 +133,15 @@ lint-js: node_modules/.installed
 format: install
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
+# The French catalogue (locale/fr/LC_MESSAGES): `make messages` adds new marked strings to the
+# .po (translate them there: tests/unit/test_languages.py fails on an untranslated or fuzzy one),
+# `make compilemessages` writes the .mo that is committed with it. Both need GNU gettext.
+.PHONY: messages compilemessages
+messages: install
+	$(BIN)/python manage.py makemessages -l fr --add-location=file --no-obsolete \
+	  -i node_modules -i .venv -i var -i tests -i mouseion.egg-info -i deploy -i scripts -i requirements
+compilemessages: install
+	$(BIN)/python manage.py compilemessages -l fr
+
 clean:
 	rm -rf var/test var/bench var/staticfiles
