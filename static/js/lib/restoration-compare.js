@@ -12,12 +12,18 @@
  * (emissive map), shape restorations tint the mesh node named GENERATED.
  */
 import * as THREE from 'three';
+import { format } from './format.js';
 import { postTo } from './http.js';
 import { disposeObject, loadModel } from './lod-loader.js';
 
 const GENERATED = 'mouseion-generated'; // restoration/restoration_files.py GENERATED_NODE
 const TINT = new THREE.Color(0xff2bd6);
 const POLL_MS = 1000;
+
+/** The panel's translated word for a value: data-str-kind-surface is strKindSurface. */
+function wordFor(strings, prefix, value) {
+  return strings[prefix + value.charAt(0).toUpperCase() + value.slice(1)] ?? value;
+}
 
 async function getJSON(url) {
   const response = await fetch(url, { headers: { Accept: 'application/json' } });
@@ -182,10 +188,9 @@ export class RestorationCompare {
    *  and the review state only for staff (#22 item 9). Strings: the panel's data-str-*. */
   describe(restoration) {
     const strings = this.panel.dataset;
-    const key = (prefix, value) => prefix + value.charAt(0).toUpperCase() + value.slice(1);
     const regions = restoration.regions.length;
     const parts = [
-      strings[key('strKind', restoration.kind)] ?? restoration.kind,
+      wordFor(strings, 'strKind', restoration.kind),
       regions === 1 ? strings.strAreasOne : strings.strAreasMany.replace('{count}', String(regions)),
     ];
     if (strings.showMethods === 'true') {
@@ -193,7 +198,7 @@ export class RestorationCompare {
       if (methods) parts.push(strings.strMethods.replace('{methods}', methods));
     }
     if (restoration.review !== 'accepted') {
-      parts.push(strings[key('strReview', restoration.review)] ?? restoration.review);
+      parts.push(wordFor(strings, 'strReview', restoration.review));
     }
     return parts.join(' · ');
   }
@@ -301,13 +306,17 @@ export class RestorationCompare {
       }
       this.progress.value = job.progress;
       this.panel.dataset.jobStatus = job.status;
-      this.status.textContent = `${job.kind}: ${job.status} · ${job.progress} % · ${job.stage}`;
+      const strings = this.panel.dataset;
+      const kind = wordFor(strings, 'strKind', job.kind);
+      this.status.textContent = format(strings.strJobProgress, {
+        kind, status: wordFor(strings, 'strStatus', job.status), progress: `${job.progress} %`, stage: job.stage,
+      });
       if (job.status === 'failed') {
-        this.status.textContent = `${job.kind}: ${job.error}`;
+        this.status.textContent = `${kind}: ${job.error}`;
         break;
       }
       if (job.status === 'done') {
-        this.status.textContent = `${job.kind}: done (${job.device})`;
+        this.status.textContent = format(strings.strJobDone, { kind, device: job.device });
         await this.refreshList(job.id);
         break;
       }
@@ -322,7 +331,7 @@ export class RestorationCompare {
     const note = this.panel.querySelector('#restoration-note')?.value ?? '';
     try {
       const job = await this.post(this.current[`${action}_url`], { note });
-      this.status.textContent = `#${job.id}: ${job.review}`;
+      this.status.textContent = `#${job.id}: ${wordFor(this.panel.dataset, 'strReview', job.review)}`;
       const id = this.current.id;
       this.current = null;
       await this.refreshList(id);
