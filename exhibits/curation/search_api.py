@@ -58,8 +58,12 @@ def century_label(value: int) -> str:
     """16 -> '16th century CE', -15 -> '15th century BCE' (in French "16e siècle apr. J.-C.":
     humanize's French ordinal carries a <sup>, dropped here because labels are plain text)."""
     if value < 0:
-        return _("%(ordinal)s century BCE") % {"ordinal": strip_tags(ordinal(-value))}
-    return _("%(ordinal)s century CE") % {"ordinal": strip_tags(ordinal(value))}
+        return _("%(ordinal)s century BCE") % {"ordinal": _plain_ordinal(-value)}
+    return _("%(ordinal)s century CE") % {"ordinal": _plain_ordinal(value)}
+
+
+def _plain_ordinal(value: int) -> str:
+    return strip_tags(ordinal(value) or str(value))
 
 
 def _int(raw: str | None, name: str, *, minimum: int | None = None) -> int | None:
