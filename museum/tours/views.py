@@ -106,7 +106,7 @@ def _error(code: str, message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
 
 
-def _strings() -> dict[str, str]:
+def _strings() -> dict[str, Any]:
     return {
         "connecting": _("Connecting…"),
         "connected": _("Connected"),
@@ -129,6 +129,13 @@ def _strings() -> dict[str, str]:
         "loadError": _("The 3D model could not be loaded."),
         "noModel": _("No 3D model for this stop."),
         "errorPrefix": _("Refused: "),
+        # The websocket's refusals by code (the realtime core writes its messages in English).
+        "errors": {
+            "rate_limited": _("Too many messages; wait a moment."),
+            "forbidden": _("You may not do that on this tour."),
+            "ended": _("This tour has ended."),
+            "too_large": _("That message is too long."),
+        },
         "confirmEnd": _("End the tour for everyone?"),
         "viewSaved": _("View saved for this stop."),
     }

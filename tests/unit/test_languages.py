@@ -369,3 +369,15 @@ def test_the_condition_pdf_is_written_and_cached_in_the_readers_language(db, tin
     assert "Constat d’état" in french and "Fissure" in french and "Part des pixels" in french
     assert "Condition report" in english and "Crack" in english and "Fissure" not in english
     cache.clear()
+
+
+def test_the_tour_pages_name_websocket_refusals_in_french() -> None:
+    """The realtime core refuses in English; tour.js shows the page's words for its codes."""
+    from museum.tours.views import _strings
+
+    with translation.override("fr"):
+        strings = _strings()
+    assert strings["errors"]["rate_limited"] == "Trop de messages\u202f; patientez un instant."
+    assert strings["errorPrefix"] == "Refusé\u00a0: "
+    script = (ROOT / "static" / "js" / "pages" / "tour.js").read_text(encoding="utf-8")
+    assert "strings.errors?.[event.code]" in script

@@ -215,7 +215,7 @@ function onEvent(event) {
       break;
     }
     case 'error':
-      setConnection(strings.errorPrefix + event.message);
+      setConnection(strings.errorPrefix + (strings.errors?.[event.code] ?? event.message));
       break;
     default:
       break;
