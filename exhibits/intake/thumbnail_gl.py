@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 SUPERSAMPLING = 2  # drawn at twice the size and reduced: smooth edges without MSAA
 MAX_TEXTURE_SIDE = 1024  # plenty for a 512 px preview; keeps decoding and upload cheap
+METER_TARGET = 0.36  # the viewer's metering (static/js/lib/scene-lighting.js)
+EXPOSURE_RANGE = (0.4, 3.2)
 
 VERTEX_SHADER = """
 #version 330
@@ -56,14 +58,16 @@ FRAGMENT_SHADER = """
 uniform sampler2D base_texture;
 uniform bool textured;
 uniform vec4 base_factor;
+uniform float metallic;
+uniform float roughness;
 uniform vec3 eye;
+uniform float exposure;
+uniform bool metering;
 in vec3 normal;
 in vec2 uv;
 in vec4 colour;
 in vec3 world;
 out vec4 fragment;
-
-const float EXPOSURE = 0.9;
 
 vec3 to_linear(vec3 c) { return pow(c, vec3(2.2)); }
 
@@ -98,7 +102,20 @@ void main() {
     vec3 light = ambient
         + vec3(1.0, 0.97, 0.92) * 0.85 * max(dot(n, key), 0.0)
         + vec3(0.85, 0.9, 1.0) * 0.25 * max(dot(n, fill), 0.0);
-    vec3 shaded = neutral(albedo.rgb * light * EXPOSURE);
+    // Reflections of a soft sky with one bright window (Schlick's Fresnel): metal reads by them.
+    vec3 r = reflect(-to_eye, n);
+    float gloss = 1.0 - roughness;
+    vec3 reflected = mix(vec3(0.12, 0.11, 0.10), vec3(0.9, 0.92, 0.95), 0.5 + 0.5 * r.y)
+        + vec3(4.0) * pow(max(dot(r, key), 0.0), 2.0 + 60.0 * gloss * gloss);
+    vec3 f0 = mix(vec3(0.04), albedo.rgb, metallic);
+    float grazing = pow(1.0 - max(dot(n, to_eye), 0.0), 5.0);
+    vec3 fresnel = f0 + (vec3(1.0) - f0) * grazing * gloss;
+    vec3 linear = albedo.rgb * (1.0 - metallic) * light + fresnel * reflected * (0.3 + 0.7 * gloss);
+    if (metering) {  // linear luminance for the exposure meter, coverage in alpha
+        fragment = vec4(vec3(dot(linear, vec3(0.2126, 0.7152, 0.0722))), 1.0);
+        return;
+    }
+    vec3 shaded = neutral(linear * exposure);
     fragment = vec4(pow(clamp(shaded, 0.0, 1.0), vec3(1.0 / 2.2)), 1.0);
 }
 """
@@ -115,6 +132,8 @@ class DrawItem:
     vertices: np.ndarray  # (n, 12) float32: position, normal, uv, colour
     indices: np.ndarray  # (m,) uint32
     base_factor: tuple[float, float, float, float]
+    metallic: float
+    roughness: float
     image: Image.Image | None
 
 
@@ -125,7 +144,8 @@ def create_context() -> Any:
     except ImportError as exc:
         raise GLUnavailable(f"moderngl is not installed ({exc})") from exc
     try:
-        return moderngl.create_standalone_context(backend="egl")
+        # moderngl's stub types **settings as dicts; backend is a string (its docs).
+        return moderngl.create_standalone_context(backend="egl")  # type: ignore[arg-type]
     except Exception as exc:  # glcontext raises plain Exceptions
         raise GLUnavailable(f"no EGL context: {exc}") from exc
 
@@ -199,13 +219,15 @@ def draw_items(data: bytes) -> list[DrawItem]:
                     read = read / 255.0
                 colour[:, : read.shape[1]] = read
             material = materials[primitive["material"]] if "material" in primitive else {}
-            factor = material.get("pbrMetallicRoughness", {}).get(
-                "baseColorFactor", [1.0, 1.0, 1.0, 1.0]
-            )
+            pbr = material.get("pbrMetallicRoughness", {})
+            factor = pbr.get("baseColorFactor", [1.0, 1.0, 1.0, 1.0])
+            metal = (float(pbr.get("metallicFactor", 1.0)), float(pbr.get("roughnessFactor", 1.0)))
             image = _texture_image(document, material) if "TEXCOORD_0" in attributes else None
             vertices = np.hstack([world, normals, uv, colour]).astype(np.float32)
             items.append(
-                DrawItem(vertices, triangles.reshape(-1).astype(np.uint32), tuple(factor), image)
+                DrawItem(
+                    vertices, triangles.reshape(-1).astype(np.uint32), tuple(factor), *metal, image
+                )
             )
     if not items:
         raise IntakeError("no_mesh", "The file contains no triangles to draw.")
@@ -236,6 +258,37 @@ def _perspective(fov_deg: float, near: float, far: float) -> np.ndarray:
     )
 
 
+def _upload(ctx: Any, program: Any, item: DrawItem) -> tuple[Any, Any, Any, Any, DrawItem]:
+    """GPU buffers (vertex array, vertices, indices, texture or None) of one item."""
+    vbo = ctx.buffer(item.vertices.tobytes())
+    ibo = ctx.buffer(item.indices.tobytes())
+    vao = ctx.vertex_array(
+        program,
+        [(vbo, "3f 3f 2f 4f", "in_position", "in_normal", "in_uv", "in_colour")],
+        index_buffer=ibo,
+        index_element_size=4,
+    )
+    texture = None
+    if item.image is not None:
+        texture = ctx.texture(item.image.size, 4, item.image.tobytes())
+        texture.build_mipmaps()
+    return vao, vbo, ibo, texture, item
+
+
+def _draw(program: Any, meshes: list, *, metering: bool, exposure: float) -> None:
+    program["metering"].value = metering
+    program["exposure"].value = exposure
+    for vao, _, _, texture, item in meshes:
+        program["base_factor"].value = tuple(float(v) for v in item.base_factor)
+        program["metallic"].value = item.metallic
+        program["roughness"].value = item.roughness
+        program["textured"].value = texture is not None
+        if texture is not None:
+            texture.use(0)
+            program["base_texture"].value = 0
+        vao.render()
+
+
 def render_textured_thumbnail(data: bytes, size: int = 512, context: Any = None) -> Image.Image:
     """Draw the GLB `data` (Y up, as intake normalises it) to a size x size RGB image from the
     default view. Raises GLUnavailable without a GL context, IntakeError on unreadable input."""
@@ -260,30 +313,22 @@ def render_textured_thumbnail(data: bytes, size: int = 512, context: Any = None)
         framebuffer = ctx.framebuffer(color_attachments=[colour], depth_attachment=depth)
         framebuffer.use()
         ctx.enable(ctx.DEPTH_TEST)
-        background = tuple(c / 255 for c in BACKGROUND)
-        framebuffer.clear(*background, 1.0)
-        for item in items:
-            vbo = ctx.buffer(item.vertices.tobytes())
-            ibo = ctx.buffer(item.indices.tobytes())
-            vao = ctx.vertex_array(
-                program,
-                [(vbo, "3f 3f 2f 4f", "in_position", "in_normal", "in_uv", "in_colour")],
-                index_buffer=ibo,
-                index_element_size=4,
-            )
-            program["base_factor"].value = tuple(float(v) for v in item.base_factor)
-            program["textured"].value = item.image is not None
-            texture = None
-            if item.image is not None:
-                texture = ctx.texture(item.image.size, 4, item.image.tobytes())
-                texture.build_mipmaps()
-                texture.use(0)
-                program["base_texture"].value = 0
-            vao.render()
-            for resource in (vao, vbo, ibo, texture):
+        meshes = [_upload(ctx, program, item) for item in items]
+        # Metered like the viewer (static/js/lib/scene-lighting.js): the object's mean linear
+        # luminance brought to mid-tone, so white bone does not clip and dark metal shows.
+        framebuffer.clear(0.0, 0.0, 0.0, 0.0)
+        _draw(program, meshes, metering=True, exposure=1.0)
+        meter = np.frombuffer(framebuffer.read(components=4, alignment=1), dtype=np.uint8)
+        covered = meter.reshape(-1, 4)[:, 3] > 127
+        mean = float(meter.reshape(-1, 4)[covered, 0].mean()) / 255 if covered.any() else 0.0
+        exposure = float(np.clip(METER_TARGET / max(mean, 1e-4), *EXPOSURE_RANGE))
+        framebuffer.clear(*(c / 255 for c in BACKGROUND), 1.0)
+        _draw(program, meshes, metering=False, exposure=exposure)
+        pixels = framebuffer.read(components=3, alignment=1)
+        for mesh in meshes:
+            for resource in mesh[:4]:
                 if resource is not None:
                     resource.release()
-        pixels = framebuffer.read(components=3, alignment=1)
         framebuffer.release()
         colour.release()
         depth.release()

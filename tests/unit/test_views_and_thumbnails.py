@@ -128,3 +128,34 @@ def test_clay_renderer_is_the_fallback_when_no_gl_context(
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     assert buffer.tell() > 0
+
+
+def sphere_glb(colour: tuple[int, int, int], metallic: float, roughness: float) -> bytes:
+    sphere = trimesh.creation.icosphere(subdivisions=4, radius=0.5)
+    sphere.apply_translation([0, 0.5, 0])
+    sphere.visual = trimesh.visual.TextureVisuals(
+        material=trimesh.visual.material.PBRMaterial(
+            baseColorFactor=[*colour, 255], metallicFactor=metallic, roughnessFactor=roughness
+        )
+    )
+    return sphere.export(file_type="glb")
+
+
+@pytest.mark.parametrize(
+    ("colour", "metallic", "roughness"),
+    [((255, 255, 255), 0.1, 0.8), ((5, 5, 5), 0.79, 0.065)],
+    ids=["white bone", "dark polished metal"],
+)
+def test_textured_thumbnail_is_metered_neither_white_out_nor_black(
+    colour: tuple[int, int, int], metallic: float, roughness: float
+) -> None:
+    try:
+        thumbnail_gl.create_context().release()
+    except thumbnail_gl.GLUnavailable as exc:
+        pytest.skip(f"no GL context on this machine: {exc}")
+    image = thumbnail_gl.render_textured_thumbnail(sphere_glb(colour, metallic, roughness), 128)
+    disc = np.asarray(image, dtype=np.float64)[40:88, 40:88].reshape(-1, 3)  # inside the sphere
+    luminance = disc @ np.array([0.2126, 0.7152, 0.0722]) / 255
+    assert (luminance > 0.94).mean() < 0.2
+    assert (luminance < 0.08).mean() < 0.5
+    assert luminance.std() > 0.03  # shaded, not flat
