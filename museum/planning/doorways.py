@@ -67,12 +67,11 @@ def route_points(
             previous = path[index - 1]
             if (previous, code) in doors:
                 out, into = doors[(previous, code)]
+                points += [out.at, into.at]
             elif (code, previous) in doors:
                 into, out = doors[(code, previous)]
-            else:  # not neighbours on the plan: nothing better than a straight line
-                out = into = None
-            if out is not None and into is not None:
                 points += [out.at, into.at]
+            # else: not neighbours on the plan, nothing better than a straight line
         points.append(rooms[code].centre)
     return points
 

@@ -195,6 +195,18 @@ def reason_text(reason: Reason) -> str:
     return _("On the way, and there is time for it.")
 
 
+def arrival_text(minute: float, room: str) -> str:
+    """When a stop comes, in whole minutes: "Music gallery, after about 4 minutes"."""
+    whole = round(minute)
+    if whole < 1:
+        return _("%(room)s, at the start") % {"room": room}
+    return ngettext(
+        "%(room)s, after about %(minutes)s minute",
+        "%(room)s, after about %(minutes)s minutes",
+        whole,
+    ) % {"room": room, "minutes": whole}
+
+
 def plan_words(data: dict[str, Any], interests: list[str]) -> dict[str, str]:
     """What the plan page says about a plan, with correct plurals: how many stops, the time,
     and how many of the visitor's interests (words) the stops cover."""
@@ -365,6 +377,7 @@ def plan_data(
                 },
                 "room": {"code": room.code, "name": room.name},
                 "arrival_minute": stop.arrival_minute,
+                "arrival_text": arrival_text(stop.arrival_minute, room.name),
                 "dwell_minutes": stop.dwell_minutes,
                 "reason": {
                     "code": stop.reason.code,

@@ -117,6 +117,7 @@ def test_the_plan_speaks_visitor_words(small_museum) -> None:  # noqa: F811
     for stop in plan["stops"]:
         text = stop["reason"]["text"]
         assert "similarity" not in text and not any(ch.isdigit() for ch in text), text
+        assert "." not in stop["arrival_text"] and stop["room"]["name"] in stop["arrival_text"]
     one = APIClient().post(URL, {"interests": "bronze", "minutes": 1}, format="json").json()
     if len(one["stops"]) == 1:
         assert one["words"]["status"] == "Your route has 1 stop."

@@ -151,7 +151,8 @@ function listStops(plan) {
     title.textContent = format(strings.stop, { number: stop.number, title: stop.artifact.title });
     const meta = document.createElement("p");
     meta.className = "plan-stop__meta";
-    meta.textContent = format(strings.arrival, { minute: stop.arrival_minute, room: stop.room.name });
+    meta.textContent = stop.arrival_text
+      ?? format(strings.arrival, { minute: stop.arrival_minute, room: stop.room.name });
     const why = document.createElement("p");
     why.className = "plan-stop__why";
     why.textContent = stop.reason.text;
