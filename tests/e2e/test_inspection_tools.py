@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.e2e.browser import WatchedPage, run_axe, wait_until_still
+from tests.e2e.browser import SCREENSHOTS, WatchedPage, run_axe, wait_until_still
 from tests.e2e.test_artifact_viewer import BACKGROUND, canvas_pixels
 from tests.e2e.test_progressive_viewer import _artifacts, _full, _page
 
@@ -73,6 +73,17 @@ def test_raking_light_and_render_modes_change_the_image(
     moved = frame(page)
     assert differs(raked, moved) > 0.01, "moving the light did not change the image"
     assert state(page)["lightDirection"] != before
+    # Dragging on the light pad moves the light too (to the left rim: grazing from the left).
+    page.locator('[data-inspect="light-pad"]').scroll_into_view_if_needed()
+    pad = page.locator('[data-inspect="light-pad"]').bounding_box()
+    page.mouse.move(pad["x"] + pad["width"] / 2, pad["y"] + pad["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(pad["x"] + 2, pad["y"] + pad["height"] / 2, steps=5)
+    page.mouse.up()
+    assert page.locator('[data-inspect="azimuth"]').input_value() == "180"
+    assert int(page.locator('[data-inspect="elevation"]').input_value()) <= 20
+    dragged = frame(page)
+    assert differs(moved, dragged) > 0.01, "dragging the light did not change the image"
     raking.uncheck()
     assert differs(plain, frame(page)) < 0.01, "the room light did not come back"
 
@@ -232,6 +243,9 @@ def test_inspection_panel_passes_axe(watched: WatchedPage, server_url: str, arti
     open_tools(page, server_url, artifact)
     page.locator('[data-inspect="section"]').check()
     page.locator('[data-inspect="scale-bar"]').check()
+    page.locator('[name="inspect-render-mode"][value="curvature"]').check()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "artifact-inspection-tools.png"), full_page=True)
     ours = ("inspect", "scale-bar", "quicklook")
     violations = [
         v for v in run_axe(page) if any(any(o in node for o in ours) for node in v["nodes"])

@@ -87,6 +87,7 @@ export class InspectTools {
     const on = (name, event, handler) => this.field(name)?.addEventListener(event, handler);
     on('raking', 'change', (event) => this.setRaking(event.target.checked));
     for (const name of ['azimuth', 'elevation']) on(name, 'input', () => this.aimLight());
+    this.bindLightPad();
     for (const radio of this.panel.querySelectorAll('[name="inspect-render-mode"]')) {
       radio.addEventListener('change', () => { if (radio.checked) this.setRenderMode(radio.value); });
     }
@@ -143,8 +144,45 @@ export class InspectTools {
     this.viewer.requestRender();
   }
 
+  /**
+   * The light pad: a disc seen along the line of sight. Its centre lights the surface straight
+   * on, its rim grazes it; the angle around the centre is the light's direction. It sets the
+   * sliders, which stay the keyboard's way to the same values.
+   */
+  bindLightPad() {
+    const pad = this.field('light-pad');
+    if (!pad) return;
+    const dot = pad.querySelector('.light-pad__dot');
+    this.placeLightDot = () => {
+      const azimuth = THREE.MathUtils.degToRad(this.number('azimuth'));
+      const r = Math.cos(THREE.MathUtils.degToRad(this.number('elevation')));
+      dot.style.left = `${50 + 50 * r * Math.cos(azimuth)}%`;
+      dot.style.top = `${50 - 50 * r * Math.sin(azimuth)}%`;
+    };
+    const drag = (event) => {
+      const rect = pad.getBoundingClientRect();
+      const x = ((event.clientX - rect.left) / rect.width) * 2 - 1;
+      const y = 1 - ((event.clientY - rect.top) / rect.height) * 2;
+      const azimuth = (THREE.MathUtils.radToDeg(Math.atan2(y, x)) + 360) % 360;
+      const elevation = THREE.MathUtils.radToDeg(Math.acos(Math.min(1, Math.hypot(x, y))));
+      if (!this.raking) this.setRaking(true);
+      this.field('azimuth').value = String(azimuth);
+      this.field('elevation').value = String(elevation);
+      this.aimLight();
+    };
+    pad.addEventListener('pointerdown', (event) => {
+      pad.setPointerCapture(event.pointerId);
+      drag(event);
+    });
+    pad.addEventListener('pointermove', (event) => {
+      if (pad.hasPointerCapture(event.pointerId)) drag(event);
+    });
+    this.placeLightDot();
+  }
+
   /** Place the raking light for the current view and sliders. */
   aimLight() {
+    this.placeLightDot?.();
     const direction = viewDirection(this.viewer.camera, this.number('azimuth'), this.number('elevation'));
     this.light.target.position.copy(this.sphere.center);
     this.light.position.copy(this.sphere.center).addScaledVector(direction, this.sphere.radius * 4);
