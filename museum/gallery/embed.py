@@ -160,4 +160,7 @@ def oembed(request: HttpRequest) -> HttpResponse:
         data["thumbnail_url"] = request.build_absolute_uri(thumbnail.file.url)
         data["thumbnail_width"] = thumbnail.width_px
         data["thumbnail_height"] = thumbnail.height_px
-    return JsonResponse(data)
+    response = JsonResponse(data)
+    # Public data about published objects: a consumer's page may ask from the browser too.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

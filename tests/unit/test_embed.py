@@ -55,6 +55,7 @@ def test_oembed_answers_rich_json_per_the_spec(client, venus) -> None:
     response = oembed(client, f"{HOST}/artifacts/{venus.pk}/", format="json")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
+    assert response["Access-Control-Allow-Origin"] == "*"
     data = response.json()
     assert data["version"] == "1.0" and data["type"] == "rich"
     assert data["title"] == venus.title
