@@ -187,6 +187,11 @@ def _viewer_config(
     }
 
 
+def _newest_thumbnail(assets: list[Asset]) -> Asset | None:
+    thumbnails = [asset for asset in assets if asset.kind == Asset.Kind.THUMBNAIL]
+    return max(thumbnails, key=lambda asset: (asset.created_at, asset.pk), default=None)
+
+
 def artifact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An artifact's record and its 3D viewer with annotations."""
     # Drafts open for those who may edit them (a preview, with a banner); 404 for the rest.
@@ -206,6 +211,8 @@ def artifact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "has_lods": first is not None,
         "has_inspection": lods["inspection"] is not None,
         "dimensions": dimensions_display(artifact),
+        # Shown until the model's first frame (the intake renders it textured where it can).
+        "poster": _newest_thumbnail(assets),
         "annotations": annotations,
         "exhibitions": artifact.exhibitions.published(),
         "viewer_config": _viewer_config(artifact, model, annotations, lods),

@@ -35,7 +35,18 @@ export function galleryHook(gallery) {
       top: block.geometry.parameters.height,
       lod: gallery.models?.shown.get(gallery.config.items.indexOf(item)) ?? null,
     })),
-    labels: () => gallery.plinths.map(({ label, item }) => ({ artifactId: item.artifact_id, text: label.userData.text })),
+    labels: () => gallery.plinths.map(({ label, item }) => ({
+      artifactId: item.artifact_id,
+      text: label.userData.text,
+      legibility: label.userData.legibility,
+      // Which way the label faces (its normal, world x and z): towards the room.
+      facing: [Math.sin(label.rotation.y), Math.cos(label.rotation.y)],
+      position: label.position.toArray(),
+      room: item.room,
+    })),
+    rooms: () => gallery.config.rooms.map(({ key, bounds }) => ({ key, bounds })),
+    /** The click-to-walk of the floor (gallery.js walkToFloor): ends facing an object, not a wall. */
+    walkToFloor: (point) => gallery.walkToFloor(point),
     avatars: () => gallery.presence?.list() ?? [],
     roomId: () => roomOf()?.id ?? null,
     roomKey: () => gallery.roomKey,

@@ -1,11 +1,15 @@
 /**
  * Text in the 3D gallery, drawn on canvases: wall labels of the artifacts, doorway signs and the
- * name tags of other visitors. Sizes are in metres; titles are drawn about 6 cm tall on a 70 cm
- * label so that it is readable from where a visitor stands to look at the object.
+ * name tags of other visitors. Sizes are in metres (see makeLabel for the wall labels' text).
  */
 import * as THREE from 'three';
 
-const LABEL_PX = 640; // canvas width of a wall label, whatever its size in metres
+const LABEL_PX = 1024; // canvas width of a wall label, whatever its size in metres
+const LABEL_ASPECT = 1; // height / width: a square card
+// Letter heights in metres (a wall label is read from about 2 m; a book's 4 mm from 40 cm).
+const LABEL_TEXT_M = { title: 0.075, meta: 0.045, body: 0.05 };
+// Dark ink on a warm white card: contrast above 15:1.
+const LABEL_COLOURS = { paper: '#fffdf7', ink: '#161514', soft: '#3d3a34', rule: '#8c8273' };
 const SERIF = '"Iowan Old Style", "Palatino Linotype", Palatino, Georgia, serif';
 const SANS = 'system-ui, "Segoe UI", Roboto, Arial, sans-serif';
 
@@ -35,7 +39,7 @@ function wrap(context, text, width, maxLines) {
 function canvasTexture(canvas) {
   const texture = new THREE.CanvasTexture(canvas);
   texture.colorSpace = THREE.SRGBColorSpace;
-  texture.anisotropy = 4;
+  texture.anisotropy = 16; // three clamps it to what the GPU offers; sharp at an angle
   return texture;
 }
 
@@ -47,52 +51,66 @@ function panel(canvas, width, { transparent = false } = {}) {
 }
 
 /**
- * The wall label of one item: title, culture and date, then the curator's label text.
+ * The wall label of one item: title, culture and date, then the curator's label text, in dark
+ * ink on a light card. Text is sized in metres so that it reads from where a visitor stands to
+ * look at the object (about 2 m): titles 7.5 cm tall, the text 5 cm; what does not fit ends
+ * with "…" (the panel shown on arrival carries the whole text).
  * @param {object} item an entry of the scene's `items`
  * @param {number} width metres
  */
 export function makeLabel(item, width = 0.7) {
   const canvas = document.createElement('canvas');
   canvas.width = LABEL_PX;
-  canvas.height = Math.round(canvas.width * 0.75);
+  canvas.height = Math.round(canvas.width * LABEL_ASPECT);
   const context = canvas.getContext('2d');
-  const pad = 28;
+  const pxPerM = canvas.width / width;
+  const size = (metres) => Math.round(metres * pxPerM);
+  const [titlePx, metaPx, bodyPx] = [size(LABEL_TEXT_M.title), size(LABEL_TEXT_M.meta), size(LABEL_TEXT_M.body)];
+  const pad = Math.round(canvas.width * 0.05);
   const inner = canvas.width - 2 * pad;
-  context.fillStyle = '#fbfaf6';
+  context.fillStyle = LABEL_COLOURS.paper;
   context.fillRect(0, 0, canvas.width, canvas.height);
-  context.strokeStyle = '#c9c2b4';
-  context.lineWidth = 4;
-  context.strokeRect(2, 2, canvas.width - 4, canvas.height - 4);
-  context.fillStyle = '#1d1c1a';
+  context.strokeStyle = LABEL_COLOURS.rule;
+  context.lineWidth = 6;
+  context.strokeRect(3, 3, canvas.width - 6, canvas.height - 6);
+  context.fillStyle = LABEL_COLOURS.ink;
   context.textBaseline = 'top';
   let y = pad;
-  context.font = `600 56px ${SERIF}`;
+  context.font = `700 ${titlePx}px ${SERIF}`;
   for (const line of wrap(context, item.title, inner, 2)) {
     context.fillText(line, pad, y);
-    y += 64;
+    y += Math.round(titlePx * 1.12);
   }
   const meta = [item.culture, item.date].filter(Boolean).join(', ');
   if (meta) {
-    context.font = `italic 38px ${SERIF}`;
-    context.fillStyle = '#4a4740';
-    for (const line of wrap(context, meta, inner, 2)) {
-      context.fillText(line, pad, y + 4);
-      y += 46;
+    context.font = `italic ${metaPx}px ${SERIF}`;
+    context.fillStyle = LABEL_COLOURS.soft;
+    for (const line of wrap(context, meta, inner, 1)) {
+      context.fillText(line, pad, y + 6);
+      y += Math.round(metaPx * 1.2);
     }
   }
   if (item.label) {
-    y += 16;
-    context.font = `34px ${SANS}`;
-    context.fillStyle = '#1d1c1a';
-    const maxLines = Math.max(1, Math.floor((canvas.height - y - pad) / 42));
+    y += Math.round(bodyPx * 0.45);
+    context.font = `${bodyPx}px ${SANS}`;
+    context.fillStyle = LABEL_COLOURS.ink;
+    const lineHeight = Math.round(bodyPx * 1.22);
+    const maxLines = Math.max(1, Math.floor((canvas.height - y - pad) / lineHeight));
     for (const line of wrap(context, item.label, inner, maxLines)) {
       context.fillText(line, pad, y);
-      y += 42;
+      y += lineHeight;
     }
   }
   const mesh = panel(canvas, width);
   mesh.name = 'label';
   mesh.userData.text = [item.title, meta, item.label].filter(Boolean).join('\n');
+  // For tests: how large the text is in the room, and its colours.
+  mesh.userData.legibility = {
+    canvasPx: [canvas.width, canvas.height],
+    widthM: width,
+    textHeightM: { ...LABEL_TEXT_M },
+    colours: { ...LABEL_COLOURS },
+  };
   return mesh;
 }
 

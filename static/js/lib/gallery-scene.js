@@ -7,15 +7,10 @@
  */
 import * as THREE from 'three';
 import { makeLabel, makeSign } from './gallery-labels.js';
+import { addSkirting, galleryMaterials, textureInMetres } from './gallery-materials.js';
 
-const COLOURS = {
-  floor: 0x9a8d7b,
-  wall: 0xe8e3d8,
-  ceiling: 0xcfc9bd,
-  plinth: 0xf4f2ec,
-  door: 0x5b4636,
-};
 const ALONG_X = new Set(['north', 'south']);
+const LABEL_SCALE = 1.25;
 // Inward normal (x, z) of each wall, as in museum/gallery_layout.py.
 const NORMALS = { north: [0, 1], south: [0, -1], west: [1, 0], east: [-1, 0] };
 
@@ -28,7 +23,7 @@ function spanOf(bounds, wall) {
 }
 
 /** An axis-aligned box from along/across extents on a wall (thickness goes into the room). */
-function wallBox(material, bounds, wall, from, to, bottom, top, thickness) {
+function wallBox(material, bounds, wall, from, to, bottom, top, thickness, trim = null) {
   const length = to - from;
   const height = top - bottom;
   if (length <= 0.001 || height <= 0.001) return null;
@@ -43,6 +38,8 @@ function wallBox(material, bounds, wall, from, to, bottom, top, thickness) {
   if (ALONG_X.has(wall)) mesh.position.set(mid, bottom + height / 2, offset);
   else mesh.position.set(offset, bottom + height / 2, mid);
   mesh.userData.wall = true;
+  textureInMetres(mesh);
+  if (bottom <= 0.001 && trim) addSkirting(mesh, trim, { alongX: ALONG_X.has(wall), length, height, thickness });
   return mesh;
 }
 
@@ -52,7 +49,7 @@ function floorPlane(material, rect, y = 0, facing = 1) {
   const mesh = new THREE.Mesh(new THREE.PlaneGeometry(width, depth), material);
   mesh.rotation.x = -facing * Math.PI / 2;
   mesh.position.set((rect.min_x + rect.max_x) / 2, y, (rect.min_z + rect.max_z) / 2);
-  return mesh;
+  return textureInMetres(mesh);
 }
 
 /**
@@ -64,14 +61,7 @@ export function buildGallery(config) {
   root.name = 'gallery';
   const t = config.wall_thickness;
   const doorHeight = config.door_height;
-  const materials = {
-    floor: new THREE.MeshLambertMaterial({ color: COLOURS.floor }),
-    wall: new THREE.MeshLambertMaterial({ color: COLOURS.wall }),
-    // Lit from below only by the sky light's ground colour: unlit, so it stays pale.
-    ceiling: new THREE.MeshBasicMaterial({ color: COLOURS.ceiling, side: THREE.DoubleSide }),
-    plinth: new THREE.MeshLambertMaterial({ color: COLOURS.plinth }),
-    door: new THREE.MeshLambertMaterial({ color: COLOURS.door }),
-  };
+  const materials = galleryMaterials();
   const floors = [];
   const walls = [];
   const strings = config.strings || {};
@@ -101,11 +91,11 @@ export function buildGallery(config) {
       for (const [centre, half] of cuts) {
         const start = centre - half;
         const end = centre + half;
-        walls.push(wallBox(materials.wall, b, wall, from, start, 0, room.height, t));
+        walls.push(wallBox(materials.wall, b, wall, from, start, 0, room.height, t, materials.trim));
         walls.push(wallBox(materials.wall, b, wall, start, end, doorHeight, room.height, t));
         from = end;
       }
-      walls.push(wallBox(materials.wall, b, wall, from, hi, 0, room.height, t));
+      walls.push(wallBox(materials.wall, b, wall, from, hi, 0, room.height, t, materials.trim));
     }
   }
 
@@ -176,7 +166,9 @@ export function buildGallery(config) {
     slot.userData.itemIndex = index;
     group.add(block, slot);
     root.add(group);
-    const label = makeLabel(item, item.label_pose.width);
+    // 25% larger than the layout's 70 cm, about its centre: still clear of the plinth beside it,
+    // of the next plinth (1 m on) and of a doorway (0.9 m), and readable from further away.
+    const label = makeLabel(item, item.label_pose.width * LABEL_SCALE);
     const pose = item.label_pose;
     label.position.fromArray(pose.position);
     label.rotation.y = pose.yaw;

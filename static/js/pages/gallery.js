@@ -10,6 +10,7 @@
  */
 import * as THREE from 'three';
 import { format } from '../lib/format.js';
+import { arrivalYaw } from '../lib/gallery-arrival.js';
 import { GalleryPresence } from '../lib/gallery-avatars.js';
 import { galleryHook } from '../lib/gallery-hooks.js';
 import { GalleryModels } from '../lib/gallery-models.js';
@@ -225,8 +226,15 @@ class Gallery {
       this.approach(target.itemIndex);
     } else {
       this.focusPanel.hidden = true;
-      this.walker.walkTo([target.floor.x, target.floor.z]);
+      this.walkToFloor([target.floor.x, target.floor.z]);
     }
+  }
+
+  /** Walk to a point of the floor and end facing something worth seeing, not a wall. */
+  walkToFloor(point) {
+    const from = [this.walker.position.x, this.walker.position.z];
+    const yaw = arrivalYaw({ from, to: point, rooms: this.config.rooms, items: this.config.items });
+    return this.walker.walkTo(point, { yaw });
   }
 
   /** Walk up to an item, face it and offer the link to its page. */
