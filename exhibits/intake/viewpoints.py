@@ -16,7 +16,7 @@ import trimesh
 
 UP = np.array([0.0, 1.0, 0.0])
 ELEVATION_BAND_DEG = (12.0, 35.0)
-# The artifact viewer's home view (static/js/lib/camera-rig.js) is this angle too.
+# About the artifact viewer's home view (static/js/lib/camera-rig.js: azimuth 19, elevation 13).
 DEFAULT_AZIMUTH_DEG = 20.0  # from the front (+Z) towards +X
 DEFAULT_ELEVATION_DEG = 15.0
 VIEWER_FOV_DEG = 40.0  # vertical field of view of the viewer's and the tour's camera

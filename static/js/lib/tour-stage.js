@@ -6,6 +6,7 @@ import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { CameraTween, frameObject } from './camera-rig.js';
 import { disposeObject, loadModel } from './lod-loader.js';
+import { configureRenderer, keyLight, meterExposure, roomEnvironment } from './scene-lighting.js';
 
 export class TourStage {
   /**
@@ -19,13 +20,11 @@ export class TourStage {
     this.strings = strings;
     this.renderer = new THREE.WebGLRenderer({ canvas, antialias: true });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
-    this.renderer.outputColorSpace = THREE.SRGBColorSpace;
+    // The artifact viewer's lighting (scene-lighting.js), metered on each stop's object.
+    configureRenderer(this.renderer);
     this.scene = new THREE.Scene();
     this.scene.background = new THREE.Color(0x26241f);
-    this.scene.add(new THREE.HemisphereLight(0xfff8ee, 0x3a342c, 2.2));
-    const key = new THREE.DirectionalLight(0xffffff, 2.0);
-    key.position.set(2, 4, 3);
-    this.scene.add(key);
+    this.scene.add(keyLight());
     this.camera = new THREE.PerspectiveCamera(40, 1, 0.01, 100);
     this.camera.position.set(0, 1, 3);
     this.controls = new OrbitControls(this.camera, canvas);
@@ -86,8 +85,14 @@ export class TourStage {
       }
       this.model = model;
       this.scene.add(model);
+      // The environment is made with the first object (it costs a moment on software WebGL).
+      this.scene.environment ??= roomEnvironment(this.renderer);
       this.home = frameObject(this.camera, this.controls, model).home;
       this.onStatus('');
+      // Metered after the first frame (one small offscreen render), from the home view.
+      requestAnimationFrame(() => {
+        if (this.model === model) meterExposure(this.renderer, this.scene, this.camera);
+      });
     }
     if (token !== this.loadToken) return;
     this.highlight(stop.annotation);

@@ -15,10 +15,13 @@ import { GalleryPresence } from '../lib/gallery-avatars.js';
 import { galleryHook } from '../lib/gallery-hooks.js';
 import { GalleryModels } from '../lib/gallery-models.js';
 import { buildGallery } from '../lib/gallery-scene.js';
+import { configureRenderer, roomEnvironment } from '../lib/scene-lighting.js';
 import { Walker } from '../lib/gallery-walk.js';
 import { setupGalleryXR } from '../lib/gallery-xr.js';
 
 const BACKGROUND = 0x2b2d33;
+// The room environment's share of the objects' light: the room's own lights do the most.
+const GALLERY_ENVIRONMENT_INTENSITY = 0.4;
 // Dynamic resolution: when frames keep taking longer than this (software WebGL, weak GPUs),
 // draw fewer pixels, down to MIN_PIXEL_RATIO, so that walking stays fluid.
 const SLOW_FRAME_MS = 60;
@@ -73,7 +76,8 @@ class Gallery {
     this.pixelRatio = this.software ? 0.5 : Math.min(window.devicePixelRatio, 1.5);
     this.slowFrames = 0;
     renderer.setPixelRatio(this.pixelRatio);
-    renderer.toneMapping = THREE.NeutralToneMapping;
+    // The viewer's tone mapping; the room's own lights are set for an exposure of 1.
+    configureRenderer(renderer, { exposure: 1 });
     renderer.xr.enabled = true;
 
     this.scene = new THREE.Scene();
@@ -281,6 +285,10 @@ class Gallery {
     await this.drawn();
     this.root.dataset.state = 'ready';
     this.resolveReady({ state: 'ready', plinths: this.plinths.length });
+    // Reflections for the objects (the room's materials are Lambert and ignore it), before they
+    // load so their shaders compile once: dark metal reads by what it reflects.
+    this.scene.environment = roomEnvironment(this.renderer);
+    this.scene.environmentIntensity = GALLERY_ENVIRONMENT_INTENSITY;
     await this.models.loadAll();
     await this.drawn();
     this.root.dataset.state = 'loaded';
