@@ -165,3 +165,22 @@ def test_a_stops_audio_clip_reaches_followers_and_bad_clips_are_refused(tour, ed
     stop.audio = SimpleUploadedFile("intro.exe", b"MZ", content_type="application/octet-stream")
     with pytest.raises(ValidationError):
         stop.full_clean()
+
+
+def test_a_stop_without_a_saved_view_gets_the_objects_default_view(tour, educator):
+    """#22 item 1: the raised three-quarter view intake computed, not each screen's own."""
+    from exhibits.models import Job
+
+    first, second = tour.stops.order_by("order")[:2]
+    view = {"camera_position": [0.4, 0.6, 1.9], "camera_target": [0.0, 0.4, 0.0]}
+    Job.objects.create(
+        kind="intake", artifact=first.artifact, status=Job.Status.DONE,
+        report={"default_view": view},
+    )  # fmt: skip
+    session = tour_services.start_live_tour(tour=tour, guide=educator)
+    stop = tour_services.tour_state(session)["stop"]
+    assert stop["camera"] == {"position": [0.4, 0.6, 1.9], "target": [0.0, 0.4, 0.0]}
+    second.camera_position, second.camera_target = [1, 1, 1], [0, 0, 0]
+    second.save()
+    saved = tour_services._stop_payload(second, 1)
+    assert saved["camera"] == {"position": [1, 1, 1], "target": [0, 0, 0]}  # the guide's wins
