@@ -16,8 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from exhibits.collection.visibility import is_public_asset
-from exhibits.intake.services import INTAKE_KIND
-from exhibits.models import Artifact, Job, PublicationStatus
+from exhibits.models import PublicationStatus
 from museum.models import LiveTour, LiveTourEvent, Tour, TourQuestion, TourStop
 
 MAX_OPEN_QUESTIONS_PER_PERSON = 5
@@ -42,16 +41,16 @@ def can_guide(session: LiveTour, user: AbstractBaseUser | AnonymousUser | None) 
 def _session(code: str) -> LiveTour:
     session = LiveTour.objects.select_related("tour").filter(code=code.upper()).first()
     if session is None:
-        raise TourError("not_found", "No tour has this code.")
+        raise TourError("not_found", gettext("No tour has this code."))
     return session
 
 
 def _live_session_for_guide(code: str, user: Any) -> LiveTour:
     session = _session(code)
     if not can_guide(session, user):
-        raise TourError("forbidden", "Only the tour's guide can do that.")
+        raise TourError("forbidden", gettext("Only the tour's guide can do that."))
     if session.status != LiveTour.Status.LIVE:
-        raise TourError("ended", "This tour has ended.")
+        raise TourError("ended", gettext("This tour has ended."))
     return session
 
 
@@ -63,7 +62,9 @@ def _log(session: LiveTour, kind: str, **payload: Any) -> None:
 def start_live_tour(*, tour: Tour, guide: User, co_guides: Iterable[User] = ()) -> LiveTour:
     """Open a live session of `tour` led by `guide`, at its first stop."""
     if not tour.stops.exists():
-        raise TourError("bad_value", "A tour needs at least one stop before it can go live.")
+        raise TourError(
+            "bad_value", gettext("A tour needs at least one stop before it can go live.")
+        )
     for _attempt in range(5):
         session = LiveTour(tour=tour, guide=guide)
         if not LiveTour.objects.filter(code=session.code).exists():
@@ -87,8 +88,6 @@ def _stop_payload(stop: TourStop, index: int) -> dict[str, Any]:
     camera = None
     if stop.camera_position and stop.camera_target:
         camera = {"position": stop.camera_position, "target": stop.camera_target}
-    else:
-        camera = _default_camera(artifact)
     annotation = None
     if stop.annotation_id:
         note = stop.annotation
@@ -110,20 +109,6 @@ def _stop_payload(stop: TourStop, index: int) -> dict[str, Any]:
         "camera": camera,
         "annotation": annotation,
     }
-
-
-def _default_camera(artifact: Artifact) -> dict[str, Any] | None:
-    """The view intake computed for an object (a raised three-quarter view framing it,
-    `exhibits.intake.viewpoints.default_view`), for a stop whose guide saved none: the guide
-    and every follower then meet the same view, whatever their screens."""
-    reports = artifact.jobs.filter(kind=INTAKE_KIND, status=Job.Status.DONE).order_by(
-        "-finished_at"
-    )
-    report = reports.values_list("report", flat=True).first()
-    view = report.get("default_view") if isinstance(report, dict) else None
-    if not isinstance(view, dict):
-        return None  # intake before default views, or no finished intake
-    return {"position": view["camera_position"], "target": view["camera_target"]}
 
 
 def stop_title(stop: TourStop) -> str:
@@ -182,7 +167,9 @@ def go_to_stop(*, code: str, user: Any, index: int) -> dict[str, Any]:
     session = _live_session_for_guide(code, user)
     count = session.tour.stops.count()
     if not 0 <= index < count:
-        raise TourError("bad_value", f"This tour has stops 0 to {count - 1}.")
+        raise TourError(
+            "bad_value", gettext("This tour has stops 0 to %(last)s.") % {"last": count - 1}
+        )
     if index != session.stop_index:
         session.stop_index = index
         session.save(update_fields=["stop_index"])
@@ -206,9 +193,9 @@ def _live(code: str) -> LiveTour:
     tour row is not needed there, and a hand is the tour's most frequent write)."""
     session = LiveTour.objects.only("pk", "status").filter(code=code.upper()).first()
     if session is None:
-        raise TourError("not_found", "No tour has this code.")
+        raise TourError("not_found", gettext("No tour has this code."))
     if session.status != LiveTour.Status.LIVE:
-        raise TourError("ended", "This tour has ended.")
+        raise TourError("ended", gettext("This tour has ended."))
     return session
 
 
@@ -281,7 +268,8 @@ def ask_question(*, code: str, member_id: str, asker: str, name: str, text: str)
     ).count()
     if open_count >= MAX_OPEN_QUESTIONS_PER_PERSON:
         raise TourError(
-            "rate_limited", "You have several open questions; wait for the guide to answer."
+            "rate_limited",
+            gettext("You have several open questions; wait for the guide to answer."),
         )
     question = TourQuestion.objects.create(
         session=session,
@@ -299,7 +287,7 @@ def _open_question(session: LiveTour, question_id: int) -> TourQuestion:
         pk=question_id, kind=TourQuestion.Kind.QUESTION, status=TourQuestion.Status.OPEN
     ).first()
     if question is None:
-        raise TourError("not_found", "No open question has this id.")
+        raise TourError("not_found", gettext("No open question has this id."))
     return question
 
 
@@ -331,7 +319,7 @@ def _vector(value: Any) -> list[float]:
         or len(value) != 3
         or not all(type(v) in (int, float) and math.isfinite(v) and abs(v) < 1e4 for v in value)
     ):
-        raise TourError("bad_value", "A camera vector is a list of three finite numbers.")
+        raise TourError("bad_value", gettext("A camera vector is a list of three finite numbers."))
     return [float(v) for v in value]
 
 
@@ -373,7 +361,7 @@ def visitor_name(*, code: str, person: str) -> str:
     when the same person (tour_consumer.person_of) reconnects."""
     session = LiveTour.objects.select_for_update().filter(code=code.upper()).first()
     if session is None:
-        raise TourError("not_found", "No tour has this code.")
+        raise TourError("not_found", gettext("No tour has this code."))
     visitors = session.events.filter(kind="visitor")
     known = visitors.filter(payload__person=person).first()
     number = known.payload["number"] if known else visitors.count() + 1
