@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from exhibits.collection.visibility import is_public_asset
-from exhibits.models import PublicationStatus
+from exhibits.intake.services import INTAKE_KIND
+from exhibits.models import Artifact, Job, PublicationStatus
 from museum.models import LiveTour, LiveTourEvent, Tour, TourQuestion, TourStop
 
 MAX_OPEN_QUESTIONS_PER_PERSON = 5
@@ -88,6 +89,8 @@ def _stop_payload(stop: TourStop, index: int) -> dict[str, Any]:
     camera = None
     if stop.camera_position and stop.camera_target:
         camera = {"position": stop.camera_position, "target": stop.camera_target}
+    else:
+        camera = _default_camera(artifact)
     annotation = None
     if stop.annotation_id:
         note = stop.annotation
@@ -109,6 +112,20 @@ def _stop_payload(stop: TourStop, index: int) -> dict[str, Any]:
         "camera": camera,
         "annotation": annotation,
     }
+
+
+def _default_camera(artifact: Artifact) -> dict[str, Any] | None:
+    """The view intake computed for an object (a raised three-quarter view framing it,
+    `exhibits.intake.viewpoints.default_view`), for a stop whose guide saved none: the guide
+    and every follower then meet the same view, whatever their screens."""
+    reports = artifact.jobs.filter(kind=INTAKE_KIND, status=Job.Status.DONE).order_by(
+        "-finished_at"
+    )
+    report = reports.values_list("report", flat=True).first()
+    view = report.get("default_view") if isinstance(report, dict) else None
+    if not isinstance(view, dict):
+        return None  # intake before default views, or no finished intake
+    return {"position": view["camera_position"], "target": view["camera_target"]}
 
 
 def stop_title(stop: TourStop) -> str:
