@@ -149,7 +149,8 @@ STATICFILES_FINDERS = [
 ]
 # Front-end packages come from npm (package-lock.json) and are served locally: no CDN anywhere.
 # Only the files pages load are served (museum.staticfiles.VendorFileFinder): three.js's build,
-# the addons named in the import map (templates/base.html), what those import, and the decoders.
+# the addons named in the import map (templates/includes/importmap.html), what those import,
+# and the decoders.
 XR_INPUT_PROFILES = (
     "generic-trigger",
     "generic-trigger-squeeze",

@@ -6,8 +6,8 @@ browser runs last week's JavaScript against the new server.
 ES modules import each other relatively (`../lib/format.js`, three.js's `./three.core.js`,
 its addons' `../utils/...`): Django rewrites those statements to the hashed names
 (`support_js_module_import_aggregation`), so every module resolves to exactly one hashed copy.
-Bare specifiers ("three", "three/addons/...") go through the import map in templates/base.html,
-whose targets are `{% static %}` URLs, hashed the same way.
+Bare specifiers ("three", "three/addons/...") go through the import map
+(templates/includes/importmap.html), whose targets are `{% static %}` URLs, hashed the same way.
 """
 
 from __future__ import annotations

@@ -101,9 +101,9 @@ def _static_dir(name: str) -> Path | None:
 
 
 def _import_map() -> dict[str, str]:
-    base = (ROOT / "templates" / "base.html").read_text(encoding="utf-8")
+    base = (ROOT / "templates" / "includes" / "importmap.html").read_text(encoding="utf-8")
     match = re.search(r'<script type="importmap">(.*?)</script>', base, re.S)
-    assert match, "base.html must declare an import map"
+    assert match, "includes/importmap.html (base.html's) must declare an import map"
     # Replace {% static 'x' %} with a marker so the map parses as JSON.
     document = STATIC_TAG.sub(lambda m: "static:" + m.group(1), match.group(1))
     return json.loads(document)["imports"]
