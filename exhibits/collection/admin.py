@@ -26,6 +26,7 @@ from exhibits.curation.admin import (
     may_suggest_exhibitions,
     suggest_exhibitions_action,
 )
+from exhibits.curation.suggestion_admin import suggested_rooms_html
 from exhibits.models import (
     Artifact,
     Asset,
@@ -347,10 +348,25 @@ class ExhibitionAdmin(CuratedTextAdminMixin, PublicationActionsMixin, admin.Mode
         "introduction",
         "introduction_status",
         "suggested_by",
+        "suggested_rooms",
         "created_by",
     ]
-    readonly_fields = ["created_by", "introduction_status", "suggested_by"]
+    readonly_fields = ["created_by", "introduction_status", "suggested_by", "suggested_rooms"]
     inlines = [ExhibitionItemInline]
+
+    class Media:
+        # Long titles, labels and suggested rooms wrap within the window (#22 item 13).
+        css = {"all": ["css/admin-curation.css"]}
+
+    def get_fields(self, request: HttpRequest, obj: Exhibition | None = None) -> _FieldGroups:
+        fields = list(super().get_fields(request, obj))
+        if obj is None or not obj.explanation.get("rooms"):
+            fields.remove("suggested_rooms")
+        return fields
+
+    @admin.display(description=_("suggested rooms"))
+    def suggested_rooms(self, exhibition: Exhibition) -> str:
+        return suggested_rooms_html(exhibition)
 
     def save_model(self, request: HttpRequest, obj: Exhibition, form: Any, change: bool) -> None:
         if not change and obj.created_by_id is None:

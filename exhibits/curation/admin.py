@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -19,10 +19,6 @@ from django.utils.translation import ngettext
 
 from exhibits.curation import services as curation_services
 from exhibits.models import ExhibitionItem, TagSuggestion
-
-SUGGEST_PER_ROOM = 20  # objects per room the admin action aims at
-SUGGEST_MAX_ROOMS = 12
-
 
 # Suggesting makes a draft exhibition: curators may, educators (who only view artifacts) not.
 SUGGEST_PERMISSION = "exhibits.add_exhibition"
@@ -38,22 +34,26 @@ def may_suggest_exhibitions(request: HttpRequest) -> bool:
 )
 def suggest_exhibitions_action(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
-) -> None:
-    """One draft exhibition, its themes as rooms of about SUGGEST_PER_ROOM objects each."""
+) -> HttpResponse | None:
+    """One draft exhibition, its themes as rooms: the curator chooses how many on a page in
+    between (suggestion_admin.ask_for_rooms), then lands on the new exhibition."""
     import math
 
     from exhibits.curation import suggestions as suggestion_services
+    from exhibits.curation.suggestion_admin import ask_for_rooms
 
     if not may_suggest_exhibitions(request):  # also when called past the admin's filter
         modeladmin.message_user(
             request, _("You may not suggest exhibitions: nothing was made."), messages.ERROR
         )
-        return
+        return None
     count = queryset.count()
     if count < 2:
         modeladmin.message_user(request, _("Select at least two artifacts."), messages.WARNING)
-        return
-    rooms = max(1, min(SUGGEST_MAX_ROOMS, math.ceil(count / SUGGEST_PER_ROOM)))
+        return None
+    rooms, page = ask_for_rooms(modeladmin, request, queryset)
+    if rooms is None:
+        return page
     exhibition = suggestion_services.suggest_exhibition(
         artifacts=list(queryset),
         rooms=rooms,
@@ -61,18 +61,22 @@ def suggest_exhibitions_action(
         user=request.user,
         filters={"selected_in_admin": count},
     )
-    url = reverse("admin:exhibits_exhibition_change", args=[exhibition.pk])
+    made = len(exhibition.explanation.get("rooms", []))
     modeladmin.message_user(
         request,
         format_html(
-            '{} <a href="{}">{}</a>',
-            _("Draft exhibition suggested with %(rooms)d rooms:")
-            % {"rooms": len(exhibition.explanation.get("rooms", []))},
-            url,
+            "{} {}",
+            ngettext(
+                "Draft exhibition suggested with %(rooms)d room:",
+                "Draft exhibition suggested with %(rooms)d rooms:",
+                made,
+            )
+            % {"rooms": made},
             exhibition.title,
         ),
         messages.SUCCESS,
     )
+    return HttpResponseRedirect(reverse("admin:exhibits_exhibition_change", args=[exhibition.pk]))
 
 
 @admin.action(description=_("Generate missing labels and introductions"), permissions=["change"])
@@ -84,7 +88,12 @@ def generate_labels_action(
     changed = sum(suggestion_services.generate_texts(exhibition=e) for e in queryset)
     modeladmin.message_user(
         request,
-        _("%(count)d texts generated; texts written by a person were kept.") % {"count": changed},
+        ngettext(
+            "%(count)d text generated; texts written by a person were kept.",
+            "%(count)d texts generated; texts written by a person were kept.",
+            changed,
+        )
+        % {"count": changed},
         messages.SUCCESS,
     )
 
@@ -105,7 +114,11 @@ def accept_suggestion_action(
             continue
         modeladmin.message_user(
             request,
-            _("%(exhibition)s: %(rooms)d rooms on the floor plan.")
+            ngettext(
+                "%(exhibition)s: %(rooms)d room on the floor plan.",
+                "%(exhibition)s: %(rooms)d rooms on the floor plan.",
+                len(rooms),
+            )
             % {"exhibition": exhibition, "rooms": len(rooms)},
             messages.SUCCESS,
         )
@@ -119,7 +132,9 @@ def approve_texts_action(
 
     count = sum(suggestion_services.approve_texts(exhibition=e) for e in queryset)
     modeladmin.message_user(
-        request, _("%(count)d texts approved.") % {"count": count}, messages.SUCCESS
+        request,
+        ngettext("%(count)d text approved.", "%(count)d texts approved.", count) % {"count": count},
+        messages.SUCCESS,
     )
 
 

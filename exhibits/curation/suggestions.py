@@ -20,7 +20,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils.text import slugify
+from django.utils.text import get_text_list, slugify
+from django.utils.translation import gettext as _
 
 from exhibits.curation import embeddings, labels, themes
 from exhibits.models import (
@@ -162,7 +163,10 @@ def suggest_exhibition(
         "selected": len(artifacts),
     }
     if not title:
-        title = "Suggested exhibition: " + " · ".join(suggestion.overall_terms or ["collection"])
+        terms = [themes.title_case(term) for term in suggestion.overall_terms]
+        title = _("Suggested exhibition: %(themes)s") % {
+            "themes": get_text_list(terms, _("and")) if terms else _("the collection")
+        }
     ordered = [artifacts[i] for theme in suggestion.themes for i in theme.members]
     with transaction.atomic():
         exhibition = Exhibition.objects.create(

@@ -157,12 +157,40 @@ def common_terms(texts: Sequence[str], top_n: int = 3) -> list[str]:
     return chosen
 
 
+# Words a title leaves in lower case after its first word (English and the usual particles of
+# names in catalogues: "Arms and Armor", "School of Paris", "Pieter de Hooch").
+TITLE_SMALL_WORDS = frozenset(
+    {
+        "a", "an", "and", "as", "at", "by", "da", "de", "del", "della", "der", "des", "di", "du",
+        "en", "for", "from", "in", "la", "le", "of", "on", "or", "the", "to", "van", "von", "with",
+        "y",
+    }
+)  # fmt: skip
+
+
+# Abbreviations that terms carry in lower case (terms are lower-cased words).
+TITLE_ABBREVIATIONS = {"bce": "BCE", "bc": "BC", "ce": "CE", "ad": "AD", "usa": "USA", "uk": "UK"}
+
+
+def title_case(text: str) -> str:
+    """'sword fittings of the edo period' -> 'Sword Fittings of the Edo Period'. Only first
+    letters change, so '19th-century', 'USA' and 'McLean' keep the rest of their letters."""
+
+    def word_case(index: int, word: str) -> str:
+        if word.lower() in TITLE_ABBREVIATIONS:
+            return TITLE_ABBREVIATIONS[word.lower()]
+        if index and word.lower() in TITLE_SMALL_WORDS:
+            return word
+        return word[:1].upper() + word[1:]
+
+    return " ".join(word_case(index, word) for index, word in enumerate(text.split(" ")))
+
+
 def theme_name(terms: Sequence[Term], words: int = 3) -> str:
-    """'Tsuba · japanese · sword fittings' from the top terms; curators rename freely."""
-    parts = [term.term for term in terms[:words]]
+    """'Tsuba · Japanese · Sword Fittings' from the top terms; curators rename freely."""
+    parts = [title_case(term.term) for term in terms[:words]]
     if not parts:
         return "Untitled room"
-    parts[0] = parts[0][:1].upper() + parts[0][1:]
     return " · ".join(parts)
 
 

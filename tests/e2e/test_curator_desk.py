@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.e2e.browser import WatchedPage, artifact_url, run_axe, wait_for_viewer
+from tests.e2e.browser import AXE, WatchedPage, artifact_url, run_axe, wait_for_viewer
 
 pytestmark = pytest.mark.e2e
 
@@ -126,4 +126,63 @@ def test_annotation_form_is_accessible(
     page.wait_for_function("document.getElementById('id_position').value !== ''")
     blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
     assert not blocking, blocking
+    watched.assert_clean()
+
+
+# What sticks out past the window's right edge: the deepest elements first.
+WIDEST = """() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > innerWidth)
+    .filter((e) => ![...e.children].some((c) => c.getBoundingClientRect().right > innerWidth))
+    .slice(0, 8)
+    .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().width)}px`)"""
+
+
+def test_curator_suggests_an_exhibition_with_a_chosen_number_of_rooms(
+    watched: WatchedPage, server_url: str, live_museum
+) -> None:
+    page = watched.page
+    log_in_as_curator(page, server_url, live_museum, "/admin/exhibits/artifact/")
+    page.check("#action-toggle")
+    page.select_option("select[name=action]", "suggest_exhibitions_action")
+    page.click("button[name=index]")
+    # A page in between asks for the number of rooms.
+    rooms = page.locator("input[name=rooms]")
+    rooms.wait_for()
+    assert rooms.is_visible() and int(rooms.get_attribute("max")) >= 2
+    blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
+    assert not blocking, blocking
+    rooms.fill("2")
+    page.click("input[name=apply]")
+    page.wait_for_url(re.compile(r"/admin/exhibits/exhibition/(\d+)/change/$"))
+    exhibition_id = re.search(r"/exhibition/(\d+)/", page.url).group(1)
+    try:
+        assert "Draft exhibition suggested with 2 rooms:" in page.text_content("ul.messagelist")
+        title = page.input_value("#id_title")
+        assert title.startswith("Suggested exhibition: ") and " · " not in title
+        themes = title.removeprefix("Suggested exhibition: ").replace(" and ", ", ").split(", ")
+        assert all(theme[:1].isupper() for theme in themes), title
+        # Each room with its objects and, beside them, why they are together.
+        assert page.locator(".suggested-room").count() == 2
+        for room in page.locator(".suggested-room").all():
+            assert room.locator(".suggested-room__objects li").count() >= 1
+            assert room.locator(".suggested-room__why p").count() >= 1
+            assert room.locator(".suggested-room__why").is_visible()
+        heading = page.text_content(".suggested-room h3")
+        assert re.search(r"\((1 object|\d+ objects)\)$", heading), heading
+        print("title:", title, "| first room:", heading)
+        # The page fits the window (it was 1,906 px wide at 1280).
+        overflow = page.evaluate(WIDEST)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= page.viewport_size["width"], (width, overflow)
+        # axe on what this page adds (Django's tabular inline has unlabelled cells of its own).
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate(
+            """async () => (await axe.run('.field-suggested_rooms', {resultTypes: ['violations']}))
+                .violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+                .map((v) => v.id)"""
+        )
+        assert not found, found
+    finally:
+        delete = "from exhibits.models import Exhibition as E; E.objects.filter(pk=%s).delete()"
+        live_museum.manage("shell", "-c", delete % exhibition_id)
     watched.assert_clean()

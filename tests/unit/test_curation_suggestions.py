@@ -194,15 +194,18 @@ class Recorder:
 
 
 def test_admin_actions_and_text_mixin(collection, make_user) -> None:
-    request = RequestFactory().post("/admin/")
+    request = RequestFactory().post("/admin/", {"apply": "1", "rooms": "1"})
     request.user = make_user("curator")
     recorder = Recorder()
     exhibits_admin.suggest_exhibitions_action(recorder, request, Artifact.objects.all())
     exhibitions = Exhibition.objects.all()
-    assert exhibitions.count() == 1 and "Draft exhibition suggested" in recorder.messages[0]
+    assert exhibitions.count() == 1
+    assert recorder.messages[0].startswith("Draft exhibition suggested with 1 room: ")
     exhibits_admin.accept_suggestion_action(recorder, request, exhibitions)
     exhibits_admin.accept_suggestion_action(recorder, request, exhibitions)
-    assert Room.objects.count() == 1 and "1 rooms" in recorder.messages[-1]
+    assert Room.objects.count() == 1
+    assert any(m.endswith(": 1 room on the floor plan.") for m in recorder.messages)
+    assert not any("1 rooms" in m for m in recorder.messages)
     exhibits_admin.approve_texts_action(recorder, request, exhibitions)
     exhibits_admin.generate_labels_action(recorder, request, exhibitions)
     assert recorder.messages[-1].startswith("0 texts generated")
