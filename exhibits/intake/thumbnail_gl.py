@@ -348,4 +348,8 @@ def render_preview(data: bytes, size: int = 512) -> Image.Image:
         logger.warning("Thumbnail drawn as clay: %s", exc)
     except (IntakeError, images.ImageReadError, LookupError, ValueError) as exc:
         logger.warning("Thumbnail drawn as clay: the textured renderer cannot read it (%s)", exc)
+    except MemoryError:
+        raise  # the job runner's reason; clay would not fit either
+    except Exception as exc:  # a driver's GL error (shader, framebuffer) must not fail intake
+        logger.warning("Thumbnail drawn as clay: the GL renderer failed (%r)", exc)
     return render_thumbnail(load_glb(data), size=size)

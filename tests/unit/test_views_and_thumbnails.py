@@ -159,3 +159,28 @@ def test_textured_thumbnail_is_metered_neither_white_out_nor_black(
     assert (luminance > 0.94).mean() < 0.2
     assert (luminance < 0.08).mean() < 0.5
     assert luminance.std() > 0.03  # shaded, not flat
+
+
+def test_a_gl_driver_error_falls_back_to_clay_not_a_failed_intake(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken_driver(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("GL_INVALID_OPERATION (stand-in)")
+
+    monkeypatch.setattr(thumbnail_gl, "_upload", broken_driver)
+    monkeypatch.setattr(thumbnail_gl, "create_context", lambda: _FakeContext())
+    with caplog.at_level(logging.WARNING, logger=thumbnail_gl.__name__):
+        image = thumbnail_gl.render_preview(textured_box_glb(), size=64)
+    assert "GL_INVALID_OPERATION" in caplog.text and image.size == (64, 64)
+
+
+class _FakeContext:
+    """Enough of a moderngl context to reach the first draw."""
+
+    DEPTH_TEST = 1
+
+    def __getattr__(self, name: str) -> object:
+        return lambda *args, **kwargs: _FakeContext()
+
+    def __getitem__(self, name: str) -> _FakeContext:
+        return self
