@@ -199,7 +199,7 @@ def arrival_text(minute: float, room: str) -> str:
     """When a stop comes, in whole minutes: "Music gallery, after about 4 minutes"."""
     whole = round(minute)
     if whole < 1:
-        return _("%(room)s, at the start") % {"room": room}
+        return _("%(room)s, in the first minute") % {"room": room}
     return ngettext(
         "%(room)s, after about %(minutes)s minute",
         "%(room)s, after about %(minutes)s minutes",
