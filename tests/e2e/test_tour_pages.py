@@ -70,6 +70,7 @@ def test_ending_the_tour_says_so_stops_reconnecting_and_disables_the_controls(
             == "/tours/"
         )
         assert not page.locator("#tour-connection").is_visible()
+        assert not page.locator("#tour-join-line").is_visible(), "the join code is still offered"
     follower.wait_for_timeout(3_000)  # longer than the client's first reconnect delays
     for page in (guide, follower):
         assert "reconnecting" not in page.locator(".tour-panel").inner_text().lower()

@@ -162,6 +162,7 @@ function endTour() {
   client?.stop(); // its 'closed' status is ignored from now on (onEvent)
   $('tour-connection').hidden = true;
   $('tour-ended').hidden = false;
+  $('tour-join-line').hidden = true; // nobody can join any more
   for (const control of document.querySelectorAll('.tour-panel button, .tour-panel input, .tour-panel textarea')) {
     if (!control.closest('#tour-ended')) control.disabled = true;
   }
