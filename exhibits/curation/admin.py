@@ -147,6 +147,9 @@ class CuratedTextAdminMixin:
 
         edited = {"introduction", "introduction_translations"} & set(form.changed_data)
         if edited and "introduction_status" not in form.changed_data:
+            if edited == {"introduction"} and obj.introduction_status != TextStatus.WRITTEN:
+                # Generated translations of the replaced text would be served to other languages.
+                obj.introduction_translations = {}
             obj.introduction_status = TextStatus.WRITTEN
         super().save_model(request, obj, form, change)  # type: ignore[misc]
 
@@ -157,7 +160,10 @@ class CuratedTextAdminMixin:
             for item_form in formset.forms:
                 edited = {"label_text", "label_translations"} & set(item_form.changed_data)
                 if edited and "label_status" not in item_form.changed_data:
-                    item_form.instance.label_status = TextStatus.WRITTEN
+                    item = item_form.instance
+                    if edited == {"label_text"} and item.label_status != TextStatus.WRITTEN:
+                        item.label_translations = {}  # generated from the replaced text
+                    item.label_status = TextStatus.WRITTEN
         super().save_formset(request, form, formset, change)  # type: ignore[misc]
 
 

@@ -252,9 +252,13 @@ def generate_texts(
 
 
 def set_label(*, item: ExhibitionItem, text: str, lang: str = "en") -> ExhibitionItem:
-    """A person's wall label: stored and marked written, so regeneration keeps it."""
+    """A person's wall label: stored and marked written, so regeneration keeps it. A new
+    original drops the translations generated from the old one (pages would show them to
+    visitors in other languages); translations a person wrote stay."""
     with transaction.atomic():
         if lang == "en":
+            if item.label_status != TextStatus.WRITTEN:
+                item.label_translations = {}
             item.label_text = text
         else:
             item.label_translations = {**item.label_translations, lang: text}
@@ -264,8 +268,11 @@ def set_label(*, item: ExhibitionItem, text: str, lang: str = "en") -> Exhibitio
 
 
 def set_introduction(*, exhibition: Exhibition, text: str, lang: str = "en") -> Exhibition:
+    """A person's introduction, as `set_label`: generated translations of an old one go."""
     with transaction.atomic():
         if lang == "en":
+            if exhibition.introduction_status != TextStatus.WRITTEN:
+                exhibition.introduction_translations = {}
             exhibition.introduction = text
         else:
             exhibition.introduction_translations = {

@@ -26,6 +26,14 @@ tiny_model = condition_tests.tiny_model  # the damage network the PDF test's che
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]?\d*(?:\.\d+)?[sdrf]|%[sd]|\{\w+\}")
 
 
+@pytest.fixture(autouse=True)
+def english_afterwards() -> Iterator[None]:
+    """LocaleMiddleware leaves the last request's language active in the thread: the next
+    test module would run in French."""
+    yield
+    translation.deactivate()
+
+
 # ------------------------------------------------------------------ the catalogue
 
 
@@ -381,3 +389,53 @@ def test_the_tour_pages_name_websocket_refusals_in_french() -> None:
     assert strings["errorPrefix"] == "Refusé\u00a0: "
     script = (ROOT / "static" / "js" / "pages" / "tour.js").read_text(encoding="utf-8")
     assert "strings.errors?.[event.code]" in script
+
+
+# ------------------------------------------------------------------ a new original
+
+
+def test_a_persons_new_label_drops_the_translations_generated_from_the_old_one(db) -> None:
+    """Served translations must say what the original says: once a curator rewrites a generated
+    label, its generated French goes (French visitors read the curator's text); French a person
+    wrote stays."""
+    from types import SimpleNamespace
+
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    from exhibits.collection import admin as collection_admin
+    from exhibits.curation import suggestions
+    from exhibits.models import Exhibition, ExhibitionItem, TextStatus
+
+    artifact = make_artifact(title="Bronze helmet", culture="Greek", materials="bronze")
+    exhibition = make_exhibition(artifact, slug="arms")
+    suggestions.generate_texts(exhibition=exhibition, institution="Mouseion")
+    item = exhibition.items.get()
+    assert item.label_translations.get("fr") and exhibition.introduction_translations.get("fr")
+
+    suggestions.set_label(item=item, text="A helmet, rewritten by the curator.")
+    suggestions.set_introduction(exhibition=exhibition, text="Our own introduction.")
+    french = Client().get("/exhibitions/arms/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "A helmet, rewritten by the curator." in french
+    assert "Our own introduction." in french
+
+    # Written by a person, in both languages: a later English edit keeps the French.
+    suggestions.set_label(item=item, text="Un casque, traduit par le conservateur.", lang="fr")
+    suggestions.set_label(item=item, text="A helmet, edited again.")
+    item.refresh_from_db()
+    assert item.label_translations == {"fr": "Un casque, traduit par le conservateur."}
+
+    # The admin's inline does the same for a generated label edited in English only.
+    suggestions.generate_texts(exhibition=exhibition, overwrite_approved=True)
+    other = make_artifact(title="Bronze greave", culture="Greek", materials="bronze")
+    second = make_exhibition(artifact, other, slug="arms-2")
+    suggestions.generate_texts(exhibition=second, institution="Mouseion")
+    edited = second.items.order_by("order").first()
+    assert edited.label_translations.get("fr")
+    edited.label_text = "Edited in the inline."
+    form = SimpleNamespace(changed_data=["label_text"], instance=edited)
+    formset = SimpleNamespace(model=ExhibitionItem, forms=[form], save=edited.save)
+    admin = collection_admin.ExhibitionAdmin(Exhibition, django_admin.site)
+    admin.save_formset(RequestFactory().post("/admin/"), None, formset, change=True)
+    edited.refresh_from_db()
+    assert (edited.label_status, edited.label_translations) == (TextStatus.WRITTEN, {})
