@@ -6,16 +6,21 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
 from exhibits.collection import services
 from exhibits.collection.serializers import AssetUploadSerializer
 from exhibits.models import Asset, Job
 
+StrOrPromise = str | Promise
 
-def _api_choices(name: str, blank: str) -> list[tuple[str, str]]:
+
+def _api_choices(name: str, blank: StrOrPromise) -> list[tuple[str, StrOrPromise]]:
     """The choices of the API upload's field `name` (one list for both ways in), after `blank`."""
     field = AssetUploadSerializer().fields[name]
+    assert isinstance(field, serializers.ChoiceField)
     return [("", blank), *((str(key), str(label)) for key, label in field.choices.items())]
 
 

@@ -186,3 +186,53 @@ def test_curator_suggests_an_exhibition_with_a_chosen_number_of_rooms(
         delete = "from exhibits.models import Exhibition as E; E.objects.filter(pk=%s).delete()"
         live_museum.manage("shell", "-c", delete % exhibition_id)
     watched.assert_clean()
+
+
+MAKE_DRAFTS = """
+from exhibits.collection import services
+from exhibits.models import Artifact, Exhibition
+shown = Artifact.objects.published().order_by("pk").first()
+draft = Artifact.objects.create(object_number="E2E.DRAFT", title="Draft amphora (e2e)")
+show = Exhibition.objects.create(title="Draft show (e2e)", slug="draft-show-e2e")
+services.set_exhibition_items(exhibition=show, artifacts=[shown, draft])
+print(draft.pk)
+"""
+REMOVE_DRAFTS = """
+from exhibits.models import Artifact, Exhibition
+Artifact.objects.filter(object_number="E2E.DRAFT").delete()
+Exhibition.objects.filter(slug="draft-show-e2e").delete()
+"""
+
+
+@pytest.fixture
+def drafts(live_museum):
+    draft_id = live_museum.manage("shell", "-c", MAKE_DRAFTS).stdout.split()[-1]
+    yield {"artifact": f"/artifacts/{draft_id}/", "exhibition": "/exhibitions/draft-show-e2e/"}
+    live_museum.manage("shell", "-c", REMOVE_DRAFTS)
+
+
+def test_curator_previews_drafts_under_a_banner(
+    watched: WatchedPage, browser, server_url: str, live_museum, drafts
+) -> None:
+    page = watched.page
+    log_in_as_curator(page, server_url, live_museum, drafts["artifact"])
+    for path in (drafts["artifact"], drafts["exhibition"]):
+        response = page.goto(server_url + path)
+        assert response.status == 200
+        banner = page.locator("[data-draft-preview]")
+        assert banner.is_visible() and "Draft — not public" in banner.text_content()
+        blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
+        assert not blocking, (path, blocking)
+    watched.assert_clean()
+    # The public, in a browser of its own, gets the 404 page and no trace of the draft.
+    context = browser.new_context()
+    try:
+        visitor = context.new_page()
+        for path in (drafts["artifact"], drafts["exhibition"]):
+            response = visitor.goto(server_url + path)
+            assert response.status == 404
+            html = visitor.content()
+            assert "Draft amphora" not in html and "Draft show" not in html
+            assert "data-draft-preview" not in html
+    finally:
+        context.close()
