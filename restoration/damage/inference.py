@@ -38,6 +38,9 @@ class DamageResult:
     seconds: float
     thresholds: dict[str, float] = field(default_factory=dict)
     explain_class: str | None = None
+    # Where the class is possible but not confident (calibrated models): said, not painted.
+    uncertain: dict[str, np.ndarray] = field(default_factory=dict)
+    calibrated: bool = False
 
     @property
     def size(self) -> tuple[int, int]:
@@ -63,6 +66,8 @@ class DamageResult:
             }
             if metres_per_pixel is not None:
                 entry["area_cm2"] = round(pixels * (metres_per_pixel * 100.0) ** 2, 4)
+            if name in self.uncertain:
+                entry["uncertain_share"] = round(float(self.uncertain[name].mean()), 6)
             classes[name] = entry
         return {
             "model_version": self.model_version,
@@ -71,6 +76,7 @@ class DamageResult:
             "thresholds": {k: round(v, 4) for k, v in self.thresholds.items()},
             "classes": classes,
             "explain_class": self.explain_class,
+            "calibrated": self.calibrated,
             "seconds": round(self.seconds, 3),
         }
 
@@ -291,7 +297,12 @@ def detect(
     if explain:
         cam = _explain(image, model, explain_class, tile=tile, overlap=overlap, reference=reference)
         step(total - done)
-    masks = {c: probs[i] >= model.thresholds[c] for i, c in enumerate(model.classes)}
+    uncertain: dict[str, np.ndarray] = {}
+    if model.calibration is not None:
+        probs = model.calibration.calibrate(probs, model.classes)
+        masks, uncertain = model.calibration.bands(probs, model.classes)
+    else:
+        masks = {c: probs[i] >= model.thresholds[c] for i, c in enumerate(model.classes)}
     share = {c: float(m.mean()) for c, m in masks.items()}
     return DamageResult(
         probabilities=probs,
@@ -300,8 +311,14 @@ def detect(
         pixel_share=share,
         model_version=model.version,
         seconds=time.perf_counter() - start,
-        thresholds=dict(model.thresholds),
+        thresholds=(
+            {c: k.confident for c, k in model.calibration.classes.items()}
+            if model.calibration is not None
+            else dict(model.thresholds)
+        ),
         explain_class=explain_class if explain else None,
+        uncertain=uncertain,
+        calibrated=model.calibration is not None,
     )
 
 

@@ -6,6 +6,7 @@ One architecture, built by name from `config.MODEL_CONFIGS`; no weights are load
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -25,7 +26,10 @@ from museum.common.registry import (
     write_checkpoint,
 )
 
+from .calibration import Calibration
 from .config import DEFAULT_THRESHOLD, MODEL_CONFIGS, ModelConfig
+
+logger = logging.getLogger(__name__)
 
 ARCH_VERSION = "damage-unet-v1"
 # The shared convention (museum.common.registry): one entry per named config, built by name.
@@ -146,6 +150,8 @@ class DamageModel:
     version: str
     device: str
     meta: dict[str, Any] = field(default_factory=dict)
+    # Per-class calibration and bands (calibration.py) when a matching sidecar file exists.
+    calibration: Calibration | None = None
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -209,6 +215,8 @@ def load_model(weights: str | Path | None = None, *, device: str | None = None) 
         checkpoint = read_checkpoint(path)
         arch = checkpoint.payload.get("arch", ARCH_VERSION)
         model = model_from_payload(checkpoint.payload, checkpoint.version(arch), device)
+        model.calibration, suffix = calibration_for(path)
+        model.version += suffix
         _CACHE[key] = model
         return model
 
@@ -228,6 +236,25 @@ def model_from_payload(payload: dict[str, Any], version: str, device: str) -> Da
 
 
 def model_version(weights: str | Path | None = None) -> str:
-    """'damage-unet-v1+<sha256[:8] of the weights>' without loading the network."""
+    """'damage-unet-v1+<sha256[:8] of the weights>' (and '+cal<sha256[:6]>' of the calibration
+    when one applies) without loading the network."""
     path = Path(weights) if weights is not None else default_weights_path()
-    return f"{ARCH_VERSION}+{weights_digest(path)}"
+    return f"{ARCH_VERSION}+{weights_digest(path)}{calibration_for(path)[1]}"
+
+
+def calibration_path(weights: Path) -> Path:
+    """A checkpoint's calibration sidecar: 'damage_unet.pt' -> 'damage_unet.calibration.json'."""
+    return weights.with_suffix(".calibration.json")
+
+
+def calibration_for(weights: Path) -> tuple[Calibration | None, str]:
+    """The sidecar calibration of `weights` and its version suffix, when it was fitted on these
+    very weights (a retrained checkpoint leaves an old sidecar unused, with a warning)."""
+    side = calibration_path(weights)
+    if not side.is_file():
+        return None, ""
+    calibration = Calibration.load(side)
+    if calibration.weights != weights_digest(weights):
+        logger.warning("%s was fitted on other weights; probabilities are not calibrated", side)
+        return None, ""
+    return calibration, f"+cal{file_digest(side)[:6]}"

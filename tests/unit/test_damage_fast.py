@@ -8,6 +8,8 @@ The Grad-CAM heat map (bfloat16 where supported) within 0.05, correlation > 0.99
 
 from __future__ import annotations
 
+import dataclasses
+
 import io
 from pathlib import Path
 
@@ -39,7 +41,9 @@ def texture() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def model():
-    return load_model(device="cpu")
+    # The network's paths are compared on its raw thresholds (calibration only re-maps the
+    # probabilities afterwards, and leaves a sound texture with too few painted pixels to tell).
+    return dataclasses.replace(load_model(device="cpu"), calibration=None)
 
 
 def assert_same(reference, fast) -> None:
