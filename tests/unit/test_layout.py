@@ -43,6 +43,7 @@ GLUE = {
     "exhibits.curation.search_index",
     "exhibits.curation.services",
     "exhibits.curation.suggestions",
+    "exhibits.curation.suggestion_admin",
 }
 SINGLE_CORES = ["restoration.restore.method_choice", "museum.gallery.layout"]
 FRAMEWORKS = ("django", "celery", "rest_framework", "channels")
