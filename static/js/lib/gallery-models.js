@@ -9,6 +9,7 @@
  */
 import * as THREE from 'three';
 import { loadModel } from './lod-loader.js';
+import { reflectEnvironment } from './scene-lighting.js';
 
 const PARALLEL = 2;
 const ROUNDS = ['thumb', 'web'];
@@ -47,6 +48,7 @@ export class GalleryModels {
     this.slots = new Map();
     this.shown = new Map(); // item index -> LOD label on screen
     this.failed = new Set();
+    this.environment = null; // the room environment the objects reflect (set by the gallery)
     for (const plinth of plinths) {
       const lod = new THREE.LOD();
       lod.name = 'artifact';
@@ -91,6 +93,7 @@ export class GalleryModels {
     try {
       const model = await loadModel(url, this.dracoDecoderPath);
       standUp(model, item, label !== 'model');
+      if (this.environment) reflectEnvironment(model, this.environment);
       model.traverse((object) => { object.userData.itemIndex = index; });
       this.show(index, model, label);
       this.onChange({ index, label });

@@ -85,3 +85,18 @@ export function meterExposure(renderer, scene, camera) {
   renderer.toneMappingExposure = exposure;
   return exposure;
 }
+
+/**
+ * Give the PBR materials of `object` the environment as their own: used where the scene's
+ * environment would also light everything else (the gallery's walls). Metals have no diffuse
+ * light and read only by what they reflect, so they get more of it.
+ */
+export function reflectEnvironment(object, environment, { dielectric = 0.4, metal = 1.4 } = {}) {
+  object.traverse((child) => {
+    for (const material of [child.material].flat()) {
+      if (!material?.isMeshStandardMaterial) continue;
+      material.envMap = environment;
+      material.envMapIntensity = THREE.MathUtils.lerp(dielectric, metal, material.metalness);
+    }
+  });
+}

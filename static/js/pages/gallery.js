@@ -20,8 +20,6 @@ import { Walker } from '../lib/gallery-walk.js';
 import { setupGalleryXR } from '../lib/gallery-xr.js';
 
 const BACKGROUND = 0x2b2d33;
-// The room environment's share of the objects' light: the room's own lights do the most.
-const GALLERY_ENVIRONMENT_INTENSITY = 0.4;
 // Dynamic resolution: when frames keep taking longer than this (software WebGL, weak GPUs),
 // draw fewer pixels, down to MIN_PIXEL_RATIO, so that walking stays fluid.
 const SLOW_FRAME_MS = 60;
@@ -285,10 +283,9 @@ class Gallery {
     await this.drawn();
     this.root.dataset.state = 'ready';
     this.resolveReady({ state: 'ready', plinths: this.plinths.length });
-    // Reflections for the objects (the room's materials are Lambert and ignore it), before they
-    // load so their shaders compile once: dark metal reads by what it reflects.
-    this.scene.environment = roomEnvironment(this.renderer);
-    this.scene.environmentIntensity = GALLERY_ENVIRONMENT_INTENSITY;
+    // The objects reflect the room environment (metals most: they read by it), made before they
+    // load so their shaders compile once; the room's own materials keep its lights alone.
+    this.models.environment = roomEnvironment(this.renderer);
     await this.models.loadAll();
     await this.drawn();
     this.root.dataset.state = 'loaded';
