@@ -208,6 +208,11 @@ def test_embed_page_and_data_section_are_accessible(
     page_url = artifact_url(demo_pages, "venus")
     page.goto(page_url.replace("/artifacts/", "/embed/artifacts/"))
     assert wait_for_viewer(page) == {"state": "loaded"}
+    # A point of interest's text shows over the view (there is no list beside it here).
+    page.locator(".hotspot").first.click()
+    detail = page.locator("#annotation-detail")
+    detail.wait_for(state="visible")
+    assert detail.locator(".annotation-detail__title").inner_text() == "Head"
     violations = [v for v in run_axe(page) if v["impact"] in BLOCKING]
     assert not violations, violations
     page.goto(page_url)
