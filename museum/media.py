@@ -114,7 +114,7 @@ def may_fetch(owner: MediaOwner, user: object) -> bool:
     if isinstance(row, ConditionRecord):
         return condition_visibility.may_see_record(row, user)
     if isinstance(row, DamageFinding):
-        return condition_visibility.may_see_record(row.record, user)
+        return condition_visibility.may_see_finding(row, user)
     if isinstance(row, MaskCorrection):
         return condition_visibility.sees_corrections(user)
     if isinstance(row, TourStop):

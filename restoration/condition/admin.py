@@ -35,7 +35,16 @@ class DamageFindingInline(admin.TabularInline):
     model = DamageFinding
     extra = 0
     can_delete = False
-    fields = ["damage_class", "pixel_share", "area_cm2", "mask_picture", "probability_picture"]
+    fields = [
+        "damage_class",
+        "pixel_share",
+        "area_cm2",
+        "mask_picture",
+        "probability_picture",
+        "review",
+        "reviewed_by",
+        "reviewed_at",
+    ]
     readonly_fields = cast(list[str], fields)
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -109,7 +118,7 @@ class ConditionRecordAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Release to visitors"), permissions=["change"])
     def release(self, request: HttpRequest, queryset: QuerySet[ConditionRecord]) -> None:
-        count = visibility.set_released(records=queryset, released=True)
+        count = visibility.set_released(records=queryset, released=True, by=request.user)
         self.message_user(request, _("%(n)d condition records released.") % {"n": count})
 
     @admin.action(description=_("Withdraw from visitors"), permissions=["change"])

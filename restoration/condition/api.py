@@ -165,5 +165,5 @@ class ConditionReleaseView(APIView):
         body = ConditionReleaseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         released = body.validated_data["released"]
-        visibility.set_released(records=records, released=released)
+        visibility.set_released(records=records, released=released, by=request.user)
         return Response({"id": pk, "released": released})

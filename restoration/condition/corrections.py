@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from museum.uploads import stored_first
-from restoration.condition import images
+from restoration.condition import images, review
 from restoration.models import DAMAGE_CLASS_CHOICES, ConditionRecord, MaskCorrection
 
 
@@ -95,6 +95,7 @@ def save_mask_correction(
     content = ContentFile(images.mask_png(mask))
     with stored_first(correction.mask, name, content), transaction.atomic():
         correction.save()
+        review.mark_corrected(record=record, damage_class=damage_class, by=correction.author)
     return correction
 
 

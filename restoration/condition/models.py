@@ -134,7 +134,14 @@ class ConditionRecord(models.Model):
 
 
 class DamageFinding(models.Model):
-    """One damage class on one analysed texture: its mask, probability and extent."""
+    """One damage class on one analysed texture: its mask, probability and extent, and what a
+    curator decided about it (visitors see accepted and corrected findings only)."""
+
+    class Review(models.TextChoices):
+        UNREVIEWED = "unreviewed", _("Not reviewed yet")
+        ACCEPTED = "accepted", _("Accepted")
+        CORRECTED = "corrected", _("Corrected by a curator")
+        DISMISSED = "dismissed", _("Dismissed (not damage)")
 
     record = models.ForeignKey(ConditionRecord, on_delete=models.CASCADE, related_name="findings")
     damage_class = models.CharField(_("class"), max_length=16, choices=DAMAGE_CLASS_CHOICES)
@@ -144,6 +151,13 @@ class DamageFinding(models.Model):
     probability = models.ImageField(
         _("probability"), upload_to=condition_upload_to, max_length=300, blank=True
     )
+    review = models.CharField(
+        _("review"), max_length=16, choices=Review.choices, default=Review.UNREVIEWED
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["record", "pk"]

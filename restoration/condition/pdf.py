@@ -27,6 +27,7 @@ from PIL import Image
 
 from exhibits.models import Artifact, Job
 from museum.common import images
+from restoration.condition import review
 from restoration.condition.images import CLASS_COLOURS
 from restoration.models import ConditionRecord
 
@@ -113,7 +114,11 @@ def _picture(field: FieldFile) -> io.BytesIO | None:
 
 
 def content_version(
-    *, artifact: Artifact, job: Job | None, records: Sequence[ConditionRecord]
+    *,
+    artifact: Artifact,
+    job: Job | None,
+    records: Sequence[ConditionRecord],
+    staff: bool = True,
 ) -> str:
     """A digest of everything the PDF shows: it changes with any finding, correction in force,
     file, record (and so a release: the visible set changes), the check or the artifact."""
@@ -138,7 +143,8 @@ def content_version(
                     [field.name for field in (record.texture, record.overlay, record.explanation)],
                 ],
                 "findings": [
-                    [f.pk, f.damage_class, f.pixel_share, f.area_cm2] for f in record.findings.all()
+                    [f.pk, f.damage_class, f.pixel_share, f.area_cm2, f.review]
+                    for f in review.shown_findings(record.findings.all(), staff=staff)
                 ],
                 "corrections": sorted([c.pk, c.damage_class] for c in record.applied_corrections),
             }
@@ -150,11 +156,15 @@ def content_version(
 
 
 def cached_condition_pdf(
-    *, artifact: Artifact, job: Job | None, records: Sequence[ConditionRecord]
+    *,
+    artifact: Artifact,
+    job: Job | None,
+    records: Sequence[ConditionRecord],
+    staff: bool = True,
 ) -> bytes:
     """`condition_pdf` from the shared cache, built on a miss. `records` must already be the
     ones the requesting user may see (the key is made of them alone)."""
-    version = content_version(artifact=artifact, job=job, records=records)
+    version = content_version(artifact=artifact, job=job, records=records, staff=staff)
     key = f"mouseion:condition-pdf:{artifact.pk}:{version}"
     try:
         data = cache.get(key)
@@ -163,7 +173,7 @@ def cached_condition_pdf(
         data = None
     if data is not None:
         return bytes(data)
-    data = condition_pdf(artifact=artifact, job=job, records=records)
+    data = condition_pdf(artifact=artifact, job=job, records=records, staff=staff)
     if len(data) <= PDF_CACHE_MAX_BYTES:
         try:
             cache.set(key, data, PDF_CACHE_SECONDS)
@@ -177,7 +187,11 @@ def _format_share(share: float) -> str:
 
 
 def condition_pdf(
-    *, artifact: Artifact, job: Job | None, records: Sequence[ConditionRecord]
+    *,
+    artifact: Artifact,
+    job: Job | None,
+    records: Sequence[ConditionRecord],
+    staff: bool = True,
 ) -> bytes:
     pdf = _Report()
     pdf.set_title(_("Condition report: %(name)s") % {"name": artifact.object_number})
@@ -248,11 +262,11 @@ def condition_pdf(
             pdf.set_font(pdf.family, size=8)
             pdf.cell(width, 4, pdf.text_of(caption), align="C")
         pdf.set_xy(pdf.l_margin, top + width + 7)
-        _findings_table(pdf, record)
+        _findings_table(pdf, record, staff=staff)
     return bytes(pdf.output())
 
 
-def _findings_table(pdf: _Report, record: ConditionRecord) -> None:
+def _findings_table(pdf: _Report, record: ConditionRecord, *, staff: bool) -> None:
     pdf.set_font(pdf.family, size=9)
     corrections: dict[str, int] = {}
     for correction in record.applied_corrections:  # carried forward, not retired
@@ -262,7 +276,7 @@ def _findings_table(pdf: _Report, record: ConditionRecord) -> None:
         header = table.row()
         for title in (_("Class"), _("Pixel share"), _("Area (cm²)"), _("Corrections")):
             header.cell(pdf.text_of(title))
-        for finding in record.findings.all():
+        for finding in review.shown_findings(record.findings.all(), staff=staff):
             row = table.row()
             colour = FontFace(color=CLASS_COLOURS.get(finding.damage_class, (0, 0, 0)))
             row.cell(pdf.text_of(finding.get_damage_class_display()), style=colour)

@@ -8,8 +8,10 @@ from typing import Any, cast
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from restoration.condition import visibility
 from restoration.condition.images import hex_colour
 from restoration.models import DAMAGE_CLASS_CHOICES, ConditionRecord, DamageFinding, MaskCorrection
 
@@ -38,7 +40,7 @@ class DamageFindingSerializer(_FileUrls):
 
     class Meta:
         model = DamageFinding
-        fields = ["damage_class", "pixel_share", "area_cm2"]
+        fields = ["id", "damage_class", "pixel_share", "area_cm2", "review"]
 
 
 class MaskCorrectionSerializer(_FileUrls):
@@ -68,7 +70,7 @@ class MaskCorrectionSerializer(_FileUrls):
 
 class ConditionRecordSerializer(_FileUrls):
     url_fields = ("texture", "probability", "explanation", "overlay")
-    findings = DamageFindingSerializer(many=True, read_only=True)
+    findings = serializers.SerializerMethodField()
     corrections = serializers.SerializerMethodField()
 
     class Meta:
@@ -88,6 +90,13 @@ class ConditionRecordSerializer(_FileUrls):
             "findings",
             "corrections",
         ]
+
+    @extend_schema_field(DamageFindingSerializer(many=True))
+    def get_findings(self, record: ConditionRecord) -> list[dict[str, Any]]:
+        # Visitors: the findings a curator accepted or corrected (condition/review.py).
+        request = self.context.get("request")
+        shown = visibility.visible_findings(record, getattr(request, "user", None))
+        return list(DamageFindingSerializer(shown, many=True, context=self.context).data)
 
     def get_corrections(self, record: ConditionRecord) -> list[dict[str, Any]]:
         # Corrections are curators' work in progress: shown to those who may make them.

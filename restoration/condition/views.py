@@ -12,11 +12,11 @@ from exhibits.collection.permissions import visible_artifacts
 from exhibits.models import Artifact
 from museum.throttling import throttled_view
 from museum.uploads import upload_limit
-from restoration.condition import services, visibility
+from restoration.condition import review, services, visibility
 from restoration.condition.images import MASK_MAX_BYTES
 from restoration.condition.pdf import cached_condition_pdf
 from restoration.condition.serializers import damage_classes
-from restoration.models import DAMAGE_CLASS_CHOICES, ConditionRecord
+from restoration.models import DAMAGE_CLASS_CHOICES, ConditionRecord, DamageFinding
 
 
 def _artifact(request: HttpRequest, pk: int) -> Artifact:
@@ -29,21 +29,30 @@ def _artifact(request: HttpRequest, pk: int) -> Artifact:
 def condition_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Findings per texture with pictures and figures; curators also correct masks here."""
     artifact = _artifact(request, pk)
+    if request.method == "POST" and request.POST.get("action") == "review":
+        return _review_finding(request, artifact)
     if request.method == "POST":
         return _upload_correction(request, artifact)
     job, records = services.latest_records(artifact)
     records = visibility.visible_records(records, request.user)
     can_correct = request.user.has_perm("restoration.add_maskcorrection")
+    staff = visibility.sees_unreleased(request.user)
     colours = {entry["name"]: entry["colour"] for entry in damage_classes()}
     for record in records:
+        shown = visibility.visible_findings(record, request.user)
+        classes = record.summary.get("classes", {}) if isinstance(record.summary, dict) else {}
         record.finding_rows = [  # type: ignore[attr-defined]  # for the template only
             {
                 "finding": finding,
                 "colour": colours.get(finding.damage_class, "#fff"),
                 "percent": finding.pixel_share * 100,
+                "uncertain": _percent(classes.get(finding.damage_class, {}).get("uncertain_share")),
             }
-            for finding in record.findings.all()
+            for finding in shown
         ]
+        # The combined overlay and probability map show every class: to visitors only when no
+        # class was dismissed or is still unreviewed (they would show what a curator refused).
+        record.shows_combined = staff or len(shown) == record.findings.count()  # type: ignore[attr-defined]
     context = {
         "artifact": artifact,
         "job": job,
@@ -51,10 +60,38 @@ def condition_report(request: HttpRequest, pk: int) -> HttpResponse:
         "classes": damage_classes(),
         "class_choices": DAMAGE_CLASS_CHOICES,
         "can_correct": can_correct,
+        "can_review": request.user.has_perm("restoration.change_damagefinding"),
+        "staff": staff,
+        "decisions": [
+            (DamageFinding.Review.ACCEPTED, _("Accept")),
+            (DamageFinding.Review.DISMISSED, _("Dismiss: not damage")),
+        ],
         "can_check": request.user.has_perm("restoration.add_conditionrecord"),
         "mask_max_mb": MASK_MAX_BYTES // (1024 * 1024),
     }
     return render(request, "restoration/condition_report.html", context)
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else share * 100
+
+
+def _review_finding(request: HttpRequest, artifact: Artifact) -> HttpResponse:
+    """A curator accepts or dismisses one finding (the report page's review buttons)."""
+    if not request.user.has_perm("restoration.change_damagefinding"):
+        raise PermissionDenied
+    finding = get_object_or_404(
+        DamageFinding.objects.filter(record__artifact=artifact), pk=request.POST.get("finding", "")
+    )
+    try:
+        review.review_finding(
+            finding=finding, decision=request.POST.get("decision", ""), by=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The review was saved."))
+    return redirect("condition:report", pk=artifact.pk)
 
 
 def _upload_correction(request: HttpRequest, artifact: Artifact) -> HttpResponse:
@@ -90,7 +127,12 @@ def condition_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     artifact = _artifact(request, pk)
     job, records = services.latest_records(artifact)
     records = visibility.visible_records(records, request.user)
-    data = cached_condition_pdf(artifact=artifact, job=job, records=records)
+    data = cached_condition_pdf(
+        artifact=artifact,
+        job=job,
+        records=records,
+        staff=visibility.sees_unreleased(request.user),
+    )
     response = HttpResponse(data, content_type="application/pdf")
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in artifact.object_number)
     response["Content-Disposition"] = f'inline; filename="condition-{safe}.pdf"'

@@ -19,7 +19,7 @@ from exhibits.intake.limits import IntakeLimits
 from exhibits.intake.sources import open_source
 from exhibits.models import Asset
 from restoration.condition import images, services
-from restoration.models import ConditionRecord, RestorationJob, RestoredRegion
+from restoration.models import ConditionRecord, DamageFinding, RestorationJob, RestoredRegion
 from restoration.restore import files, preferences
 
 RESTORED_CLASSES = ("crack", "loss", "corrosion")
@@ -214,6 +214,8 @@ def _damage_masks(record: ConditionRecord, width: int, height: int) -> dict[str,
     masks = {}
     for finding in record.findings.all():
         if finding.damage_class not in RESTORED_CLASSES:
+            continue
+        if finding.review == DamageFinding.Review.DISMISSED:  # a curator said: not damage
             continue
         field_file = corrected.pop(finding.damage_class, None) or finding.mask
         with field_file.open("rb") as handle:
