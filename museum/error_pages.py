@@ -8,6 +8,7 @@ answers: an unknown /api/ path, and errors raised outside DRF.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -24,14 +25,16 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
         message = _("Nothing is at this address of the API; see /api/docs/.")
         return JsonResponse(error_body("not_found", message), status=404)
-    return defaults.page_not_found(request, exception)
+    # `error_page`: nothing of the asked address is echoed (the language switcher's return
+    # address included), so a private file's 404 reads like any other.
+    return render(request, "404.html", {"error_page": True}, status=404)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
         message = _("You do not have permission to perform this action.")
         return JsonResponse(error_body("permission_denied", message), status=403)
-    return defaults.permission_denied(request, exception)
+    return render(request, "403.html", {"error_page": True}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
