@@ -69,7 +69,11 @@ def _first(model: type[models.Model], name: str, fields: tuple[str, ...]) -> Med
 # Each owner: the storage prefix its upload_to writes, the model and its file fields.
 OWNERS: tuple[tuple[str, type[models.Model], tuple[str, ...]], ...] = (
     ("artifacts/", Asset, ("file",)),
-    ("condition/", ConditionRecord, ("texture", "probability", "explanation", "overlay")),
+    (
+        "condition/",
+        ConditionRecord,
+        ("texture", "probability", "explanation", "overlay", "change_map"),
+    ),
     ("condition/", DamageFinding, ("mask", "probability")),
     ("condition/", MaskCorrection, ("mask",)),
     ("tours/", TourStop, ("audio",)),

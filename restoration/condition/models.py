@@ -81,6 +81,12 @@ class ConditionRecord(models.Model):
     overlay = models.ImageField(
         _("masks over the texture"), upload_to=condition_upload_to, max_length=300, blank=True
     )
+    change_map = models.ImageField(
+        _("colour change since the previous check (ΔE00)"),
+        upload_to=condition_upload_to,
+        max_length=300,
+        blank=True,
+    )
     seconds = models.FloatField(_("detection time (s)"), default=0)
     texture_key = models.CharField(
         _("texture identity"),
@@ -110,7 +116,7 @@ class ConditionRecord(models.Model):
         return f"Condition of artifact {self.artifact_id}, texture {self.image_index}"
 
     def file_fields(self) -> list[FieldFile]:
-        return [self.texture, self.probability, self.explanation, self.overlay]
+        return [self.texture, self.probability, self.explanation, self.overlay, self.change_map]
 
     @property
     def correction_key(self) -> str:

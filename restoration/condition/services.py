@@ -33,7 +33,7 @@ from exhibits.intake.services import INTAKE_KIND
 from exhibits.intake.sources import open_source
 from exhibits.models import Artifact, Asset, Job
 from museum import jobs
-from restoration.condition import corrections, images
+from restoration.condition import change, corrections, images
 from restoration.condition.corrections import (  # re-exported: callers use services.*
     export_corrections,
     retire_mask_correction,
@@ -181,7 +181,7 @@ def _check(job: Job, model: Any) -> None:
     outputs = []
     for number, texture in enumerate(found.textures):
         progress = _progress(job, number, len(found.textures))
-        outputs.append(_analyse(texture, found, model, progress))
+        outputs.append(_analyse(texture, found, model, progress, job=job))
     report = {
         "textures": len(outputs),
         "origin": found.origin,
@@ -228,6 +228,8 @@ def _analyse(
     found: _TextureSource,
     model: Any,
     progress: Callable[[float], None],
+    *,
+    job: Job,
 ) -> _Output:
     from restoration.damage import detect, load_image, write_outputs
 
@@ -269,6 +271,15 @@ def _analyse(
     }
     if "probability.png" in by_file:
         files["probability"] = (f"{stem}-probability.png", by_file["probability.png"])
+    previous = change.previous_record(
+        artifact=found.asset.artifact, image_index=texture.image_index, job=job
+    )
+    if previous is not None:
+        record.summary["change"], heat_map = change.change_since(
+            previous, image, record.texture_key
+        )
+        if heat_map is not None:
+            files["change_map"] = (f"{stem}-change.png", heat_map)
     if "gradcam.png" in by_file:
         # JPEG like the texture: the PDF decodes it at reduced size (Image.draft), a PNG whole.
         files["explanation"] = (f"{stem}-gradcam.jpg", images.jpeg_of_png(by_file["gradcam.png"]))

@@ -140,3 +140,33 @@ def test_a_dismissed_class_is_not_restored(checked, curator) -> None:
     )
     after = set(_damage_masks(record, record.width_px, record.height_px))
     assert "loss" in before and "loss" not in after
+
+
+def test_a_second_check_reports_the_colour_change_since_the_first(tiny_model, curator) -> None:
+    from PIL import Image
+
+    from restoration.damage import load_image
+
+    artifact = make_textured_artifact()
+    first = ConditionRecord.objects.get(job=run_check(artifact, tiny_model))
+    second = ConditionRecord.objects.get(job=run_check(artifact, tiny_model))
+    assert second.summary["change"]["identical"] is True  # the same texture: nothing changed
+    # The earlier capture differed: its left half was darker (the object has faded since).
+    with first.texture.open("rb") as handle:
+        earlier = load_image(handle.read())
+    earlier[:, : earlier.shape[1] // 2] = (earlier[:, : earlier.shape[1] // 2] * 0.6).astype(
+        "uint8"
+    )
+    with first.texture.open("wb") as handle:
+        Image.fromarray(earlier).save(handle, format="JPEG", quality=95)
+    ConditionRecord.objects.filter(pk=first.pk).update(texture_key="")
+    ConditionRecord.objects.filter(pk=second.pk).delete()
+    third = ConditionRecord.objects.get(job=run_check(artifact, tiny_model))
+    change = third.summary["change"]
+    assert change["since_record"] == first.pk and change["method"] == "same_layout"
+    assert change["visible_share"] == pytest.approx(0.5, abs=0.1)
+    assert third.change_map and third.change_map.size > 0
+    client = Client()
+    client.force_login(curator)
+    page = client.get(f"/artifacts/{artifact.pk}/condition/").content.decode()
+    assert "Change since the previous check" in page and third.change_map.url in page
