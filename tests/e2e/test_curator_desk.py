@@ -8,7 +8,14 @@ import re
 
 import pytest
 
-from tests.e2e.browser import AXE, WatchedPage, artifact_url, run_axe, wait_for_viewer
+from tests.e2e.browser import (
+    AXE,
+    SCREENSHOTS,
+    WatchedPage,
+    artifact_url,
+    run_axe,
+    wait_for_viewer,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -124,6 +131,8 @@ def test_annotation_form_is_accessible(
     page.focus("#annotation-editor-centre")
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('id_position').value !== ''")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "admin-annotation-editor.png"), full_page=True)
     blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
     assert not blocking, blocking
     watched.assert_clean()
@@ -174,6 +183,14 @@ def test_curator_suggests_an_exhibition_with_a_chosen_number_of_rooms(
         overflow = page.evaluate(WIDEST)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= page.viewport_size["width"], (width, overflow)
+        # ... and so does the items' table, without a scroll bar of its own.
+        table = page.evaluate(
+            "(() => { const t = document.querySelector('.inline-related.tabular');"
+            " return [t.scrollWidth, t.clientWidth]; })()"
+        )
+        assert table[0] <= table[1], f"the items' table scrolls: {table}"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "admin-suggested-exhibition.png"), full_page=True)
         # axe on what this page adds (Django's tabular inline has unlabelled cells of its own).
         page.add_script_tag(path=str(AXE))
         found = page.evaluate(
