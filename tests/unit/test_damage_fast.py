@@ -9,7 +9,6 @@ The Grad-CAM heat map (bfloat16 where supported) within 0.05, correlation > 0.99
 from __future__ import annotations
 
 import dataclasses
-
 import io
 from pathlib import Path
 
