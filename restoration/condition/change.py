@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import cv2
 import numpy as np
 
 from exhibits.models import Artifact, Job
@@ -43,7 +42,7 @@ def change_since(
     if previous.texture_key and previous.texture_key == texture_key:
         return base | {"identical": True}, None  # the very same pixels: nothing changed
     from restoration.damage import load_image
-    from restoration.damage.change import VISIBLE_DELTA_E, compare_captures
+    from restoration.damage.change import compare_captures, heat_map
 
     try:
         with previous.texture.open("rb") as handle:
@@ -52,6 +51,4 @@ def change_since(
     except (OSError, ValueError) as exc:  # a missing or unreadable earlier file: say so
         logger.warning("no change map against record %s: %s", previous.pk, exc)
         return base | {"error": str(exc)[:200]}, None
-    heat = np.clip(result.delta_e / (2 * VISIBLE_DELTA_E) * 255, 0, 255).astype(np.uint8)
-    coloured = cv2.cvtColor(cv2.applyColorMap(heat, cv2.COLORMAP_INFERNO), cv2.COLOR_BGR2RGB)
-    return base | result.summary(), images.encode_png(coloured)
+    return base | result.summary(), images.encode_png(heat_map(result.delta_e))

@@ -138,6 +138,12 @@ def _homography(reference: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, int
     return homography, inliers
 
 
+def heat_map(delta_e: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 RGB picture of a ΔE00 map: dark unchanged, white at twice VISIBLE_DELTA_E."""
+    heat = np.clip(delta_e / (2 * VISIBLE_DELTA_E) * 255, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(cv2.applyColorMap(heat, cv2.COLORMAP_INFERNO), cv2.COLOR_BGR2RGB)
+
+
 def colour_difference(reference: np.ndarray, aligned: np.ndarray) -> np.ndarray:
     """ΔE00 per pixel between two registered RGB images (sRGB, D65)."""
     lab_ref = rgb2lab(reference.astype(np.float32) / 255.0)

@@ -11,7 +11,7 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from restoration.damage import ImageInputError, load_image, load_model
-from restoration.damage.change import VISIBLE_DELTA_E, RegistrationError, compare_captures
+from restoration.damage.change import RegistrationError, compare_captures, heat_map
 from restoration.damage.inference import predict_probabilities
 
 
@@ -57,8 +57,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         out: Path = options["out"]
         out.mkdir(parents=True, exist_ok=True)
-        heat = np.clip(result.delta_e / (2 * VISIBLE_DELTA_E) * 255, 0, 255).astype(np.uint8)
-        cv2.imwrite(str(out / "delta_e.png"), cv2.applyColorMap(heat, cv2.COLORMAP_INFERNO))
+        heat = cv2.cvtColor(heat_map(result.delta_e), cv2.COLOR_RGB2BGR)
+        cv2.imwrite(str(out / "delta_e.png"), heat)
         aligned = cv2.cvtColor(result.registration.aligned, cv2.COLOR_RGB2BGR)
         cv2.imwrite(str(out / "aligned.png"), aligned)
         for name, mask in result.new_damage.items():
