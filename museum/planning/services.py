@@ -10,6 +10,7 @@ scaled profile the other processes' boards are added through Redis (shared_board
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -41,15 +42,13 @@ from museum.planning.planner import Plan, Reason, plan_visit
 from museum.planning.shared_board import SharedBoard
 
 BOARD = OccupancyBoard()
-_shared_board: list[SharedBoard | None] = []
 
 
+@functools.cache
 def shared_board() -> SharedBoard | None:
     """The board shared with the other processes through Redis (scaled profile), or None."""
-    if not _shared_board:
-        linked = settings.REALTIME_CROSS_PROCESS and settings.REDIS_URL
-        _shared_board.append(SharedBoard(BOARD, settings.REDIS_URL) if linked else None)
-    return _shared_board[0]
+    linked = settings.REALTIME_CROSS_PROCESS and settings.REDIS_URL
+    return SharedBoard(BOARD, settings.REDIS_URL) if linked else None
 
 
 def crowd_now() -> dict[str, float]:

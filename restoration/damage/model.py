@@ -215,7 +215,7 @@ def load_model(weights: str | Path | None = None, *, device: str | None = None) 
         checkpoint = read_checkpoint(path)
         arch = checkpoint.payload.get("arch", ARCH_VERSION)
         model = model_from_payload(checkpoint.payload, checkpoint.version(arch), device)
-        model.calibration, suffix = calibration_for(path)
+        model.calibration, suffix = calibration_for(path, checkpoint.digest[:8])
         model.version += suffix
         _CACHE[key] = model
         return model
@@ -239,7 +239,8 @@ def model_version(weights: str | Path | None = None) -> str:
     """'damage-unet-v1+<sha256[:8] of the weights>' (and '+cal<sha256[:6]>' of the calibration
     when one applies) without loading the network."""
     path = Path(weights) if weights is not None else default_weights_path()
-    return f"{ARCH_VERSION}+{weights_digest(path)}{calibration_for(path)[1]}"
+    digest = weights_digest(path)
+    return f"{ARCH_VERSION}+{digest}{calibration_for(path, digest)[1]}"
 
 
 def calibration_path(weights: Path) -> Path:
@@ -247,14 +248,15 @@ def calibration_path(weights: Path) -> Path:
     return weights.with_suffix(".calibration.json")
 
 
-def calibration_for(weights: Path) -> tuple[Calibration | None, str]:
-    """The sidecar calibration of `weights` and its version suffix, when it was fitted on these
-    very weights (a retrained checkpoint leaves an old sidecar unused, with a warning)."""
+def calibration_for(weights: Path, digest: str) -> tuple[Calibration | None, str]:
+    """The sidecar calibration of `weights` (whose `weights_digest` is `digest`) and its version
+    suffix, when it was fitted on these very weights (a retrained checkpoint leaves an old sidecar
+    unused, with a warning)."""
     side = calibration_path(weights)
     if not side.is_file():
         return None, ""
     calibration = Calibration.load(side)
-    if calibration.weights != weights_digest(weights):
+    if calibration.weights != digest:
         logger.warning("%s was fitted on other weights; probabilities are not calibrated", side)
         return None, ""
     return calibration, f"+cal{file_digest(side)[:6]}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import LiveMuseum
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -102,3 +105,18 @@ def run_axe(page) -> list[dict]:
             }));
         }"""
     )
+
+
+def go_live(browser, live_museum: LiveMuseum, server_url: str) -> tuple[object, object, str]:
+    """The demo educator signs in and starts a live tour: (context, guide page, join code)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en")
+    guide = context.new_page()
+    guide.on("dialog", lambda dialog: dialog.accept())
+    guide.goto(f"{server_url}/admin/login/?next=/tours/")
+    guide.fill("#id_username", "educator")
+    guide.fill("#id_password", live_museum.demo_password)
+    guide.click("input[type=submit]")
+    guide.wait_for_url(re.compile(r"/tours/$"))
+    guide.get_by_role("button", name="Go live").first.click()
+    guide.wait_for_selector("#tour[data-connection='open']", timeout=30_000)
+    return context, guide, guide.locator("#tour-code").inner_text().strip()

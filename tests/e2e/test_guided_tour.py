@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.conftest import LiveMuseum
-from tests.e2e.browser import WatchedPage, run_axe
+from tests.e2e.browser import WatchedPage, go_live, run_axe
 
 pytestmark = pytest.mark.e2e
 
@@ -22,17 +22,7 @@ def close_to(a: list[float], b: list[float], tolerance: float = 1e-3) -> bool:
 def test_next_stop_moves_the_followers_camera(
     browser, watched: WatchedPage, live_museum: LiveMuseum, server_url: str
 ) -> None:
-    guide_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en")
-    guide = guide_context.new_page()
-    guide.on("dialog", lambda dialog: dialog.accept())
-    guide.goto(f"{server_url}/admin/login/?next=/tours/")
-    guide.fill("#id_username", "educator")
-    guide.fill("#id_password", live_museum.demo_password)
-    guide.click("input[type=submit]")
-    guide.wait_for_url(re.compile(r"/tours/$"))
-    guide.get_by_role("button", name="Go live").first.click()
-    guide.wait_for_selector("#tour[data-connection='open']", timeout=30_000)
-    code = guide.locator("#tour-code").inner_text().strip()
+    guide_context, guide, code = go_live(browser, live_museum, server_url)
     assert re.fullmatch(r"[A-Z2-9]{6}", code)
 
     follower = watched.page

@@ -4,31 +4,15 @@ the join form is styled and the stage shows no empty status pill."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.conftest import LiveMuseum
-from tests.e2e.browser import WatchedPage, run_axe
+from tests.e2e.browser import WatchedPage, go_live, run_axe
 
 pytestmark = pytest.mark.e2e
 
 BLOCKING = {"serious", "critical"}
 LIVE_CONTROLS = ".tour-panel button:not(#tour-ended *), .tour-panel input"
-
-
-def go_live(browser, live_museum: LiveMuseum, server_url: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en")
-    guide = context.new_page()
-    guide.on("dialog", lambda dialog: dialog.accept())
-    guide.goto(f"{server_url}/admin/login/?next=/tours/")
-    guide.fill("#id_username", "educator")
-    guide.fill("#id_password", live_museum.demo_password)
-    guide.click("input[type=submit]")
-    guide.wait_for_url(re.compile(r"/tours/$"))
-    guide.get_by_role("button", name="Go live").first.click()
-    guide.wait_for_selector("#tour[data-connection='open']", timeout=30_000)
-    return context, guide, guide.locator("#tour-code").inner_text().strip()
 
 
 def join(page, server_url: str, code: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from restoration.damage.calibration_data import fit, measure, split_sides
+from restoration.damage.calibration_data import fit, measure, predict_side, split_sides
 from restoration.damage.inference import predict_probabilities
 from restoration.damage.model import calibration_path, default_weights_path, load_model
 
@@ -40,16 +40,18 @@ class Command(BaseCommand):
             return predict_probabilities(image, model)
 
         sides = split_sides(root)
-        calibration = fit(sides, predict, model, weights)
+        validation = predict_side(sides["val"], predict)
+        calibration = fit(validation, weights)
         report: dict[str, Any] = {"sources": {k: s.sources for k, s in sides.items()}}
         report["val"] = {
-            "raw": measure(sides["val"], predict, None, model),
-            "calibrated": measure(sides["val"], predict, calibration, model),
+            "raw": measure(validation, None, model),
+            "calibrated": measure(validation, calibration, model),
         }
-        if options["read_test"]:
+        if options["read_test"]:  # only now is the test side predicted at all
+            test = predict_side(sides["test"], predict)
             report["test"] = {
-                "raw": measure(sides["test"], predict, None, model),
-                "calibrated": measure(sides["test"], predict, calibration, model),
+                "raw": measure(test, None, model),
+                "calibrated": measure(test, calibration, model),
             }
         report["cuts"] = {
             name: {"a": round(c.a, 4), "b": round(c.b, 4), "confident": round(c.confident, 4),
