@@ -37,6 +37,13 @@ class DimensionsSource(models.TextChoices):
     PERSON = "person", _("Entered by a person")
 
 
+class ArtifactForm(models.TextChoices):
+    """What a work is to the viewer: a 3D object (a scan) or a flat work (images on canvases)."""
+
+    OBJECT = "object", _("Object (3D)")
+    FLAT = "flat", _("Flat work (images)")
+
+
 class PublishedQuerySet(models.QuerySet):
     def published(self) -> PublishedQuerySet:
         return self.filter(status=PublicationStatus.PUBLISHED)
@@ -44,6 +51,8 @@ class PublishedQuerySet(models.QuerySet):
 
 class Artifact(models.Model):
     """A collection object: the registrar's record of one thing in the museum."""
+
+    Form = ArtifactForm
 
     object_number = models.CharField(
         _("object number"), max_length=64, unique=True, help_text=_("Accession number.")
@@ -71,6 +80,13 @@ class Artifact(models.Model):
         blank=True,
         default="",
         help_text=_("Measured from the scan, or entered by a person (then intake keeps them)."),
+    )
+    form = models.CharField(
+        _("form"),
+        max_length=16,
+        choices=ArtifactForm.choices,
+        default=ArtifactForm.OBJECT,
+        help_text=_("A 3D object, or a flat work (painting, print, page) shown as images."),
     )
     maker = models.CharField(_("maker"), max_length=300, blank=True)
     credit_line = models.CharField(_("credit line"), max_length=300, blank=True)
@@ -213,6 +229,7 @@ class Asset(models.Model):
         RESTORED = "restored", _("Restored")
         THUMBNAIL = "thumbnail", _("Thumbnail")
         TEXTURE = "texture", _("Texture")
+        IMAGE = "image", _("Image")  # a flat work's derived image: label "web" = the web copy
 
     artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="assets")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -299,16 +316,29 @@ def pick_web_model(assets: Iterable[Asset]) -> Asset | None:
 
 
 class Annotation(models.Model):
-    """A hotspot on an artifact: a 3D point with its normal and the camera view that shows it."""
+    """A hotspot on an artifact: a 3D point with its normal and the camera view that shows it,
+    or, on a flat work, a region of one of its canvases (`region`; the 3D fields empty)."""
 
     artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="annotations")
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"), blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
-    position = models.JSONField(_("position"), help_text=_("[x, y, z] in model metres."))
+    position = models.JSONField(
+        _("position"), default=list, blank=True, help_text=_("[x, y, z] in model metres.")
+    )
     normal = models.JSONField(_("normal"), default=list, blank=True, help_text=_("[x, y, z]"))
-    camera_position = models.JSONField(_("camera position"), help_text=_("[x, y, z]"))
-    camera_target = models.JSONField(_("camera target"), help_text=_("[x, y, z]"))
+    camera_position = models.JSONField(
+        _("camera position"), default=list, blank=True, help_text=_("[x, y, z]")
+    )
+    camera_target = models.JSONField(
+        _("camera target"), default=list, blank=True, help_text=_("[x, y, z]")
+    )
+    region = models.JSONField(
+        _("region"),
+        null=True,
+        blank=True,
+        help_text=_('On a flat work: {"canvas": id, "xywh": [x, y, w, h]} (pixels).'),
+    )
 
     class Meta:
         ordering = ["artifact", "order", "pk"]
@@ -318,20 +348,20 @@ class Annotation(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_region(self) -> bool:
+        return self.region is not None
+
     def clean(self) -> None:
+        if self.region is not None:
+            self._clean_region()
+            return
         errors = {}
         for field in ("position", "camera_position", "camera_target", "normal"):
             value = getattr(self, field)
             if field == "normal" and value in (None, []):
                 continue
-            if not (
-                isinstance(value, list)
-                and len(value) == 3
-                and all(
-                    isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-                    for v in value
-                )
-            ):
+            if not _is_vector(value, 3):
                 errors[field] = _("Expected a list of three numbers [x, y, z].")
             elif field == "normal" and not any(value):
                 errors[field] = _("A normal needs a direction: not [0, 0, 0].")
@@ -339,6 +369,31 @@ class Annotation(models.Model):
             errors["camera_target"] = _("The camera must look at a point away from itself.")
         if errors:
             raise ValidationError(errors)
+
+    def _clean_region(self) -> None:
+        """A region: a canvas of this artifact, a box inside it, the 3D fields empty."""
+        from exhibits.imaging.regions import region_errors  # the one check (API, admin)
+
+        errors: dict[str, Any] = {}
+        message = region_errors(self.region, artifact_id=self.artifact_id)
+        if message:
+            errors["region"] = message
+        for field in ("position", "camera_position", "camera_target", "normal"):
+            if getattr(self, field) not in (None, []):
+                errors[field] = _("An annotation on a region has no 3D point or view: leave empty.")
+        if errors:
+            raise ValidationError(errors)
+
+
+def _is_vector(value: object, size: int) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == size
+        and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in value
+        )
+    )
 
 
 class Exhibition(models.Model):

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, cast
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -143,10 +144,13 @@ class AssetUploadResultSerializer(serializers.Serializer):
 
 
 class AnnotationSerializer(serializers.ModelSerializer):
-    position = Vector3Field()
+    """A 3D point with its view, or on a flat work a `region` of a canvas (3D fields empty)."""
+
+    position = Vector3Field(required=False, allow_empty=True)
     normal = Vector3Field(required=False, allow_empty=True)
-    camera_position = Vector3Field()
-    camera_target = Vector3Field()
+    camera_position = Vector3Field(required=False, allow_empty=True)
+    camera_target = Vector3Field(required=False, allow_empty=True)
+    region = serializers.JSONField(required=False, allow_null=True)
 
     class Meta:
         model = Annotation
@@ -160,7 +164,24 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "normal",
             "camera_position",
             "camera_target",
+            "region",
         ]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The model's one rule (Annotation.clean): a 3D point and view, or a region."""
+        instance = self.instance or Annotation()
+        probe = Annotation(
+            **{
+                field: attrs.get(field, getattr(instance, field))
+                for field in ("position", "normal", "camera_position", "camera_target", "region")
+            },
+            artifact_id=getattr(attrs.get("artifact"), "pk", instance.artifact_id),
+        )
+        try:
+            probe.clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        return attrs
 
 
 class ArtifactSerializer(serializers.ModelSerializer):

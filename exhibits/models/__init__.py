@@ -1,9 +1,11 @@
-"""The app's models, defined in their domains (collection, curation) and re-exported here so
-Django registers them under the `exhibits` label and `from exhibits.models import ...` works."""
+"""The app's models, defined in their domains (collection, curation, imaging) and re-exported
+here so Django registers them under the `exhibits` label and `from exhibits.models import ...`
+works."""
 
 from exhibits.collection.models import (
     Annotation,
     Artifact,
+    ArtifactForm,
     Asset,
     DimensionsSource,
     Exhibition,
@@ -15,18 +17,24 @@ from exhibits.collection.models import (
     asset_upload_to,
 )
 from exhibits.curation.models import ArtifactEmbedding, SearchIndexSnapshot, TagSuggestion
+from exhibits.imaging.models import WEB_IMAGE, Canvas, ImageService, ScaleSource
 
 __all__ = [
+    "WEB_IMAGE",
     "Annotation",
     "Artifact",
     "ArtifactEmbedding",
+    "ArtifactForm",
     "Asset",
+    "Canvas",
     "DimensionsSource",
     "Exhibition",
     "ExhibitionItem",
+    "ImageService",
     "Job",
     "PublicationStatus",
     "PublishedQuerySet",
+    "ScaleSource",
     "SearchIndexSnapshot",
     "TagSuggestion",
     "TextStatus",

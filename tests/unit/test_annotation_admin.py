@@ -76,7 +76,7 @@ def test_without_a_normal_it_saves_as_none(curator_client) -> None:
         ("position", "[1, 2]", "Expected a list of three numbers"),
         ("position", '["1", 2, 3]', "Expected a list of three numbers"),
         ("position", "[NaN, 0, 0]", "Expected a list of three numbers"),
-        ("position", "", "This field is required"),
+        ("position", "", "Expected a list of three numbers"),
         ("normal", "[0, 0, 0]", "A normal needs a direction"),
         ("camera_target", "[0, 0.5, 2]", "The camera must look at a point away from itself"),
         ("camera_position", "not json", "Enter a valid JSON"),
