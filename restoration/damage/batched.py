@@ -109,6 +109,34 @@ def run_batched(
     progress: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Blend `fn` over `tiles` of `image` exactly as the reference loop does, `batch` at a time."""
+    acc, weight = accumulate(
+        image,
+        fn,
+        channels,
+        tiles=tiles,
+        window=window,
+        device=device,
+        stride=stride,
+        batch=batch,
+        progress=progress,
+    )
+    return acc / weight
+
+
+def accumulate(
+    image: np.ndarray,
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    channels: int,
+    *,
+    tiles: list[tuple[int, int, int, int]],
+    window: np.ndarray,
+    device: str,
+    stride: int,
+    batch: int,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The window-weighted sum of `fn` over `tiles` and the sum of weights, unnormalised, so a
+    caller streaming an image by strips (`tiled_image`) can blend strips that overlap."""
     h, w = image.shape[:2]
     acc = np.zeros((channels, h, w), np.float32)
     weight = np.zeros((h, w), np.float32)
@@ -122,7 +150,7 @@ def run_batched(
             weight[y : y + th, x : x + tw] += window
         if progress is not None:
             progress(len(group))
-    return acc / weight
+    return acc, weight
 
 
 def probabilities_fn(model: DamageModel) -> Callable[[torch.Tensor], torch.Tensor]:
