@@ -74,7 +74,7 @@ OWNERS: tuple[tuple[str, type[models.Model], tuple[str, ...]], ...] = (
         ConditionRecord,
         ("texture", "probability", "explanation", "overlay", "change_map"),
     ),
-    ("condition/", DamageFinding, ("mask", "probability")),
+    ("condition/", DamageFinding, ("mask", "probability", "overlay")),
     ("condition/", MaskCorrection, ("mask",)),
     ("tours/", TourStop, ("audio",)),
 )

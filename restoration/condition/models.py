@@ -38,6 +38,7 @@ class ConditionRecord(models.Model):
     class Origin(models.TextChoices):
         SOURCE = "source", _("Source file")
         WEB = "web", _("Web LOD")
+        IMAGE = "image", _("Source image of a flat work")
 
     artifact = models.ForeignKey(
         "exhibits.Artifact", on_delete=models.CASCADE, related_name="condition_records"
@@ -56,6 +57,14 @@ class ConditionRecord(models.Model):
         on_delete=models.SET_NULL,
         related_name="condition_records",
         help_text=_("The model file whose embedded texture was analysed."),
+    )
+    canvas = models.ForeignKey(
+        "exhibits.Canvas",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="condition_records",
+        help_text=_("The image of a flat work that was analysed (empty for a 3D model)."),
     )
     origin = models.CharField(_("texture taken from"), max_length=16, choices=Origin.choices)
     image_index = models.PositiveIntegerField(_("image index in the glTF"))
@@ -156,6 +165,19 @@ class DamageFinding(models.Model):
     mask = models.ImageField(_("mask"), upload_to=condition_upload_to, max_length=300)
     probability = models.ImageField(
         _("probability"), upload_to=condition_upload_to, max_length=300, blank=True
+    )
+    overlay = models.ImageField(
+        _("overlay at the web copy's size"),
+        upload_to=condition_upload_to,
+        max_length=300,
+        blank=True,
+        help_text=_("A flat work's: the class's colour where damaged, transparent elsewhere."),
+    )
+    regions = models.JSONField(
+        _("where"),
+        default=list,
+        blank=True,
+        help_text=_("Bounding boxes [x, y, w, h] in the analysed image's pixels, largest first."),
     )
     review = models.CharField(
         _("review"), max_length=16, choices=Review.choices, default=Review.UNREVIEWED

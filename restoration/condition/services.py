@@ -348,7 +348,7 @@ def _delete_files_on_commit(record: ConditionRecord) -> None:
     belong to the texture and outlive the record."""
     fields = [*record.file_fields()]
     for finding in record.findings.all():
-        fields += [finding.mask, finding.probability]
+        fields += [finding.mask, finding.probability, finding.overlay]
     for field in fields:
         if field and field.name:
             transaction.on_commit(partial(field.storage.delete, field.name))
