@@ -53,6 +53,7 @@ CONDITION_KIND = "condition"
 # The stage a check ends with when the model has no texture to analyse: not a plain "done"
 # (museum.jobs_admin shows it translated instead of 100 %).
 NOTHING_ANALYSED = gettext_noop("nothing analysed: the model has no base-colour texture")
+NOTHING_ANALYSED_FLAT = gettext_noop("nothing analysed: the work has no image")
 PROGRESS_INTERVAL_S = 0.5
 
 
@@ -89,6 +90,10 @@ def check_condition_after_intake(*, artifact_id: int, **_signal: Any) -> Job | N
     analyse). Never raises."""
     try:
         artifact = Artifact.objects.get(pk=artifact_id)
+        if artifact.form == Artifact.Form.FLAT:  # a flat work: its images, by tiles
+            if not artifact.canvases.exists():
+                return None
+            return request_condition_check(artifact=artifact)
         model = artifact.web_model()
         if model is None or not _has_base_colour(model):
             return None
@@ -168,8 +173,11 @@ def run_condition_job(*, job_id: int, model: Any = None) -> Job:
 
 
 def _check(job: Job, model: Any) -> None:
-    mark_job(job, status=Job.Status.RUNNING, progress=1, stage="reading textures")
     assert job.artifact is not None  # condition jobs are always for an artifact
+    if job.artifact.form == Artifact.Form.FLAT:
+        _check_flat(job, model)
+        return
+    mark_job(job, status=Job.Status.RUNNING, progress=1, stage="reading textures")
     found = texture_sources(job.artifact)
     if not found.textures:
         report = {"textures": 0, "note": "no base-colour texture", "problems": found.problems}
@@ -192,6 +200,34 @@ def _check(job: Job, model: Any) -> None:
     _finish(job, outputs, report=report)
 
 
+def _check_flat(job: Job, model: Any) -> None:
+    """A flat work: each canvas's source image at full resolution, by strips."""
+    from restoration.condition import flat
+
+    assert job.artifact is not None
+    canvases = flat.canvases(job.artifact)
+    if not canvases:
+        report = {"canvases": 0, "note": "no image", "problems": []}
+        _finish(job, [], report=report, stage=NOTHING_ANALYSED_FLAT)
+        return
+    from restoration.damage import load_model
+
+    model = model or load_model(damage_weights())
+    outputs = []
+    for number, canvas in enumerate(canvases):
+        progress = _progress(job, number, len(canvases), unit="image")
+        outputs.append(flat.analyse_canvas(canvas, model, progress, job=job))
+    report = {
+        "canvases": len(outputs),
+        "origin": ConditionRecord.Origin.IMAGE,
+        "asset_ids": [canvas.source_id for canvas in canvases],
+        "problems": [],
+        "model_version": outputs[0].record.model_version,
+        "megapixels": round(sum(c.width_px * c.height_px for c in canvases) / 1e6, 3),
+    }
+    _finish(job, outputs, report=report)
+
+
 def remove_attempt_files(job: Job) -> None:
     """Clean-up of a failed condition attempt (museum.jobs): its records and their files."""
     with transaction.atomic():
@@ -200,8 +236,10 @@ def remove_attempt_files(job: Job) -> None:
         ConditionRecord.objects.filter(job=job).delete()
 
 
-def _progress(job: Job, number: int, total: int) -> Callable[[float], None]:
-    """detect() reports the done fraction of one texture; the job shows all of them."""
+def _progress(
+    job: Job, number: int, total: int, *, unit: str = "texture"
+) -> Callable[[float], None]:
+    """detect() reports the done fraction of one texture (or image); the job shows all."""
     last = [0.0]
 
     def report(fraction: float) -> None:
@@ -210,7 +248,7 @@ def _progress(job: Job, number: int, total: int) -> Callable[[float], None]:
             return
         last[0] = now
         share = (number + min(max(fraction, 0.0), 1.0)) / max(total, 1)
-        stage = f"detecting damage: texture {number + 1} of {total}"
+        stage = f"detecting damage: {unit} {number + 1} of {total}"
         mark_job(job, status=Job.Status.RUNNING, progress=min(95, 5 + int(90 * share)), stage=stage)
 
     return report
@@ -220,7 +258,8 @@ def _progress(job: Job, number: int, total: int) -> Callable[[float], None]:
 class _Output:
     record: ConditionRecord
     files: dict[str, tuple[str, bytes]]
-    findings: list[tuple[DamageFinding, str, bytes, str, bytes]]
+    # (finding, mask name, mask, probability name, probability[, overlay name, overlay])
+    findings: list[tuple[Any, ...]]
 
 
 def _analyse(
@@ -323,13 +362,16 @@ def _finish(
                     getattr(record, field).save(name, ContentFile(content), save=False)
                     saved.append(getattr(record, field))
                 record.save()
-                for finding, mask_name, mask, p_name, probability in output.findings:
+                for finding, mask_name, mask, p_name, probability, *overlay in output.findings:
                     finding.record = record
                     finding.mask.save(mask_name, ContentFile(mask), save=False)
                     saved.append(finding.mask)
                     if probability:
                         finding.probability.save(p_name, ContentFile(probability), save=False)
                         saved.append(finding.probability)
+                    if overlay:  # a flat work's class overlay at the web copy's size
+                        finding.overlay.save(overlay[0], ContentFile(overlay[1]), save=False)
+                        saved.append(finding.overlay)
                     finding.save()
             corrections.carry_forward(old=old_records, new=[o.record for o in outputs])
             for old in old_records:
