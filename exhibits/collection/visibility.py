@@ -22,7 +22,7 @@ from exhibits.collection.models import Artifact, Asset, Exhibition, PublicationS
 User = AuthUser | AnonymousUser
 
 # Web copies made for visitors: public as soon as their artifact is.
-WEB_KINDS = (Asset.Kind.LOD, Asset.Kind.THUMBNAIL, Asset.Kind.TEXTURE)
+WEB_KINDS = (Asset.Kind.LOD, Asset.Kind.THUMBNAIL, Asset.Kind.TEXTURE, Asset.Kind.IMAGE)
 
 
 def has_view_permission(user: object, permission: str) -> bool:

@@ -79,6 +79,10 @@ class RoomLayout:
     rect: Rect
     # Doorway centres along each wall (plinths keep clear of them).
     doors: dict[str, list[float]] = field(default_factory=lambda: {w: [] for w in WALLS})
+    # Spans (start, end) along each wall held by hung pictures (walls.py): plinths keep off them.
+    taken: dict[str, list[tuple[float, float]]] = field(
+        default_factory=lambda: {w: [] for w in WALLS}
+    )
 
 
 def footprint(height: float | None, width: float | None, depth: float | None) -> Footprint:
@@ -145,11 +149,15 @@ def door_point(rect: Rect, wall: str, along: float) -> list[float]:
 
 
 def free_segments(layout: RoomLayout, wall: str, reserve: float) -> list[tuple[float, float]]:
-    """Stretches of a wall where plinths may stand: clear of corners and doorways."""
+    """Stretches of a wall where plinths may stand: clear of corners, doorways and pictures."""
     lo, hi = layout.rect.wall_span(wall)
     segments = [(lo + reserve, hi - reserve)]
-    for centre in layout.doors[wall]:
-        cut = (centre - DOOR_WIDTH / 2 - DOOR_CLEARANCE, centre + DOOR_WIDTH / 2 + DOOR_CLEARANCE)
+    cuts = [
+        (centre - DOOR_WIDTH / 2 - DOOR_CLEARANCE, centre + DOOR_WIDTH / 2 + DOOR_CLEARANCE)
+        for centre in layout.doors[wall]
+    ]
+    cuts += [(start - MIN_SPACING, end + MIN_SPACING) for start, end in layout.taken[wall]]
+    for cut in cuts:
         segments = [
             piece
             for start, end in segments
@@ -211,11 +219,15 @@ def place_on_walls(
 
 
 def place_in_rows(
-    layout: RoomLayout, items: list[int], sizes: dict[int, Footprint]
+    layout: RoomLayout,
+    items: list[int],
+    sizes: dict[int, Footprint],
+    *,
+    band: float = WALL_THICKNESS + WALL_MARGIN + MAX_PLINTH / 2 + MIN_SPACING + VIEW_DISTANCE,
 ) -> tuple[dict[int, dict], list[int]]:
-    """Free-standing plinths in rows across the middle of the room, for what the walls lack."""
+    """Free-standing plinths in rows across the middle of the room, for what the walls lack;
+    `band` is the floor kept free along the walls (by default room for plinths against them)."""
     rect = layout.rect
-    band = WALL_THICKNESS + WALL_MARGIN + MAX_PLINTH / 2 + MIN_SPACING + VIEW_DISTANCE
     placed: dict[int, dict] = {}
     left = list(items)
     z = rect.min_z + band
@@ -255,22 +267,29 @@ def label_pose(where: dict, size: Footprint) -> dict[str, Any]:
     }
 
 
-def synthetic_rect(sizes: list[Footprint]) -> Rect:
-    """A square room whose walls hold every plinth with the minimum spacing."""
+def synthetic_rect(sizes: list[Footprint], wall_length: float = 0.0) -> Rect:
+    """A square room whose walls hold every plinth with the minimum spacing, and `wall_length`
+    more for pictures."""
     depth = max((s.across for s in sizes), default=MIN_PLINTH)
     reserve = WALL_THICKNESS + WALL_MARGIN + depth + MIN_SPACING
     perimeter = sum(s.along + MIN_SPACING for s in sizes) + 4 * (MIN_SPACING + 2 * reserve)
+    perimeter += wall_length
     side = max(MIN_SYNTH_SIDE, math.ceil(perimeter / 4))
     return Rect(-side / 2, side / 2, -side / 2, side / 2)
 
 
 def place_items(
-    layouts: dict[str, RoomLayout], wanted: dict[str, list[int]], sizes: dict[int, Footprint]
+    layouts: dict[str, RoomLayout],
+    wanted: dict[str, list[int]],
+    sizes: dict[int, Footprint],
+    *,
+    picture_band: float | None = None,
 ) -> tuple[dict[int, dict], dict[int, str]]:
     """Place each room's wanted items on its walls; what does not fit spills over.
 
     Returns each placed item's {x, z, yaw[, wall]} and its room key; an item that fits nowhere
-    is left out of both (the page's object list still shows it).
+    is left out of both (the page's object list still shows it). Rows on the floor of a room
+    whose walls hold pictures and no plinth keep `picture_band` free along its walls.
     """
     keys = list(layouts)
     where: dict[int, dict] = {}
@@ -294,7 +313,14 @@ def place_items(
     for key in keys:
         if not leftovers:
             break
-        placed, leftovers = place_in_rows(layouts[key], leftovers, sizes)
+        layout = layouts[key]
+        pictures_only = any(layout.taken.values()) and key not in {
+            room_of[i] for i in where if "wall" in where[i]
+        }
+        if pictures_only and picture_band is not None:
+            placed, leftovers = place_in_rows(layout, leftovers, sizes, band=picture_band)
+        else:
+            placed, leftovers = place_in_rows(layout, leftovers, sizes)
         where |= placed
         room_of |= dict.fromkeys(placed, key)
     return where, room_of

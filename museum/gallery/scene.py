@@ -3,22 +3,23 @@
 `gallery_scene(exhibition)` reads the floor plan (rooms, passages) and the exhibition's published
 items and returns a JSON-able dict: rooms with their bounds in world metres, doorways (open
 between the exhibition's rooms, closed or exits to the rest of the building), and one plinth per
-item placed along the walls at the artifact's real size. World axes: plan x is x, plan y is z,
-y is up; a yaw of 0 faces +z.
+item placed along the walls at the artifact's real size; flat works (paintings, prints...) hang
+on the walls first, framed, at their real size (scene_pictures.py, walls.py), and what cannot be
+hung is listed in "unhung". World axes: plan x is x, plan y is z, y is up; a yaw of 0 faces +z.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
 from exhibits.collection.models import pick_web_model
 from exhibits.collection.serializers import pick_lods
 from exhibits.collection.visibility import visible_assets
-from exhibits.models import Asset, Exhibition, ExhibitionItem, PublicationStatus
+from exhibits.models import Artifact, Asset, Exhibition, ExhibitionItem, PublicationStatus
 from museum.building.services import public_rooms
 from museum.gallery.layout import (
     DOOR_HEIGHT,
@@ -40,6 +41,8 @@ from museum.gallery.layout import (
     spawn_point,
     synthetic_rect,
 )
+from museum.gallery.scene_pictures import flat_fields, picture_of, refusal
+from museum.gallery.walls import HANG_GAP, PICTURE_VIEW, Picture, hang_pictures
 from museum.models import Passage, Room
 
 SCENE_VERSION = 1
@@ -75,6 +78,7 @@ def _item_dict(item: ExhibitionItem, size: Footprint, where: dict | None, room_k
         "artifact_id": artifact.pk,
         "title": artifact.title,
         "url": artifact.get_absolute_url(),
+        "form": "object",
         "label": item.translated_label,
         "date": artifact.date_text,
         "culture": artifact.culture,
@@ -103,28 +107,40 @@ def _load(exhibition: Exhibition) -> tuple[list[Room], list[Passage], list[Exhib
         .select_related("from_room", "to_room")
         .order_by("pk")
     )
-    assets = visible_assets(None).filter(kind__in=[Asset.Kind.LOD, Asset.Kind.SOURCE])
+    kinds = [Asset.Kind.LOD, Asset.Kind.SOURCE, Asset.Kind.IMAGE]
+    assets = visible_assets(None).filter(kind__in=kinds)
     items = list(
         exhibition.items.filter(artifact__status=PublicationStatus.PUBLISHED)
         .select_related("artifact")
         .prefetch_related(Prefetch("artifact__assets", queryset=assets))
         .order_by("order", "pk")
     )
+    # Only flat works have canvases: no query for an exhibition without any.
+    prefetch_related_objects([i.artifact for i in items if _flat(i.artifact)], "canvases")
     return rooms, passages, items
+
+
+def _flat(artifact: Artifact) -> bool:
+    return artifact.form == Artifact.Form.FLAT
 
 
 def gallery_scene(exhibition: Exhibition) -> dict[str, Any]:
     """The gallery of `exhibition`: rooms, doorways, plinths and spawn point (JSON-able)."""
     rooms, passages, items = _load(exhibition)
-    sizes = {
-        index: footprint(item.artifact.height_m, item.artifact.width_m, item.artifact.depth_m)
-        for index, item in enumerate(items)
-    }
+    pictures: dict[int, Picture] = {}
+    sizes: dict[int, Footprint] = {}
+    for index, item in enumerate(items):
+        artifact = item.artifact
+        if _flat(artifact):
+            pictures[index] = picture_of(artifact)
+        else:
+            sizes[index] = footprint(artifact.height_m, artifact.width_m, artifact.depth_m)
     if rooms:
         layouts = {f"room-{room.pk}": RoomLayout(f"room-{room.pk}", _rect(room)) for room in rooms}
         room_dicts = [_room_dict(f"room-{r.pk}", r, _rect(r), r.name) for r in rooms]
     else:
-        rect = synthetic_rect(list(sizes.values()))
+        wall = sum(p.along + HANG_GAP for p in pictures.values())
+        rect = synthetic_rect(list(sizes.values()), wall_length=wall)
         layouts = {"room-0": RoomLayout("room-0", rect)}
         room_dicts = [_room_dict("room-0", None, rect, exhibition.title)]
     keys = list(layouts)
@@ -135,14 +151,24 @@ def gallery_scene(exhibition: Exhibition) -> dict[str, Any]:
     # Items stand in their own room when it belongs to the exhibition; others are dealt out
     # over the exhibition's rooms in order.
     wanted: dict[str, list[int]] = {key: [] for key in keys}
+    hung: dict[str, list[int]] = {key: [] for key in keys}
     for index, item in enumerate(items):
         key = key_of.get(item.room_id) if item.room_id else None
-        wanted[key or keys[index % len(keys)]].append(index)
-    where, room_of = place_items(layouts, wanted, sizes)
-    item_dicts = [
-        _item_dict(item, sizes[index], where.get(index), room_of.get(index, keys[0]))
-        for index, item in enumerate(items)
-    ]
+        (hung if index in pictures else wanted)[key or keys[index % len(keys)]].append(index)
+    # Pictures first: plinths keep off the wall they take, and stand on the floor if need be.
+    hanging = hang_pictures(layouts, hung, pictures)
+    where, room_of = place_items(layouts, wanted, sizes, picture_band=WALL_THICKNESS + PICTURE_VIEW)
+    item_dicts = []
+    for index, item in enumerate(items):
+        if index in pictures:
+            key = hanging.room_of.get(index)
+            entry = _item_dict(item, Footprint(0, 0, 0), None, key or keys[0])
+            spot = hanging.where.get(index)
+            layout = layouts[key] if key else None
+            entry |= flat_fields(item.artifact, pictures[index], spot, layout)
+        else:
+            entry = _item_dict(item, sizes[index], where.get(index), room_of.get(index, keys[0]))
+        item_dicts.append(entry)
     return {
         "version": SCENE_VERSION,
         "exhibition": {"slug": exhibition.slug, "title": exhibition.title},
@@ -155,6 +181,9 @@ def gallery_scene(exhibition: Exhibition) -> dict[str, Any]:
         "rooms": room_dicts,
         "doorways": doorways,
         "items": item_dicts,
+        "unhung": [
+            refusal(items[index].artifact, reason) for index, reason in hanging.refused.items()
+        ],
         "spawn": _spawn(room_dicts[0], layouts[keys[0]], doorways),
     }
 
@@ -242,6 +271,8 @@ def gallery_strings() -> dict[str, str]:
         "presenceOne": _("1 other here"),
         "presenceListener": _("Listening: room is full"),
         "presenceClosed": _("Not connected to other visitors; retrying."),
+        "imageError": _("One picture could not be loaded: {title}"),
+        "unhung": _("Not on the walls: {list}"),
         **xr_strings(),
         "vrEnter": _("Enter VR"),
     }

@@ -45,7 +45,11 @@ GLUE = {
     "exhibits.curation.suggestions",
     "exhibits.curation.suggestion_admin",
 }
-SINGLE_CORES = ["restoration.restore.method_choice", "museum.gallery.layout"]
+SINGLE_CORES = [
+    "restoration.restore.method_choice",
+    "museum.gallery.layout",
+    "museum.gallery.walls",
+]
 FRAMEWORKS = ("django", "celery", "rest_framework", "channels")
 
 
