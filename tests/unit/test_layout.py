@@ -23,6 +23,7 @@ CORE_PACKAGES = [
     "museum/realtime",
     "exhibits/intake",
     "exhibits/curation",
+    "exhibits/imaging",
     "museum/common",
 ]
 GLUE = {
@@ -44,6 +45,11 @@ GLUE = {
     "exhibits.curation.services",
     "exhibits.curation.suggestions",
     "exhibits.curation.suggestion_admin",
+    "exhibits.imaging.iiif_views",
+    "exhibits.imaging.models",
+    "exhibits.imaging.regions",
+    "exhibits.imaging.services",
+    "exhibits.imaging.stored_tiles",
 }
 SINGLE_CORES = [
     "restoration.restore.method_choice",
