@@ -2,6 +2,8 @@
 
 One stop per object of the demo exhibition, in exhibition order, each at the object's first
 annotated view with narration from its label, so `make run` has a tour to go live with at /tours/.
+When the flat works' exhibition exists, a second tour's stops each point at a region of a picture
+(exhibits/demo/flat_works.py: FLAT_TOUR_STOPS), narrated with the region's note.
 Once the tour exists the command changes nothing (the educator's narration, views and audio
 stay); `--reset` deletes its stops and makes them again.
 """
@@ -15,7 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from exhibits.demo.content import EXHIBITION
-from exhibits.models import Exhibition
+from exhibits.demo.flat_works import FLAT_EXHIBITION, FLAT_TOUR, FLAT_TOUR_STOPS, FLAT_WORKS
+from exhibits.models import Annotation, Exhibition
 from museum.models import Tour, TourStop
 
 TOUR_TITLE = "Highlights of Shapes of Time"
@@ -66,5 +69,39 @@ class Command(BaseCommand):
                     narration=narration,
                     camera_position=annotation.camera_position if annotation else None,
                     camera_target=annotation.camera_target if annotation else None,
+                )
+        self.stdout.write(f"Guided tour '{tour.title}' with {tour.stops.count()} stops: /tours/")
+        flat = Exhibition.objects.filter(slug=FLAT_EXHIBITION["slug"]).first()
+        if flat is not None:
+            self._flat_tour(flat, educator)
+
+    def _flat_tour(self, exhibition: Exhibition, educator: Any) -> None:
+        """The tour of details: each stop an annotated region of one picture."""
+        numbers = {work.filename: work.record["object_number"] for work in FLAT_WORKS}
+        with transaction.atomic():
+            tour, _ = Tour.objects.update_or_create(
+                title=FLAT_TOUR["title"],
+                educator=educator,
+                defaults={"exhibition": exhibition, "description": FLAT_TOUR["description"]},
+            )
+            tour.stops.all().delete()
+            for order, (filename, region_title) in enumerate(FLAT_TOUR_STOPS):
+                note = (
+                    Annotation.objects.filter(
+                        artifact__object_number=numbers[filename],
+                        title=region_title,
+                        region__isnull=False,
+                    )
+                    .select_related("artifact")
+                    .first()
+                )
+                if note is None:
+                    raise CommandError(f"The demo region '{region_title}' is missing.")
+                TourStop.objects.create(
+                    tour=tour,
+                    order=order,
+                    artifact=note.artifact,
+                    annotation=note,
+                    narration=note.text,
                 )
         self.stdout.write(f"Guided tour '{tour.title}' with {tour.stops.count()} stops: /tours/")

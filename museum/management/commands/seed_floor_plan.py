@@ -2,7 +2,9 @@
 
 A ground floor with an entrance hall and three galleries for the demo exhibition
 "shapes-of-time" (exhibits/demo/content.py), joined in a ring so that routes have choices; each
-of the exhibition's artifacts is placed in its own gallery, in exhibition order. Once the demo
+of the exhibition's artifacts is placed in its own gallery, in exhibition order. When the flat
+works' exhibition (exhibits/demo/flat_works.py) exists, three more rooms north of the hall hold
+it, in a second ring, each work in the room its record names. Once the demo
 floor exists the command changes nothing (curators may have moved objects or rooms since);
 `--reset` restores the demo rooms, passages and placements.
 """
@@ -15,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from exhibits.demo.content import EXHIBITION
+from exhibits.demo.flat_works import FLAT_EXHIBITION, FLAT_PASSAGES, FLAT_ROOMS, FLAT_WORKS
 from exhibits.models import Exhibition
 from museum.models import Floor, Passage, Room
 
@@ -57,17 +60,23 @@ class Command(BaseCommand):
                 "(`manage.py seed_floor_plan --reset` restores it)."
             )
             return
+        flat = Exhibition.objects.filter(slug=FLAT_EXHIBITION["slug"]).first()
         with transaction.atomic():
             floor, _ = Floor.objects.get_or_create(name=FLOOR_NAME, defaults={"level": 0})
+            specs = {spec[0]: spec for spec in ROOMS}
+            hosts = dict.fromkeys(GALLERIES, exhibition)
+            if flat is not None:
+                specs |= {spec[0]: (*spec, False, False) for spec in FLAT_ROOMS}
+                hosts |= dict.fromkeys((spec[0] for spec in FLAT_ROOMS), flat)
             rooms: dict[str, Room] = {}
-            for order, spec in enumerate(ROOMS):
+            for order, spec in enumerate(specs.values()):
                 code, name, x, y, width, depth, capacity, entrance, exit_ = spec
                 rooms[code], _ = Room.objects.update_or_create(
                     floor=floor,
                     code=code,
                     defaults={
                         "name": name,
-                        "exhibition": exhibition if code in GALLERIES else None,
+                        "exhibition": hosts.get(code),
                         "order_in_exhibition": order,
                         "x_m": x,
                         "y_m": y,
@@ -78,8 +87,8 @@ class Command(BaseCommand):
                         "is_exit": exit_,
                     },
                 )
-            specs = {spec[0]: spec for spec in ROOMS}
-            for a, b in PASSAGES:
+            passages = PASSAGES + (FLAT_PASSAGES if flat is not None else ())
+            for a, b in passages:
                 Passage.objects.filter(from_room=rooms[b], to_room=rooms[a]).delete()
                 Passage.objects.update_or_create(
                     from_room=rooms[a],
@@ -93,7 +102,14 @@ class Command(BaseCommand):
             for index, item in enumerate(items):
                 item.room = rooms[GALLERIES[index % len(GALLERIES)]]
                 item.save(update_fields=["room"])
+            if flat is not None:
+                room_of = {work.record["object_number"]: work.room for work in FLAT_WORKS}
+                for item in flat.items.select_related("artifact"):
+                    if room_code := room_of.get(item.artifact.object_number):
+                        item.room = rooms[room_code]
+                        item.save(update_fields=["room"])
+                        items.append(item)
         self.stdout.write(
-            f"Floor plan '{floor.name}': {len(rooms)} rooms, {len(PASSAGES)} passages, "
+            f"Floor plan '{floor.name}': {len(rooms)} rooms, {len(passages)} passages, "
             f"{len(items)} objects placed. Plan a visit at /plan/"
         )
