@@ -23,11 +23,38 @@ import numpy as np
 from django.db.models.fields.files import FieldFile
 
 from exhibits.models import Artifact, Asset, Canvas, Job
-from restoration.condition import change, images
+from restoration.condition import change, images, services
 from restoration.condition.services import _Output
 from restoration.models import ConditionRecord, DamageFinding
 
 PREVIEW_SIDE = 2048  # the web copy's long side at most (contract): pictures when it is missing
+
+
+def check(job: Job, model: Any) -> None:
+    """The condition job's body for a flat work (services._check): every canvas, stored at
+    once by services._finish like a model's textures."""
+    assert job.artifact is not None
+    found = canvases(job.artifact)
+    if not found:
+        report = {"canvases": 0, "note": "no image", "problems": []}
+        services._finish(job, [], report=report, stage=services.NOTHING_ANALYSED_FLAT)
+        return
+    from restoration.damage import load_model
+
+    model = model or load_model(services.damage_weights())
+    outputs = []
+    for number, canvas in enumerate(found):
+        progress = services._progress(job, number, len(found), unit="image")
+        outputs.append(analyse_canvas(canvas, model, progress, job=job))
+    report = {
+        "canvases": len(outputs),
+        "origin": ConditionRecord.Origin.IMAGE,
+        "asset_ids": [canvas.source_id for canvas in found],
+        "problems": [],
+        "model_version": outputs[0].record.model_version,
+        "megapixels": round(sum(c.width_px * c.height_px for c in found) / 1e6, 3),
+    }
+    services._finish(job, outputs, report=report)
 
 
 def canvases(artifact: Artifact) -> list[Canvas]:

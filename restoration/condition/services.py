@@ -174,8 +174,10 @@ def run_condition_job(*, job_id: int, model: Any = None) -> Job:
 
 def _check(job: Job, model: Any) -> None:
     assert job.artifact is not None  # condition jobs are always for an artifact
-    if job.artifact.form == Artifact.Form.FLAT:
-        _check_flat(job, model)
+    if job.artifact.form == Artifact.Form.FLAT:  # a flat work: its images, by strips
+        from restoration.condition import flat
+
+        flat.check(job, model)
         return
     mark_job(job, status=Job.Status.RUNNING, progress=1, stage="reading textures")
     found = texture_sources(job.artifact)
@@ -196,34 +198,6 @@ def _check(job: Job, model: Any) -> None:
         "asset_id": found.asset.pk if found.asset else None,
         "problems": found.problems,
         "model_version": outputs[0].record.model_version if outputs else "",
-    }
-    _finish(job, outputs, report=report)
-
-
-def _check_flat(job: Job, model: Any) -> None:
-    """A flat work: each canvas's source image at full resolution, by strips."""
-    from restoration.condition import flat
-
-    assert job.artifact is not None
-    canvases = flat.canvases(job.artifact)
-    if not canvases:
-        report = {"canvases": 0, "note": "no image", "problems": []}
-        _finish(job, [], report=report, stage=NOTHING_ANALYSED_FLAT)
-        return
-    from restoration.damage import load_model
-
-    model = model or load_model(damage_weights())
-    outputs = []
-    for number, canvas in enumerate(canvases):
-        progress = _progress(job, number, len(canvases), unit="image")
-        outputs.append(flat.analyse_canvas(canvas, model, progress, job=job))
-    report = {
-        "canvases": len(outputs),
-        "origin": ConditionRecord.Origin.IMAGE,
-        "asset_ids": [canvas.source_id for canvas in canvases],
-        "problems": [],
-        "model_version": outputs[0].record.model_version,
-        "megapixels": round(sum(c.width_px * c.height_px for c in canvases) / 1e6, 3),
     }
     _finish(job, outputs, report=report)
 

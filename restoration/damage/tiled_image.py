@@ -88,7 +88,7 @@ class TiledResult:
         }
 
 
-class _Pooler:
+class Pooler:
     """Pools rows arriving in bands of any height into blocks of `factor` x `factor`."""
 
     def __init__(self, factor: int, width: int) -> None:
@@ -206,7 +206,7 @@ def detect_image(
     window = _window(th, tw, overlap)
     fn = batched.probabilities_fn(model)
     factor = max(1, math.ceil(max(width, height) / preview_side))
-    masks_pool, probs_pool = _Pooler(factor, width), _Pooler(factor, width)
+    masks_pool, probs_pool = Pooler(factor, width), Pooler(factor, width)
     writers = {name: _MaskWriter(out_dir / f"{name}_mask.png") for name in classes}
     pixels = dict.fromkeys(classes, 0)
     uncertain = dict.fromkeys(classes, 0)

@@ -84,6 +84,13 @@ def run_restoration_job(*, job_id: int) -> RestorationJob:
 def _restore(job: RestorationJob) -> None:
     job.device = _device()
     RestorationJob.objects.filter(pk=job.pk).update(device=job.device)
+    if job.artifact.form == Artifact.Form.FLAT:  # an image: by cells, published there
+        if job.kind != RestorationJob.Kind.SURFACE:
+            raise runs.RestorationFailed(_("A flat work has no shape to restore."))
+        from restoration.restore import flat
+
+        flat.restore_flat(job)
+        return
     if job.kind == RestorationJob.Kind.SURFACE:
         output = runs.restore_surface(job)
     else:
@@ -111,6 +118,9 @@ def remove_attempt_files(job: RestorationJob) -> None:
     delete_unreferenced_job_files(
         artifact_id=job.artifact_id, job_pk=job.pk, kinds=(Asset.Kind.RESTORED,)
     )
+    from restoration.restore.flat_publish import remove_pending_tiles
+
+    remove_pending_tiles(job)  # a flat work's restored tiles not published
 
 
 def _device() -> str:

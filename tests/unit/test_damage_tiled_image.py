@@ -13,7 +13,7 @@ import pyvips
 
 from restoration.damage import detect, load_model
 from restoration.damage.synth import smooth_noise
-from restoration.damage.tiled_image import _Pooler, detect_image, regions_of
+from restoration.damage.tiled_image import Pooler, detect_image, regions_of
 
 CRACK_BOX = (996, 466, 306, 68)  # x, y, w, h around the drawn crack (3 px wide)
 MASK_TOLERANCE = 1e-5
@@ -89,7 +89,7 @@ def test_the_crack_is_found_where_it_was_drawn(source, model, tmp_path):
 
 def test_pooler_takes_bands_of_any_height() -> None:
     rows = np.random.default_rng(0).random((2, 23, 10)).astype(np.float32)
-    pooler = _Pooler(4, 10)
+    pooler = Pooler(4, 10)
     for top, bottom in [(0, 3), (3, 9), (9, 10), (10, 23)]:
         pooler.add(rows[:, top:bottom], last=bottom == 23)
     pooled = pooler.result(2, np.float32)
@@ -97,7 +97,7 @@ def test_pooler_takes_bands_of_any_height() -> None:
     assert pooled[1, 2, 1] == pytest.approx(rows[1, 8:12, 4:8].mean())
     masks = np.zeros((1, 23, 10), bool)
     masks[0, 22, 9] = True
-    pooler = _Pooler(4, 10)
+    pooler = Pooler(4, 10)
     pooler.add(masks[:, :13])
     pooler.add(masks[:, 13:], last=True)
     assert pooler.result(1, bool)[0, 5, 2]

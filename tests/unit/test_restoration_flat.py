@@ -1,0 +1,113 @@
+"""The surface restoration of a flat work (restoration.restore.flat): the crack the condition
+check found on the image inpainted by cells, the restored image a RESTORED asset derived from
+the source with its own IIIF service, a generated-regions mask at the web copy's size, review
+and visibility as for textures."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+from django.contrib.auth.models import User
+from PIL import Image
+
+from exhibits.collection.visibility import may_see_asset
+from exhibits.models import Artifact, Asset, ImageService, Job
+from restoration.condition import services as condition
+from restoration.models import RestorationJob
+from restoration.restore import flat
+from restoration.restore import services as rs
+from tests.unit.test_condition_flat import CRACK, HEIGHT, WIDTH, make_flat_work, painting
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def model():
+    from restoration.damage import load_model
+
+    return load_model(device="cpu")
+
+
+@pytest.fixture
+def checked(model) -> Artifact:
+    artifact = make_flat_work()
+    job = condition.request_condition_check(artifact=artifact)
+    assert condition.run_condition_job(job_id=job.pk, model=model).status == Job.Status.DONE
+    return artifact
+
+
+def decoded(asset: Asset) -> np.ndarray:
+    with asset.file.open("rb") as handle:
+        return np.asarray(Image.open(io.BytesIO(handle.read())).convert("RGB")).astype(int)
+
+
+def test_the_crack_is_inpainted_by_cells_into_a_new_image_with_its_service(
+    checked, monkeypatch
+) -> None:
+    monkeypatch.setattr(flat, "CELL", 256)  # the crack crosses cells and bands
+    monkeypatch.setattr(flat, "MARGIN", 48)
+    job = rs.request_restoration(
+        artifact=checked, kind=RestorationJob.Kind.SURFACE, options={"method": "telea"}
+    )
+    job = rs.run_restoration_job(job_id=job.pk)
+    assert job.status == Job.Status.DONE, job.error
+    canvas = checked.canvases.get()
+    restored = job.restored_texture
+    assert restored.kind == Asset.Kind.RESTORED and restored.derived_from == canvas.source
+    assert (restored.width_px, restored.height_px) == (WIDTH, HEIGHT)
+    before, after = painting().astype(int), decoded(restored)
+    assert after.shape == before.shape
+    cx, cy, cw, ch = CRACK
+    crack = before.sum(axis=2) < 150  # the dark drawn line
+    assert crack[cy : cy + ch, cx : cx + cw].sum() > 500
+    assert after.sum(axis=2)[crack].mean() > before.sum(axis=2)[crack].mean() + 150
+    outside = np.ones(crack.shape, bool)
+    outside[cy - 8 : cy + ch + 8, cx - 8 : cx + cw + 8] = False
+    assert np.abs(after - before)[outside].mean() < 2.0  # JPEG rounding only
+    service = ImageService.objects.get(asset=restored)
+    assert (service.width, service.height) == (WIDTH, HEIGHT)
+    with restored.file.storage.open(f"{service.root}info.json") as handle:
+        assert json.load(handle)["width"] == WIDTH
+    mask = job.generated_mask
+    assert (mask.width_px, mask.height_px) == (500, 350)
+    generated = decoded(mask)[..., 0] > 0
+    assert generated[cy // 2 : (cy + ch) // 2, cx // 2 : (cx + cw) // 2].any()
+    assert not generated[:, : cx // 2 - 8].any()
+    assert job.regions.count() >= 2  # one per cell the crack crosses
+    for region in job.regions.all():  # the inpainter's crops (damage + context), per cell
+        x0, y0, x1, y1 = region.bbox
+        assert x0 < cx + cw and cx < x1 and y0 < cy + ch and cy < y1
+        assert x1 - x0 <= 256 and y1 - y0 <= 256 and region.damage_class == "crack"
+    [entry] = job.report["canvases"]
+    assert entry["canvas"] == canvas.pk and entry["service"] == service.identifier
+
+
+def test_visitors_see_the_restored_image_once_accepted(checked) -> None:
+    job = rs.request_restoration(
+        artifact=checked, kind=RestorationJob.Kind.SURFACE, options={"method": "telea"}
+    )
+    job = rs.run_restoration_job(job_id=job.pk)
+    curator = User.objects.create_superuser("curator", "c@example.org", "pw")
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not may_see_asset(job.restored_texture, AnonymousUser())
+    assert flat.flat_work_restorations(checked, AnonymousUser()) == []
+    [pending] = flat.flat_work_restorations(checked, curator)
+    assert pending["review"] == "pending"
+    rs.accept_restoration(job=job, user=curator)
+    job.restored_texture.refresh_from_db()
+    assert may_see_asset(job.restored_texture, AnonymousUser())
+    [shown] = flat.flat_work_restorations(checked, AnonymousUser())
+    service = ImageService.objects.get(asset=job.restored_texture)
+    assert shown["info_url"] == f"/iiif/3/{service.identifier}/info.json"
+    assert shown["generated_regions_url"] == job.generated_mask.file.url
+    assert shown["canvas"] == checked.canvases.get().pk
+
+
+def test_shape_restoration_of_a_flat_work_is_refused(checked) -> None:
+    job = rs.request_restoration(artifact=checked, kind=RestorationJob.Kind.SHAPE)
+    job = rs.run_restoration_job(job_id=job.pk)
+    assert job.status == Job.Status.FAILED and "flat work" in job.error
