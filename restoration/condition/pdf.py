@@ -223,10 +223,12 @@ def condition_pdf(
     for record in records:
         pdf.ln(4)
         name = record.texture_name or _("unnamed")
-        pdf.heading(
-            _("Texture %(index)s: %(name)s") % {"index": record.image_index, "name": name},
-            size=12,
+        heading = (
+            _("Image %(index)s: %(name)s") % {"index": record.image_index + 1, "name": name}
+            if record.canvas_id is not None  # a flat work's image
+            else _("Texture %(index)s: %(name)s") % {"index": record.image_index, "name": name}
         )
+        pdf.heading(heading, size=12)
         scale = (
             _("%(mm)s mm per pixel") % {"mm": f"{record.metres_per_pixel * 1000:.3f}"}
             if record.metres_per_pixel

@@ -36,11 +36,11 @@ class _FileUrls(serializers.ModelSerializer):
 
 
 class DamageFindingSerializer(_FileUrls):
-    url_fields = ("mask", "probability")
+    url_fields = ("mask", "probability", "overlay")
 
     class Meta:
         model = DamageFinding
-        fields = ["id", "damage_class", "pixel_share", "area_cm2", "review"]
+        fields = ["id", "damage_class", "pixel_share", "area_cm2", "review", "regions"]
 
 
 class MaskCorrectionSerializer(_FileUrls):
@@ -77,6 +77,7 @@ class ConditionRecordSerializer(_FileUrls):
         model = ConditionRecord
         fields = [
             "id",
+            "canvas",
             "image_index",
             "texture_name",
             "material_names",

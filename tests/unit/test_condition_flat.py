@@ -152,3 +152,27 @@ def test_a_flat_work_without_a_web_copy_is_analysed_from_its_source(model) -> No
     assert job.status == Job.Status.DONE, job.error
     [record] = ConditionRecord.objects.filter(artifact=artifact)
     assert record.summary["preview"] == {"width": WIDTH, "height": HEIGHT}
+
+
+def test_report_page_api_and_pdf_of_a_flat_work(checked) -> None:
+    from django.test import Client
+    from pypdf import PdfReader
+
+    curator = User.objects.create_superuser("curator", "c@example.org", "pw")
+    client = Client()
+    client.force_login(curator)
+    html = client.get(f"/artifacts/{checked.pk}/condition/").content.decode()
+    assert "Image 1: recto" in html and "at full resolution" in html
+    assert "data-mask-editor" not in html  # too large to paint on: the upload form stays
+    crack = DamageFinding.objects.get(record__artifact=checked, damage_class="crack")
+    x, y, w, h = crack.regions[0]
+    assert f"{x}, {y} ({w} × {h} px)" in html
+    body = client.get(f"/api/artifacts/{checked.pk}/condition").json()
+    assert body["records"][0]["width_px"] == WIDTH
+    assert body["records"][0]["canvas"] == checked.canvases.get().pk
+    [api_crack] = [f for f in body["records"][0]["findings"] if f["damage_class"] == "crack"]
+    assert api_crack["regions"] == crack.regions and api_crack["overlay_url"]
+    pdf = client.get(f"/artifacts/{checked.pk}/condition.pdf")
+    assert pdf.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Image 1: recto" in text and "Crack" in text
