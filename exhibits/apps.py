@@ -33,6 +33,11 @@ class ExhibitsConfig(AppConfig):
                 task="exhibits.tasks.search_index_task",
             )
         )
+        # A flat work's tiles go with their IIIF service, however it is deleted (#20).
+        from exhibits.imaging.models import ImageService
+        from exhibits.imaging.stored_tiles import service_deleted
+
+        post_delete.connect(service_deleted, sender=ImageService, dispatch_uid="iiif-tiles-d")
         # Every artifact change, however made, rebuilds the search index in the worker.
         post_save.connect(search_index.artifact_changed, sender=Artifact, dispatch_uid="index-s")
         post_delete.connect(search_index.artifact_changed, sender=Artifact, dispatch_uid="index-d")

@@ -261,7 +261,16 @@ class AssetAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Asset, form: Any, change: bool) -> None:
         if not change:
             # Stored by SourceUploadForm through the intake service.
-            if isinstance(form, SourceUploadForm) and form.job is not None:
+            if (
+                isinstance(form, SourceUploadForm)
+                and form.job is not None
+                and obj.canvases.exists()
+            ):
+                message = _(
+                    "Intake queued for “%(file)s”, an image of a flat work: web copy, thumbnail "
+                    "and deep-zoom tiles. Its progress shows under Jobs."
+                )
+            elif isinstance(form, SourceUploadForm) and form.job is not None:
                 message = _(
                     "Intake queued for “%(file)s”: validation, units and up axis, web copies "
                     "and a thumbnail. Its progress shows under Jobs."

@@ -211,11 +211,23 @@ def add_source_asset(
     label: str = "",
     intake_options: dict[str, object] | None = None,
 ) -> tuple[Asset, Job | None]:
-    """Store an upload as a new source asset and, for a mesh, queue its intake job.
+    """Store an upload as a new source asset and, for a mesh or an image, queue its intake job.
 
     The file is written first, outside any transaction (on SQLite the write lock would be held
     for the whole copy); one short transaction then creates the rows. If they fail, or the write
-    does (a full disk raises StorageFull), no file is left."""
+    does (a full disk raises StorageFull), no file is left. An image becomes a new canvas of
+    the artifact, with the image intake job (exhibits.imaging.services.add_canvas)."""
+    head = upload.read(64)
+    upload.seek(0)
+    from exhibits.imaging import services as imaging
+
+    if imaging.is_image_upload(head, filename):
+        image_job = imaging.add_canvas(
+            artifact=artifact, path_or_file=upload, filename=filename, label=label,
+            max_bytes=max_bytes,
+        )  # fmt: skip
+        assert image_job.input_asset is not None
+        return image_job.input_asset, image_job
     asset = checked_source_asset(
         artifact=artifact, upload=upload, filename=filename, max_bytes=max_bytes
     )

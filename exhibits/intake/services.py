@@ -1,4 +1,5 @@
 """Intake services: queue and run the job that turns a stored source into a web exhibit.
+(An image source, a flat work's, runs `exhibits.imaging.services.run_image_intake`.)
 
 The source is stored untouched first (services.store_source_asset); the job validates,
 normalises and derives the LOD ladder and thumbnail, published in stages: thumb and web
@@ -33,6 +34,7 @@ from exhibits.collection.services import (
     mark_job,
     start_job,
 )
+from exhibits.imaging.raster import IMAGE_FORMATS
 from exhibits.intake.errors import IntakeError
 from exhibits.intake.limits import IntakeLimits
 from exhibits.intake.lod import LadderSettings
@@ -96,6 +98,12 @@ def _intake(job: Job) -> None:
         assets = publish_intake_stage(job=job, source=source, stage=stage, published=published)
         published.extend(asset.pk for asset in assets)
 
+    if source.format in IMAGE_FORMATS:  # a flat work's image (exhibits/imaging)
+        from exhibits.imaging.services import run_image_intake
+
+        with _local_copy(source) as path:
+            run_image_intake(job, source, path)
+        return
     with _local_copy(source) as path:
         try:
             run_intake(
@@ -149,8 +157,11 @@ def remove_attempt_files(job: Job) -> None:
         delete_unreferenced_job_files(
             artifact_id=job.artifact_id,
             job_pk=job.pk,
-            kinds=(Asset.Kind.LOD, Asset.Kind.THUMBNAIL),
+            kinds=(Asset.Kind.LOD, Asset.Kind.THUMBNAIL, Asset.Kind.IMAGE),
         )
+    from exhibits.imaging.services import remove_image_attempt_files
+
+    remove_image_attempt_files(job)
 
 
 def publish_intake_stage(

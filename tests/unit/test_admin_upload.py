@@ -63,7 +63,7 @@ def test_upload_without_options_lets_intake_guess(curator_client) -> None:
     assert Job.objects.get(input_asset__artifact=artifact).options == {}
 
 
-def test_an_image_upload_says_it_needs_no_intake(curator_client) -> None:
+def test_an_image_upload_says_its_intake_is_queued(curator_client) -> None:
     artifact = make_artifact()
     response = curator_client.post(
         reverse("admin:exhibits_asset_add"),
@@ -71,7 +71,10 @@ def test_an_image_upload_says_it_needs_no_intake(curator_client) -> None:
     )
     assert response.status_code == 302
     messages = [str(m) for m in get_messages(response.wsgi_request)]
-    assert messages == ["“front.png” stored; an image needs no intake."]
+    assert messages == [
+        "Intake queued for “front.png”, an image of a flat work: web copy, thumbnail and "
+        "deep-zoom tiles. Its progress shows under Jobs."
+    ]
 
 
 def test_an_unknown_unit_is_refused_and_nothing_is_stored(curator_client) -> None:

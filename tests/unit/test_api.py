@@ -218,10 +218,10 @@ def test_glb_upload_queues_job_without_running_it(curator_api) -> None:
     assert Job.objects.get(pk=response.json()["job_id"]).status == "queued"
 
 
-def test_image_upload_needs_no_thumbnail_job(curator_api) -> None:
+def test_image_upload_queues_the_image_intake(curator_api) -> None:
     response = post_file(curator_api, make_artifact(), "photo.png", png_bytes())
     assert response.status_code == 201
-    assert response.json()["job_id"] is None
+    assert Job.objects.get(pk=response.json()["job_id"]).status == "queued"  # a flat work (#20)
     assert response.json()["asset"]["format"] == "png"
 
 

@@ -37,6 +37,7 @@ GLUE = {
     "exhibits.curation.admin",
     "exhibits.curation.embedding_store",
     "exhibits.curation.iiif",
+    "exhibits.curation.iiif_flat",
     "exhibits.curation.interop_views",
     "exhibits.curation.linked_art",
     "exhibits.curation.models",
@@ -50,6 +51,7 @@ GLUE = {
     "exhibits.imaging.regions",
     "exhibits.imaging.services",
     "exhibits.imaging.stored_tiles",
+    "exhibits.imaging.urls",
 }
 SINGLE_CORES = [
     "restoration.restore.method_choice",

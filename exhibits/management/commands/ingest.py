@@ -1,7 +1,9 @@
 """`python manage.py ingest PATH --title TITLE [--artifact ID]`: the intake path from the shell.
 
 Stores the file untouched as a source asset, runs the intake job (in this process, or on the
-worker with --queue) and prints one JSON object; exits non-zero with a one-line reason.
+worker with --queue) and prints one JSON object; exits non-zero with a one-line reason. An image
+(JPEG, PNG, TIFF, WebP) makes a flat work, or with --artifact a further canvas of one:
+`ingest painting.tif --title T [--width-cm W --height-cm H] [--label recto]`.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from exhibits.collection import services
+from exhibits.imaging.services import ingest_image, is_image_upload
 from exhibits.intake.services import INTAKE_KIND, intake_summary, request_intake, run_intake_job
 from exhibits.models import Artifact, Job
 
 
 class Command(BaseCommand):
-    help = "Ingest a scan (GLB, glTF, OBJ or OBJ zip, PLY, STL) into the collection."
+    help = (
+        "Ingest a scan (GLB, glTF, OBJ or OBJ zip, PLY, STL) or an image of a flat work "
+        "(JPEG, PNG, TIFF, WebP) into the collection."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("path", type=Path)
@@ -34,11 +40,19 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=float, help="File units to metres (overrides --unit)")
         parser.add_argument("--up", choices=["x", "y", "z"], dest="up_axis")
         parser.add_argument("--queue", action="store_true", help="Run on the Celery worker")
+        parser.add_argument("--width-cm", type=float, help="Image: the work's width in cm")
+        parser.add_argument("--height-cm", type=float, help="Image: the work's height in cm")
+        parser.add_argument("--label", default="", help="Image: the canvas label (recto, f. 1r)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["path"]
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
+        with path.open("rb") as handle:
+            head = handle.read(64)
+        if is_image_upload(head, path.name):
+            self._ingest_image(path, options)
+            return
         intake_options = {
             key: options[key] for key in ("unit", "scale", "up_axis") if options[key] is not None
         }
@@ -70,6 +84,38 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         if not options["queue"]:
+            job = run_intake_job(job_id=job.pk)
+        job.refresh_from_db()
+        self.stdout.write(json.dumps(intake_summary(job), indent=2))
+        if job.status == Job.Status.FAILED:
+            raise CommandError(job.error.splitlines()[0] if job.error else "intake failed")
+
+    def _ingest_image(self, path: Path, options: dict[str, Any]) -> None:
+        artifact = None
+        if options["artifact"] is not None:
+            artifact = Artifact.objects.filter(pk=options["artifact"]).first()
+            if artifact is None:
+                raise CommandError(f"No artifact with id {options['artifact']}")
+        elif not options["title"]:
+            raise CommandError("Give --title for a new artifact, or --artifact ID")
+        try:
+            job = ingest_image(
+                artifact=artifact,
+                title=options["title"] or "",
+                path_or_file=path,
+                filename=path.name,
+                width_cm=options["width_cm"],
+                height_cm=options["height_cm"],
+                label=options["label"],
+                object_number=options["object_number"] or "",
+                max_bytes=settings.MOUSEION_MAX_UPLOAD_BYTES,
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        self._finish(job, queue=options["queue"])
+
+    def _finish(self, job: Job, *, queue: bool) -> None:
+        if not queue:
             job = run_intake_job(job_id=job.pk)
         job.refresh_from_db()
         self.stdout.write(json.dumps(intake_summary(job), indent=2))

@@ -1,0 +1,73 @@
+"""Tile sets in the media storage, through the storage API only (files on disk or objects in a
+bucket alike): copied in from a worker's temporary folder, opened for the IIIF views, deleted
+with their ImageService (a post_delete receiver, on commit)."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.core.files.storage import Storage
+from django.db import transaction
+
+from exhibits.imaging.tiles import tile_files
+from exhibits.models import Asset
+
+
+def media_storage() -> Storage:
+    return Asset._meta.get_field("file").storage
+
+
+def tile_root(identifier: str) -> str:
+    return f"iiif/{identifier}/"
+
+
+def store_tiles(local_dir: Path, root: str) -> int:
+    """Copy a tile set into the storage under `root`; on any failure what was copied is
+    deleted again. Returns the number of files."""
+    storage = media_storage()
+    done = 0
+    try:
+        for relative in tile_files(local_dir):
+            name = root + relative.as_posix()
+            with (local_dir / relative).open("rb") as handle:
+                saved = storage.save(name, File(handle))
+            if saved != name:  # storage renamed it: the folder was not new
+                storage.delete(saved)
+                raise FileExistsError(f"{name} exists in the media storage")
+            done += 1
+    except BaseException:
+        delete_tiles(root)
+        raise
+    return done
+
+
+def delete_tiles(root: str) -> None:
+    """Delete every file under `root` (and, on disk, the emptied folders)."""
+    if not root.startswith("iiif/") or ".." in root:
+        raise ValueError(f"not a tile root: {root!r}")
+    storage = media_storage()
+    _delete_folder(storage, root.rstrip("/"))
+
+
+def _delete_folder(storage: Storage, folder: str) -> None:
+    try:
+        folders, files = storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        storage.delete(f"{folder}/{name}")
+    for name in folders:
+        _delete_folder(storage, f"{folder}/{name}")
+    with suppress(OSError):
+        storage.delete(folder)  # FileSystemStorage removes an empty folder; a bucket has none
+
+
+def service_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """post_delete of ImageService (however it goes: its asset, its artifact): its tiles go
+    once the deletion commits."""
+    if instance.root:
+        transaction.on_commit(partial(delete_tiles, instance.root), robust=True)
