@@ -22,4 +22,9 @@ urlpatterns = [
         interop_views.linked_art_object,
         name="linked-art-object",
     ),
+    path(
+        "linked-art/concepts/<str:scheme>/<str:slug>.json",
+        interop_views.linked_art_concept,
+        name="linked-art-concept",
+    ),
 ]

@@ -157,17 +157,34 @@ def _page(page_id: str, annotations: list[Resource]) -> Resource:
     return {"id": page_id, "type": "AnnotationPage", "items": annotations}
 
 
+def comment(hotspot: Hotspot, annotation_id: str, target: str) -> Resource:
+    """An annotation of the artifact as a commenting annotation (an HTML text body)."""
+    text = f"<p><b>{html.escape(hotspot.title)}</b></p>"
+    if hotspot.text:
+        text += f"<p>{html.escape(hotspot.text)}</p>"
+    body = {"type": "TextualBody", "value": text, "format": "text/html", "language": LANG}
+    annotation = _annotation(annotation_id, "commenting", body, target)
+    annotation["label"] = lang_map(hotspot.title)
+    return annotation
+
+
+def painting_page(canvas_id: str, body: Resource | None) -> Resource:
+    """The Canvas's painting AnnotationPage: `body` painted on the whole Canvas (or nothing)."""
+    painting = (
+        []
+        if body is None
+        else [_annotation(f"{canvas_id}/annotation/painting", "painting", body, canvas_id)]
+    )
+    return _page(f"{canvas_id}/page/painting", painting)
+
+
 def _hotspot_page(canvas_id: str, hotspots: Iterable[Hotspot]) -> Resource | None:
-    """The artifact's hotspots as commenting annotations on the Canvas (HTML text bodies)."""
-    annotations = []
-    for hotspot in hotspots:
-        text = f"<p><b>{html.escape(hotspot.title)}</b></p>"
-        if hotspot.text:
-            text += f"<p>{html.escape(hotspot.text)}</p>"
-        body = {"type": "TextualBody", "value": text, "format": "text/html", "language": LANG}
-        annotation = _annotation(f"{canvas_id}/hotspot/{hotspot.pk}", "commenting", body, canvas_id)
-        annotation["label"] = lang_map(hotspot.title)
-        annotations.append(annotation)
+    """The artifact's 3D hotspots as commenting annotations on the Canvas (HTML text bodies)."""
+    annotations = [
+        comment(hotspot, f"{canvas_id}/hotspot/{hotspot.pk}", canvas_id)
+        for hotspot in hotspots
+        if hotspot.region is None
+    ]
     return _page(f"{canvas_id}/page/hotspots", annotations) if annotations else None
 
 
@@ -177,7 +194,7 @@ def _canvas_id(artifact: Artifact, base_url: str) -> str:
 
 
 def artifact_canvas(artifact: Artifact, base_url: str, *, describe: bool = False) -> Resource:
-    """The Canvas on which the artifact's web model is painted (its thumbnail if no model).
+    """The Canvas on which a 3D artifact's web model is painted (its thumbnail if no model).
 
     With `describe`, the Canvas carries the artifact's own descriptive properties (for
     exhibition manifests, where each Canvas is a different artifact).
@@ -190,20 +207,17 @@ def artifact_canvas(artifact: Artifact, base_url: str, *, describe: bool = False
     painted = (
         model if model and model.file else (thumbnail if thumbnail and thumbnail.file else None)
     )
-    painting = []
+    body = None
     if painted is not None:
         label = lang_map(f"3D model ({painted.label})" if painted.label else "3D model")
         body = _media_body(painted, base_url, label=label if painted is model else None)
-        painting.append(
-            _annotation(f"{canvas_id}/annotation/painting", "painting", body, canvas_id)
-        )
     canvas: Resource = {
         "id": canvas_id,
         "type": "Canvas",
         "label": lang_map(artifact.title),
         "width": width,
         "height": height,
-        "items": [_page(f"{canvas_id}/page/painting", painting)],
+        "items": [painting_page(canvas_id, body)],
     }
     if hotspots := _hotspot_page(canvas_id, artifact.annotations.all()):
         canvas["annotations"] = [hotspots]
@@ -225,11 +239,25 @@ def artifact_canvas(artifact: Artifact, base_url: str, *, describe: bool = False
                 "height": height,
                 "items": [_page(f"{placeholder_id}/page/painting", [image])],
             }
-    if describe:
-        canvas |= _descriptive(artifact, base_url)
-        manifest_id = absolute(base_url, reverse("interop:iiif-artifact", args=[artifact.pk]))
-        canvas["partOf"] = [{"id": manifest_id, "type": "Manifest"}]
+    return _described(canvas, artifact, base_url) if describe else canvas
+
+
+def _described(canvas: Resource, artifact: Artifact, base_url: str) -> Resource:
+    """`canvas` with its artifact's descriptive properties and a link to its manifest."""
+    canvas |= _descriptive(artifact, base_url)
+    manifest_id = absolute(base_url, reverse("interop:iiif-artifact", args=[artifact.pk]))
+    canvas["partOf"] = [{"id": manifest_id, "type": "Manifest"}]
     return canvas
+
+
+def artifact_canvases(artifact: Artifact, base_url: str) -> list[Resource]:
+    """The artifact's Canvases: one per image of a flat work, else the one of its 3D model."""
+    from exhibits.curation.iiif_flat import flat_canvas, flat_canvases  # it imports this module
+
+    rows = flat_canvases(artifact)
+    if not rows:
+        return [artifact_canvas(artifact, base_url)]
+    return [flat_canvas(artifact, row, base_url) for row in rows]
 
 
 def _homepage(base_url: str, path: str, title: str) -> list[Resource]:
@@ -273,13 +301,17 @@ def _manifest(
 
 
 def artifact_manifest(artifact: Artifact, base_url: str) -> dict[str, Any]:
-    """A Presentation 3 manifest of one artifact: one Canvas with its 3D model."""
+    """A Presentation 3 manifest of one artifact: one Canvas with its 3D model, or one per
+    image of a flat work (recto, verso, pages), in order."""
     manifest_id = absolute(base_url, reverse("interop:iiif-artifact", args=[artifact.pk]))
-    canvas = artifact_canvas(artifact, base_url)
+    canvases = artifact_canvases(artifact, base_url)
     properties = _descriptive(artifact, base_url)
-    if canvas.get("thumbnail"):
-        properties["thumbnail"] = canvas["thumbnail"]
-    return _manifest(manifest_id, artifact.title, [canvas], properties)
+    thumbnail = pick_thumbnail(list(artifact.assets.all()))
+    if thumbnail is not None and thumbnail.file:
+        properties["thumbnail"] = [_media_body(thumbnail, base_url)]
+    elif canvases[0].get("thumbnail"):
+        properties["thumbnail"] = canvases[0]["thumbnail"]
+    return _manifest(manifest_id, artifact.title, canvases, properties)
 
 
 def exhibition_manifest(
@@ -291,12 +323,13 @@ def exhibition_manifest(
     curated, ordered presentation: viewers page through its canvases as a sequence, in one
     request. Each Canvas keeps its artifact's metadata, rights and attribution, uses the same
     id as in the artifact's own manifest and names that manifest in `partOf`. The wall label,
-    when written, is the Canvas summary.
+    when written, is the Canvas summary. A flat work shows its first image (its manifest has
+    the others).
     """
     manifest_id = absolute(base_url, reverse("interop:iiif-exhibition", args=[exhibition.slug]))
     canvases = []
     for item in items:
-        canvas = artifact_canvas(item.artifact, base_url, describe=True)
+        canvas = _described(artifact_canvases(item.artifact, base_url)[0], item.artifact, base_url)
         if item.label_text:
             canvas["summary"] = lang_map(item.label_text)
         canvases.append(canvas)

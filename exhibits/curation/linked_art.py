@@ -1,16 +1,19 @@
 """Linked Art JSON-LD of artifacts, built with cromulent (its model and vocab modules).
 
 Framework-light: `artifact_object` takes an Artifact (assets ideally prefetched with their jobs)
-and the site's base URL and returns a JSON-ready dict. Only Getty AAT ids that cromulent's
-vocabulary itself defines are used (accession number, primary name, height, metres...); free-text
-catalogue values (classification, object name, materials, maker, places) become label-only
-entities (blank nodes), never guessed ids. Empty fields are left out, never printed empty.
+and the site's base URL and returns a JSON-ready dict that validates against the Linked Art 1.0
+API schema (`schemas/linked-art/object.json`). Getty AAT ids come from cromulent's vocabulary
+(accession number, primary name, height, metres...); classifications, object names and materials
+are concepts the museum serves (`concepts.py`, `concept_record`), with their AAT equivalent there
+for common terms, never a guessed id. Makers and places, which 1.0 references only by the URI of
+a Person, Group or Place record the museum does not publish, are production statements. Virtual
+restorations are representations of the object (the object itself was not modified). Empty
+fields are left out, never printed empty.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 from urllib.parse import urljoin
 
@@ -20,14 +23,18 @@ from django.urls import reverse
 
 from exhibits.collection.models import pick_web_model
 from exhibits.collection.serializers import pick_thumbnail
+from exhibits.curation import concepts
 from exhibits.curation.iiif import CONTENT_TYPE as IIIF_CONTENT_TYPE
 from exhibits.curation.iiif import MEDIA_TYPES
+from exhibits.curation.iiif_flat import flat_canvases, image_service_of, image_service_url
 from exhibits.models import Artifact, Asset
 
 LINKED_ART_CONTEXT = "https://linked.art/ns/v1/linked-art.json"
 CONTENT_TYPE = f'application/ld+json;profile="{LINKED_ART_CONTEXT}"'
 IIIF_PRESENTATION_API = "http://iiif.io/api/presentation"  # versioned by the format's profile
-VIRTUAL_RESTORATION = "Virtual (digital) restoration"
+IIIF_IMAGE_API = "http://iiif.io/api/image"
+IIIF_IMAGE_CONTENT_TYPE = 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"'
+VIRTUAL_RESTORATION = concepts.VIRTUAL_RESTORATION.label
 _BLANK = ""  # cromulent: an explicit empty ident makes a blank node (no auto-assigned URI)
 
 
@@ -51,21 +58,34 @@ def xsd_datetime(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _split(text: str) -> list[str]:
-    """Comma-, semicolon- or pipe-separated parts of a free-text field."""
-    return [part.strip() for part in re.split(r"[,;|]", text) if part.strip()]
-
-
 def _statement(cls: type, content: str) -> model.LinguisticObject:
     return cls(ident=_BLANK, content=content)
 
 
-def _type(label: str, *, work_type: bool = False) -> model.Type:
-    """A label-only Type; object types are classified as 'type of work' (AAT, per cromulent)."""
-    concept = model.Type(ident=_BLANK, label=label)
+def concept_url(concept: concepts.Concept, base_url: str) -> str:
+    """The URI the museum serves `concept` at."""
+    path = reverse("interop:linked-art-concept", args=[concept.scheme, concept.slug])
+    return absolute(base_url, path)
+
+
+def _type(concept: concepts.Concept, base_url: str, *, work_type: bool = False) -> model.Type:
+    """A reference to one of the museum's concepts; object types are classified as 'type of
+    work' (AAT, per cromulent)."""
+    reference = model.Type(ident=concept_url(concept, base_url), label=concept.label)
     if work_type:
-        concept.classified_as = vocab.instances["work type"]
-    return concept
+        reference.classified_as = vocab.instances["work type"]
+    return reference
+
+
+def concept_record(concept: concepts.Concept, base_url: str) -> dict[str, Any]:
+    """The Linked Art record of one of the museum's concepts, with its AAT equivalent."""
+    cls = model.Material if concept.linked_art_class == "Material" else model.Type
+    record = cls(ident=concept_url(concept, base_url), label=concept.label)
+    record.identified_by = vocab.PrimaryName(ident=_BLANK, content=concept.label)
+    if concept.aat:
+        # A Type even for a material: 1.0's schema allows no other class in `equivalent`.
+        record.equivalent = model.Type(ident=concept.aat, label=concept.aat_label)
+    return factory.toJSON(record)
 
 
 def _digital(url: str, fmt: str, label: str, cls: type = model.DigitalObject) -> Any:
@@ -106,41 +126,53 @@ def _production(artifact: Artifact) -> model.Production | None:
     production = model.Production(ident=_BLANK)
     if timespan:
         production.timespan = timespan
-    if artifact.maker:
-        production.carried_out_by = model.Actor(ident=_BLANK, label=artifact.maker)
-    if artifact.place_of_origin:
-        production.took_place_at = model.Place(ident=_BLANK, label=artifact.place_of_origin)
+    for label, text in (("Maker", artifact.maker), ("Place of origin", artifact.place_of_origin)):
+        if text:
+            production.referred_to_by = vocab.ProductionStatement(
+                ident=_BLANK, content=text, label=label
+            )
     return production
 
 
-def _restoration(asset: Asset, base_url: str) -> model.Modification:
-    """A virtual restoration as a Modification whose outcome is a digital 3D model.
+def _restoration(asset: Asset, base_url: str) -> model.VisualItem:
+    """An accepted virtual restoration: a representation of the object, classified as such.
 
-    The physical object is not changed; the restored model represents the Modification.
+    Not a Modification: the physical object was not changed (and Linked Art 1.0 objects have no
+    `modified_by`); when it was computed goes into the note.
     """
     label = VIRTUAL_RESTORATION + (f": {asset.label}" if asset.label else "")
-    modification = model.Modification(ident=_BLANK, label=label)
-    modification.classified_as = _type(VIRTUAL_RESTORATION)
-    modification.referred_to_by = _statement(
-        vocab.Note,
-        "A digital restoration of the 3D model, shown apart from the original scan; "
-        "the physical object was not modified.",
+    is_model = MEDIA_TYPES.get(asset.format.lower(), ("",))[0] == "Model"
+    item = model.VisualItem(ident=_BLANK, label=label)
+    item.classified_as = _type(concepts.VIRTUAL_RESTORATION, base_url)
+    note = (
+        "A digital restoration of the "
+        + ("3D model, shown apart from the original scan" if is_model else "image, shown apart")
+        + "; the physical object was not modified."
     )
     job = asset.created_by_job
     started = job.started_at or job.finished_at if job is not None else None
     finished = job.finished_at or job.started_at if job is not None else None
     if started is not None and finished is not None:
-        modification.timespan = _timespan(
-            xsd_datetime(started),
-            xsd_datetime(finished),
-        )
+        note += f" Computed from {xsd_datetime(started)} to {xsd_datetime(finished)}."
+    item.referred_to_by = _statement(vocab.Note, note)
     if asset.file:
-        result = model.VisualItem(ident=_BLANK, label=f"{label} (3D model)")
-        result.digitally_shown_by = _digital(
+        item.digitally_shown_by = _digital(
             absolute(base_url, asset.file.url), _media_type(asset), label
         )
-        modification.representation = result
-    return modification
+    if (service := image_service_of(asset)) is not None:
+        item.digitally_shown_by = _image_service(service, base_url)
+    return item
+
+
+def _image_service(service: Any, base_url: str) -> model.DigitalObject:
+    """The IIIF Image API service of an image, as Linked Art describes one."""
+    digital = model.DigitalObject(ident=_BLANK, label="IIIF Image API 3 service (level 0)")
+    digital.access_point = model.DigitalObject(
+        ident=image_service_url(service, base_url) + "/info.json"
+    )
+    digital.format = IIIF_IMAGE_CONTENT_TYPE
+    digital.conforms_to = model.InformationObject(ident=IIIF_IMAGE_API, label="IIIF Image API")
+    return digital
 
 
 def _web_page(url: str, label: str) -> model.LinguisticObject:
@@ -162,6 +194,18 @@ def _iiif_manifest(url: str) -> model.LinguisticObject:
 def _representations(artifact: Artifact, base_url: str) -> list[model.VisualItem]:
     assets = list(artifact.assets.all())
     items = []
+    for canvas, web, service in flat_canvases(artifact):
+        if web is None and service is None:
+            continue
+        title = f"{artifact.title} ({canvas.label})" if canvas.label else artifact.title
+        image = model.VisualItem(ident=_BLANK, label=f"Image of {title}")
+        if web is not None:
+            image.digitally_shown_by = _digital(
+                absolute(base_url, web.file.url), _media_type(web), "Web image", vocab.DigitalImage
+            )
+        if service is not None:
+            image.digitally_shown_by = _image_service(service, base_url)
+        items.append(image)
     if (thumbnail := pick_thumbnail(assets)) and thumbnail.file:
         image = model.VisualItem(ident=_BLANK, label=f"Image of {artifact.title}")
         image.digitally_shown_by = _digital(
@@ -202,12 +246,10 @@ def build_object(artifact: Artifact, base_url: str) -> model.HumanMadeObject:
     obj.identified_by = vocab.AccessionNumber(ident=_BLANK, content=artifact.object_number)
     if artifact.external_id:
         obj.identified_by = vocab.SystemNumber(ident=_BLANK, content=artifact.external_id)
-    if artifact.classification:
-        obj.classified_as = _type(artifact.classification, work_type=True)
-    if artifact.object_name and artifact.object_name != artifact.classification:
-        obj.classified_as = _type(artifact.object_name, work_type=True)
-    for material in _split(artifact.materials):
-        obj.made_of = model.Material(ident=_BLANK, label=material)
+    for concept in concepts.concepts("types", [artifact.classification, artifact.object_name]):
+        obj.classified_as = _type(concept, base_url, work_type=True)
+    for concept in concepts.concepts("materials", concepts.material_terms(artifact.materials)):
+        obj.made_of = model.Material(ident=concept_url(concept, base_url), label=concept.label)
     for dimension in _dimensions(artifact):
         obj.dimension = dimension
     for cls, text in (
@@ -226,10 +268,10 @@ def build_object(artifact: Artifact, base_url: str) -> model.HumanMadeObject:
     # Only accepted restorations (restoration's review sets `public`), for every reader: an
     # export is public data, whoever asks for it.
     restored = [a for a in artifact.assets.all() if a.kind == Asset.Kind.RESTORED and a.public]
-    for asset in sorted(restored, key=lambda a: (a.created_at, a.pk)):
-        obj.modified_by = _restoration(asset, base_url)
     for item in _representations(artifact, base_url):
         obj.representation = item
+    for asset in sorted(restored, key=lambda a: (a.created_at, a.pk)):
+        obj.representation = _restoration(asset, base_url)
     obj.subject_of = _web_page(absolute(base_url, artifact.get_absolute_url()), artifact.title)
     manifest = reverse("interop:iiif-artifact", args=[artifact.pk])
     obj.subject_of = _iiif_manifest(absolute(base_url, manifest))
