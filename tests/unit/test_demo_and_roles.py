@@ -9,10 +9,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from exhibits.demo.content import DEMO_ARTIFACTS, EXHIBITION
+from exhibits.demo.flat_works import FLAT_EXHIBITION, FLAT_TOUR, FLAT_TOUR_STOPS, FLAT_WORKS
 from exhibits.intake.viewpoints import elevation_deg
 from exhibits.models import Annotation, Artifact, Asset, Exhibition, Job
-from museum.models import TourStop
+from museum.models import Room, TourStop
 from museum.roles import CURATOR, EDUCATOR, ROLE_PERMISSIONS
+from museum.tours.services import start_live_tour, tour_state
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +27,8 @@ def seed() -> str:
 
 
 def test_seed_demo_builds_a_published_museum_and_is_idempotent(client) -> None:
-    """One test, because seeding runs the real intake of three scans (seconds each)."""
+    """One test, because seeding runs the real intake of three scans (seconds each) and of
+    sixteen pictures."""
     output = seed()
     counts = (
         Artifact.objects.count(),
@@ -32,11 +36,11 @@ def test_seed_demo_builds_a_published_museum_and_is_idempotent(client) -> None:
         Annotation.objects.count(),
         Exhibition.objects.count(),
     )
-    assert counts[0] == 3 and counts[3] == 1
-    exhibition = Exhibition.objects.get()
+    assert counts[0] == len(DEMO_ARTIFACTS) + len(FLAT_WORKS) and counts[3] == 2
+    exhibition = Exhibition.objects.get(slug=EXHIBITION["slug"])
     assert exhibition.is_published
     assert exhibition.items.count() == 3
-    for artifact in Artifact.objects.all():
+    for artifact in Artifact.objects.filter(form=Artifact.Form.OBJECT):
         assert artifact.is_published
         web = artifact.web_model()
         assert web is not None and (web.kind, web.label) == ("lod", "web")
@@ -50,16 +54,17 @@ def test_seed_demo_builds_a_published_museum_and_is_idempotent(client) -> None:
         assert artifact.height_m and artifact.height_m > 0
         assert artifact.annotations.count() >= 2
     assert "password: test-pass-123" in output
-    stops = TourStop.objects.all()
+    assert_flat_exhibition_loaded(client)
+    stops = TourStop.objects.exclude(tour__title=FLAT_TOUR["title"])
     assert stops.count() == 3
     for stop in stops:
         assert stop.camera_position and stop.camera_target
         elevation = elevation_deg(stop.camera_position, stop.camera_target)
         assert 5 <= elevation <= 40, (stop.artifact.title, elevation)
-    for job in Job.objects.filter(kind="intake"):
+    for job in Job.objects.filter(kind="intake", artifact__form=Artifact.Form.OBJECT):
         view = job.report["default_view"]
         assert 10 <= elevation_deg(view["camera_position"], view["camera_target"]) <= 30
-    for annotation in Annotation.objects.all():
+    for annotation in Annotation.objects.filter(region__isnull=True):
         assert annotation.camera_position != annotation.camera_target
         # A natural, slightly raised view: never from below, never straight down (#22 item 1).
         elevation = elevation_deg(annotation.camera_position, annotation.camera_target)
@@ -82,6 +87,60 @@ def test_seed_demo_builds_a_published_museum_and_is_idempotent(client) -> None:
         Annotation.objects.count(),
         Exhibition.objects.count(),
     )
+
+
+def assert_flat_exhibition_loaded(client) -> None:
+    """The second exhibition: every picture came through the image intake (a canvas, its web
+    copy, thumbnail and IIIF service), hangs in a flat-works room with its label, and the
+    tour's stops point at regions of them; the pages answer."""
+    flat = Exhibition.objects.get(slug=FLAT_EXHIBITION["slug"])
+    assert flat.is_published and flat.items.count() == len(FLAT_WORKS) >= 12
+    assert client.get(f"/exhibitions/{flat.slug}/").status_code == 200
+    rooms = set(Room.objects.filter(exhibition=flat).values_list("code", flat=True))
+    assert rooms == {"f1", "f2", "f3"}
+    scales = {}
+    for item in flat.items.select_related("artifact", "room"):
+        artifact = item.artifact
+        assert artifact.form == Artifact.Form.FLAT and artifact.is_published
+        assert item.label_text and item.room is not None and item.room.code in rooms
+        canvas = artifact.canvases.get()
+        service = canvas.image_service()
+        assert service is not None and (service.width, service.height) == (
+            canvas.width_px,
+            canvas.height_px,
+        )
+        assert max(canvas.width_px, canvas.height_px) <= 1600
+        web = canvas.web_image()
+        assert web is not None and web.derived_from_id == canvas.source_id
+        assert artifact.thumbnail() is not None
+        scales[artifact.object_number] = canvas.scale_source
+        for note in artifact.annotations.all():
+            assert note.region["canvas"] == canvas.pk
+            x, y, w, h = note.region["xywh"]
+            assert x + w <= canvas.width_px and y + h <= canvas.height_px
+        assert client.get(artifact.get_absolute_url()).status_code == 200
+    # Sizes only from the catalogue data; the others say their scale is unknown.
+    sized = {work.record["object_number"] for work in FLAT_WORKS if work.width_cm}
+    assert {number for number, source in scales.items() if source} == sized
+    assert {scales[number] for number in sized} == {"catalogue"}
+    stops = TourStop.objects.filter(tour__title=FLAT_TOUR["title"]).order_by("order")
+    assert stops.count() == len(FLAT_TOUR_STOPS)
+    for stop in stops:
+        assert stop.annotation is not None and stop.annotation.region
+        assert stop.annotation.artifact_id == stop.artifact_id and stop.narration
+    assert client.get("/tours/").status_code == 200
+    assert client.get("/plan/").status_code == 200
+    # Live, a stop shows the picture with its region (museum/realtime/PROTOCOL.md).
+    first = stops.first()
+    assert first is not None
+    session = start_live_tour(tour=first.tour, guide=first.tour.educator)
+    stop = tour_state(session)["stop"]
+    assert stop["annotation"]["region"] == first.annotation.region
+    picture = stop["picture"]
+    canvas = first.artifact.canvases.get()
+    assert (picture["width"], picture["height"]) == (canvas.width_px, canvas.height_px)
+    assert client.get(picture["url"]).status_code == 200
+    assert client.get(session.get_absolute_url()).status_code == 200
 
 
 @pytest.mark.parametrize("role", [CURATOR, EDUCATOR])

@@ -1,7 +1,9 @@
 """`python manage.py seed_demo [--password P] [--reset]`: the demo museum, once.
 
 On an empty database: three CC0 scans through the real intake, their annotations, one published
-exhibition, the demo floor plan and guided tour, and the demo curator and educator accounts,
+exhibition; sixteen public-domain pictures through the image intake (`ingest_image`, as a
+curator's upload), their regions and a second exhibition; the demo floor plan and guided tours,
+and the demo curator and educator accounts,
 whose passwords are printed once (random unless `--password` is given). On a database that
 already has content it changes nothing: people's work (passwords, texts, order, tour stops) is
 never reset by a restart. `--reset` restores the demo content and sets new demo passwords."""
@@ -29,10 +31,26 @@ from exhibits.demo.content import (
     EXHIBITION_LABELS_FR,
     DemoArtifact,
 )
+from exhibits.demo.flat_works import (
+    FLAT_DIR,
+    FLAT_EXHIBITION,
+    FLAT_EXHIBITION_FR,
+    FLAT_WORKS,
+    DemoFlatWork,
+)
+from exhibits.imaging.services import ingest_image
 from exhibits.intake.gltf import load_glb
 from exhibits.intake.services import INTAKE_KIND, run_intake_job
 from exhibits.intake.viewpoints import extreme_viewpoint
-from exhibits.models import Annotation, Artifact, Asset, Exhibition, Job, PublicationStatus
+from exhibits.models import (
+    Annotation,
+    Artifact,
+    Asset,
+    DimensionsSource,
+    Exhibition,
+    Job,
+    PublicationStatus,
+)
 from museum.roles import CURATOR, EDUCATOR
 
 DEMO_ACCOUNTS = (
@@ -43,8 +61,9 @@ DEMO_ACCOUNTS = (
 
 class Command(BaseCommand):
     help = (
-        "Load the demo museum (three CC0 scans, one exhibition, floor plan, tour) and demo "
-        "accounts into an empty database; --reset restores the demo on one that has content."
+        "Load the demo museum (three CC0 scans, sixteen public-domain pictures, two "
+        "exhibitions, floor plan, tours) and demo accounts into an empty database; --reset "
+        "restores the demo on one that has content."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -57,7 +76,7 @@ class Command(BaseCommand):
             "--reset",
             action="store_true",
             help="Restore the demo content and demo passwords even if the database has content "
-            "(overwrites edits to the demo objects, exhibition and tour).",
+            "(overwrites edits to the demo objects, exhibitions and tours).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -70,30 +89,96 @@ class Command(BaseCommand):
             return
         password = options["password"] or secrets.token_urlsafe(12)
         artifacts = [self._seed_artifact(demo) for demo in DEMO_ARTIFACTS]
+        exhibition = self._seed_exhibition(
+            EXHIBITION, EXHIBITION_FR, artifacts, EXHIBITION_LABELS, EXHIBITION_LABELS_FR, reset
+        )
+        pictures = [self._seed_flat_work(work) for work in FLAT_WORKS]
+        labels = {str(work.record["object_number"]): work.label for work in FLAT_WORKS}
+        flat = self._seed_exhibition(
+            FLAT_EXHIBITION, FLAT_EXHIBITION_FR, pictures, labels, {}, reset
+        )
+        for shown, members in ((exhibition, artifacts), (flat, pictures)):
+            self.stdout.write(f"Exhibition '{shown.title}': /exhibitions/{shown.slug}/")
+            for artifact in members:
+                self.stdout.write(f"  {artifact.title}: /artifacts/{artifact.pk}/")
+        self._seed_accounts(password, reset=reset)
+        extra = ["--reset"] if reset else []
+        call_command("seed_floor_plan", *extra, stdout=self.stdout, stderr=self.stderr)
+        call_command("seed_demo_tour", *extra, stdout=self.stdout, stderr=self.stderr)
+
+    def _seed_exhibition(
+        self,
+        spec: dict[str, str],
+        french: dict[str, str],
+        artifacts: list[Artifact],
+        labels: dict[str, str],
+        labels_fr: dict[str, str],
+        reset: bool,
+    ) -> Exhibition:
         exhibition, _ = Exhibition.objects.update_or_create(
-            slug=EXHIBITION["slug"],
+            slug=spec["slug"],
             defaults={
-                "title": EXHIBITION["title"],
-                "introduction": EXHIBITION["introduction"],
-                "introduction_translations": {"fr": EXHIBITION_FR["introduction"]},
+                "title": spec["title"],
+                "introduction": spec["introduction"],
+                "introduction_translations": {"fr": french["introduction"]},
                 "status": PublicationStatus.PUBLISHED,
             },
         )
         services.set_exhibition_items(exhibition=exhibition, artifacts=artifacts)
         for item in exhibition.items.select_related("artifact"):
-            label = EXHIBITION_LABELS.get(item.artifact.object_number, "")
+            label = labels.get(item.artifact.object_number, "")
             if label and (reset or not item.label_text):
                 item.label_text = label
-                if french := EXHIBITION_LABELS_FR.get(item.artifact.object_number):
-                    item.label_translations = {**item.label_translations, "fr": french}
+                if label_fr := labels_fr.get(item.artifact.object_number):
+                    item.label_translations = {**item.label_translations, "fr": label_fr}
                 item.save(update_fields=["label_text", "label_translations"])
-        self.stdout.write(f"Exhibition '{exhibition.title}': /exhibitions/{exhibition.slug}/")
-        for artifact in artifacts:
-            self.stdout.write(f"  {artifact.title}: /artifacts/{artifact.pk}/")
-        self._seed_accounts(password, reset=reset)
-        extra = ["--reset"] if reset else []
-        call_command("seed_floor_plan", *extra, stdout=self.stdout, stderr=self.stderr)
-        call_command("seed_demo_tour", *extra, stdout=self.stdout, stderr=self.stderr)
+        return exhibition
+
+    def _seed_flat_work(self, work: DemoFlatWork) -> Artifact:
+        """One picture through the image intake a curator's upload takes, then its regions."""
+        record = dict(work.record)
+        object_number = record.pop("object_number")
+        if work.width_cm and work.height_cm:  # the catalogue's size: the canvas's scale
+            record |= {
+                "width_m": work.width_cm / 100,
+                "height_m": work.height_cm / 100,
+                "dimensions_source": DimensionsSource.PERSON,
+            }
+        with transaction.atomic():
+            artifact, _ = Artifact.objects.update_or_create(
+                object_number=object_number,
+                defaults={**record, "status": PublicationStatus.PUBLISHED},
+            )
+        if not artifact.jobs.filter(kind=INTAKE_KIND, status=Job.Status.DONE).exists():
+            path = FLAT_DIR / work.filename
+            job = ingest_image(
+                artifact=artifact,
+                title=artifact.title,
+                path_or_file=path,
+                filename=path.name,
+            )
+            # Inline rather than queued: the demo must be complete before the server starts.
+            job = run_intake_job(job_id=job.pk)
+            if job.status != Job.Status.DONE:
+                raise CommandError(f"Intake of {path.name} failed: {job.error}")
+        canvas = artifact.canvases.order_by("order", "pk").first()
+        if canvas is None:
+            raise CommandError(f"Intake of {work.filename} made no canvas.")
+        for order, region in enumerate(work.regions):
+            Annotation.objects.update_or_create(
+                artifact=artifact,
+                title=region.title,
+                defaults={
+                    "text": region.text,
+                    "order": order,
+                    "region": {"canvas": canvas.pk, "xywh": list(region.xywh)},
+                    "position": [],
+                    "normal": [],
+                    "camera_position": [],
+                    "camera_target": [],
+                },
+            )
+        return artifact
 
     def _seed_artifact(self, demo: DemoArtifact) -> Artifact:
         path = DEMO_DIR / demo.filename
