@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 
 from exhibits.collection.visibility import is_public_asset
 from exhibits.intake.services import INTAKE_KIND
-from exhibits.models import Artifact, Job, PublicationStatus
+from exhibits.models import Annotation, Artifact, Job, PublicationStatus
 from museum.models import LiveTour, LiveTourEvent, Tour, TourQuestion, TourStop
 
 MAX_OPEN_QUESTIONS_PER_PERSON = 5
@@ -100,6 +100,7 @@ def _stop_payload(stop: TourStop, index: int) -> dict[str, Any]:
             "title": note.title,
             "body": note.text,
             "position": note.position,
+            "region": note.region,
         }
     return {
         "index": index,
@@ -111,7 +112,23 @@ def _stop_payload(stop: TourStop, index: int) -> dict[str, Any]:
         "audio_url": stop.audio.url if stop.audio else None,
         "camera": camera,
         "annotation": annotation,
+        "picture": _picture(artifact, stop.annotation),
     }
+
+
+def _picture(artifact: Artifact, note: Annotation | None) -> dict[str, Any] | None:
+    """A flat work's web copy and the size of the canvas its region is measured on (the page
+    shows the picture with the stop's region framed); None for a 3D object."""
+    if artifact.form != Artifact.Form.FLAT:
+        return None
+    canvas_id = note.region.get("canvas") if note and isinstance(note.region, dict) else None
+    canvases = artifact.canvases.order_by("order", "pk")
+    canvas = canvases.filter(pk=canvas_id).first() if canvas_id else None
+    canvas = canvas or canvases.first()
+    web = canvas.web_image() if canvas else None
+    if canvas is None or web is None or not is_public_asset(web, artifact):
+        return None
+    return {"url": web.file.url, "width": canvas.width_px, "height": canvas.height_px}
 
 
 def _default_camera(artifact: Artifact) -> dict[str, Any] | None:
@@ -148,6 +165,7 @@ def _withheld_stop(stop: TourStop, index: int) -> dict[str, Any]:
         "audio_url": None,
         "camera": None,
         "annotation": None,
+        "picture": None,
         "withheld": True,
     }
 

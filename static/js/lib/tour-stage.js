@@ -68,7 +68,7 @@ export class TourStage {
       }
       this.modelUrl = stop.model_url;
       if (!stop.model_url) {
-        this.onStatus(this.strings.noModel);
+        this.onStatus(stop.picture ? '' : this.strings.noModel); // a picture shows instead
         return;
       }
       this.onStatus(this.strings.loading);

@@ -6,6 +6,7 @@ import { format } from '../lib/format.js';
 import { postTo } from '../lib/http.js';
 import { PresenceClient, websocketURL } from '../lib/presence.js';
 import { GuidePanel } from '../lib/tour-guide.js';
+import { TourPicture } from '../lib/tour-picture.js';
 import { TourStage } from '../lib/tour-stage.js';
 
 const config = JSON.parse(document.getElementById('tour-config').textContent);
@@ -19,6 +20,13 @@ const stage = new TourStage($('tour-canvas'), {
   strings,
   onStatus: (text) => { $('tour-stage-status').textContent = text; },
 });
+const picture = new TourPicture($('tour-picture'));
+
+/** A stop on the stage: a flat work's picture at its region, or the object in 3D. */
+function showOnStage(stop, options) {
+  picture.show(stop, options);
+  stage.show(stop, options);
+}
 
 const view = {
   guideStop: config.state.stop_index,
@@ -76,7 +84,7 @@ function startReplay() {
     if (!step) return;
     [...list.children].forEach((item, n) => item.toggleAttribute('aria-current', n === index));
     showStopText(step.stop, { playAudio: glide });
-    stage.show(step.stop, { glide });
+    showOnStage(step.stop, { glide });
     root.dataset.replayIndex = String(index);
   };
   steps.forEach((step, i) => {
@@ -124,7 +132,7 @@ function sendProgress() {
 function goToGuide(glide = true) {
   view.viewing = view.guideStop;
   $('follower-banner').hidden = true;
-  if (view.stop) stage.show(view.stop, { glide });
+  if (view.stop) showOnStage(view.stop, { glide });
   sendProgress();
 }
 
@@ -141,7 +149,7 @@ function onTour(frame) {
   showStopText(frame.stop, { playAudio: changed && role === 'follower' });
   if (role === 'guide') {
     view.viewing = frame.stop_index;
-    stage.show(frame.stop);
+    showOnStage(frame.stop);
     guide.setStop(frame.stop_index);
   } else if (view.following) {
     goToGuide(true);
@@ -265,7 +273,7 @@ if (role === 'replay') {
   startReplay();
 } else {
   showStopText(config.state.stop);
-  if (config.state.stop) stage.show(config.state.stop, { glide: false });
+  if (config.state.stop) showOnStage(config.state.stop, { glide: false });
   if (role === 'guide') {
     guide = new GuidePanel({ config, strings, send: (frame) => client?.send(frame), sample: () => client?.sample() ?? [] });
     guide.setStop(view.guideStop);
@@ -286,5 +294,6 @@ window.mouseionTour = {
   getCameraTarget: () => stage.cameraState().target,
   isMoving: () => stage.isMoving(),
   get renderCount() { return stage.renderCount; },
+  picture: () => picture.state(),
   others: () => client?.sample() ?? [],
 };
