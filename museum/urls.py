@@ -54,6 +54,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", offline_redoc(url_name="api-schema"), name="api-redoc"),
+    # IIIF Image API 3 (level 0) of flat works: info.json and static tiles, access-checked.
+    path("", include("exhibits.imaging.urls")),
     # IIIF manifests and Linked Art JSON-LD (namespace "interop").
     path("", include("exhibits.interop_urls")),
     path("", include("restoration.condition.urls")),
