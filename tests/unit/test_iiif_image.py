@@ -5,6 +5,7 @@ tiles deleted with the work."""
 from __future__ import annotations
 
 import math
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from django.test import Client
@@ -14,6 +15,7 @@ from exhibits.imaging.services import ingest_image
 from exhibits.intake.services import run_intake_job
 from exhibits.models import Artifact, ImageService, PublicationStatus
 from tests.unit.flat_images import gradient, write
+from tests.unit.test_media_s3 import BUCKET, PREFIX, _keys, s3  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 WIDTH, HEIGHT = 1100, 700
@@ -134,3 +136,29 @@ def test_deleting_the_work_deletes_its_tiles(
         collection.delete_artifact(artifact=service.asset.artifact)
     assert not folder.exists()
     assert not ImageService.objects.exists()
+
+
+def test_tiles_in_a_bucket(tmp_path, s3, django_capture_on_commit_callbacks) -> None:  # noqa: F811
+    """Media on S3 (moto): tiles are private objects written through the storage; a tile
+    answers a redirect to a presigned URL of its key; deleting the work deletes the objects."""
+    path = write(gradient(600, 400), tmp_path / "work.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = ingest_image(artifact=None, title="In a bucket", path_or_file=path, filename="w.jpg")
+        job = run_intake_job(job_id=job.pk)
+    assert job.status == "done", job.error
+    Artifact.objects.filter(pk=job.artifact_id).update(status=PublicationStatus.PUBLISHED)
+    service = ImageService.objects.get()
+    keys = {key for key in _keys(s3) if "/iiif/" in key}
+    assert f"{PREFIX}/{service.root}info.json" in keys and len(keys) > 2
+    info = Client().get(f"/iiif/3/{service.identifier}/info.json")
+    assert info.json()["id"] == f"http://testserver/iiif/3/{service.identifier}"
+    tile = Client().get(f"/iiif/3/{service.identifier}/0,0,512,400/512,400/0/default.jpg")
+    assert tile.status_code == 302 and tile["Cache-Control"] == "private, no-store"
+    location = urlsplit(tile["Location"])
+    assert unquote(location.path) == (
+        f"/{BUCKET}/{PREFIX}/{service.root}0,0,512,400/512,400/0/default.jpg"
+    )
+    assert "X-Amz-Signature=" in location.query
+    with django_capture_on_commit_callbacks(execute=True):
+        collection.delete_artifact(artifact=Artifact.objects.get(pk=job.artifact_id))
+    assert not {key for key in _keys(s3) if "/iiif/" in key}
