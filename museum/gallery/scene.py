@@ -42,7 +42,7 @@ from museum.gallery.layout import (
     synthetic_rect,
 )
 from museum.gallery.scene_pictures import flat_fields, picture_of, refusal
-from museum.gallery.walls import HANG_GAP, PICTURE_VIEW, Picture, hang_pictures
+from museum.gallery.walls import HANG_GAP, HANG_LINE, PICTURE_VIEW, Picture, hang_pictures
 from museum.models import Passage, Room
 
 SCENE_VERSION = 1
@@ -177,6 +177,7 @@ def gallery_scene(exhibition: Exhibition) -> dict[str, Any]:
         "wall_thickness": WALL_THICKNESS,
         "door_height": DOOR_HEIGHT,
         "view_distance": VIEW_DISTANCE,
+        "hang_line": HANG_LINE,
         "draco_decoder_path": static("vendor/three/addons/libs/draco/gltf/"),
         "rooms": room_dicts,
         "doorways": doorways,

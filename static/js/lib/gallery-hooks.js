@@ -35,6 +35,31 @@ export function galleryHook(gallery) {
       top: block.geometry.parameters.height,
       lod: gallery.models?.shown.get(gallery.config.items.indexOf(item)) ?? null,
     })),
+    /** Hung flat works: where, the picture's size in metres as drawn, and its image. */
+    pictures: () => gallery.pictures.map(({ index, item, group, canvas, label }) => {
+      const { width, height } = canvas.geometry.parameters;
+      const scale = canvas.getWorldScale(new THREE.Vector3());
+      const image = canvas.material.map;
+      return {
+        artifactId: item.artifact_id,
+        title: item.title,
+        room: item.room,
+        wall: item.wall,
+        hang: item.hang,
+        position: canvas.getWorldPosition(new THREE.Vector3()).toArray(),
+        facing: [Math.sin(group.rotation.y), Math.cos(group.rotation.y)],
+        size: [width * scale.x, height * scale.y],
+        url: item.image,
+        loaded: gallery.images?.shown.has(index) ?? false,
+        texture: image ? {
+          width: image.image.width,
+          height: image.image.height,
+          colorSpace: image.colorSpace,
+          mipmaps: image.generateMipmaps,
+        } : null,
+        label: label.userData.text,
+      };
+    }),
     labels: () => gallery.plinths.map(({ label, item }) => ({
       artifactId: item.artifact_id,
       text: label.userData.text,

@@ -90,6 +90,15 @@ export function makeLabel(item, width = 0.7) {
       y += Math.round(metaPx * 1.2);
     }
   }
+  if (item.size_text) {
+    // A flat work's size ("92 × 73 cm", or that it is not recorded): part of its label.
+    context.font = `${metaPx}px ${SANS}`;
+    context.fillStyle = LABEL_COLOURS.soft;
+    for (const line of wrap(context, item.size_text, inner, 2)) {
+      context.fillText(line, pad, y + 6);
+      y += Math.round(metaPx * 1.2);
+    }
+  }
   if (item.label) {
     y += Math.round(bodyPx * 0.45);
     context.font = `${bodyPx}px ${SANS}`;
@@ -103,7 +112,7 @@ export function makeLabel(item, width = 0.7) {
   }
   const mesh = panel(canvas, width);
   mesh.name = 'label';
-  mesh.userData.text = [item.title, meta, item.label].filter(Boolean).join('\n');
+  mesh.userData.text = [item.title, meta, item.size_text, item.label].filter(Boolean).join('\n');
   // For tests: how large the text is in the room, and its colours.
   mesh.userData.legibility = {
     canvasPx: [canvas.width, canvas.height],

@@ -1,13 +1,14 @@
 /**
  * The static part of the gallery, built from the scene config (museum/gallery.py): floors,
- * walls with doorways, ceilings, lights, plinths with their labels, doorway signs; plus the
- * walkable areas and obstacles the walker collides with.
+ * walls with doorways, ceilings, lights, plinths with their labels, doorway signs, pictures on
+ * the walls (gallery-pictures.js); plus the walkable areas and obstacles the walker collides with.
  *
  * World axes: plan x is x, plan y is z, y is up. A yaw of 0 faces +z (config convention).
  */
 import * as THREE from 'three';
 import { makeLabel, makeSign } from './gallery-labels.js';
 import { addSkirting, galleryMaterials, textureInMetres } from './gallery-materials.js';
+import { hangPictures } from './gallery-pictures.js';
 
 const ALONG_X = new Set(['north', 'south']);
 const LABEL_SCALE = 1.25;
@@ -153,7 +154,7 @@ export function buildGallery(config) {
   const plinths = [];
   const obstacles = [];
   config.items.forEach((item, index) => {
-    if (!item.position) return;
+    if (!item.position || item.form === 'flat') return;
     const { width, depth, height } = item.plinth;
     const group = new THREE.Group();
     group.position.set(item.position[0], 0, item.position[2]);
@@ -194,5 +195,8 @@ export function buildGallery(config) {
   key.position.set(0.4, 1, 0.25);
   root.add(key);
 
-  return { root, floors, walls: walls.filter(Boolean), plinths, walkable, obstacles };
+  // Flat works on the walls, framed and lit (gallery-pictures.js); not obstacles: they are flat.
+  const pictures = hangPictures(config, root);
+
+  return { root, floors, walls: walls.filter(Boolean), plinths, pictures, walkable, obstacles };
 }

@@ -1,7 +1,8 @@
 /**
  * Walking the gallery in VR: the "Enter VR" button (xr-buttons.js), a ray from each controller
  * and teleporting: point at the floor, hold the trigger to see where you would land (a ring,
- * shown only where one may stand), release it to go there.
+ * shown only where one may stand), release it to go there. Pointed at an object or a picture,
+ * releasing the trigger opens its page (the session ends first).
  *
  * Each controller is drawn as its own model (three's XRControllerModelFactory) from the WebXR
  * input profiles served locally (a subset, settings.XR_INPUT_PROFILES; no CDN): the container's
@@ -65,7 +66,10 @@ export function setupGalleryXR({ gallery, container, note }) {
     controller.addEventListener('selectstart', () => { controller.userData.selecting = true; });
     controller.addEventListener('selectend', () => {
       controller.userData.selecting = false;
-      if (marker.visible) teleport(marker.position);
+      const item = controller.userData.item;
+      controller.userData.item = undefined;
+      if (item !== undefined) gallery.openItem(item);
+      else if (marker.visible) teleport(marker.position);
       marker.visible = false;
     });
     controller.addEventListener('connected', (event) => {
@@ -96,7 +100,15 @@ export function setupGalleryXR({ gallery, container, note }) {
     raycaster.ray.origin.setFromMatrixPosition(active.matrixWorld);
     raycaster.ray.direction.set(0, 0, -1).applyMatrix4(matrix);
     raycaster.far = RAY_LENGTH * 2;
-    const hit = raycaster.intersectObjects([...gallery.floors, ...gallery.walls], false)[0];
+    const targets = [...gallery.floors, ...gallery.walls, ...gallery.itemTargets()];
+    const hit = raycaster.intersectObjects(targets, true)[0];
+    active.userData.item = undefined;
+    for (let object = hit?.object; object; object = object.parent) {
+      if (object.userData.itemIndex !== undefined) {
+        active.userData.item = object.userData.itemIndex;
+        break;
+      }
+    }
     const ok = hit && hit.object.userData.floor && walker.canStand(hit.point.x, hit.point.z);
     marker.visible = Boolean(ok);
     if (ok) marker.position.set(hit.point.x, 0.01, hit.point.z);

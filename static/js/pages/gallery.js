@@ -4,7 +4,8 @@
  * The scene config comes from museum/gallery.py through the json_script #gallery-config:
  * rooms, doorways, plinths with label texts and LOD URLs. This module wires the parts:
  * gallery-scene.js (building), gallery-walk.js (movement, collisions, click-to-walk),
- * gallery-models.js (thumb then web LODs, nearest first), gallery-avatars.js (presence),
+ * gallery-models.js (thumb then web LODs, nearest first), gallery-pictures.js (flat works on
+ * the walls and their images), gallery-avatars.js (presence),
  * gallery-xr.js (VR, teleport). Renders on demand: nothing is drawn while nothing moves.
  * Test hook: window.mouseionGallery (gallery-hooks.js).
  */
@@ -14,6 +15,7 @@ import { arrivalYaw } from '../lib/gallery-arrival.js';
 import { GalleryPresence } from '../lib/gallery-avatars.js';
 import { galleryHook } from '../lib/gallery-hooks.js';
 import { GalleryModels } from '../lib/gallery-models.js';
+import { GalleryPictures } from '../lib/gallery-pictures.js';
 import { buildGallery } from '../lib/gallery-scene.js';
 import { configureRenderer, roomEnvironment } from '../lib/scene-lighting.js';
 import { Walker } from '../lib/gallery-walk.js';
@@ -93,6 +95,7 @@ class Gallery {
     this.floors = this.built.floors;
     this.walls = this.built.walls;
     this.plinths = this.built.plinths;
+    this.pictures = this.built.pictures;
     this.walker = new Walker({
       rig: this.rig,
       camera: this.camera,
@@ -115,6 +118,12 @@ class Gallery {
       dracoDecoderPath: this.config.draco_decoder_path,
       where: () => this.walker.position,
       onChange: (event) => this.modelChanged(event),
+    });
+    this.images = new GalleryPictures({
+      pictures: this.pictures,
+      anisotropy: renderer.capabilities.getMaxAnisotropy(),
+      where: () => this.walker.position,
+      onChange: (event) => this.pictureChanged(event),
     });
     this.presence = new GalleryPresence({
       scene: this.scene,
@@ -212,7 +221,7 @@ class Gallery {
       -((clientY - rect.top) / rect.height) * 2 + 1,
     );
     this.raycaster.setFromCamera(ndc, this.camera);
-    const targets = [...this.floors, ...this.walls, ...this.plinths.map((p) => p.group)];
+    const targets = [...this.floors, ...this.walls, ...this.itemTargets()];
     const hit = this.raycaster.intersectObjects(targets, true)[0];
     if (!hit) return null;
     for (let object = hit.object; object; object = object.parent) {
@@ -221,10 +230,17 @@ class Gallery {
     return hit.object.userData.floor ? { floor: hit.point } : null;
   }
 
+  /** What can be picked as an item: plinths (and their models), pictures and their labels. */
+  itemTargets() {
+    return [...this.plinths.map((p) => p.group), ...this.pictures.flatMap((p) => [p.group, p.label])];
+  }
+
   click(event) {
     const target = this.pick(event.clientX, event.clientY);
     if (!target) return;
-    if (target.itemIndex !== undefined) {
+    if (target.itemIndex !== undefined && target.itemIndex === this.focusIndex && !this.focusPanel.hidden) {
+      this.openItem(target.itemIndex); // a second click on what one stands before opens its page
+    } else if (target.itemIndex !== undefined) {
       this.approach(target.itemIndex);
     } else {
       this.focusPanel.hidden = true;
@@ -243,7 +259,8 @@ class Gallery {
   async approach(index) {
     const item = this.config.items[index];
     const [nx, nz] = [Math.sin(item.yaw), Math.cos(item.yaw)];
-    const ahead = item.plinth.depth / 2 + this.config.view_distance;
+    // A picture is seen from further away the larger it is (the scene says how far).
+    const ahead = item.plinth ? item.plinth.depth / 2 + this.config.view_distance : item.view_distance;
     const stand = [item.position[0] + nx * ahead, item.position[2] + nz * ahead];
     const result = await this.walker.walkTo(stand, { yaw: item.yaw });
     this.focusAt = [this.walker.position.x, this.walker.position.z];
@@ -260,6 +277,24 @@ class Gallery {
     link.href = item.url;
     this.focusPanel.hidden = false;
     this.focusPanel.dataset.artifactId = String(item.artifact_id);
+    this.focusIndex = this.config.items.indexOf(item);
+  }
+
+  /** Open an item's page (leaving VR first, when in it). */
+  async openItem(index) {
+    const session = this.renderer.xr.getSession?.();
+    if (session) await session.end().catch(() => {});
+    window.location.assign(this.config.items[index].url);
+  }
+
+  /** How many things are on view: plinths and hung pictures. */
+  onView() {
+    return this.plinths.length + this.pictures.length;
+  }
+
+  pictureChanged({ index, error }) {
+    if (error) this.setStatus(format(this.strings.imageError, { title: this.config.items[index].title }));
+    this.requestRender();
   }
 
   modelChanged({ index, error }) {
@@ -282,18 +317,25 @@ class Gallery {
     this.setupXR();
     await this.drawn();
     this.root.dataset.state = 'ready';
-    this.resolveReady({ state: 'ready', plinths: this.plinths.length });
+    this.resolveReady({ state: 'ready', plinths: this.plinths.length, pictures: this.pictures.length });
     // The objects reflect the room environment (metals most: they read by it), made before they
     // load so their shaders compile once; the room's own materials keep its lights alone.
     this.models.environment = roomEnvironment(this.renderer);
-    await this.models.loadAll();
+    await Promise.all([this.models.loadAll(), this.images.loadAll()]);
     await this.drawn();
     this.root.dataset.state = 'loaded';
-    if (!this.models.failed.size) {
-      this.setStatus(format(this.strings.ready, { count: this.plinths.length }));
+    const unhung = this.config.unhung || [];
+    if (unhung.length) {
+      // Works too large for these walls are said, not clipped; the list below the gallery keeps them.
+      const list = unhung.map((work) => `${work.title} (${work.message})`).join('; ');
+      this.setStatus(format(this.strings.unhung, { list }));
+    } else if (!this.models.failed.size && !this.images.failed.size) {
+      this.setStatus(format(this.strings.ready, { count: this.onView() }));
       window.setTimeout(() => { this.status.hidden = true; }, 4000);
     }
-    this.resolveLoaded({ state: 'loaded', models: this.models.summary() });
+    this.resolveLoaded({
+      state: 'loaded', models: this.models.summary(), pictures: this.images.shown.size, unhung: unhung.length,
+    });
   }
 
   setupXR() {
