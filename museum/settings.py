@@ -185,6 +185,21 @@ MOUSEION_VENDOR_STATIC = {
         NODE_MODULES / "@webxr-input-profiles" / "assets" / "dist" / "profiles",
         [f"{profile}/*" for profile in XR_INPUT_PROFILES],
     ),
+    # The deep-zoom page of a flat work (templates/includes/flat_work_viewer.html): classic scripts
+    # (OpenSeadragon ships no ES module; Annotorious's UMD build bundles its own dependencies and
+    # reads the global OpenSeadragon). Source maps too: the hashed storage rewrites their names.
+    "vendor/openseadragon": (
+        NODE_MODULES / "openseadragon" / "build" / "openseadragon",
+        ["openseadragon.min.js", "openseadragon.min.js.map"],
+    ),
+    "vendor/annotorious": (
+        NODE_MODULES / "@annotorious" / "openseadragon" / "dist",
+        [
+            "annotorious-openseadragon.js",
+            "annotorious-openseadragon.js.map",
+            "annotorious-openseadragon.css",
+        ],
+    ),
 }
 # Production (MOUSEION_HASHED_STATIC=true, deploy/mouseion.env.example): `manage.py
 # collectstatic` writes hashed copies and a manifest to STATIC_ROOT (museum/staticfiles.py);

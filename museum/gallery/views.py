@@ -24,6 +24,7 @@ from exhibits.models import (
     ExhibitionItem,
     PublicationStatus,
 )
+from museum.gallery.flat_work import flat_work_config, is_flat
 from museum.gallery.scene import gallery_scene, gallery_strings, xr_strings
 from museum.gallery.viewer_tools import inspect_strings
 
@@ -216,6 +217,10 @@ def artifact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "annotations": annotations,
         "exhibitions": artifact.exhibitions.published(),
         "viewer_config": _viewer_config(artifact, model, annotations, lods),
+        # A painting, print or page: the deep-zoom viewer instead of the 3D one.
+        "flat_work": flat_work_config(artifact, request, annotations)
+        if is_flat(artifact)
+        else None,
     }
     return render(request, "museum/artifact.html", context)
 
