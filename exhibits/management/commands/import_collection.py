@@ -1,11 +1,14 @@
 """`python manage.py import_collection CSV [--mapping FILE] [--encoding ENC] [--no-embeddings]
-[--overwrite-edited] [--json]`
+[--overwrite-edited] [--json] [--images DIR [--run-image-jobs]]`
 
 Loads a museum's metadata export (default columns: the Walters Art Museum CSV) into artifacts,
 keyed by object number: new ones are created as drafts, existing ones updated in place. A field
 a person edited since the last import keeps the person's value and is listed as a conflict;
 `--overwrite-edited` writes the file's value over it. Shows progress on stderr, then a report;
-rejected rows are listed with their reasons, never fatal.
+rejected rows are listed with their reasons, never fatal. `--images DIR` then attaches the
+images under DIR to the records by object number in their names (`exhibits/imaging/matching.py`:
+`OBJ-1.jpg`, `OBJ-1_verso.tif`), each a canvas with its intake job, queued on the worker or run
+here with `--run-image-jobs`; a file already attached is skipped.
 """
 
 from __future__ import annotations
@@ -39,11 +42,22 @@ class Command(BaseCommand):
             help="Overwrite fields a person edited since the last import (listed as conflicts)",
         )
         parser.add_argument("--json", action="store_true", help="Print the report as JSON")
+        parser.add_argument(
+            "--images", type=Path, help="Folder of images named by object number (flat works)"
+        )
+        parser.add_argument(
+            "--run-image-jobs",
+            action="store_true",
+            help="Run the images' intake jobs in this process instead of on the worker",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["csv"]
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
+        images: Path | None = options["images"]
+        if images is not None and not images.is_dir():
+            raise CommandError(f"No such folder: {images}")
         mapping = None
         if options["mapping"]:
             try:
@@ -65,10 +79,35 @@ class Command(BaseCommand):
             overwrite_edited=options["overwrite_edited"],
         )
         self.stderr.write("")
+        attached = None
+        if images is not None:
+            from exhibits.imaging.collection_images import attach_images
+            from exhibits.intake.services import run_intake_job
+
+            run = (lambda job: run_intake_job(job_id=job.pk)) if options["run_image_jobs"] else None
+            attached = attach_images(folder=images, run_job=run)
         if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(), indent=2, default=str))
+            out = report.as_dict()
+            if attached is not None:
+                out["images"] = attached.as_dict()
+            self.stdout.write(json.dumps(out, indent=2, default=str))
             return
         self._print(report, time.perf_counter() - started)
+        if attached is not None:
+            self._print_images(attached)
+
+    def _print_images(self, report: Any) -> None:
+        self.stdout.write(
+            f"images: {len(report.attached)} attached, {len(report.skipped)} already attached, "
+            f"{len(report.refused)} refused, {len(report.unmatched)} matched no object number, "
+            f"{len(report.ambiguous)} ambiguous."
+        )
+        for name, reason in report.refused:
+            self.stdout.write(self.style.ERROR(f"refused image {name}: {reason}"))
+        for name in report.unmatched:
+            self.stdout.write(self.style.WARNING(f"no record for image {name}"))
+        for name, numbers in report.ambiguous:
+            self.stdout.write(self.style.WARNING(f"image {name} could be {', '.join(numbers)}"))
 
     def _progress(self, done: int, total: int) -> None:
         filled = BAR_WIDTH * done // max(total, 1)
