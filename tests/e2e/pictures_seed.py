@@ -23,7 +23,7 @@ from museum.models import Floor, Room
 SLUG = "pictures-test"
 FLOOR = "Pictures test floor"
 DEMO_IMAGES = Path(__file__).resolve().parents[2] / "exhibits" / "demo" / "flat"
-# title, image, (width_m, height_m) or None, pixels per cm or None
+# title, image, (width_m, height_m) (either may be None) or None, pixels per cm or None
 WORKS = (
     ("A wide landscape", "van-gogh-starry-night.jpg", (0.921, 0.737), None),
     ("A tall portrait", "vermeer-girl-with-a-pearl-earring.jpg", (0.39, 0.445), None),
@@ -34,6 +34,9 @@ WORKS = (
     ("A study in colour", "kandinsky-composition-viii.jpg", (1.0, 0.7), None),
     ("A crowded room", "velazquez-las-meninas.jpg", (0.8, 0.92), None),
     ("A wreath", "morris-wreath.jpg", (0.5, 0.7), None),
+    # Big works: one hangs from the line (its width from the image), one is too tall to hang.
+    ("A tall banner", "mucha-lorenzaccio.jpg", (None, 2.6), None),
+    ("A canvas too tall for these walls", "rembrandt-night-watch.jpg", (4.37, 3.63), None),
 )
 LONG_SIDE = 1024
 
