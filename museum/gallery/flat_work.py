@@ -105,7 +105,10 @@ def viewer_strings() -> dict[str, str]:
         "measureSecond": _("Now choose the second point."),
         "measureResult": _("Distance: {distance} cm"),
         "measureCancelled": _("Measurement cancelled."),
-        "drawStart": _("Drag on the image to mark a region. Escape cancels."),
+        "drawStart": _(
+            "Drag on the image to mark a region, or press Enter in the view to mark the "
+            "visible part. Escape cancels."
+        ),
         "drawTitleNeeded": _("Give the region a title."),
         "drawSaving": _("Saving the region…"),
         "drawSaved": _("Region saved."),

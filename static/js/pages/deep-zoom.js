@@ -108,6 +108,9 @@ class DeepZoomPage {
       button.setAttribute('aria-pressed', String(Number(button.dataset.canvasIndex) === index));
     }
     const canvas = this.canvas;
+    // The stage takes the image's shape (within reason), so a phone shows it without bands.
+    const aspect = Math.min(1.8, Math.max(0.75, canvas.width / canvas.height));
+    this.stage.style.setProperty('--canvas-aspect', String(aspect));
     const source = canvas.infoUrl ?? (canvas.webUrl ? { type: 'image', url: canvas.webUrl } : null);
     this.measure.reset();
     this.layers.reset();
