@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -41,8 +42,8 @@ from exhibits.imaging.raster import (
     probe,
     sniff_image,
 )
-from exhibits.imaging.stored_tiles import delete_tiles, store_tiles, tile_root
-from exhibits.imaging.tiles import TileSet, write_iiif_tiles
+from exhibits.imaging.stored_tiles import delete_tiles, tile_root, write_tiles
+from exhibits.imaging.tiles import TileSet
 from exhibits.intake.errors import IntakeError
 from exhibits.intake.signals import intake_published
 from exhibits.models import (
@@ -313,25 +314,45 @@ def _work_size(
 # --- the intake job of an image source (run by exhibits.intake.services._intake) -------------
 
 
-def run_image_intake(job: Job, source: Asset, local_path: Path) -> None:
+@contextmanager
+def _source_path(source: Asset) -> Iterator[Path]:
+    """The source as a local file for libvips, read only: the stored file itself when media
+    are on disk, else a temporary copy made through the storage API (a bucket)."""
+    storage = source.file.storage
+    if isinstance(storage, FileSystemStorage):
+        yield Path(storage.path(source.file.name or ""))
+        return
+    suffix = Path(source.file.name or "").suffix[:16]
+    with tempfile.NamedTemporaryFile(prefix="mouseion-source-", suffix=suffix) as copy:
+        with source.file.open("rb") as handle:
+            shutil.copyfileobj(handle, copy, COPY_CHUNK)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def run_image_intake(job: Job, source: Asset) -> None:
     """The job's body for an image source (see the module doc)."""
+    with _source_path(source) as path:
+        _run(job, source, path)
+
+
+def _run(job: Job, source: Asset, local_path: Path) -> None:
     filename = source.original_filename or source.file.name or ""
     facts = probe(local_path, filename=filename, max_pixels=max_pixels())
     mark_job(job, status=Job.Status.RUNNING, progress=10, stage=_("web copy"))
     web, thumbnail = web_copy_and_thumbnail(local_path)
     _publish_web(job=job, source=source, facts=facts, web=web, thumbnail=thumbnail)
     try:
-        with tempfile.TemporaryDirectory(prefix="mouseion-tiles-") as folder:
-            tiles = write_iiif_tiles(local_path, Path(folder) / "tiles")
-            mark_job(job, status=Job.Status.RUNNING, progress=80, stage=_("storing tiles"))
-            identifier = _pending_identifier(job)
-            count = store_tiles(Path(folder) / "tiles", tile_root(identifier))
+        identifier = _pending_identifier(job)
+        root = tile_root(identifier)
+        with tempfile.TemporaryDirectory(prefix="mouseion-tiles-") as scratch:
+            tiles = write_tiles(local_path, root, scratch=Path(scratch))
         try:
             _publish_service(
-                job=job, source=source, facts=facts, tiles=tiles, identifier=identifier, count=count
+                job=job, source=source, facts=facts, tiles=tiles, identifier=identifier
             )
         except BaseException:
-            delete_tiles(tile_root(identifier))
+            delete_tiles(root)
             raise
     except jobs.Superseded:
         raise
@@ -415,7 +436,7 @@ def _report(facts: ImageFacts) -> dict[str, Any]:
 
 
 def _publish_service(
-    *, job: Job, source: Asset, facts: ImageFacts, tiles: TileSet, identifier: str, count: int
+    *, job: Job, source: Asset, facts: ImageFacts, tiles: TileSet, identifier: str
 ) -> None:
     with transaction.atomic():
         jobs.hold(job)
@@ -434,7 +455,7 @@ def _publish_service(
             # an earlier, killed attempt's folder
             transaction.on_commit(partial(delete_tiles, tile_root(left)), robust=True)
         report = {k: v for k, v in job.report.items() if k != "pending_tiles"}
-        report.update(_report(facts), tiles=count, scale_factors=tiles.scale_factors)
+        report.update(_report(facts), tiles=tiles.files, scale_factors=tiles.scale_factors)
         jobs.complete(job, report=json.loads(json.dumps(report)))
         transaction.on_commit(
             lambda: intake_published.send(
@@ -453,3 +474,4 @@ def remove_image_attempt_files(job: Job) -> None:
     for identifier in pending:
         if identifier not in published:
             delete_tiles(tile_root(identifier))
+            delete_tiles(f"iiif/.{identifier}.partial/")  # a killed attempt's unfinished folder

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.files import File
-from django.core.files.storage import Storage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.db import transaction
 
-from exhibits.imaging.tiles import tile_files
+from exhibits.imaging.tiles import TileSet, tile_files, write_iiif_tiles
 from exhibits.models import Asset
 
 
@@ -23,6 +23,20 @@ def media_storage() -> Storage:
 
 def tile_root(identifier: str) -> str:
     return f"iiif/{identifier}/"
+
+
+def write_tiles(path: Path, root: str, *, scratch: Path, tile_size: int = 512) -> TileSet:
+    """Write the tiles of the image at `path` into the storage under `root`. Media on disk:
+    libvips writes them in place (no second copy of a large pyramid; on failure nothing stays);
+    elsewhere (a bucket) into `scratch` first, then copied through the storage API."""
+    storage = media_storage()
+    if isinstance(storage, FileSystemStorage):
+        target = Path(storage.path(root.rstrip("/")))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return write_iiif_tiles(path, target, tile_size=tile_size)
+    tiles = write_iiif_tiles(path, scratch / "tiles", tile_size=tile_size)
+    store_tiles(scratch / "tiles", root)
+    return tiles
 
 
 def store_tiles(local_dir: Path, root: str) -> int:

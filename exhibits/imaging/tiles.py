@@ -29,29 +29,40 @@ class TileSet:
     tile_size: int
     scale_factors: list[int]
     sizes: list[list[int]] = field(default_factory=list)  # full images served: [[w, h], ...]
+    files: int = 0  # tile files and info.json
 
 
 def write_iiif_tiles(path: Path, out_dir: Path, *, tile_size: int = 512) -> TileSet:
     """Write the tiles and info.json of the image at `path` into `out_dir` (which must not
-    exist). On any failure nothing is left at `out_dir`."""
+    exist). libvips writes into a hidden `.<name>.partial` folder beside it (with its stray
+    vips-properties.xml), renamed once complete: `out_dir` appears whole or not at all."""
     if out_dir.exists():
         raise FileExistsError(out_dir)
+    staging = partial_dir(out_dir)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     try:
         image = open_srgb(path)
         image.dzsave(
-            str(out_dir),
+            str(staging / "tiles"),
             layout="iiif3",
             tile_size=tile_size,
-            suffix=f".jpg[Q={TILE_QUALITY},keep=none]",
+            Q=TILE_QUALITY,
             id=ID_PLACEHOLDER.rsplit("/", 1)[0],
+            keep="none",  # no metadata in the tiles
         )
-        return _finish_info(out_dir, tile_size)
+        tiles = _finish_info(staging / "tiles", tile_size)
+        (staging / "tiles").rename(out_dir)
+        return tiles
     except pyvips.Error as exc:
-        shutil.rmtree(out_dir, ignore_errors=True)
         raise read_error(exc) from exc
-    except BaseException:
-        shutil.rmtree(out_dir, ignore_errors=True)
-        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def partial_dir(out_dir: Path) -> Path:
+    """Where `write_iiif_tiles` builds `out_dir`."""
+    return out_dir.parent / f".{out_dir.name}.partial"
 
 
 def _finish_info(out_dir: Path, tile_size: int) -> TileSet:
@@ -77,6 +88,7 @@ def _finish_info(out_dir: Path, tile_size: int) -> TileSet:
         tile_size=tile_size,
         scale_factors=scale_factors,
         sizes=sorted(sizes),
+        files=sum(1 for p in out_dir.rglob("*") if p.is_file()),
     )
 
 

@@ -101,8 +101,7 @@ def _intake(job: Job) -> None:
     if source.format in IMAGE_FORMATS:  # a flat work's image (exhibits/imaging)
         from exhibits.imaging.services import run_image_intake
 
-        with _local_copy(source) as path:
-            run_image_intake(job, source, path)
+        run_image_intake(job, source)
         return
     with _local_copy(source) as path:
         try:
