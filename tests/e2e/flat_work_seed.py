@@ -133,19 +133,15 @@ def seed() -> dict[str, int]:
         form="flat",
     )
     canvases = []
-    for order, (label, size, scale) in enumerate(
-        (("recto", RECTO, 100.0), ("verso", VERSO, None))
-    ):
+    for order, (label, size, scale) in enumerate((("recto", RECTO, 100.0), ("verso", VERSO, None))):
         array = picture(*size, seed=order)
         source = _image_asset(artifact, array, kind=Asset.Kind.SOURCE)
         publish_tiles(source, array)
-        canvases.append(
-            Canvas.objects.create(
-                artifact=artifact, order=order, label=label, source=source,
-                width_px=size[0], height_px=size[1], pixels_per_cm=scale,
-                scale_source="curator" if scale else "",
-            )  # fmt: skip
-        )
+        canvas = Canvas.objects.create(
+            artifact=artifact, order=order, label=label, source=source, width_px=size[0],
+            height_px=size[1], pixels_per_cm=scale, scale_source="curator" if scale else "",
+        )  # fmt: skip
+        canvases.append(canvas)
         if order == 0:
             recto = array
     # The full-resolution tiles are the source's: released to visitors by the curator.

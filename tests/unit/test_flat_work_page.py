@@ -1,0 +1,106 @@
+"""The artifact page of a flat work (museum/gallery/flat_work.py): the deep-zoom branch instead
+of the 3D viewer, and a `flat_work` config naming only what the user may fetch: full-resolution
+tiles once the source is released (else the web copy), region annotations, the curator's
+annotation API, no measuring without a scale. Rows made here as the image intake leaves them."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from PIL import Image
+
+from exhibits.models import Annotation, Artifact, Asset, Canvas, ImageService
+from tests.unit.factories import make_artifact
+
+pytestmark = pytest.mark.django_db
+
+CONFIG = re.compile(r'<script id="flat-work" type="application/json">(.*?)</script>', re.S)
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (180, 120, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def make_flat(*, public_source: bool) -> tuple[Artifact, Canvas]:
+    artifact = make_artifact(form=Artifact.Form.FLAT, title="Still life")
+    source = Asset.objects.create(
+        artifact=artifact, kind=Asset.Kind.SOURCE, file=ContentFile(jpeg(), name="work.jpg"),
+        sha256="1" * 64, byte_size=1, format="jpeg", public=public_source,
+    )  # fmt: skip
+    Asset.objects.create(
+        artifact=artifact, kind=Asset.Kind.IMAGE, label="web", derived_from=source,
+        file=ContentFile(jpeg(), name="web.jpg"), sha256="2" * 64, byte_size=1, format="jpeg",
+    )  # fmt: skip
+    ImageService.objects.create(
+        asset=source, identifier="img-test", width=4000, height=3000, tile_size=512,
+        scale_factors=[1, 2, 4, 8], sizes=[[500, 375]], root="iiif/img-test/",
+    )  # fmt: skip
+    recto = Canvas.objects.create(
+        artifact=artifact, source=source, order=0, label="recto", width_px=4000,
+        height_px=3000, pixels_per_cm=50.0, scale_source="curator",
+    )  # fmt: skip
+    Canvas.objects.create(
+        artifact=artifact, source=source, order=1, label="", width_px=4000, height_px=3000
+    )
+    Annotation.objects.create(
+        artifact=artifact, title="A hand", text="Painted last.",
+        region={"canvas": recto.pk, "xywh": [100, 200, 300, 400]},
+        position=[], normal=[], camera_position=[], camera_target=[],
+    )  # fmt: skip
+    return artifact, recto
+
+
+def page_config(client: Client, artifact: Artifact) -> tuple[str, dict]:
+    response = client.get(f"/artifacts/{artifact.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    match = CONFIG.search(html)
+    assert match, "no flat-work json_script on the page"
+    return html, json.loads(match.group(1))
+
+
+def test_a_flat_work_gets_the_deep_zoom_page_with_its_canvases_and_regions() -> None:
+    artifact, recto = make_flat(public_source=True)
+    html, config = page_config(Client(), artifact)
+    assert 'id="deep-zoom-osd"' in html and 'id="viewer-canvas"' not in html
+    assert "vendor/openseadragon/openseadragon.min.js" in html
+    assert "annotorious" not in html  # visitors mark nothing: the drawing library is not sent
+    first, second = config["canvases"]
+    assert first["infoUrl"] == "http://testserver/iiif/3/img-test/info.json"
+    assert (first["label"], first["width"], first["height"]) == ("recto", 4000, 3000)
+    assert first["pixelsPerCm"] == 50.0
+    assert second["label"] == "Image 2" and second["pixelsPerCm"] is None
+    assert first["damageOverlays"] == [] and first["restoredInfoUrl"] is None
+    assert config["regions"] == [
+        {"id": config["regions"][0]["id"], "title": "A hand", "text": "Painted last.",
+         "canvas": recto.pk, "xywh": [100, 200, 300, 400], "points": None}
+    ]  # fmt: skip
+    assert config["canEdit"] is False and config["annotationsUrl"] is None
+    assert 'aria-pressed="true">recto</button>' in html  # the page switcher
+
+
+def test_a_private_source_gives_visitors_the_web_copy_and_curators_the_tiles(curator) -> None:
+    artifact, _recto = make_flat(public_source=False)
+    _html, config = page_config(Client(), artifact)
+    assert config["canvases"][0]["infoUrl"] is None
+    assert config["canvases"][0]["webUrl"].startswith("/media/")
+    client = Client()
+    client.force_login(curator)
+    html, config = page_config(client, artifact)
+    assert config["canvases"][0]["infoUrl"].endswith("/iiif/3/img-test/info.json")
+    assert config["canEdit"] is True and config["annotationsUrl"] == "/api/annotations/"
+    assert "vendor/annotorious/annotorious-openseadragon.js" in html
+    assert 'id="region-form"' in html and "csrfmiddlewaretoken" in html
+
+
+def test_an_object_keeps_the_3d_viewer() -> None:
+    artifact = make_artifact(title="A bowl")
+    html = Client().get(f"/artifacts/{artifact.pk}/").content.decode()
+    assert 'id="flat-work"' not in html and "openseadragon" not in html
