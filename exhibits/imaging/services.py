@@ -1,8 +1,12 @@
 """Flat works in: store an image untouched as a canvas's source, and the intake job that
-publishes it in stages (through the one job runner, museum.jobs, as scans are):
+publishes it in stages (through the one job runner, museum.jobs, as scans are). The source is
+read once, streaming: libvips writes the IIIF tiles, and the web copy and thumbnail are made
+from the pyramid's level above the web size (a second read of a 100-megapixel scan would cost
+as much as the tiles). Then, one transaction each:
 
 1. web copy + thumbnail: the artifact is viewable;
-2. IIIF tiles + ImageService: the job is complete, then `intake_published` (condition check).
+2. the ImageService of the tiles: the job is complete, then `intake_published` (condition
+   check).
 
 A hostile image is refused at the door from its header (`raster.probe`), before anything is
 stored; damage found while the pixels are read fails the job, which keeps nothing half-made
@@ -32,7 +36,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from exhibits.collection.services import derived_asset, mark_job, start_job
-from exhibits.imaging.derivatives import Derivative, web_copy_and_thumbnail
+from exhibits.imaging.derivatives import Derivative, web_copy_from_tiles
 from exhibits.imaging.raster import (
     DEFAULT_MAX_PIXELS,
     IMAGE_FORMATS,
@@ -337,26 +341,29 @@ def run_image_intake(job: Job, source: Asset) -> None:
 
 
 def _run(job: Job, source: Asset, local_path: Path) -> None:
+    """One read of the source: the tiles; the web copy and thumbnail from the pyramid (so a
+    100-megapixel scan is decoded once). Then the two publications: web copy and thumbnail
+    (viewable), the ImageService (complete). A failure before the first keeps nothing."""
     filename = source.original_filename or source.file.name or ""
     facts = probe(local_path, filename=filename, max_pixels=max_pixels())
-    mark_job(job, status=Job.Status.RUNNING, progress=10, stage=_("web copy"))
-    web, thumbnail = web_copy_and_thumbnail(local_path)
-    _publish_web(job=job, source=source, facts=facts, web=web, thumbnail=thumbnail)
+    mark_job(job, status=Job.Status.RUNNING, progress=10, stage=_("tiles"))
+    identifier = _pending_identifier(job)
+    root = tile_root(identifier)
     try:
-        identifier = _pending_identifier(job)
-        root = tile_root(identifier)
         with tempfile.TemporaryDirectory(prefix="mouseion-tiles-") as scratch:
-            tiles = write_tiles(local_path, root, scratch=Path(scratch))
-        try:
-            _publish_service(
-                job=job, source=source, facts=facts, tiles=tiles, identifier=identifier
-            )
-        except BaseException:
-            delete_tiles(root)
-            raise
+            tiles, local_tiles = write_tiles(local_path, root, scratch=Path(scratch))
+            mark_job(job, status=Job.Status.RUNNING, progress=80, stage=_("web copy"))
+            web, thumbnail = web_copy_from_tiles(local_tiles, tiles)
+        _publish_web(job=job, source=source, facts=facts, web=web, thumbnail=thumbnail)
+    except BaseException:
+        delete_tiles(root)
+        raise
+    try:
+        _publish_service(job=job, source=source, facts=facts, tiles=tiles, identifier=identifier)
     except jobs.Superseded:
         raise
     except Exception as exc:
+        delete_tiles(root)
         reason = str(exc) if isinstance(exc, IntakeError) else f"{type(exc).__name__}: {exc}"
         raise IntakeError(
             getattr(exc, "code", None) or "later_stage_failed",
@@ -417,7 +424,7 @@ def _publish_web(
             )
             job.report = {**job.report, **_report(facts)}
             job.save(update_fields=["report"])
-            mark_job(job, status=Job.Status.RUNNING, progress=40, stage=_("tiles"))
+            mark_job(job, status=Job.Status.RUNNING, progress=90, stage=_("image service"))
 
 
 def _report(facts: ImageFacts) -> dict[str, Any]:

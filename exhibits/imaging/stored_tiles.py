@@ -25,18 +25,21 @@ def tile_root(identifier: str) -> str:
     return f"iiif/{identifier}/"
 
 
-def write_tiles(path: Path, root: str, *, scratch: Path, tile_size: int = 512) -> TileSet:
-    """Write the tiles of the image at `path` into the storage under `root`. Media on disk:
-    libvips writes them in place (no second copy of a large pyramid; on failure nothing stays);
-    elsewhere (a bucket) into `scratch` first, then copied through the storage API."""
+def write_tiles(
+    path: Path, root: str, *, scratch: Path, tile_size: int = 512
+) -> tuple[TileSet, Path]:
+    """Write the tiles of the image at `path` into the storage under `root`; returns them and
+    a local folder holding them while `scratch` exists. Media on disk: libvips writes them in
+    place (no second copy of a large pyramid; on failure nothing stays); elsewhere (a bucket)
+    into `scratch` first, then copied through the storage API."""
     storage = media_storage()
     if isinstance(storage, FileSystemStorage):
         target = Path(storage.path(root.rstrip("/")))
         target.parent.mkdir(parents=True, exist_ok=True)
-        return write_iiif_tiles(path, target, tile_size=tile_size)
+        return write_iiif_tiles(path, target, tile_size=tile_size), target
     tiles = write_iiif_tiles(path, scratch / "tiles", tile_size=tile_size)
     store_tiles(scratch / "tiles", root)
-    return tiles
+    return tiles, scratch / "tiles"
 
 
 def store_tiles(local_dir: Path, root: str) -> int:

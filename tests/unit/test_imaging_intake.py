@@ -152,9 +152,7 @@ def test_damage_found_while_reading_fails_the_job_and_keeps_nothing_half_made(
     assert [n for n in stored_names(media_root) if "/source/" not in n] == []
 
 
-def test_a_failed_tiles_stage_keeps_the_web_copy_and_no_tiles(
-    tmp_path, media_root, monkeypatch
-) -> None:
+def test_a_failed_tiles_stage_keeps_nothing(tmp_path, media_root, monkeypatch) -> None:
     from exhibits.imaging import services
 
     real = services.write_tiles
@@ -165,10 +163,27 @@ def test_a_failed_tiles_stage_keeps_the_web_copy_and_no_tiles(
 
     monkeypatch.setattr(services, "write_tiles", broken)
     path = write(gradient(), tmp_path / "work.png")
+    with pytest.raises(CommandError, match="disk full"):
+        run_ingest(str(path), "--title", "Half")
+    assert list(Asset.objects.values_list("kind", flat=True)) == ["source"]
+    assert not ImageService.objects.exists()
+    left = list((media_root / "iiif").rglob("*")) if (media_root / "iiif").exists() else []
+    assert left == []
+
+
+def test_a_failed_service_keeps_the_web_copy_and_no_tiles(
+    tmp_path, media_root, monkeypatch
+) -> None:
+    from exhibits.imaging import services
+
+    def broken(**kwargs):
+        raise OSError("database gone")
+
+    monkeypatch.setattr(services, "_publish_service", broken)
+    path = write(gradient(), tmp_path / "work.png")
     with pytest.raises(CommandError, match="web copy is published"):
         run_ingest(str(path), "--title", "Half")
     assert Asset.objects.filter(kind=Asset.Kind.IMAGE).count() == 1
-    assert not ImageService.objects.exists()
     left = list((media_root / "iiif").rglob("*")) if (media_root / "iiif").exists() else []
     assert left == []
 

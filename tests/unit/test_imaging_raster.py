@@ -250,3 +250,18 @@ def test_iiif_tiles_layout_and_info(tmp_path) -> None:
 
 def test_animated_gif_helper_has_frames() -> None:
     assert animated_gif(3)[:6] == b"GIF89a"
+
+
+@pytest.mark.parametrize(("width", "height"), [(300, 200), (5000, 1300), (1100, 2600)])
+def test_web_copy_from_the_pyramid_matches_the_source(tmp_path, width, height) -> None:
+    from exhibits.imaging.derivatives import web_copy_from_tiles
+
+    path = write(gradient(width, height), tmp_path / "work.tif")
+    tiles = write_iiif_tiles(path, tmp_path / "tiles", tile_size=256)
+    web, thumb = web_copy_from_tiles(tmp_path / "tiles", tiles)
+    direct, _thumb = web_copy_and_thumbnail(path)
+    assert (web.width, web.height) == (direct.width, direct.height)
+    assert max(thumb.width, thumb.height) == min(512, max(width, height))
+    ours = pyvips.Image.new_from_buffer(web.data, "")
+    theirs = pyvips.Image.new_from_buffer(direct.data, "")
+    assert (ours - theirs).abs().avg() < 3  # the same picture, but for JPEG's rounding
