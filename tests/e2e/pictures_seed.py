@@ -27,7 +27,7 @@ DEMO_IMAGES = Path(__file__).resolve().parents[2] / "exhibits" / "demo" / "flat"
 WORKS = (
     ("A wide landscape", "van-gogh-starry-night.jpg", (0.921, 0.737), None),
     ("A tall portrait", "vermeer-girl-with-a-pearl-earring.jpg", (0.39, 0.445), None),
-    ("A print measured by its pixels", "mucha-zodiac.jpg", None, 8.0),
+    ("A print measured by its pixels", "mucha-zodiac.jpg", None, 16.0),
     ("A textile of unknown size", "morris-strawberry-thief.jpg", None, None),
     # More company on the walls (the screenshot).
     ("A poster", "mucha-job.jpg", (0.46, 0.66), None),
@@ -38,7 +38,7 @@ WORKS = (
     ("A tall banner", "mucha-lorenzaccio.jpg", (None, 2.6), None),
     ("A canvas too tall for these walls", "rembrandt-night-watch.jpg", (4.37, 3.63), None),
 )
-LONG_SIDE = 1024
+LONG_SIDE = 1600  # as the web copies of the demo
 
 
 def painted(seed: int) -> Image.Image:

@@ -49,10 +49,8 @@ def test_pictures_hang_at_real_size_and_a_click_opens_their_page(
     # Real size: the catalogue's, else the pixels at their scale, else 60 cm, said on the label.
     assert wide["size"] == pytest.approx([0.921, 0.737], abs=1e-3)
     assert tall["size"] == pytest.approx([0.39, 0.445], abs=1e-3)
-    texture = by_pixels["texture"]
-    assert by_pixels["size"] == pytest.approx(
-        [texture["width"] / 800, texture["height"] / 800], abs=1e-3
-    )
+    natural = by_pixels["texture"]["natural"]
+    assert by_pixels["size"] == pytest.approx([natural[0] / 1600, natural[1] / 1600], abs=1e-3)
     assert max(unknown["size"]) == pytest.approx(0.6) and "not recorded" in unknown["label"]
     assert "92.1" in wide["label"] and "73.7" in wide["label"]
     banner = hung[works[-1]]
@@ -60,7 +58,12 @@ def test_pictures_hang_at_real_size_and_a_click_opens_their_page(
     assert banner["position"][1] - 1.3 >= 0.2 and banner["position"][1] + 1.3 <= 3.3
     for picture in hung.values():
         assert picture["loaded"] and picture["url"].startswith("/media/")
-        assert picture["texture"]["colorSpace"] == "srgb" and picture["texture"]["mipmaps"]
+        texture = picture["texture"]
+        assert texture["colorSpace"] == "srgb" and texture["mipmaps"]
+        # About 1.2 px per mm of picture, at least 1024 px, never more than the web copy.
+        wanted = max(1024, math.ceil(max(picture["size"]) * 1200))
+        long_side = max(texture["width"], texture["height"])
+        assert long_side == min(max(texture["natural"]), wanted), picture
         if picture is not banner:
             assert picture["position"][1] == pytest.approx(1.55, abs=0.01)  # eye level
         x, _, z = picture["position"]

@@ -36,7 +36,7 @@ export function galleryHook(gallery) {
       lod: gallery.models?.shown.get(gallery.config.items.indexOf(item)) ?? null,
     })),
     /** Hung flat works: where, the picture's size in metres as drawn, and its image. */
-    pictures: () => gallery.pictures.map(({ index, item, group, canvas, label }) => {
+    pictures: () => gallery.pictures.map(({ index, item, group, canvas, label, natural }) => {
       const { width, height } = canvas.geometry.parameters;
       const scale = canvas.getWorldScale(new THREE.Vector3());
       const image = canvas.material.map;
@@ -52,6 +52,7 @@ export function galleryHook(gallery) {
         url: item.image,
         loaded: gallery.images?.shown.has(index) ?? false,
         texture: image ? {
+          natural, // the web copy's pixels, before fitting the texture to the picture's size
           width: image.image.width,
           height: image.image.height,
           colorSpace: image.colorSpace,

@@ -17,6 +17,10 @@ const PLACEHOLDER = 0x8f897d; // the canvas before its image arrives (or when it
 // its own colours, so every wall's pictures read alike whatever the room light's direction).
 const PICTURE_LIGHT = 0.32;
 const POOL_OPACITY = 0.22;
+// Texture pixels per metre of picture: about one per millimetre stays sharp a step away, in VR
+// too; the web copy (up to 2048 px) is drawn smaller when it has more, to spare GPU memory.
+const PX_PER_M = 1200;
+const MIN_TEXTURE_PX = 1024;
 
 let poolTexture = null;
 
@@ -138,6 +142,20 @@ export function hangPictures(config, root) {
   return pictures;
 }
 
+/** `image`, or a copy of it drawn at most `wanted` (at least MIN_TEXTURE_PX) pixels long. */
+function fitted(image, wanted) {
+  const limit = Math.max(MIN_TEXTURE_PX, Math.ceil(wanted));
+  const scale = limit / Math.max(image.width, image.height);
+  if (scale >= 1) return image;
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(image.width * scale);
+  canvas.height = Math.round(image.height * scale);
+  const context = canvas.getContext('2d');
+  context.imageSmoothingQuality = 'high';
+  context.drawImage(image, 0, 0, canvas.width, canvas.height);
+  return canvas;
+}
+
 /** Loads each picture's web copy onto its canvas, nearest to the visitor first. */
 export class GalleryPictures {
   /**
@@ -171,6 +189,8 @@ export class GalleryPictures {
   async load(picture) {
     try {
       const texture = await this.loader.loadAsync(picture.item.image);
+      picture.natural = [texture.image.width, texture.image.height];
+      texture.image = fitted(texture.image, Math.max(...picture.item.size) * PX_PER_M);
       texture.colorSpace = THREE.SRGBColorSpace;
       texture.generateMipmaps = true;
       texture.minFilter = THREE.LinearMipmapLinearFilter;
