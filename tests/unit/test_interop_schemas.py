@@ -9,18 +9,18 @@ from __future__ import annotations
 import copy
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
-from jsonschema import Draft7Validator, Draft202012Validator
+from jsonschema import Draft202012Validator
 from PIL import Image
-from referencing import Registry, Resource
 
 from exhibits.curation import concepts
 from exhibits.models import Artifact, Asset, Canvas, Exhibition, ImageService
+from tests.interop_schemas import IIIF, LINKED_ART_CONCEPT, LINKED_ART_OBJECT
+from tests.interop_schemas import errors as _errors
 from tests.unit.factories import (
     make_annotation,
     make_artifact,
@@ -31,30 +31,8 @@ from tests.unit.factories import (
 
 pytestmark = pytest.mark.django_db
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "exhibits" / "curation" / "schemas"
 BASE = "http://testserver"
 AAT = "http://vocab.getty.edu/aat/"
-
-
-def _load(name: str) -> dict[str, Any]:
-    return json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
-
-
-# As the IIIF presentation validator runs it: Draft 7, no format checker.
-IIIF = Draft7Validator(_load("iiif/iiif_3_0.json"))
-_LINKED_ART = {name: _load(f"linked-art/{name}.json") for name in ("core", "object", "concept")}
-_REGISTRY = Registry().with_resources(
-    (schema["$id"], Resource.from_contents(schema)) for schema in _LINKED_ART.values()
-)
-LINKED_ART_OBJECT = Draft202012Validator(_LINKED_ART["object"], registry=_REGISTRY)
-LINKED_ART_CONCEPT = Draft202012Validator(_LINKED_ART["concept"], registry=_REGISTRY)
-
-
-def _errors(validator: Any, document: dict[str, Any]) -> list[str]:
-    return [
-        f"{'/'.join(map(str, error.absolute_path))}: {error.message[:300]}"
-        for error in validator.iter_errors(document)
-    ]
 
 
 def _jpeg(width: int, height: int) -> bytes:
