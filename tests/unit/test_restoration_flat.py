@@ -111,3 +111,22 @@ def test_shape_restoration_of_a_flat_work_is_refused(checked) -> None:
     job = rs.request_restoration(artifact=checked, kind=RestorationJob.Kind.SHAPE)
     job = rs.run_restoration_job(job_id=job.pk)
     assert job.status == Job.Status.FAILED and "flat work" in job.error
+
+
+def test_a_failed_publication_leaves_no_image_mask_or_tiles(checked, monkeypatch) -> None:
+    from restoration.restore import flat_publish
+
+    def refuse(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(flat_publish.jobs, "complete", refuse)
+    job = rs.request_restoration(
+        artifact=checked, kind=RestorationJob.Kind.SURFACE, options={"method": "telea"}
+    )
+    job = rs.run_restoration_job(job_id=job.pk)
+    assert job.status == Job.Status.FAILED and "disk full" in job.error
+    assert not Asset.objects.filter(artifact=checked, kind=Asset.Kind.RESTORED).exists()
+    assert not ImageService.objects.filter(asset__artifact=checked).exists()
+    storage = checked.canvases.get().source.file.storage
+    folders, files = storage.listdir("iiif") if storage.exists("iiif") else ([], [])
+    assert folders == [] and files == []
