@@ -1,11 +1,11 @@
 """The deep-zoom page of a flat work (painting, print, page, photograph): what the viewer
 (static/js/pages/deep-zoom.js) reads from the `flat_work` json_script.
 
-Per canvas, in order: its IIIF Image service (info.json), its web copy (shown until the tiles
-are published), scale, the restoration the user may see (its own service and generated-regions
-mask, restoration.restore.flat) and the damage overlays per class (restoration.condition.
-overlays); the work's regions (annotations with a `region`); the UI strings. Only files the user
-may fetch are named: the restoration side applies its own visibility rules.
+Per canvas, in order: its IIIF Image service (info.json, under the IIIF views' own rule), its
+web copy (shown until the tiles are published), scale, the restoration the user may see (its own
+service and generated-regions mask, restoration.restore.flat) and the damage overlays per class
+(restoration.condition.overlays); the work's regions (annotations with a `region`); the UI
+strings. Only files the user may fetch are named: each side applies its visibility rules.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from exhibits.collection.visibility import visible_assets
 from exhibits.imaging import urls_for
+from exhibits.imaging.iiif_views import may_see_service
 from exhibits.models import Annotation, Artifact
 from restoration.condition.overlays import flat_work_overlays
 from restoration.restore.flat import flat_work_restorations
@@ -55,10 +56,9 @@ def flat_work_config(
     for number, canvas in enumerate(
         artifact.canvases.select_related("source__image_service"), start=1
     ):
-        # Tiles of a source are full resolution: only where the user may fetch the source (a
-        # visitor once the curator released it); else the web copy.
+        # The IIIF views' rule: a published work's tiles are public (its source file is not).
         service = getattr(canvas.source, "image_service", None)
-        if canvas.source_id not in visible:
+        if service is not None and not may_see_service(service, user):
             service = None
         web = canvas.web_image()
         restored = restorations.get(canvas.pk, {})

@@ -1,6 +1,6 @@
 """The artifact page of a flat work (museum/gallery/flat_work.py): the deep-zoom branch instead
-of the 3D viewer, and a `flat_work` config naming only what the user may fetch: full-resolution
-tiles once the source is released (else the web copy), region annotations, the curator's
+of the 3D viewer, and a `flat_work` config naming only what the user may fetch: tiles under
+the IIIF views' rule (public with a published work), region annotations, the curator's
 annotation API, no measuring without a scale. Rows made here as the image intake leaves them."""
 
 from __future__ import annotations
@@ -86,18 +86,23 @@ def test_a_flat_work_gets_the_deep_zoom_page_with_its_canvases_and_regions() -> 
     assert 'aria-pressed="true">recto</button>' in html  # the page switcher
 
 
-def test_a_private_source_gives_visitors_the_web_copy_and_curators_the_tiles(curator) -> None:
+def test_tiles_follow_the_iiif_rule_and_curators_may_mark_regions(curator) -> None:
+    # A published work's tiles are public, its source file private (iiif_views.may_see_service).
     artifact, _recto = make_flat(public_source=False)
     _html, config = page_config(Client(), artifact)
-    assert config["canvases"][0]["infoUrl"] is None
+    assert config["canvases"][0]["infoUrl"].endswith("/iiif/3/img-test/info.json")
     assert config["canvases"][0]["webUrl"].startswith("/media/")
     client = Client()
     client.force_login(curator)
     html, config = page_config(client, artifact)
-    assert config["canvases"][0]["infoUrl"].endswith("/iiif/3/img-test/info.json")
     assert config["canEdit"] is True and config["annotationsUrl"] == "/api/annotations/"
     assert "vendor/annotorious/annotorious-openseadragon.js" in html
     assert 'id="region-form"' in html and "csrfmiddlewaretoken" in html
+    # A draft: its preview (curators) still zooms; nobody else gets the page.
+    Artifact.objects.filter(pk=artifact.pk).update(status="draft")
+    _html, config = page_config(client, artifact)
+    assert config["canvases"][0]["infoUrl"] is not None
+    assert Client().get(f"/artifacts/{artifact.pk}/").status_code == 404
 
 
 def test_an_object_keeps_the_3d_viewer() -> None:
