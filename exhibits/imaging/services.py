@@ -15,6 +15,7 @@ stored; damage found while the pixels are read fails the job, which keeps nothin
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -228,15 +229,17 @@ def add_canvas(
             artifact=artifact,
             kind=Asset.Kind.SOURCE,
             original_filename=Path(filename).name[:255],
-            sha256=_sha256(path),
             byte_size=size,
             format=facts.format,
             width_px=facts.width,
             height_px=facts.height,
         )
         with path.open("rb") as handle:
-            stored = stored_first(source.file, Path(filename).name, File(handle))
+            hashing = _HashingReader(handle)  # the digest of the bytes as they are stored
+            content = File(hashing)  # type: ignore[arg-type]  # a file-like reader, not IO
+            stored = stored_first(source.file, Path(filename).name, content)
             with stored, transaction.atomic():
+                source.sha256 = hashing.hexdigest()
                 return _add_rows(
                     artifact=artifact,
                     source=source,
@@ -247,14 +250,38 @@ def add_canvas(
                 )
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
+class _HashingReader:
+    """A binary file that hashes what is read from it, front to back (one read of a large
+    source for its copy and its digest)."""
 
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(COPY_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self._digest = hashlib.sha256()
+        self._position = 0
+        self.name = handle.name
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        if self._handle.tell() - len(data) == self._position:
+            self._digest.update(data)
+            self._position += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def hexdigest(self) -> str:
+        size = self._handle.seek(0, 2)
+        if self._position != size:  # the storage did not read it front to back: hash it again
+            self._handle.seek(0)
+            self._digest = hashlib.sha256()
+            for chunk in iter(lambda: self._handle.read(COPY_CHUNK), b""):
+                self._digest.update(chunk)
+            self._position = size
+        return self._digest.hexdigest()
 
 
 def _add_rows(

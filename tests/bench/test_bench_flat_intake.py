@@ -56,6 +56,8 @@ from exhibits.imaging.services import ingest_image
 from exhibits.intake.services import run_intake_job
 from exhibits.models import ImageService
 from pathlib import Path
+from museum.celery import app
+app.backend  # loaded once per process: a web process or worker has it already
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 start = time.perf_counter()
 job = ingest_image(artifact=None, title="Bench", path_or_file=Path(sys.argv[1]),

@@ -4,6 +4,7 @@ nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -69,6 +70,7 @@ def test_ingest_an_image_makes_a_flat_work_in_stages(
     assert canvas.pixels_per_cm == 20.0 and canvas.scale_source == "curator"
     assert canvas.source.kind == Asset.Kind.SOURCE and canvas.source.format == "tiff"
     assert canvas.source.file.read() == path.read_bytes()  # stored untouched
+    assert canvas.source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     web = canvas.web_image()
     assert web is not None and (web.width_px, web.height_px, web.format) == (1200, 800, "jpeg")
     thumbnail = artifact.thumbnail()
