@@ -140,7 +140,10 @@ class ArtifactAssetListView(generics.ListCreateAPIView):
         description=_(
             "Upload a source file. It is stored untouched (its real format is checked against "
             "its extension); a mesh also gets an intake job (validation, normalisation, LOD "
-            "ladder, thumbnail) whose progress /api/jobs/<id>/ shows."
+            "ladder, thumbnail) whose progress /api/jobs/<id>/ shows. An image (JPEG, PNG, "
+            "TIFF, WebP) becomes a new canvas of a flat work (label: 'recto', 'verso'...; "
+            "width_cm / height_cm: the work's size) with its intake job (web copy, "
+            "thumbnail, IIIF tiles)."
         ),
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -156,6 +159,7 @@ class ArtifactAssetListView(generics.ListCreateAPIView):
                 max_bytes=settings.MOUSEION_MAX_UPLOAD_BYTES,
                 label=upload.validated_data.get("label", ""),
                 intake_options=upload.intake_options(),
+                **upload.image_size(),
             )
         except DjangoValidationError as exc:
             raise exceptions.ValidationError({"file": exc.messages}) from exc

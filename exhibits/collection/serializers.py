@@ -127,6 +127,18 @@ class AssetUploadSerializer(serializers.Serializer):
     up_axis = serializers.ChoiceField(
         choices=["x", "y", "z"], required=False, help_text=_("The file's up axis.")
     )
+    width_cm = serializers.FloatField(
+        required=False,
+        min_value=0.01,
+        max_value=100_000,
+        help_text=_("An image: the work's width in centimetres (sets the scale)."),
+    )
+    height_cm = serializers.FloatField(
+        required=False,
+        min_value=0.01,
+        max_value=100_000,
+        help_text=_("An image: the work's height in centimetres."),
+    )
 
     def intake_options(self) -> dict[str, object]:
         return {
@@ -135,11 +147,15 @@ class AssetUploadSerializer(serializers.Serializer):
             if key in self.validated_data
         }
 
+    def image_size(self) -> dict[str, float | None]:
+        """The curator's size of a flat work, for an image upload."""
+        return {key: self.validated_data.get(key) for key in ("width_cm", "height_cm")}
+
 
 class AssetUploadResultSerializer(serializers.Serializer):
     asset = AssetSerializer()
     job_id = serializers.IntegerField(
-        allow_null=True, help_text=_("The queued intake job (mesh sources only).")
+        allow_null=True, help_text=_("The queued intake job (meshes and images).")
     )
 
 

@@ -210,6 +210,8 @@ def add_source_asset(
     max_bytes: int | None = None,
     label: str = "",
     intake_options: dict[str, object] | None = None,
+    width_cm: float | None = None,
+    height_cm: float | None = None,
 ) -> tuple[Asset, Job | None]:
     """Store an upload as a new source asset and, for a mesh or an image, queue its intake job.
 
@@ -224,7 +226,7 @@ def add_source_asset(
     if imaging.is_image_upload(head, filename):
         image_job = imaging.add_canvas(
             artifact=artifact, path_or_file=upload, filename=filename, label=label,
-            max_bytes=max_bytes,
+            max_bytes=max_bytes, width_cm=width_cm, height_cm=height_cm,
         )  # fmt: skip
         assert image_job.input_asset is not None
         return image_job.input_asset, image_job

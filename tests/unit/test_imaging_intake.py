@@ -210,13 +210,14 @@ def test_api_upload_of_an_image_adds_a_canvas_and_queues_intake(curator_api) -> 
     data = bytes(gradient().pngsave_buffer())
     response = curator_api.post(
         f"/api/artifacts/{artifact.pk}/assets/",
-        {"file": upload("front.png", data), "label": "recto"},
+        {"file": upload("front.png", data), "label": "recto", "width_cm": "15"},
         format="multipart",
     )
     assert response.status_code == 201, response.json()
     job = Job.objects.get(pk=response.json()["job_id"])
     assert job.status == "queued" and job.input_asset.format == "png"
-    assert Canvas.objects.get(artifact=artifact).label == "recto"
+    canvas = Canvas.objects.get(artifact=artifact)
+    assert (canvas.label, canvas.pixels_per_cm, canvas.scale_source) == ("recto", 20.0, "curator")
     artifact.refresh_from_db()
     assert artifact.form == ArtifactForm.FLAT
 
