@@ -67,7 +67,7 @@ PAINTINGS: list[DemoFlatWork] = [
             "object_name": "painting",
             "materials": "tempera on canvas",
             "description": (
-                "The goddess Venus, born of the sea, arrives at the shore standing on a "
+                "Venus, born of the sea foam, arrives at the shore standing on a "
                 "scallop shell. The winds blow her in from the left among falling roses; on "
                 "the right a woman waits with a flowered cloak to cover her."
             ),
@@ -78,7 +78,7 @@ PAINTINGS: list[DemoFlatWork] = [
         },
         room="f1",
         label=(
-            "Venus, goddess of love, blown ashore on a shell. Botticelli's Florence read the "
+            "Venus, born of the sea, blown ashore on a shell. Botticelli's Florence read the "
             "ancient myth as an image of beauty that raises the mind."
         ),
     ),
