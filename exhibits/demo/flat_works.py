@@ -40,6 +40,71 @@ FLAT_EXHIBITION_FR = {
     ),
 }
 
+# The wall labels in French, by file (served to visitors who read French).
+FLAT_LABELS_FR = {
+    "van-eyck-arnolfini-portrait.jpg": (
+        "Van Eyck signe sur le mur comme un témoin : « Jan van Eyck était ici ». Le miroir "
+        "convexe, au-dessous, montre le couple de dos et deux visiteurs qui entrent."
+    ),
+    "botticelli-birth-of-venus.jpg": (
+        "Vénus, née de la mer, poussée vers le rivage sur un coquillage. La Florence de "
+        "Botticelli lisait ce mythe antique comme une image de la beauté qui élève l’esprit."
+    ),
+    "leonardo-last-supper.jpg": (
+        "Une peinture murale, montrée ici en image : les apôtres réagissent, par groupes de "
+        "trois, aux paroles du Christ annonçant que l’un d’eux le trahira."
+    ),
+    "rembrandt-night-watch.jpg": (
+        "Un portrait de groupe en mouvement. Rembrandt éclaire deux officiers et une fillette "
+        "vêtue d’or ; le vernis sombre qui le couvrit plus tard a donné son nom au tableau."
+    ),
+    "velazquez-las-meninas.jpg": (
+        "Qui est peint ? Le peintre nous regarde, et le miroir du fond répond : le roi et la "
+        "reine, debout là où nous nous tenons."
+    ),
+    "vermeer-girl-with-a-pearl-earring.jpg": (
+        "Ce n’est le portrait de personne : c’est l’étude d’un visage, d’un turban et de la "
+        "lumière. La perle tient en quelques touches : un éclat vif et un reflet au-dessous."
+    ),
+    "van-gogh-starry-night.jpg": (
+        "Peinte à l’asile de Saint-Rémy, d’après la vue de sa fenêtre et de mémoire : le ciel "
+        "bouge, le village dort."
+    ),
+    "munch-scream.jpg": (
+        "Munch a raconté une promenade au coucher du soleil où il sentit « un cri infini "
+        "traverser la nature ». L’œuvre est peinte sur carton, à l’huile, à la détrempe et au "
+        "pastel."
+    ),
+    "kandinsky-composition-viii.jpg": (
+        "Peinte quand Kandinsky enseignait au Bauhaus : la géométrie à la place du paysage, "
+        "ordonnée comme un compositeur ordonne les sons."
+    ),
+    "mucha-job.jpg": (
+        "Une publicité pour du papier à cigarettes devenue l’une des images de l’Art nouveau : "
+        "la chevelure tient lieu d’ornement."
+    ),
+    "mucha-lorenzaccio.jpg": (
+        "Sarah Bernhardt en jeune homme, le Florentin Lorenzo : l’une des grandes affiches "
+        "étroites que Mucha dessina pour son théâtre."
+    ),
+    "mucha-zodiac.jpg": "Les douze signes du zodiaque entourent un profil : un calendrier.",
+    "mucha-the-seasons.jpg": (
+        "Des panneaux décoratifs, vendus pour être encadrés et accrochés chez soi : l’Art "
+        "nouveau au prix d’une estampe."
+    ),
+    "morris-strawberry-thief.jpg": (
+        "Des grives qui volent des fraises, une scène du jardin de Morris, devenue un motif "
+        "répété en miroir."
+    ),
+    "morris-wreath.jpg": (
+        "Un dessin en cours : un seul raccord mis en couleur, le reste au trait, et des notes "
+        "sur les variantes de coloris."
+    ),
+    "morris-acanthus-portiere.jpg": (
+        "Un rideau de porte brodé d’après un dessin de Morris & Co. : l’arbre de vie, au fil."
+    ),
+}
+
 # code, name, centre x, centre y, width, depth, capacity (north of the entrance hall)
 FLAT_ROOMS = (
     ("f1", "Old masters gallery", 6.0, 33.0, 12.0, 14.0, 24),

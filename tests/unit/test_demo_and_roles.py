@@ -102,7 +102,8 @@ def assert_flat_exhibition_loaded(client) -> None:
     for item in flat.items.select_related("artifact", "room"):
         artifact = item.artifact
         assert artifact.form == Artifact.Form.FLAT and artifact.is_published
-        assert item.label_text and item.room is not None and item.room.code in rooms
+        assert item.label_text and item.label_translations.get("fr")
+        assert item.room is not None and item.room.code in rooms
         canvas = artifact.canvases.get()
         service = canvas.image_service()
         assert service is not None and (service.width, service.height) == (

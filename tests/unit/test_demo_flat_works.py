@@ -11,6 +11,7 @@ import pyvips
 
 from exhibits.demo.flat_works import (
     FLAT_DIR,
+    FLAT_LABELS_FR,
     FLAT_PASSAGES,
     FLAT_ROOMS,
     FLAT_TOUR_STOPS,
@@ -44,6 +45,11 @@ def test_every_committed_image_is_a_credited_catalogued_work() -> None:
         assert (title, maker, date) == (record["title"], record["maker"], record["date_text"])
         assert source and "Public domain" in licence
         assert record["rights"] == "Public domain" and record["attribution"]
+
+
+def test_every_work_has_a_label_in_both_languages() -> None:
+    assert set(FLAT_LABELS_FR) == set(BY_FILE)
+    assert all(work.label and FLAT_LABELS_FR[work.filename] for work in FLAT_WORKS)
 
 
 def test_images_are_small_web_size_srgb_jpegs_of_varied_shape_and_kind() -> None:

@@ -35,6 +35,7 @@ from exhibits.demo.flat_works import (
     FLAT_DIR,
     FLAT_EXHIBITION,
     FLAT_EXHIBITION_FR,
+    FLAT_LABELS_FR,
     FLAT_WORKS,
     DemoFlatWork,
 )
@@ -93,9 +94,11 @@ class Command(BaseCommand):
             EXHIBITION, EXHIBITION_FR, artifacts, EXHIBITION_LABELS, EXHIBITION_LABELS_FR, reset
         )
         pictures = [self._seed_flat_work(work) for work in FLAT_WORKS]
-        labels = {str(work.record["object_number"]): work.label for work in FLAT_WORKS}
+        numbers = {work.filename: str(work.record["object_number"]) for work in FLAT_WORKS}
+        labels = {numbers[work.filename]: work.label for work in FLAT_WORKS}
+        labels_fr = {numbers[name]: text for name, text in FLAT_LABELS_FR.items()}
         flat = self._seed_exhibition(
-            FLAT_EXHIBITION, FLAT_EXHIBITION_FR, pictures, labels, {}, reset
+            FLAT_EXHIBITION, FLAT_EXHIBITION_FR, pictures, labels, labels_fr, reset
         )
         for shown, members in ((exhibition, artifacts), (flat, pictures)):
             self.stdout.write(f"Exhibition '{shown.title}': /exhibitions/{shown.slug}/")
