@@ -19,7 +19,7 @@ import pyvips  # type: ignore[import-untyped]  # no stubs; pyproject is frozen f
 from exhibits.imaging.raster import open_srgb, read_error
 
 ID_PLACEHOLDER = "https://iiif.invalid/iiif/3/placeholder"
-TILE_QUALITY = 85
+TILE_QUALITY = 75  # libvips' default, as `vips dzsave` writes: Q85 cost 40 % more time, +45 % bytes
 
 
 @dataclass(frozen=True)
