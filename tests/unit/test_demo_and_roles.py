@@ -111,6 +111,14 @@ def assert_flat_exhibition_loaded(client) -> None:
             canvas.height_px,
         )
         assert max(canvas.width_px, canvas.height_px) <= 1600
+        info = client.get(f"/iiif/3/{service.identifier}/info.json")
+        assert info.status_code == 200 and (info.json()["width"], info.json()["height"]) == (
+            canvas.width_px,
+            canvas.height_px,
+        )
+        size = info.json()["sizes"][0]
+        small = f"/iiif/3/{service.identifier}/full/{size['width']},{size['height']}/0/default.jpg"
+        assert client.get(small).status_code == 200
         web = canvas.web_image()
         assert web is not None and web.derived_from_id == canvas.source_id
         assert artifact.thumbnail() is not None
