@@ -15,6 +15,7 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
             "artifact",
             "asset",
             "annotation",
+            "canvas",
             "exhibition",
             "exhibitionitem",
             "tagsuggestion",
@@ -34,7 +35,8 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("restoration", model): ("add", "change", "delete", "view")
         for model in ("restorationjob", "restoredregion")
     }
-    | {("exhibits", "job"): ("view",), ("museum", "tour"): ("view",)},
+    | {("exhibits", "job"): ("view",), ("museum", "tour"): ("view",)}
+    | {("exhibits", "imageservice"): ("view",)},  # flat works' IIIF services (#20)
     EDUCATOR: {
         ("museum", "tour"): ("add", "change", "delete", "view"),
         ("museum", "tourstop"): ("add", "change", "delete", "view"),
@@ -42,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("museum", "tourquestion"): ("view",),
         ("exhibits", "artifact"): ("view",),
         ("exhibits", "annotation"): ("view",),
+        ("exhibits", "canvas"): ("view",),
         ("exhibits", "exhibition"): ("view",),
     },
 }

@@ -27,6 +27,7 @@ from exhibits.curation.admin import (
     suggest_exhibitions_action,
 )
 from exhibits.curation.suggestion_admin import suggested_rooms_html
+from exhibits.imaging.admin import CanvasInline
 from exhibits.models import (
     Artifact,
     Asset,
@@ -157,7 +158,7 @@ class ArtifactAdmin(PublicationActionsMixin, admin.ModelAdmin):
     list_display_links = ["object_number", "title"]
     list_filter = ["status", "classification", "culture"]
     search_fields = ["object_number", "title", "culture", "maker"]
-    inlines = [AnnotationInline, AssetInline, JobInline]
+    inlines = [CanvasInline, AnnotationInline, AssetInline, JobInline]
     readonly_fields = ["created_at", "updated_at", "dimensions_source"]
     fieldsets = [
         (None, {"fields": ["object_number", "title", "status", "description"]}),

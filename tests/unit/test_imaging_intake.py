@@ -249,3 +249,15 @@ def test_admin_upload_of_an_image_queues_its_intake(curator_client) -> None:
 
 def jpeg() -> bytes:
     return bytes(gradient().jpegsave_buffer())
+
+
+def test_the_artifact_admin_lists_its_canvases(curator_client, tmp_path) -> None:
+    job = ingest_image(
+        artifact=None, title="Leaf", path_or_file=write(gradient(), tmp_path / "r.png"),
+        filename="r.png", label="recto", width_cm=30,
+    )  # fmt: skip
+    run_intake_job(job_id=job.pk)
+    page = curator_client.get(reverse("admin:exhibits_artifact_change", args=[job.artifact_id]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "recto" in html and "300 × 200" in html and "info.json" in html
