@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 from django.db.models.fields.files import FieldFile
 
+from exhibits.collection.services import mark_job
 from exhibits.models import Artifact, Asset, Canvas, Job
 from restoration.condition import change, images, services
 from restoration.condition.services import _Output
@@ -34,6 +35,7 @@ def check(job: Job, model: Any) -> None:
     """The condition job's body for a flat work (services._check): every canvas, stored at
     once by services._finish like a model's textures."""
     assert job.artifact is not None
+    mark_job(job, status=Job.Status.RUNNING, progress=1, stage="reading images")
     found = canvases(job.artifact)
     if not found:
         report = {"canvases": 0, "note": "no image", "problems": []}
@@ -128,7 +130,7 @@ def analyse_canvas(
             open_srgb(path), Path(folder), model=model, progress=progress,
             preview_side=max(width, height),
         )  # fmt: skip
-        masks = {name: path.read_bytes() for name, path in result.mask_paths.items()}
+        masks = {name: file.read_bytes() for name, file in result.mask_paths.items()}
     web_masks = {
         name: _fit(m.astype(np.uint8), width, height, nearest=True).astype(bool)
         for name, m in result.preview_masks.items()
