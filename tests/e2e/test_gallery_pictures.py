@@ -103,3 +103,31 @@ def test_pictures_hang_at_real_size_and_a_click_opens_their_page(
     assert spot["visible"]
     page.mouse.click(spot["x"], spot["y"])
     page.wait_for_url(f"**{artifact}", timeout=20_000)
+
+
+def test_a_vr_controller_teleports_on_the_floor_and_opens_a_picture(
+    watched: WatchedPage, pictures: dict
+) -> None:
+    """The controller's ray (gallery-xr.js), driven through the hook: headless Chromium has no
+    headset, so the hand is pretended; the ray, the picking and the actions are the real ones."""
+    page = watched.page
+    open_gallery(page, pictures["url"], models=False)
+    page.wait_for_selector("#gallery-xr[data-xr-ready='true']")
+    assert set_pose(page, [6.0, 4.5])
+    # Pointing at the floor and releasing teleports there.
+    pointed = page.evaluate("mouseionGallery.vrSelect([6, 1.2, 4.5], [8, 0, 6])")
+    assert pointed == {"item": None, "floor": True}
+    head = page.evaluate("mouseionGallery.getPose()")["p"]
+    assert math.hypot(head[0] - 8, head[2] - 6) < 0.05, head
+    # Pointing at a picture and releasing opens its page.
+    tall = next(
+        p
+        for p in page.evaluate("mouseionGallery.pictures()")
+        if p["artifactId"] == pictures["works"][1]
+    )
+    x, y, z = tall["position"]
+    fx, fz = tall["facing"]
+    origin = [x + fx * 2.0, 1.2, z + fz * 2.0]
+    pointed = page.evaluate("([o, t]) => mouseionGallery.vrSelect(o, t)", [origin, [x, y, z]])
+    assert pointed["item"] is not None and not pointed["floor"]
+    page.wait_for_url(f"**/artifacts/{tall['artifactId']}/", timeout=20_000)

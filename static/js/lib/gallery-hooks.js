@@ -82,6 +82,8 @@ export function galleryHook(gallery) {
      * profile ids and resolve with where its model came from once loaded.
      */
     loadControllerModel: (profiles, handedness = 'right') => loadControllerModel(gallery, profiles, handedness),
+    /** A VR controller's trigger pressed and released, pointing from `origin` at `target`. */
+    vrSelect: (origin, target) => gallery.xrSelect?.(origin, target) ?? null,
     /** Client (CSS pixel) coordinates of a world point, for tests that click on the view. */
     screenPoint: (point) => {
       const rect = gallery.canvas.getBoundingClientRect();

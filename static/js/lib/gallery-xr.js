@@ -114,6 +114,24 @@ export function setupGalleryXR({ gallery, container, note }) {
     if (ok) marker.position.set(hit.point.x, 0.01, hit.point.z);
   }
 
+  /**
+   * One press and release of the first controller's trigger, the controller at world `origin`
+   * pointing at `target` ([x, y, z]): what a visitor's hand does, for tests and debugging
+   * outside a headset (the hook's vrSelect). Returns what it pointed at.
+   */
+  gallery.xrSelect = (origin, target) => {
+    const [controller] = controllers;
+    const from = new THREE.Vector3().fromArray(origin);
+    controller.dispatchEvent({ type: 'selectstart' });
+    // A matrix whose -z looks from `origin` to `target`, as a controller's target ray does.
+    controller.matrixWorld.lookAt(from, new THREE.Vector3().fromArray(target), new THREE.Vector3(0, 1, 0));
+    controller.matrixWorld.setPosition(from);
+    aim();
+    const pointed = { item: controller.userData.item ?? null, floor: marker.visible };
+    controller.dispatchEvent({ type: 'selectend' });
+    return pointed;
+  };
+
   let saved = null;
   return setupXRButtons({
     container,
