@@ -176,3 +176,30 @@ def test_report_page_api_and_pdf_of_a_flat_work(checked) -> None:
     assert pdf.status_code == 200
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Image 1: recto" in text and "Crack" in text
+
+
+def test_an_ingested_image_gets_its_condition_check_through_intake_published(
+    tmp_path, settings, django_capture_on_commit_callbacks
+) -> None:
+    """The whole path: ingest_image -> the intake job -> intake_published -> the condition job
+    (run eagerly here) -> a record of the image with the crack where it was drawn."""
+    from exhibits.imaging.services import ingest_image
+    from exhibits.intake.services import run_intake_job
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    path = tmp_path / "painting.png"
+    path.write_bytes(encoded(painting(), "PNG"))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = ingest_image(
+            artifact=None, title="Cracked", path_or_file=path, filename="painting.png",
+            width_cm=20.0, height_cm=14.0,
+        )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        job = run_intake_job(job_id=job.pk)
+    assert job.status == Job.Status.DONE, job.error
+    check = Job.objects.get(artifact=job.artifact, kind=services.CONDITION_KIND)
+    assert check.status == Job.Status.DONE, check.error
+    [record] = ConditionRecord.objects.filter(artifact=job.artifact)
+    assert record.canvas is not None and record.metres_per_pixel == pytest.approx(0.0002)
+    x, y, _w, _h = record.findings.get(damage_class="crack").regions[0]
+    assert abs(x - CRACK[0]) <= 8 and abs(y - CRACK[1]) <= 8
