@@ -104,12 +104,17 @@ def tile(
     format: str,
 ) -> HttpResponseBase:
     """One file of the level-0 layout, or 404."""
-    if not (REGION.match(region) and SIZE.match(size)):
+    if not (REGION.match(region) and (size == "max" or SIZE.match(size))):
         raise Http404("Level 0: only the listed tiles and sizes.")
     if (rotation, quality, format) != ("0", "default", "jpg"):
         raise Http404("Level 0: rotation 0, default quality, JPEG only.")
     service, public = _service(request, identifier)
+    whole = f"{service.width},{service.height}"
+    if size == "max":  # Image API 3's name for the full size (OpenSeadragon, Mirador use it)
+        size = whole
     name = f"{service.root}{region}/{size}/0/default.jpg"
+    if region == "full" and size == whole and not media_storage().exists(name):
+        name = f"{service.root}0,0,{whole}/{whole}/0/default.jpg"  # one tile holds it all
     return _headers(_deliver(name), public)
 
 

@@ -273,6 +273,9 @@ class _HashingReader:
     def tell(self) -> int:
         return self._handle.tell()
 
+    def __getattr__(self, name: str) -> Any:  # closed, seekable, fileno...: the file's own
+        return getattr(self._handle, name)
+
     def hexdigest(self) -> str:
         size = self._handle.seek(0, 2)
         if self._position != size:  # the storage did not read it front to back: hash it again

@@ -4,6 +4,7 @@ tiles deleted with the work."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from urllib.parse import unquote, urlsplit
 
@@ -148,6 +149,7 @@ def test_tiles_in_a_bucket(tmp_path, s3, django_capture_on_commit_callbacks) -> 
     assert job.status == "done", job.error
     Artifact.objects.filter(pk=job.artifact_id).update(status=PublicationStatus.PUBLISHED)
     service = ImageService.objects.get()
+    assert service.asset.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     keys = {key for key in _keys(s3) if "/iiif/" in key}
     assert f"{PREFIX}/{service.root}info.json" in keys and len(keys) > 2
     info = Client().get(f"/iiif/3/{service.identifier}/info.json")
@@ -162,3 +164,39 @@ def test_tiles_in_a_bucket(tmp_path, s3, django_capture_on_commit_callbacks) -> 
     with django_capture_on_commit_callbacks(execute=True):
         collection.delete_artifact(artifact=Artifact.objects.get(pk=job.artifact_id))
     assert not {key for key in _keys(s3) if "/iiif/" in key}
+
+
+@pytest.mark.parametrize(("width", "height"), [(300, 200), (512, 300), (1101, 701)])
+def test_every_url_openseadragon_asks_for_exists(tmp_path, width, height) -> None:
+    """OpenSeadragon's arithmetic (IIIFTileSource.getTileUrl, version 3): `max` for the full
+    size, `full` for a level within one tile, ceil for odd edges."""
+    path = write(gradient(width, height), tmp_path / "work.png")
+    job = ingest_image(artifact=None, title="Sizes", path_or_file=path, filename="w.png")
+    run_intake_job(job_id=job.pk)
+    Artifact.objects.filter(pk=job.artifact_id).update(status=PublicationStatus.PUBLISHED)
+    service = ImageService.objects.get()
+    base, tile = f"/iiif/3/{service.identifier}", service.tile_size
+    client = Client()
+    for scale_factor in service.scale_factors:
+        scale = 1 / scale_factor
+        level_w, level_h = math.ceil(width * scale), math.ceil(height * scale)
+        if level_w < tile and level_h < tile:
+            size = "max" if (level_w, level_h) == (width, height) else f"{level_w},{level_h}"
+            urls = [f"{base}/full/{size}/0/default.jpg"]
+        else:
+            urls = []
+            step = round(tile / scale)
+            for x in range(math.ceil(level_w / tile)):
+                for y in range(math.ceil(level_h / tile)):
+                    rx, ry = x * step, y * step
+                    rw, rh = min(step, width - rx), min(step, height - ry)
+                    region = (
+                        "full"
+                        if (rx, ry, rw, rh) == (0, 0, width, height)
+                        else (f"{rx},{ry},{rw},{rh}")
+                    )
+                    sw, sh = min(tile, level_w - x * tile), min(tile, level_h - y * tile)
+                    size = "max" if (sw, sh) == (width, height) else f"{sw},{sh}"
+                    urls.append(f"{base}/{region}/{size}/0/default.jpg")
+        for url in urls:
+            assert client.get(url).status_code == 200, url
