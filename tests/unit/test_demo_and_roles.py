@@ -96,6 +96,7 @@ def assert_flat_exhibition_loaded(client) -> None:
     flat = Exhibition.objects.get(slug=FLAT_EXHIBITION["slug"])
     assert flat.is_published and flat.items.count() == len(FLAT_WORKS) >= 12
     assert client.get(f"/exhibitions/{flat.slug}/").status_code == 200
+    assert FLAT_EXHIBITION["title"] in client.get("/").content.decode()  # the lobby lists it
     rooms = set(Room.objects.filter(exhibition=flat).values_list("code", flat=True))
     assert rooms == {"f1", "f2", "f3"}
     scales = {}
