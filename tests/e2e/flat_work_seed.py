@@ -148,11 +148,16 @@ def seed() -> dict[str, int]:
     exhibit_services.set_source_public(
         assets=artifact.assets.filter(kind=Asset.Kind.SOURCE), public=True
     )
-    Annotation.objects.create(
+    region = Annotation.objects.create(
         artifact=artifact, title="The blue disc", text="A disc painted in one stroke.",
         region={"canvas": canvases[0].pk, "xywh": [432, 352, 576, 576]},
         position=[], normal=[], camera_position=[], camera_target=[],
     )  # fmt: skip
     _condition(artifact, canvases[0])
     _restoration(artifact, canvases[0], recto)
-    return {"artifact": artifact.pk, "recto": canvases[0].pk, "verso": canvases[1].pk}
+    return {
+        "artifact": artifact.pk,
+        "recto": canvases[0].pk,
+        "verso": canvases[1].pk,
+        "region": region.pk,
+    }

@@ -159,6 +159,18 @@ def test_visitor_zooms_switches_pages_and_compares(
     assert_clean(watched)
 
 
+def test_a_link_opens_the_page_zoomed_to_its_region(
+    watched: WatchedPage, server_url: str, seeded: dict[str, int]
+) -> None:
+    page = watched.page
+    url = f"{server_url}/artifacts/{seeded['artifact']}/#region-{seeded['region']}"
+    assert open_work(page, url) == {"state": "loaded"}
+    page.wait_for_function(f"() => window.mouseionDeepZoom.regions.selected === {seeded['region']}")
+    page.wait_for_function("() => window.mouseionDeepZoom.viewer.viewport.getZoom(true) > 1.5")
+    assert page.locator("#annotation-detail").is_visible()
+    assert_clean(watched)
+
+
 def test_a_visitor_cannot_save_a_region(server_url: str, seeded: dict[str, int]) -> None:
     body = {
         "artifact": seeded["artifact"],

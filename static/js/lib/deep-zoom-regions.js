@@ -1,7 +1,8 @@
 /**
  * Regions of a flat work (annotations with a `region`: a box, or a polygon and its box, in the
  * canvas's full-resolution pixels): outlined over the image as OpenSeadragon overlays, listed
- * beside it (the keyboard way in: a button per region zooms to it and shows its text).
+ * beside it (the keyboard way in: a button per region zooms to it and shows its text); a link
+ * to `#region-<id>` opens zoomed to that region.
  *
  * Curators mark new ones: "Mark a region", then drag on the image (Annotorious, a classic script
  * loaded only for them, window.AnnotoriousOSD), or press Enter in the view to take the visible
@@ -52,6 +53,21 @@ export class DeepZoomRegions {
 
   attach() {
     for (const region of this.current) this.addOverlay(region);
+    this.followLink();
+  }
+
+  /** A link to `#region-<id>` opens that region's canvas, zoomed to it (once per page load). */
+  followLink() {
+    const id = Number(/^#region-(\d+)$/.exec(window.location.hash)?.[1]);
+    const region = this.regions.find((r) => r.id === id);
+    if (!region || this.linkFollowed) return;
+    const index = this.config.canvases.findIndex((c) => c.id === region.canvas);
+    if (index >= 0 && index !== this.page.index) {
+      this.page.show(index);
+      return;
+    }
+    this.linkFollowed = true;
+    this.select(id, { zoom: true });
   }
 
   renderList() {
