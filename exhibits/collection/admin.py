@@ -183,6 +183,13 @@ class ArtifactAdmin(PublicationActionsMixin, admin.ModelAdmin):
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
 
+    def get_inlines(self, request: HttpRequest, obj: Artifact | None) -> list[Any]:
+        """Canvases only on a flat work's page (a scan's form keeps its formsets)."""
+        inlines = list(super().get_inlines(request, obj))
+        if obj is None or not obj.canvases.exists():
+            inlines.remove(CanvasInline)
+        return inlines
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Artifact]:
         thumbnails = Asset.objects.filter(kind=Asset.Kind.THUMBNAIL).order_by("-created_at")
         return (
