@@ -134,12 +134,17 @@ def accumulate(
     stride: int,
     batch: int,
     progress: Callable[[int], None] | None = None,
+    into: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The window-weighted sum of `fn` over `tiles` and the sum of weights, unnormalised, so a
-    caller streaming an image by strips (`tiled_image`) can blend strips that overlap."""
+    caller streaming an image by strips (`tiled_image`) can blend strips that overlap; `into`
+    (sums, weights) are added to in place instead of new arrays."""
     h, w = image.shape[:2]
-    acc = np.zeros((channels, h, w), np.float32)
-    weight = np.zeros((h, w), np.float32)
+    if into is not None:
+        acc, weight = into
+    else:
+        acc = np.zeros((channels, h, w), np.float32)
+        weight = np.zeros((h, w), np.float32)
     for first in range(0, len(tiles), batch):
         group = tiles[first : first + batch]
         crops = [image[y : y + th, x : x + tw] for y, x, th, tw in group]

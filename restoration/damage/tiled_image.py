@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 PREVIEW_SIDE = 2048  # the pooled copy's long side is at most this (the web copy's)
 MAX_REGIONS = 200  # bounding boxes kept per class, largest first
+CHUNK_COLUMNS = 4096  # finished rows are thresholded this many columns at a time
 
 
 @dataclass
@@ -206,7 +207,12 @@ def detect_image(
     window = _window(th, tw, overlap)
     fn = batched.probabilities_fn(model)
     factor = max(1, math.ceil(max(width, height) / preview_side))
-    masks_pool, probs_pool = Pooler(factor, width), Pooler(factor, width)
+    # Finished rows are thresholded and pooled by column chunks (a multiple of the pooling
+    # factor wide), so a very wide image adds no full-width float copies.
+    chunk = factor * max(1, CHUNK_COLUMNS // factor)
+    chunks = [(c0, min(width, c0 + chunk)) for c0 in range(0, width, chunk)]
+    masks_pools = [Pooler(factor, c1 - c0) for c0, c1 in chunks]
+    probs_pools = [Pooler(factor, c1 - c0) for c0, c1 in chunks]
     writers = {name: _MaskWriter(out_dir / f"{name}_mask.png") for name in classes}
     pixels = dict.fromkeys(classes, 0)
     uncertain = dict.fromkeys(classes, 0)
@@ -220,34 +226,40 @@ def detect_image(
             progress(min(done / total, 1.0))
 
     def finish(acc: np.ndarray, weight: np.ndarray, *, last: bool) -> None:
-        probs = acc / weight
-        if model.calibration is not None:
-            probs = model.calibration.calibrate(probs, classes)
-            masks, unsure = model.calibration.bands(probs, classes)
-        else:
-            masks = {c: probs[i] >= model.thresholds[c] for i, c in enumerate(classes)}
-            unsure = {}
-        for i, name in enumerate(classes):
-            writers[name].add(masks[name])
-            pixels[name] += int(masks[name].sum())
-            if name in unsure:
-                uncertain[name] += int(unsure[name].sum())
-            peak[name] = max(peak[name], float(probs[i].max()))
-        masks_pool.add(np.stack([masks[c] for c in classes]), last=last)
-        probs_pool.add(probs, last=last)
+        rows = acc.shape[1]
+        masks_rows = {name: np.empty((rows, width), bool) for name in classes}
+        for number, (c0, c1) in enumerate(chunks):
+            probs = acc[:, :, c0:c1] / weight[:, c0:c1]
+            if model.calibration is not None:
+                probs = model.calibration.calibrate(probs, classes)
+                masks, unsure = model.calibration.bands(probs, classes)
+            else:
+                masks = {c: probs[i] >= model.thresholds[c] for i, c in enumerate(classes)}
+                unsure = {}
+            for i, name in enumerate(classes):
+                masks_rows[name][:, c0:c1] = masks[name]
+                pixels[name] += int(masks[name].sum())
+                if name in unsure:
+                    uncertain[name] += int(unsure[name].sum())
+                peak[name] = max(peak[name], float(probs[i].max()))
+            masks_pools[number].add(np.stack([masks[c] for c in classes]), last=last)
+            probs_pools[number].add(probs, last=last)
+        for name in classes:
+            writers[name].add(masks_rows[name])
 
     pixels_buf = np.zeros((0, width, 3), np.uint8)
     buf_top = 0  # the image row of pixels_buf[0]
-    acc = np.zeros((len(classes), 0, width), np.float32)
-    weight = np.zeros((0, width), np.float32)
-    acc_top = 0  # the image row of acc[:, 0]
+    # The blended sums of rows [y, y + th) of the current strip: each strip starts where the
+    # previous one's finished rows end, so th rows always suffice (the rest carried over).
+    acc = np.zeros((len(classes), th, width), np.float32)
+    weight = np.zeros((th, width), np.float32)
     for index, y in enumerate(ys):
         bottom = y + th
         have = buf_top + len(pixels_buf)
         if bottom > have:  # fetch each row once, in order
             pixels_buf = np.concatenate([pixels_buf, _rows(image, have, bottom - have)])
         pixels_buf, buf_top = pixels_buf[y - buf_top :], y
-        strip_acc, strip_weight = batched.accumulate(
+        batched.accumulate(
             pixels_buf[:th],
             fn,
             len(classes),
@@ -257,19 +269,19 @@ def detect_image(
             stride=model.config.stride,
             batch=batched.batch_size(model.device),
             progress=step,
+            into=(acc, weight),
         )
-        grow = bottom - (acc_top + weight.shape[0])
-        if grow > 0:
-            acc = np.concatenate([acc, np.zeros((len(classes), grow, width), np.float32)], axis=1)
-            weight = np.concatenate([weight, np.zeros((grow, width), np.float32)])
-        acc[:, y - acc_top : bottom - acc_top] += strip_acc
-        weight[y - acc_top : bottom - acc_top] += strip_weight
         last = index == len(ys) - 1
-        ready = (height if last else ys[index + 1]) - acc_top  # rows no later strip touches
+        ready = (height if last else ys[index + 1]) - y  # rows no later strip touches
         finish(acc[:, :ready], weight[:ready], last=last)
-        acc, weight, acc_top = acc[:, ready:], weight[ready:], acc_top + ready
+        carried = th - ready
+        acc[:, :carried] = acc[:, ready:].copy()
+        weight[:carried] = weight[ready:].copy()
+        acc[:, carried:] = 0.0
+        weight[carried:] = 0.0
     mask_paths = {name: writer.close() for name, writer in writers.items()}
-    pooled_masks = masks_pool.result(len(classes), bool)
+    pooled_masks = np.concatenate([p.result(len(classes), bool) for p in masks_pools], axis=2)
+    pooled_probs = np.concatenate([p.result(len(classes), np.float32) for p in probs_pools], axis=2)
     preview_masks = {name: pooled_masks[i] for i, name in enumerate(classes)}
     thresholds = (
         {c: k.confident for c, k in model.calibration.classes.items()}
@@ -287,7 +299,7 @@ def detect_image(
         regions={n: regions_of(m, factor, width, height) for n, m in preview_masks.items()},
         factor=factor,
         preview_masks=preview_masks,
-        preview_probabilities=probs_pool.result(len(classes), np.float32),
+        preview_probabilities=pooled_probs,
         model_version=model.version,
         seconds=time.perf_counter() - start,
         thresholds=thresholds,

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import pyvips
 
-from restoration.damage import detect, load_model
+from restoration.damage import detect, load_model, tiled_image
 from restoration.damage.synth import smooth_noise
 from restoration.damage.tiled_image import Pooler, detect_image, regions_of
 
@@ -43,8 +43,11 @@ def source(painting, tmp_path_factory) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("tile", "overlap"), [(256, 32), (512, 64)])
-def test_strips_equal_detect_on_the_whole_image(painting, source, model, tile, overlap, tmp_path):
+@pytest.mark.parametrize(("tile", "overlap", "chunk"), [(256, 32, 300), (512, 64, 4096)])
+def test_strips_equal_detect_on_the_whole_image(
+    painting, source, model, tile, overlap, chunk, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(tiled_image, "CHUNK_COLUMNS", chunk)  # 300: rows finished by chunks
     whole = detect(painting, model=model, explain=False, tile=tile, overlap=overlap)
     # Sequential access: a row read twice or out of order would fail here.
     image = pyvips.Image.new_from_file(str(source), access="sequential")
@@ -71,6 +74,10 @@ def test_strips_equal_detect_on_the_whole_image(painting, source, model, tile, o
     assert crack["area_cm2"] == pytest.approx(crack["pixels"] * 0.01)
     assert tiled.factor == 2
     assert tiled.preview_masks["crack"].shape == (450, 700)
+    pooled = whole.probabilities.reshape(len(whole.masks), 450, 2, 700, 2).mean(axis=(2, 4))
+    assert np.abs(tiled.preview_probabilities - pooled).max() < 1e-4
+    crack = whole.masks["crack"].reshape(450, 2, 700, 2).any(axis=(1, 3))
+    assert int((tiled.preview_masks["crack"] != crack).sum()) <= 2
 
 
 def test_the_crack_is_found_where_it_was_drawn(source, model, tmp_path):
