@@ -115,11 +115,12 @@ def test_add_source_asset_labels_and_queues_intake_for_a_mesh() -> None:
     assert (job.kind, job.status) == ("intake", "queued")
 
 
-def test_add_source_asset_queues_nothing_for_images() -> None:
+def test_add_source_asset_queues_the_image_intake_for_images() -> None:
     asset, job = services.add_source_asset(
         artifact=make_artifact(), upload=upload("p.png", png_bytes()), filename="p.png"
     )
-    assert job is None and asset.width_px is None and not Job.objects.exists()
+    assert job is not None and (job.kind, job.status) == ("intake", "queued")  # #20: a canvas
+    assert (asset.width_px, asset.height_px) == (8, 8) and asset.canvases.count() == 1
 
 
 def test_delete_derived_asset_refuses_sources() -> None:
