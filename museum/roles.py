@@ -35,8 +35,11 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("restoration", model): ("add", "change", "delete", "view")
         for model in ("restorationjob", "restoredregion")
     }
-    | {("exhibits", "job"): ("view",), ("museum", "tour"): ("view",)}
-    | {("exhibits", "imageservice"): ("view",)},  # flat works' IIIF services (#20)
+    | {
+        ("exhibits", "job"): ("view",),
+        ("museum", "tour"): ("view",),
+        ("exhibits", "imageservice"): ("view",),  # flat works' IIIF services (#20)
+    },
     EDUCATOR: {
         ("museum", "tour"): ("add", "change", "delete", "view"),
         ("museum", "tourstop"): ("add", "change", "delete", "view"),

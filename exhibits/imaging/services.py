@@ -469,6 +469,8 @@ def _report(facts: ImageFacts) -> dict[str, Any]:
         "icc_profile": facts.has_icc,
         "orientation": facts.orientation,
         "file_pixels_per_cm": facts.pixels_per_cm,
+        # A multi-page TIFF: the first page is the canvas (further pages: upload each).
+        "pages": facts.pages,
     }
 
 
