@@ -95,6 +95,12 @@ def test_visitors_see_the_restored_image_once_accepted(checked) -> None:
 
     assert not may_see_asset(job.restored_texture, AnonymousUser())
     assert flat.flat_work_restorations(checked, AnonymousUser()) == []
+    from django.test import Client
+
+    info_url = (
+        f"/iiif/3/{ImageService.objects.get(asset=job.restored_texture).identifier}/info.json"
+    )
+    assert Client().get(info_url).status_code == 404  # pending: its tiles are not public
     [pending] = flat.flat_work_restorations(checked, curator)
     assert pending["review"] == "pending"
     rs.accept_restoration(job=job, user=curator)
@@ -104,6 +110,9 @@ def test_visitors_see_the_restored_image_once_accepted(checked) -> None:
     service = ImageService.objects.get(asset=job.restored_texture)
     assert shown["info_url"] == f"/iiif/3/{service.identifier}/info.json"
     assert shown["generated_regions_url"] == job.generated_mask.file.url
+    response = Client().get(info_url)
+    assert response.status_code == 200 and response.json()["width"] == WIDTH
+    assert Client().get(shown["generated_regions_url"]).status_code == 200
     assert shown["canvas"] == checked.canvases.get().pk
 
 
