@@ -46,6 +46,7 @@ GLUE = {
     "exhibits.curation.services",
     "exhibits.curation.suggestions",
     "exhibits.curation.suggestion_admin",
+    "exhibits.imaging.admin",
     "exhibits.imaging.collection_images",
     "exhibits.imaging.iiif_views",
     "exhibits.imaging.models",
