@@ -85,5 +85,5 @@ def _size_fits(name: str, w: int, h: int, scale: int) -> bool:
 
 
 def _jpeg(image: pyvips.Image, quality: int) -> Derivative:
-    data = image.jpegsave_buffer(Q=quality, keep="none", optimize_coding=True, interlace=True)
+    data = image.jpegsave_buffer(Q=quality, keep="none", optimize_coding=True)
     return Derivative(data=bytes(data), width=image.width, height=image.height)
