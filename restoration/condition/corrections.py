@@ -77,10 +77,7 @@ def save_mask_correction(
     record's texture: it applies to this and every later record of the same texture."""
     if damage_class not in dict(DAMAGE_CLASS_CHOICES):
         raise ValidationError(_("Unknown damage class: %(c)s") % {"c": damage_class}, code="class")
-    try:
-        mask = images.read_mask(data, width=record.width_px, height=record.height_px)
-    except images.MaskInputError as exc:
-        raise ValidationError(str(exc), code=exc.code) from exc
+    mask = _read_correction(record, data)
     correction = MaskCorrection(
         artifact_id=record.artifact_id,
         texture_key=record.correction_key,
@@ -97,6 +94,37 @@ def save_mask_correction(
         correction.save()
         review.mark_corrected(record=record, damage_class=damage_class, by=correction.author)
     return correction
+
+
+def correction_sizes(record: ConditionRecord) -> list[tuple[int, int]]:
+    """The sizes a corrected mask may have: the analysed texture's, and for a flat work's image
+    also its web copy's (a full-size mask of a large scan is too big to draw or upload; the
+    restoration scales it up)."""
+    sizes = [(record.width_px, record.height_px)]
+    preview = record.summary.get("preview") if record.canvas_id is not None else None
+    if isinstance(preview, dict) and preview.get("width") and preview.get("height"):
+        sizes.append((int(preview["width"]), int(preview["height"])))
+    return sizes
+
+
+def _read_correction(record: ConditionRecord, data: bytes) -> Any:
+    sizes = correction_sizes(record)
+    for number, (width, height) in enumerate(sizes):
+        try:
+            return images.read_mask(data, width=width, height=height)
+        except images.MaskInputError as exc:
+            if exc.code != "wrong_size":
+                raise ValidationError(str(exc), code=exc.code) from exc
+            if number == len(sizes) - 1:
+                if len(sizes) > 1:
+                    size = str(exc).split(";")[0]
+                    raise ValidationError(
+                        f"{size}; the image is {sizes[0][0]}×{sizes[0][1]}, its web copy "
+                        f"{sizes[1][0]}×{sizes[1][1]}.",
+                        code=exc.code,
+                    ) from exc
+                raise ValidationError(str(exc), code=exc.code) from exc
+    raise AssertionError("unreachable: at least one size")
 
 
 def retire_mask_correction(*, correction: MaskCorrection, user: Any) -> MaskCorrection:

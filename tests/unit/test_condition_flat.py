@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image
 
@@ -203,3 +204,22 @@ def test_an_ingested_image_gets_its_condition_check_through_intake_published(
     assert record.canvas is not None and record.metres_per_pixel == pytest.approx(0.0002)
     x, y, _w, _h = record.findings.get(damage_class="crack").regions[0]
     assert abs(x - CRACK[0]) <= 8 and abs(y - CRACK[1]) <= 8
+
+
+def test_a_correction_of_an_image_may_be_drawn_at_the_web_copys_size(checked) -> None:
+    from restoration.condition import corrections
+    from restoration.restore.flat import damage_mask_files
+
+    [record] = ConditionRecord.objects.filter(artifact=checked)
+    small = np.zeros((350, 500), np.uint8)
+    small[10:20, 10:40] = 255
+    correction = corrections.save_mask_correction(
+        record=record, damage_class="loss", data=encoded(small, "PNG")
+    )
+    assert correction.pixel_share == pytest.approx(300 / (350 * 500))
+    with pytest.raises(ValidationError, match="its web copy 500×350"):
+        corrections.save_mask_correction(
+            record=record, damage_class="loss", data=encoded(small[:100, :100], "PNG")
+        )
+    record = ConditionRecord.objects.get(pk=record.pk)
+    assert damage_mask_files(record)["loss"] == correction.mask  # the restoration scales it

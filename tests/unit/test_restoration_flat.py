@@ -139,3 +139,24 @@ def test_a_failed_publication_leaves_no_image_mask_or_tiles(checked, monkeypatch
     storage = checked.canvases.get().source.file.storage
     folders, files = storage.listdir("iiif") if storage.exists("iiif") else ([], [])
     assert folders == [] and files == []
+
+
+def test_a_correction_drawn_at_the_web_copys_size_is_restored_at_full_size(checked) -> None:
+    from restoration.condition import corrections
+    from restoration.models import ConditionRecord
+
+    [record] = ConditionRecord.objects.filter(artifact=checked)
+    small = np.zeros((350, 500), np.uint8)
+    small[10:20, 10:40] = 255  # a loss the detector missed, in the web copy's pixels
+    buffer = io.BytesIO()
+    Image.fromarray(small).save(buffer, format="PNG")
+    corrections.save_mask_correction(record=record, damage_class="loss", data=buffer.getvalue())
+    job = rs.request_restoration(
+        artifact=checked, kind=RestorationJob.Kind.SURFACE, options={"method": "telea"}
+    )
+    job = rs.run_restoration_job(job_id=job.pk)
+    assert job.status == Job.Status.DONE, job.error
+    assert "loss" in job.report["canvases"][0]["classes"]
+    generated = decoded(job.generated_mask)[..., 0] > 0
+    assert generated[10:20, 10:40].all() and not generated[25:60, 45:100].any()
+    assert any(r.bbox[0] <= 20 and r.bbox[1] <= 20 for r in job.regions.all())
