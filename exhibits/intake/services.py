@@ -1,5 +1,5 @@
 """Intake services: queue and run the job that turns a stored source into a web exhibit.
-(An image source, a flat work's, runs `exhibits.imaging.services.run_image_intake`.)
+(An image source, a flat work's, runs `exhibits.imaging.intake_job.run_image_intake`.)
 
 The source is stored untouched first (services.store_source_asset); the job validates,
 normalises and derives the LOD ladder and thumbnail, published in stages: thumb and web
@@ -99,7 +99,7 @@ def _intake(job: Job) -> None:
         published.extend(asset.pk for asset in assets)
 
     if source.format in IMAGE_FORMATS:  # a flat work's image (exhibits/imaging)
-        from exhibits.imaging.services import run_image_intake
+        from exhibits.imaging.intake_job import run_image_intake
 
         run_image_intake(job, source)
         return
@@ -158,7 +158,7 @@ def remove_attempt_files(job: Job) -> None:
             job_pk=job.pk,
             kinds=(Asset.Kind.LOD, Asset.Kind.THUMBNAIL, Asset.Kind.IMAGE),
         )
-    from exhibits.imaging.services import remove_image_attempt_files
+    from exhibits.imaging.intake_job import remove_image_attempt_files
 
     remove_image_attempt_files(job)
 

@@ -155,15 +155,15 @@ def test_damage_found_while_reading_fails_the_job_and_keeps_nothing_half_made(
 
 
 def test_a_failed_tiles_stage_keeps_nothing(tmp_path, media_root, monkeypatch) -> None:
-    from exhibits.imaging import services
+    from exhibits.imaging import intake_job
 
-    real = services.write_tiles
+    real = intake_job.write_tiles
 
     def broken(*args, **kwargs):
         real(*args, **kwargs)  # every tile written, then the disk fills
         raise OSError("disk full")
 
-    monkeypatch.setattr(services, "write_tiles", broken)
+    monkeypatch.setattr(intake_job, "write_tiles", broken)
     path = write(gradient(), tmp_path / "work.png")
     with pytest.raises(CommandError, match="disk full"):
         run_ingest(str(path), "--title", "Half")
@@ -176,12 +176,12 @@ def test_a_failed_tiles_stage_keeps_nothing(tmp_path, media_root, monkeypatch) -
 def test_a_failed_service_keeps_the_web_copy_and_no_tiles(
     tmp_path, media_root, monkeypatch
 ) -> None:
-    from exhibits.imaging import services
+    from exhibits.imaging import intake_job
 
     def broken(**kwargs):
         raise OSError("database gone")
 
-    monkeypatch.setattr(services, "_publish_service", broken)
+    monkeypatch.setattr(intake_job, "_publish_service", broken)
     path = write(gradient(), tmp_path / "work.png")
     with pytest.raises(CommandError, match="web copy is published"):
         run_ingest(str(path), "--title", "Half")

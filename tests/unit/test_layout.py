@@ -49,6 +49,7 @@ GLUE = {
     "exhibits.imaging.admin",
     "exhibits.imaging.collection_images",
     "exhibits.imaging.iiif_views",
+    "exhibits.imaging.intake_job",
     "exhibits.imaging.models",
     "exhibits.imaging.regions",
     "exhibits.imaging.services",
