@@ -109,6 +109,10 @@ def viewer_strings() -> dict[str, str]:
             "Drag on the image to mark a region, or press Enter in the view to mark the "
             "visible part. Escape cancels."
         ),
+        "drawPolygon": _(
+            "Click the corners of the region on the image; double-click the last one to close "
+            "it. Escape cancels."
+        ),
         "drawTitleNeeded": _("Give the region a title."),
         "drawSaving": _("Saving the region…"),
         "drawSaved": _("Region saved."),

@@ -1,6 +1,7 @@
 """The deep-zoom page of a flat work in a real browser: tiles load, pages switch, the damage
 overlay and the restoration divider work from the keyboard, measuring gives centimetres, a
-curator marks a region that is saved, a visitor cannot; axe finds no serious problem."""
+curator marks a region (dragged box, clicked polygon) that is saved, a visitor cannot; axe
+finds no serious problem."""
 
 from __future__ import annotations
 
@@ -209,12 +210,33 @@ def test_curator_marks_a_region_by_dragging(
     page.wait_for_function("() => window.mouseionDeepZoom.regions.saved.length === 1")
     assert page.get_by_role("button", name="The second disc").is_visible()
 
+    # A polygon: its corners clicked, a double click closes it (without zooming the view).
+    zoom = page.evaluate("window.mouseionDeepZoom.viewer.viewport.getZoom(true)")
+    page.get_by_label("Shape").select_option("polygon")
+    page.get_by_role("button", name="Mark a region").click()
+    corners = [(0.3, 0.6), (0.45, 0.55), (0.5, 0.8), (0.35, 0.85)]
+    for index, (fx, fy) in enumerate(corners):
+        x, y = box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
+        if index == len(corners) - 1:
+            page.mouse.dblclick(x, y)
+        else:
+            page.mouse.click(x, y)
+        page.wait_for_timeout(350)
+    page.get_by_label("Title").fill("A crooked patch")
+    page.get_by_role("button", name="Save region").click()
+    page.wait_for_function("() => window.mouseionDeepZoom.regions.saved.length === 2")
+    assert page.evaluate("window.mouseionDeepZoom.viewer.viewport.getZoom(true)") == zoom
+
     saved = page.request.get(f"{server_url}/api/annotations/?artifact={seeded['artifact']}").json()
     rows = saved["results"] if isinstance(saved, dict) else saved
     drawn = next(row for row in rows if row["title"] == "The second disc")
     x, y, w, h = drawn["region"]["xywh"]
     assert drawn["region"]["canvas"] == seeded["recto"]
     assert 0 <= x < x + w <= 2400 and 0 <= y < y + h <= 1600 and w > 50 and h > 30, drawn
+    polygon = next(row for row in rows if row["title"] == "A crooked patch")["region"]
+    assert len(polygon["points"]) >= 3, polygon
+    px, py, pw, ph = polygon["xywh"]
+    assert all(px <= cx <= px + pw and py <= cy <= py + ph for cx, cy in polygon["points"])
     assert_clean(watched)
 
 

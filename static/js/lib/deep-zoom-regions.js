@@ -159,6 +159,12 @@ export class DeepZoomRegions {
 
   wireCurator() {
     this.drawButton.addEventListener('click', () => (this.drawing ? this.stopDrawing() : this.startDrawing()));
+    this.shapeSelect = document.getElementById('deep-zoom-shape');
+    this.shapeSelect?.addEventListener('change', () => {
+      if (!this.drawing) return;
+      this.stopDrawing();
+      this.startDrawing();
+    });
     this.page.viewer.canvas.addEventListener('keydown', (event) => {
       if (!this.drawing) return;
       if (event.key === 'Enter') {
@@ -179,7 +185,6 @@ export class DeepZoomRegions {
     if (this.anno === undefined) {
       const library = window.AnnotoriousOSD;
       this.anno = library ? library.createOSDAnnotator(this.page.viewer, { drawingEnabled: false, drawingMode: 'drag' }) : null;
-      this.anno?.setDrawingTool('rectangle');
       this.anno?.on('createAnnotation', (annotation) => this.drawn(annotation));
     }
     return this.anno;
@@ -189,8 +194,15 @@ export class DeepZoomRegions {
     this.page.measure.stop();
     this.drawing = true;
     this.drawButton.setAttribute('aria-pressed', 'true');
-    this.annotator()?.setDrawingEnabled(true);
-    this.page.say(this.strings.drawStart);
+    // A rectangle is dragged; a polygon's corners are clicked, a double click closes it.
+    const polygon = this.shapeSelect?.value === 'polygon';
+    const anno = this.annotator();
+    anno?.setDrawingTool(polygon ? 'polygon' : 'rectangle');
+    anno?.setDrawingMode(polygon ? 'click' : 'drag');
+    anno?.setDrawingEnabled(true);
+    // The double click that closes a polygon must not also zoom the view.
+    this.page.viewer.gestureSettingsByDeviceType('mouse').dblClickToZoom = false;
+    this.page.say(polygon ? this.strings.drawPolygon : this.strings.drawStart);
   }
 
   stopDrawing() {
@@ -198,6 +210,8 @@ export class DeepZoomRegions {
     this.drawing = false;
     this.drawButton?.setAttribute('aria-pressed', 'false');
     this.anno?.setDrawingEnabled(false);
+    // After the event that closed the shape has been handled.
+    setTimeout(() => { this.page.viewer.gestureSettingsByDeviceType('mouse').dblClickToZoom = true; });
   }
 
   /** The part of the image in view, in its pixels. */
