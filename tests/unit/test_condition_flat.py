@@ -127,6 +127,9 @@ def test_overlays_follow_the_review_rules(checked) -> None:
     assert staff["canvas"] == checked.canvases.get().pk
     assert (staff["width"], staff["height"]) == (500, 350)
     assert overlays.flat_work_overlays(checked, AnonymousUser()) == []  # not released
+    from django.test import Client
+
+    assert Client().get(staff["url"]).status_code == 404  # the file follows the same rule
     records = ConditionRecord.objects.filter(artifact=checked)
     crack = DamageFinding.objects.get(record__artifact=checked, damage_class="crack")
     review.review_finding(finding=crack, decision="dismissed", by=curator)
@@ -135,6 +138,7 @@ def test_overlays_follow_the_review_rules(checked) -> None:
     review.review_finding(finding=crack, decision="accepted", by=curator)
     [public] = overlays.flat_work_overlays(checked, AnonymousUser())
     assert public["url"] == staff["url"]
+    assert Client().get(public["url"]).status_code == 200
 
 
 def test_the_check_runs_on_intake_published_for_images(settings) -> None:
