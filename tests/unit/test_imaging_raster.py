@@ -265,3 +265,13 @@ def test_web_copy_from_the_pyramid_matches_the_source(tmp_path, width, height) -
     ours = pyvips.Image.new_from_buffer(web.data, "")
     theirs = pyvips.Image.new_from_buffer(direct.data, "")
     assert (ours - theirs).abs().avg() < 3  # the same picture, but for JPEG's rounding
+
+
+def test_a_web_jpegs_dpi_is_no_scale(tmp_path) -> None:
+    """A resized copy keeps its master's 300 dpi: not the work's size."""
+    path = tmp_path / "poster.jpg"
+    gradient().jpegsave(str(path))
+    image = pyvips.Image.new_from_file(str(path)).copy(xres=300 / 25.4, yres=300 / 25.4)
+    image.jpegsave(str(tmp_path / "dpi.jpg"))
+    assert pyvips.Image.new_from_file(str(tmp_path / "dpi.jpg")).xres > 11
+    assert probe(tmp_path / "dpi.jpg").pixels_per_cm is None
