@@ -20,6 +20,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import pyvips  # type: ignore[import-untyped]  # no stubs; pyproject is frozen for #20
 from django.db.models.fields.files import FieldFile
 
 from exhibits.collection.services import mark_job
@@ -117,7 +118,7 @@ def analyse_canvas(
     canvas: Canvas, model: Any, progress: Callable[[float], None], *, job: Job
 ) -> _Output:
     """Detect damage on one canvas's source image; nothing is stored here (services._finish)."""
-    from exhibits.imaging.raster import open_srgb
+    from exhibits.imaging.raster import open_srgb, read_error
     from restoration.damage import explain
     from restoration.damage.tiled_image import detect_image
 
@@ -126,10 +127,13 @@ def analyse_canvas(
     with local_copy(source.file) as path, tempfile.TemporaryDirectory() as folder:
         web = _web_pixels(canvas, path)
         height, width = web.shape[:2]
-        result = detect_image(
-            open_srgb(path), Path(folder), model=model, progress=progress,
-            preview_side=max(width, height),
-        )  # fmt: skip
+        try:
+            result = detect_image(
+                open_srgb(path), Path(folder), model=model, progress=progress,
+                preview_side=max(width, height),
+            )  # fmt: skip
+        except pyvips.Error as exc:  # a truncated or damaged file: said for people
+            raise read_error(exc) from exc
         masks = {name: file.read_bytes() for name, file in result.mask_paths.items()}
     web_masks = {
         name: _fit(m.astype(np.uint8), width, height, nearest=True).astype(bool)

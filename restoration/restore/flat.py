@@ -296,6 +296,10 @@ def restore_flat(job: RestorationJob) -> None:
                 )  # fmt: skip
             except RestorationFailed as exc:
                 notes.append({"canvas": record.canvas_id, "note": str(exc)})
+            except pyvips.Error as exc:  # a truncated or damaged file: said for people
+                from exhibits.imaging.raster import read_error
+
+                raise read_error(exc) from exc
         if not outputs:
             raise RestorationFailed(
                 _("Nothing to restore: the condition check found no crack, loss or corrosion.")

@@ -227,3 +227,17 @@ def test_a_correction_of_an_image_may_be_drawn_at_the_web_copys_size(checked) ->
         )
     record = ConditionRecord.objects.get(pk=record.pk)
     assert damage_mask_files(record)["loss"] == correction.mask  # the restoration scales it
+
+
+def test_a_damaged_source_image_fails_the_check_with_a_reason(model) -> None:
+    artifact = make_flat_work()
+    source = artifact.canvases.get().source
+    data = encoded(painting(), "PNG")
+    name = source.file.name
+    source.file.storage.delete(name)
+    assert source.file.storage.save(name, ContentFile(data[: len(data) // 2])) == name
+    job = services.request_condition_check(artifact=artifact)
+    job = services.run_condition_job(job_id=job.pk, model=model)
+    assert job.status == Job.Status.FAILED
+    assert "damaged or incomplete" in job.error
+    assert not ConditionRecord.objects.filter(artifact=artifact).exists()

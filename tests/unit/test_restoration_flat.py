@@ -160,3 +160,20 @@ def test_a_correction_drawn_at_the_web_copys_size_is_restored_at_full_size(check
     generated = decoded(job.generated_mask)[..., 0] > 0
     assert generated[10:20, 10:40].all() and not generated[25:60, 45:100].any()
     assert any(r.bbox[0] <= 20 and r.bbox[1] <= 20 for r in job.regions.all())
+
+
+def test_a_damaged_source_image_fails_the_restoration_with_a_reason(checked) -> None:
+    from django.core.files.base import ContentFile
+
+    source = checked.canvases.get().source
+    with source.file.open("rb") as handle:
+        data = handle.read()
+    name = source.file.name
+    source.file.storage.delete(name)
+    source.file.storage.save(name, ContentFile(data[: len(data) // 2]))
+    job = rs.request_restoration(
+        artifact=checked, kind=RestorationJob.Kind.SURFACE, options={"method": "telea"}
+    )
+    job = rs.run_restoration_job(job_id=job.pk)
+    assert job.status == Job.Status.FAILED and "damaged or incomplete" in job.error
+    assert not Asset.objects.filter(artifact=checked, kind=Asset.Kind.RESTORED).exists()
