@@ -15,6 +15,7 @@ the real format recorded. Framework-free: pyvips (and Pillow's lcms binding to c
 from __future__ import annotations
 
 import io
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,10 @@ import pyvips  # type: ignore[import-untyped]  # no stubs; pyproject is frozen f
 from PIL import ImageCms
 
 from exhibits.intake.errors import IntakeError
+
+# libvips' progress notes ("input size is...", "threadpool completed") reach Python logging at
+# INFO through pyvips: a worker's log would hold a dozen lines per image. Its warnings stay.
+logging.getLogger("pyvips").setLevel(logging.WARNING)
 
 IMAGE_FORMATS = frozenset({"jpeg", "png", "tiff", "webp"})
 # What sniff recognises besides, so that the refusal names the format.
