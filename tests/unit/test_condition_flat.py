@@ -169,6 +169,7 @@ def test_report_page_api_and_pdf_of_a_flat_work(checked) -> None:
     html = client.get(f"/artifacts/{checked.pk}/condition/").content.decode()
     assert "Image 1: recto" in html and "at full resolution" in html
     assert "data-mask-editor" not in html  # too large to paint on: the upload form stays
+    assert "500 × 350 px" in html, html[html.find("Mask image") :][:300]
     crack = DamageFinding.objects.get(record__artifact=checked, damage_class="crack")
     x, y, w, h = crack.regions[0]
     assert f"{x}, {y} ({w} × {h} px)" in html
