@@ -275,3 +275,22 @@ def test_a_web_jpegs_dpi_is_no_scale(tmp_path) -> None:
     image.jpegsave(str(tmp_path / "dpi.jpg"))
     assert pyvips.Image.new_from_file(str(tmp_path / "dpi.jpg")).xres > 11
     assert probe(tmp_path / "dpi.jpg").pixels_per_cm is None
+
+
+@pytest.mark.parametrize(
+    ("orientation", "size", "red_at"),
+    [
+        (2, (300, 200), (295, 5)),  # mirrored
+        (3, (300, 200), (295, 195)),  # half a turn
+        (8, (200, 300), (5, 295)),  # a quarter turn anticlockwise
+    ],
+)
+def test_every_exif_orientation(tmp_path, orientation, size, red_at) -> None:
+    image = gradient().copy()
+    image.set_type(pyvips.GValue.gint_type, "orientation", orientation)
+    path = write(image, tmp_path / "camera.jpg", Q=95)
+    assert (probe(path).width, probe(path).height) == size
+    upright = open_srgb(path)
+    assert (upright.width, upright.height) == size
+    red = upright.getpoint(*red_at)
+    assert red[0] > 200 and red[1] < 60
