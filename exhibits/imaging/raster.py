@@ -225,6 +225,10 @@ def probe(
             "animated" if pages > 1 else "unsupported_format",
             f"{what} is not accepted for a flat work: export a still image as PNG or JPEG.",
         )
+    if real == "webp" and pages > 1:
+        raise ImageRejected(
+            "animated", "An animated WebP is not accepted for a flat work: export a still image."
+        )
     width, height = image.width, image.height
     if width <= 0 or height <= 0:
         raise ImageRejected("no_pixels", "The image has no pixels (0 x 0).")

@@ -294,3 +294,11 @@ def test_every_exif_orientation(tmp_path, orientation, size, red_at) -> None:
     assert (upright.width, upright.height) == size
     red = upright.getpoint(*red_at)
     assert red[0] > 200 and red[1] < 60
+
+
+def test_an_animated_webp_is_refused(tmp_path) -> None:
+    frames = [Image.new("RGB", (16, 16), (index * 80, 0, 0)) for index in range(3)]
+    path = tmp_path / "loop.webp"
+    frames[0].save(path, format="WEBP", save_all=True, append_images=frames[1:], duration=100)
+    with pytest.raises(ImageRejected, match="An animated WebP is not accepted"):
+        probe(path)
