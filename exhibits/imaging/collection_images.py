@@ -70,6 +70,7 @@ def attach_images(*, folder: Path, run_job: Callable[[Job], object] | None = Non
                     filename=match.path.name,
                     label=match.label,
                     max_bytes=settings.MOUSEION_MAX_UPLOAD_BYTES,
+                    enqueue=run_job is None,
                 )
             except ValidationError as exc:
                 report.refused.append((name, " ".join(exc.messages)))

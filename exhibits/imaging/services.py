@@ -147,6 +147,7 @@ def ingest_image(
     user: Any = None,
     object_number: str = "",
     max_bytes: int | None = None,
+    enqueue: bool = True,
 ) -> Job:
     """A flat work from an image: a new artifact (`title`) or a further canvas of `artifact`.
     Refused images store nothing and create no artifact."""
@@ -159,6 +160,7 @@ def ingest_image(
             width_cm=width_cm,
             height_cm=height_cm,
             max_bytes=max_bytes,
+            enqueue=enqueue,
         )
     if not title.strip():
         raise ValidationError(_("A new flat work needs a title."))
@@ -179,6 +181,7 @@ def ingest_image(
                 width_cm=width_cm,
                 height_cm=height_cm,
                 max_bytes=max_bytes,
+                enqueue=enqueue,
             )
         except BaseException:
             artifact.delete()  # a new work whose image was refused is not kept
@@ -194,9 +197,11 @@ def add_canvas(
     width_cm: float | None = None,
     height_cm: float | None = None,
     max_bytes: int | None = None,
+    enqueue: bool = True,
 ) -> Job:
     """Store an image untouched as the source of a new canvas of `artifact` (after its last)
-    and queue its intake job. The file is written before the rows (museum.uploads)."""
+    and queue its intake job (`enqueue=False`: the caller runs it). The file is written before
+    the rows (museum.uploads)."""
     width_cm = _centimetres(width_cm, _("width"))
     height_cm = _centimetres(height_cm, _("height"))
     with _local_path(path_or_file, filename) as path:
@@ -229,6 +234,7 @@ def add_canvas(
                     label=label,
                     width_cm=width_cm,
                     height_cm=height_cm,
+                    enqueue=enqueue,
                 )
 
 
@@ -277,6 +283,7 @@ def _add_rows(
     label: str,
     width_cm: float | None,
     height_cm: float | None,
+    enqueue: bool,
 ) -> Job:
     artifact = Artifact.objects.select_for_update().get(pk=artifact.pk)
     source.save()
@@ -303,7 +310,8 @@ def _add_rows(
     from exhibits.intake.services import INTAKE_KIND  # the one intake job kind
 
     job = start_job(kind=INTAKE_KIND, artifact=artifact, input_asset=source)
-    jobs.enqueue_on_commit(job)
+    if enqueue:  # else the caller runs it (manage.py ingest without --queue)
+        jobs.enqueue_on_commit(job)
     return job
 
 

@@ -261,3 +261,19 @@ def test_the_artifact_admin_lists_its_canvases(curator_client, tmp_path) -> None
     html = page.content.decode()
     assert page.status_code == 200
     assert "recto" in html and "300 × 200" in html and "info.json" in html
+
+
+def test_ingest_runs_here_and_queues_only_with_queue(
+    tmp_path, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from museum import jobs
+
+    sent = []
+    monkeypatch.setattr(jobs, "enqueue", lambda job: sent.append(job.pk))
+    path = write(gradient(), tmp_path / "work.png")
+    with django_capture_on_commit_callbacks(execute=True):
+        here = run_ingest(str(path), "--title", "Here")
+    assert here["status"] == "done" and here["job_id"] not in sent
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = run_ingest(str(path), "--title", "Queued", "--queue")
+    assert queued["status"] == "queued" and queued["job_id"] in sent

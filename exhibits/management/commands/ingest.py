@@ -109,6 +109,7 @@ class Command(BaseCommand):
                 label=options["label"],
                 object_number=options["object_number"] or "",
                 max_bytes=settings.MOUSEION_MAX_UPLOAD_BYTES,
+                enqueue=options["queue"],
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
