@@ -55,7 +55,8 @@ class DeepZoomPage {
       visibilityRatio: 0.5,
       maxZoomPixelRatio: 2,
       animationTime: 0.6,
-      immediateRender: false,
+      // The first view's level straight away, not coarser levels first (fewer requests).
+      immediateRender: true,
     });
     // The focusable element is OpenSeadragon's canvas: it gets the name and the help text.
     const canvas = this.viewer.canvas;
