@@ -141,8 +141,7 @@ def test_overlays_follow_the_review_rules(checked) -> None:
     assert Client().get(public["url"]).status_code == 200
 
 
-def test_the_check_runs_on_intake_published_for_images(settings) -> None:
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+def test_the_check_runs_on_intake_published_for_images() -> None:
     artifact = make_flat_work(web=False)
     job = services.check_condition_after_intake(artifact_id=artifact.pk)
     assert job is not None and job.kind == services.CONDITION_KIND
@@ -185,14 +184,13 @@ def test_report_page_api_and_pdf_of_a_flat_work(checked) -> None:
 
 
 def test_an_ingested_image_gets_its_condition_check_through_intake_published(
-    tmp_path, settings, django_capture_on_commit_callbacks
+    tmp_path, eager_celery, django_capture_on_commit_callbacks
 ) -> None:
     """The whole path: ingest_image -> the intake job -> intake_published -> the condition job
     (run eagerly here) -> a record of the image with the crack where it was drawn."""
     from exhibits.imaging.services import ingest_image
     from exhibits.intake.services import run_intake_job
 
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     path = tmp_path / "painting.png"
     path.write_bytes(encoded(painting(), "PNG"))
     with django_capture_on_commit_callbacks(execute=True):
