@@ -20,7 +20,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-import pyvips  # type: ignore[import-untyped]  # no stubs; pyproject is frozen for #20
+import pyvips  # no stubs; pyproject is frozen for #20
 from django.db.models.fields.files import FieldFile
 
 from exhibits.collection.services import mark_job

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
-import pyvips  # type: ignore[import-untyped]  # no stubs; not in pyproject overrides
+import pyvips  # no stubs; not in pyproject overrides
 
 from museum.common.devices import use_cores
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-import pyvips  # type: ignore[import-untyped]  # no stubs; pyproject is frozen for #20
+import pyvips  # no stubs; pyproject is frozen for #20
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyvips  # type: ignore[import-untyped]
+import pyvips
 from django.core.files import File
 from django.core.files.base import ContentFile
 

@@ -18,7 +18,7 @@ CRACK_AT = (0.55, 0.40)  # where the drawn crack starts, as fractions of width a
 def make_painting(path: Path, width: int, height: int) -> tuple[int, int, int, int]:
     """A painting-like tiled TIFF (JPEG tiles): smooth colour fields, one dark wavy crack 3 px
     wide about 600 px long. Returns the crack's box (x, y, w, h)."""
-    import pyvips  # type: ignore[import-untyped]
+    import pyvips
 
     bands = [pyvips.Image.perlin(width, height, cell_size=400, seed=s) for s in (1, 2, 3)]
     image = (bands[0].bandjoin(bands[1:]) * 35 + [150, 128, 96]).cast("uchar").copy_memory()

@@ -7,7 +7,7 @@ import struct
 import zlib
 from pathlib import Path
 
-import pyvips  # type: ignore[import-untyped]
+import pyvips
 from PIL import Image
 
 

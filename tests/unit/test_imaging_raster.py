@@ -9,7 +9,7 @@ import struct
 from pathlib import Path
 
 import pytest
-import pyvips  # type: ignore[import-untyped]
+import pyvips
 from PIL import Image
 
 from exhibits.imaging.derivatives import web_copy_and_thumbnail
