@@ -19,6 +19,7 @@ PAINTINGS: list[DemoFlatWork] = [
             "classification": "painting",
             "object_name": "panel painting",
             "materials": "oil on oak panel",
+            "dimensions": "82.2 × 60 cm",
             "description": (
                 "A man and a woman stand hand in hand in a furnished room in Bruges: a brass "
                 "chandelier with one lit candle, oranges on the window sill, a small dog at "
@@ -51,6 +52,8 @@ PAINTINGS: list[DemoFlatWork] = [
                 (325, 195, 160, 75),
             ),
         ],
+        width_cm=60.0,
+        height_cm=82.2,
     ),
     DemoFlatWork(
         filename="botticelli-birth-of-venus.jpg",
@@ -66,6 +69,7 @@ PAINTINGS: list[DemoFlatWork] = [
             "classification": "painting",
             "object_name": "painting",
             "materials": "tempera on canvas",
+            "dimensions": "172.5 × 278.5 cm",
             "description": (
                 "Venus, born of the sea foam, arrives at the shore standing on a "
                 "scallop shell. The winds blow her in from the left among falling roses; on "
@@ -81,6 +85,8 @@ PAINTINGS: list[DemoFlatWork] = [
             "Venus, born of the sea, blown ashore on a shell. Botticelli's Florence read the "
             "ancient myth as an image of beauty that raises the mind."
         ),
+        width_cm=278.5,
+        height_cm=172.5,
     ),
     DemoFlatWork(
         filename="leonardo-last-supper.jpg",
@@ -212,6 +218,7 @@ PAINTINGS: list[DemoFlatWork] = [
             "classification": "painting",
             "object_name": "tronie",
             "materials": "oil on canvas",
+            "dimensions": "44.5 × 39 cm",
             "description": (
                 "A girl in a blue and yellow turban turns towards us against a dark ground, "
                 "lips parted. A large pearl hangs from her ear. Fine cracks in the paint cover "
@@ -235,6 +242,8 @@ PAINTINGS: list[DemoFlatWork] = [
                 (465, 485, 70, 70),
             ),
         ],
+        width_cm=39.0,
+        height_cm=44.5,
     ),
     DemoFlatWork(
         filename="van-gogh-starry-night.jpg",
@@ -250,6 +259,7 @@ PAINTINGS: list[DemoFlatWork] = [
             "classification": "painting",
             "object_name": "painting",
             "materials": "oil on canvas",
+            "dimensions": "73.7 × 92.1 cm",
             "description": (
                 "A night sky of swirling wind, eleven stars and a crescent moon over a village "
                 "with a church spire, seen past a dark cypress that rises like a flame in the "
@@ -279,6 +289,8 @@ PAINTINGS: list[DemoFlatWork] = [
                 (470, 230, 360, 260),
             ),
         ],
+        width_cm=92.1,
+        height_cm=73.7,
     ),
     DemoFlatWork(
         filename="munch-scream.jpg",

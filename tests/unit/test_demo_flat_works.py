@@ -69,8 +69,9 @@ def test_images_are_small_web_size_srgb_jpegs_of_varied_shape_and_kind() -> None
     assert {"painting", "print", "textile design"} <= kinds
 
 
-def test_sizes_come_only_from_the_data() -> None:
-    """A size only where the source states it (then also as the record's dimensions text)."""
+def test_sizes_are_catalogued_never_guessed() -> None:
+    """A size only where the data or the holding museum's catalogue states it, and then also as
+    the record's dimensions text; the others stay unknown (hung at the marked default)."""
     for work in FLAT_WORKS:
         sized = work.width_cm is not None and work.height_cm is not None
         assert sized == bool(work.record.get("dimensions")), work.filename
@@ -79,7 +80,7 @@ def test_sizes_come_only_from_the_data() -> None:
                 float(n) for n in re.findall(r"\d+(?:\.\d+)?", str(work.record["dimensions"]))
             ]
             assert numbers == [work.height_cm, work.width_cm]  # "H × W cm"
-    assert sum(work.width_cm is not None for work in FLAT_WORKS) == 2
+    assert 0 < sum(work.width_cm is not None for work in FLAT_WORKS) < len(FLAT_WORKS)
 
 
 @pytest.mark.parametrize("work", [w for w in FLAT_WORKS if w.regions], ids=lambda w: w.filename)
