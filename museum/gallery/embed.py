@@ -35,7 +35,8 @@ CACHE_AGE_S = 3600
 
 
 def _published_artifact(pk: int) -> Artifact:
-    return get_object_or_404(Artifact.objects.published(), pk=pk)
+    # The embed is the 3D viewer; a flat work is embedded through its IIIF manifest instead.
+    return get_object_or_404(Artifact.objects.published().exclude(form=Artifact.Form.FLAT), pk=pk)
 
 
 @require_GET

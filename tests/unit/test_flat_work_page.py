@@ -109,3 +109,11 @@ def test_an_object_keeps_the_3d_viewer() -> None:
     artifact = make_artifact(title="A bowl")
     html = Client().get(f"/artifacts/{artifact.pk}/").content.decode()
     assert 'id="flat-work"' not in html and "openseadragon" not in html
+
+
+def test_a_flat_work_offers_its_iiif_manifest_not_the_3d_embed() -> None:
+    artifact, _recto = make_flat(public_source=False)
+    html = Client().get(f"/artifacts/{artifact.pk}/").content.decode()
+    assert "IIIF viewer" in html and f"/iiif/artifacts/{artifact.pk}/manifest.json" in html
+    assert "artifact-embed-code" not in html and "json+oembed" not in html
+    assert Client().get(f"/embed/artifacts/{artifact.pk}/").status_code == 404
