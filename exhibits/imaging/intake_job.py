@@ -33,7 +33,12 @@ from exhibits.collection.services import derived_asset, mark_job
 from exhibits.imaging.derivatives import Derivative, web_copy_from_tiles
 from exhibits.imaging.raster import ImageFacts, probe
 from exhibits.imaging.services import COPY_CHUNK, max_pixels
-from exhibits.imaging.stored_tiles import delete_tiles, tile_root, write_tiles
+from exhibits.imaging.stored_tiles import (
+    delete_tiles,
+    delete_unpublished_tiles,
+    tile_root,
+    write_tiles,
+)
 from exhibits.imaging.tiles import TileSet
 from exhibits.intake.errors import IntakeError
 from exhibits.intake.signals import intake_published
@@ -200,11 +205,4 @@ def _publish_service(
 
 def remove_image_attempt_files(job: Job) -> None:
     """Clean-up of a failed image attempt: tile folders it noted but never published."""
-    pending = list((job.report or {}).get("pending_tiles", []))
-    published = set(
-        ImageService.objects.filter(identifier__in=pending).values_list("identifier", flat=True)
-    )
-    for identifier in pending:
-        if identifier not in published:
-            delete_tiles(tile_root(identifier))
-            delete_tiles(f"iiif/.{identifier}.partial/")  # a killed attempt's unfinished folder
+    delete_unpublished_tiles(list((job.report or {}).get("pending_tiles", [])))

@@ -14,7 +14,7 @@ from django.core.files.storage import FileSystemStorage, Storage
 from django.db import transaction
 
 from exhibits.imaging.tiles import TileSet, tile_files, write_iiif_tiles
-from exhibits.models import Asset
+from exhibits.models import Asset, ImageService
 
 
 def media_storage() -> Storage:
@@ -68,6 +68,19 @@ def delete_tiles(root: str) -> None:
         raise ValueError(f"not a tile root: {root!r}")
     storage = media_storage()
     _delete_folder(storage, root.rstrip("/"))
+
+
+def delete_unpublished_tiles(pending: list[str]) -> None:
+    """Clean-up of a failed job (image intake or restoration): the tile folders it noted in its
+    report's `pending_tiles` whose ImageService was never published, and a killed attempt's
+    unfinished `.partial` folder."""
+    published = set(
+        ImageService.objects.filter(identifier__in=pending).values_list("identifier", flat=True)
+    )
+    for identifier in pending:
+        if identifier not in published:
+            delete_tiles(tile_root(identifier))
+            delete_tiles(f"iiif/.{identifier}.partial/")
 
 
 def _delete_folder(storage: Storage, folder: str) -> None:

@@ -164,12 +164,6 @@ def publish(
 
 def remove_pending_tiles(job: RestorationJob) -> None:
     """Clean-up of a failed attempt: tile folders it noted but never published."""
-    from exhibits.imaging.stored_tiles import delete_tiles, tile_root
+    from exhibits.imaging.stored_tiles import delete_unpublished_tiles
 
-    pending = list((job.report or {}).get("pending_tiles", []))
-    published = set(
-        ImageService.objects.filter(identifier__in=pending).values_list("identifier", flat=True)
-    )
-    for identifier in pending:
-        if identifier not in published:
-            delete_tiles(tile_root(identifier))
+    delete_unpublished_tiles(list((job.report or {}).get("pending_tiles", [])))
