@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyvips  # no stubs; pyproject is frozen for #20
+import pyvips
 
 from exhibits.imaging.raster import open_srgb, read_error
 from exhibits.imaging.tiles import TileSet

@@ -16,26 +16,24 @@ for the clean-up), the web copy only once published.
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from exhibits.collection.services import derived_asset, mark_job
 from exhibits.imaging.derivatives import Derivative, web_copy_from_tiles
 from exhibits.imaging.raster import ImageFacts, probe
-from exhibits.imaging.services import COPY_CHUNK, max_pixels
+from exhibits.imaging.services import max_pixels
 from exhibits.imaging.stored_tiles import (
     delete_tiles,
     delete_unpublished_tiles,
+    local_image_path,
     tile_root,
     write_tiles,
 )
@@ -47,25 +45,9 @@ from museum import jobs
 from museum.uploads import stored_first
 
 
-@contextmanager
-def _source_path(source: Asset) -> Iterator[Path]:
-    """The source as a local file for libvips, read only: the stored file itself when media
-    are on disk, else a temporary copy made through the storage API (a bucket)."""
-    storage = source.file.storage
-    if isinstance(storage, FileSystemStorage):
-        yield Path(storage.path(source.file.name or ""))
-        return
-    suffix = Path(source.file.name or "").suffix[:16]
-    with tempfile.NamedTemporaryFile(prefix="mouseion-source-", suffix=suffix) as copy:
-        with source.file.open("rb") as handle:
-            shutil.copyfileobj(handle, copy, COPY_CHUNK)
-        copy.flush()
-        yield Path(copy.name)
-
-
 def run_image_intake(job: Job, source: Asset) -> None:
     """The job's body for an image source (see the module doc)."""
-    with _source_path(source) as path:
+    with local_image_path(source.file) as path:
         _run(job, source, path)
 
 

@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyvips  # no stubs; pyproject is frozen for #20
+import pyvips
 from PIL import ImageCms
 
 from exhibits.intake.errors import IntakeError

@@ -1,10 +1,14 @@
 """Tile sets in the media storage, through the storage API only (files on disk or objects in a
 bucket alike): copied in from a worker's temporary folder, opened for the IIIF views, deleted
-with their ImageService (a post_delete receiver, on commit)."""
+with their ImageService (a post_delete receiver, on commit). And the one way a worker gets a
+stored image as a local file for libvips (`local_image_path`)."""
 
 from __future__ import annotations
 
-from contextlib import suppress
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,7 @@ from typing import Any
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 from exhibits.imaging.tiles import TileSet, tile_files, write_iiif_tiles
 from exhibits.models import Asset, ImageService
@@ -19,6 +24,23 @@ from exhibits.models import Asset, ImageService
 
 def media_storage() -> Storage:
     return Asset._meta.get_field("file").storage
+
+
+@contextmanager
+def local_image_path(field_file: FieldFile) -> Iterator[Path]:
+    """A stored image as a local file for libvips, read only: the stored file itself when media
+    are on disk (sources are never overwritten), else a temporary copy made through the storage
+    API (a bucket), removed afterwards."""
+    storage = field_file.storage
+    if isinstance(storage, FileSystemStorage):
+        yield Path(storage.path(field_file.name or ""))
+        return
+    suffix = Path(field_file.name or "").suffix[:16]
+    with tempfile.NamedTemporaryFile(prefix="mouseion-source-", suffix=suffix) as copy:
+        with field_file.open("rb") as handle:
+            shutil.copyfileobj(handle, copy, 1024 * 1024)
+        copy.flush()
+        yield Path(copy.name)
 
 
 def tile_root(identifier: str) -> str:

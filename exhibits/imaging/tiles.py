@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyvips  # no stubs; pyproject is frozen for #20
+import pyvips
 
 from exhibits.imaging.raster import open_srgb, read_error
 

@@ -11,19 +11,17 @@ transparent elsewhere: the deep-zoom page lays it over the image).
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
-import pyvips  # no stubs; pyproject is frozen for #20
-from django.db.models.fields.files import FieldFile
+import pyvips
 
 from exhibits.collection.services import mark_job
+from exhibits.imaging.stored_tiles import local_image_path
 from exhibits.models import Artifact, Asset, Canvas, Job
 from restoration.condition import change, images, services
 from restoration.condition.services import _Output
@@ -63,18 +61,6 @@ def check(job: Job, model: Any) -> None:
 def canvases(artifact: Artifact) -> list[Canvas]:
     """The artifact's canvases in order, with their sources."""
     return list(artifact.canvases.select_related("source").order_by("order", "pk"))
-
-
-@contextmanager
-def local_copy(field_file: FieldFile) -> Iterator[Path]:
-    """A temporary file holding `field_file`'s bytes (media are read through the storage API
-    only; libvips needs a file), removed afterwards."""
-    suffix = Path(field_file.name or "").suffix[:10]
-    with tempfile.TemporaryDirectory(prefix="mouseion-flat-") as folder:
-        path = Path(folder) / f"source{suffix}"
-        with field_file.open("rb") as source, path.open("wb") as target:
-            shutil.copyfileobj(source, target, 1024 * 1024)
-        yield path
 
 
 def _decode(asset: Asset) -> np.ndarray:
@@ -124,7 +110,7 @@ def analyse_canvas(
 
     source = canvas.source
     metres = 0.01 / canvas.pixels_per_cm if canvas.pixels_per_cm else None
-    with local_copy(source.file) as path, tempfile.TemporaryDirectory() as folder:
+    with local_image_path(source.file) as path, tempfile.TemporaryDirectory() as folder:
         web = _web_pixels(canvas, path)
         height, width = web.shape[:2]
         try:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
-import pyvips  # no stubs; not in pyproject overrides
+import pyvips
 
 from museum.common.devices import use_cores
 

@@ -19,12 +19,12 @@ from typing import Any
 
 import cv2
 import numpy as np
-import pyvips  # no stubs; pyproject is frozen for #20
+import pyvips
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
+from exhibits.imaging.stored_tiles import local_image_path
 from restoration.condition import images, services
-from restoration.condition.flat import local_copy
 from restoration.damage.tiled_image import Pooler
 from restoration.models import ConditionRecord, DamageFinding, RestorationJob, RestoredRegion
 from restoration.restore import preferences, runs
@@ -144,7 +144,7 @@ def restore_canvas(
             target.write(source.read())
         mask_paths.append(path)
     web = canvas.web_image()
-    with local_copy(canvas.source.file) as source_path:
+    with local_image_path(canvas.source.file) as source_path:
         image = open_srgb(source_path)
         width, height = image.width, image.height
         union = _union_mask(mask_paths, width, height)
@@ -246,18 +246,8 @@ def _regions(
             if f.damage_class in RESTORED_CLASSES and _touches(f.regions, (x0, y0, x1, y1))
         ]
         out.append(
-            RestoredRegion(
-                kind=RestoredRegion.Kind.TEXTURE,
-                image_index=record.image_index,
-                damage_class=",".join(classes)[:32],
-                bbox=[x0, y0, x1, y1],
-                size=region.pixels,
-                method=region.method[:60],
-                model_version=region.model_version[:120],
-                score=region.score,
-                confidence=region.confidence,
-                seconds=region.seconds,
-                candidates=[runs._candidate(c) for c in region.candidates],
+            runs.texture_region(
+                region, image_index=record.image_index, classes=classes, bbox=[x0, y0, x1, y1]
             )
         )
     return out

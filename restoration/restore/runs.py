@@ -162,18 +162,11 @@ def restore_surface(job: RestorationJob) -> Output:
             x0, y0, x1, y1 = region.bbox
             classes = [n for n, m in masks.items() if m[y0:y1, x0:x1].any()]
             out.regions.append(
-                RestoredRegion(
-                    kind=RestoredRegion.Kind.TEXTURE,
+                texture_region(
+                    region,
                     image_index=record.image_index,
-                    damage_class=",".join(classes)[:32],
+                    classes=classes,
                     bbox=list(region.bbox),
-                    size=region.pixels,
-                    method=region.method[:60],
-                    model_version=region.model_version[:120],
-                    score=region.score,
-                    confidence=region.confidence,
-                    seconds=region.seconds,
-                    candidates=[_candidate(c) for c in region.candidates],
                 )
             )
         entry.update(
@@ -227,6 +220,26 @@ def _damage_masks(record: ConditionRecord, width: int, height: int) -> dict[str,
             with field_file.open("rb") as handle:
                 masks[name] = files.read_binary_mask(handle.read(), width=width, height=height)
     return masks
+
+
+def texture_region(
+    region: Any, *, image_index: int, classes: list[str], bbox: list[int]
+) -> RestoredRegion:
+    """The provenance row of one filled region of an image (a texture or a flat work's canvas),
+    `bbox` in that image's pixels; unsaved."""
+    return RestoredRegion(
+        kind=RestoredRegion.Kind.TEXTURE,
+        image_index=image_index,
+        damage_class=",".join(classes)[:32],
+        bbox=bbox,
+        size=region.pixels,
+        method=region.method[:60],
+        model_version=region.model_version[:120],
+        score=region.score,
+        confidence=region.confidence,
+        seconds=region.seconds,
+        candidates=[_candidate(c) for c in region.candidates],
+    )
 
 
 def _candidate(candidate: Any) -> dict[str, Any]:
