@@ -15,19 +15,13 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
-from urllib.parse import quote
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage, Storage
 from django.db import models
 from django.db.models import Q
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
-    HttpResponse,
     HttpResponseBase,
-    HttpResponseRedirect,
 )
 from django.views.decorators.http import require_safe
 from rest_framework.authentication import TokenAuthentication
@@ -36,6 +30,7 @@ from rest_framework.request import Request
 
 from exhibits.collection.visibility import has_view_permission, may_see_asset
 from exhibits.models import Asset, PublicationStatus
+from museum.media_delivery import deliver
 from museum.tours.models import TourStop
 from restoration.condition import visibility as condition_visibility
 from restoration.models import ConditionRecord, DamageFinding, MaskCorrection
@@ -142,29 +137,6 @@ def requesting_user(request: HttpRequest) -> object:
     return found[0] if found else None
 
 
-def _deliver(storage: Storage, name: str, content_type: str) -> HttpResponseBase:
-    """The answer for an authorised request: a redirect to a short-lived presigned URL (object
-    storage, MOUSEION_MEDIA_DELIVERY=redirect), X-Accel-Redirect to nginx (local files,
-    MOUSEION_MEDIA_ACCEL_PREFIX set), else the bytes streamed by Django."""
-    signed_url = getattr(storage, "signed_url", None)  # museum.media_storage.PrivateS3Storage
-    if signed_url is not None and settings.MOUSEION_MEDIA_DELIVERY == "redirect":
-        return HttpResponseRedirect(signed_url(name, content_type=content_type))
-    prefix = getattr(settings, "MOUSEION_MEDIA_ACCEL_PREFIX", "")
-    if prefix and isinstance(storage, FileSystemStorage):
-        response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(name)
-        return response
-    try:
-        if (open_stream := getattr(storage, "open_stream", None)) is not None:
-            body, length = open_stream(name)
-            streamed = FileResponse(body, content_type=content_type)
-            streamed["Content-Length"] = str(length)
-            return streamed
-        return FileResponse(storage.open(name, "rb"), content_type=content_type)
-    except FileNotFoundError:
-        raise Http404("No such file.") from None
-
-
 @require_safe
 def media(request: HttpRequest, path: str) -> HttpResponseBase:
     """GET /media/<path>: the file if the requesting user may see it, else 404 (module doc)."""
@@ -174,7 +146,7 @@ def media(request: HttpRequest, path: str) -> HttpResponseBase:
     file = getattr(owner.row, owner.field)
     cache = PUBLIC_CACHE if _public(owner) else PRIVATE_CACHE
     content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    response = _deliver(file.storage, file.name, content_type)
+    response = deliver(file.storage, file.name, content_type)
     # A presigned URL expires: the redirect itself is never kept by a shared cache.
     response["Cache-Control"] = PRIVATE_CACHE if response.status_code == 302 else cache
     response["Vary"] = "Cookie"

@@ -12,15 +12,10 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import quote
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
-    HttpResponse,
     HttpResponseBase,
     HttpResponseRedirect,
     JsonResponse,
@@ -31,6 +26,7 @@ from exhibits.collection.visibility import may_see_asset, sees_private_files
 from exhibits.imaging import urls_for
 from exhibits.imaging.stored_tiles import media_storage
 from exhibits.models import Asset, ImageService, PublicationStatus
+from museum.media_delivery import deliver
 
 CONTEXT = "http://iiif.io/api/image/3/context.json"
 LD_JSON = f'application/ld+json;profile="{CONTEXT}"'
@@ -120,22 +116,6 @@ def tile(
 
 def _deliver(name: str) -> HttpResponseBase:
     storage = media_storage()
-    signed_url = getattr(storage, "signed_url", None)  # museum.media_storage.PrivateS3Storage
     if not storage.exists(name):
         raise Http404("No such tile.")
-    if signed_url is not None and settings.MOUSEION_MEDIA_DELIVERY == "redirect":
-        return HttpResponseRedirect(signed_url(name, content_type="image/jpeg"))
-    prefix = getattr(settings, "MOUSEION_MEDIA_ACCEL_PREFIX", "")
-    if prefix and isinstance(storage, FileSystemStorage):
-        response = HttpResponse(content_type="image/jpeg")
-        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(name, safe="/,")
-        return response
-    try:
-        if (open_stream := getattr(storage, "open_stream", None)) is not None:
-            body, length = open_stream(name)
-            streamed = FileResponse(body, content_type="image/jpeg")
-            streamed["Content-Length"] = str(length)
-            return streamed
-        return FileResponse(storage.open(name, "rb"), content_type="image/jpeg")
-    except FileNotFoundError:
-        raise Http404("No such tile.") from None
+    return deliver(storage, name, "image/jpeg", safe="/,", missing="No such tile.")
