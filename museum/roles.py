@@ -15,6 +15,7 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
             "artifact",
             "asset",
             "annotation",
+            "annotationclass",  # the region vocabulary (#23)
             "canvas",
             "exhibition",
             "exhibitionitem",
@@ -47,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("museum", "tourquestion"): ("view",),
         ("exhibits", "artifact"): ("view",),
         ("exhibits", "annotation"): ("view",),
+        ("exhibits", "annotationclass"): ("view",),
         ("exhibits", "canvas"): ("view",),
         ("exhibits", "exhibition"): ("view",),
     },

@@ -315,9 +315,15 @@ def pick_web_model(assets: Iterable[Asset]) -> Asset | None:
     )
 
 
+def annotation_media_upload_to(instance: Annotation, filename: str) -> str:
+    """`annotations/<artifact id>/<name>-<random>.<ext>` (museum.media checks who may fetch)."""
+    return f"annotations/{instance.artifact_id}/{unguessable(filename)}"
+
+
 class Annotation(models.Model):
     """A hotspot on an artifact: a 3D point with its normal and the camera view that shows it,
-    or, on a flat work, a region of one of its canvases (`region`; the 3D fields empty)."""
+    a region drawn on the model (`shape`), or, on a flat work, a region of one of its canvases
+    (`region`; the 3D fields empty); with a class of the curators' vocabulary and a medium."""
 
     artifact = models.ForeignKey(Artifact, on_delete=models.CASCADE, related_name="annotations")
     title = models.CharField(_("title"), max_length=200)
@@ -337,7 +343,39 @@ class Annotation(models.Model):
         _("region"),
         null=True,
         blank=True,
-        help_text=_('On a flat work: {"canvas": id, "xywh": [x, y, w, h]} (pixels).'),
+        help_text=_(
+            'On a flat work: {"canvas": id, "xywh": [x, y, w, h]} or {"canvas": id, "type": '
+            '"polygon"|"polyline", "points": [[x, y], ...]} (full-resolution pixels).'
+        ),
+    )
+    shape = models.JSONField(
+        _("shape"),
+        null=True,
+        blank=True,
+        help_text=_(
+            'On a 3D model: {"type": "polygon"|"polyline", "points": [[x, y, z], ...], '
+            '"normals": [[x, y, z], ...]} in model metres.'
+        ),
+    )
+    annotation_class = models.ForeignKey(
+        "exhibits.AnnotationClass",
+        verbose_name=_("class"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="annotations",
+    )
+    media = models.FileField(
+        _("media"),
+        upload_to=annotation_media_upload_to,
+        max_length=400,
+        blank=True,
+        help_text=_("An image (JPEG, PNG, WebP) or a sound (MP3, OGG, M4A, WAV)."),
+    )
+    media_alt = models.TextField(
+        _("media description"),
+        blank=True,
+        help_text=_("What the image shows or the sound says, for those who cannot see or hear it."),
     )
 
     class Meta:

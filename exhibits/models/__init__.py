@@ -1,7 +1,8 @@
-"""The app's models, defined in their domains (collection, curation, imaging) and re-exported
-here so Django registers them under the `exhibits` label and `from exhibits.models import ...`
-works."""
+"""The app's models, defined in their domains (annotating, collection, curation, imaging) and
+re-exported here so Django registers them under the `exhibits` label and `from exhibits.models
+import ...` works."""
 
+from exhibits.annotating.models import AnnotationClass, AnnotationGroup, DamageClass
 from exhibits.collection.models import (
     Annotation,
     Artifact,
@@ -22,11 +23,14 @@ from exhibits.imaging.models import WEB_IMAGE, Canvas, ImageService, ScaleSource
 __all__ = [
     "WEB_IMAGE",
     "Annotation",
+    "AnnotationClass",
+    "AnnotationGroup",
     "Artifact",
     "ArtifactEmbedding",
     "ArtifactForm",
     "Asset",
     "Canvas",
+    "DamageClass",
     "DimensionsSource",
     "Exhibition",
     "ExhibitionItem",
