@@ -40,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("exhibits", "job"): ("view",),
         ("museum", "tour"): ("view",),
         ("exhibits", "imageservice"): ("view",),  # flat works' IIIF services (#20)
+        ("museum", "visitcount"): ("view",),  # the visit analytics dashboard (#23)
     },
     EDUCATOR: {
         ("museum", "tour"): ("add", "change", "delete", "view"),

@@ -1,6 +1,7 @@
 """The visitor side's models, defined in their domains (building, tours) and re-exported here so
 Django registers them under the `museum` label; no table moved."""
 
+from museum.analytics.models import VisitCount
 from museum.building.models import Floor, Passage, Room
 from museum.tours.models import (
     LiveTour,
@@ -20,5 +21,6 @@ __all__ = [
     "Tour",
     "TourQuestion",
     "TourStop",
+    "VisitCount",
     "validate_audio_size",
 ]

@@ -1,0 +1,1 @@
+"""Visit analytics without personal data: daily counters only (models, collection, dashboard)."""
