@@ -237,6 +237,25 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
             room.rename(member, fields["name"])
         elif kind == "ping":
             member.deliver(server_frame("pong", t=fields.get("t")))
+        elif kind == "point":
+            self.point(room, member, fields)
+
+    # The shared pointer: who may point, and in which space, is each route's rule.
+    pointer_roles: frozenset[str] = frozenset()
+    pointer_space = ""
+
+    def point(self, room: Room, member: Member, fields: dict[str, Any]) -> None:
+        """Store the member's pointer (`ptr`), which the next tick's snapshot carries."""
+        if member.role not in self.pointer_roles:
+            raise FrameError("forbidden", "Only a guide, an educator or a curator points.", "point")
+        if not member.active:
+            raise FrameError("listener", "The room is full: you are listening.", "point")
+        if fields["space"] != self.pointer_space:
+            raise FrameError(
+                "bad_value", f"'point.space' must be {self.pointer_space} here.", "point"
+            )
+        shown = fields["p"] is not None
+        room.set_fields(member, ptr={"p": fields["p"], "space": fields["space"]} if shown else None)
 
     async def refuse(self, error: FrameError) -> None:
         """Answer a refused frame with an error frame; too many refusals close the socket."""
@@ -262,6 +281,9 @@ class PresenceConsumer(RealtimeConsumer):
     until it leaves or has sent none for REALTIME_CROWD_IDLE_SECONDS (clients resend an
     unchanged pose every few seconds), so idle sockets and listeners cannot steer routes."""
 
+    # Educator-led visits: educators and curators point in the gallery's world coordinates.
+    pointer_roles = frozenset({"educator", "curator"})
+    pointer_space = "gallery"
     occupancy_key = ""
     counted = False
     last_pose = 0.0

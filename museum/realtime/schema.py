@@ -120,6 +120,13 @@ vec3 = _finite_list(3, COORDINATE_LIMIT, 3)
 quat = _finite_list(4, QUATERNION_LIMIT, 4)
 
 
+def _vec3_or_null(value: Any) -> list[float] | None:
+    return None if value is None else vec3(value)
+
+
+POINTER_SPACES = ("model", "gallery")
+
+
 @dataclass(frozen=True)
 class MessageSpec:
     required: dict[str, Checker]
@@ -130,6 +137,8 @@ COMMON_MESSAGES: dict[str, MessageSpec] = {
     "hello": MessageSpec({"name": _text(NAME_MAX)}, {}),
     "pose": MessageSpec({"p": vec3, "q": quat}, {"t": _number}),
     "ping": MessageSpec({}, {"t": _number}),
+    # The shared pointer (null hides it); who may point is the consumer's rule.
+    "point": MessageSpec({"p": _vec3_or_null, "space": _choice(*POINTER_SPACES)}, {}),
 }
 
 TOUR_MESSAGES: dict[str, MessageSpec] = COMMON_MESSAGES | {

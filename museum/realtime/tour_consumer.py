@@ -114,6 +114,10 @@ class TourHub:
         kind = event.get("kind")
         if kind == "tour":
             self.room.broadcast(server_frame("tour", **event["state"]))
+            # A pointer on the model of the stop just left would land on the next one's.
+            for member in list(self.room.members.values()):
+                if member.entry is not None and member.entry.get("ptr"):
+                    self.room.set_fields(member, ptr=None)
         elif kind == "hands":
             self.room.broadcast(server_frame("hands", queue=event["queue"]))
         elif kind == "question":
@@ -137,6 +141,8 @@ class TourConsumer(RealtimeConsumer):
     """Followers and guides of one live session."""
 
     messages = TOUR_MESSAGES
+    pointer_roles = frozenset({"guide"})
+    pointer_space = "model"  # the current stop's model (the tour stage)
     hub: TourHub
     person: str  # person_of(): who this socket is across reconnections
     requests: TokenBucket  # this connection's hands and questions
