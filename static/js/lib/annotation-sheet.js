@@ -6,6 +6,8 @@
  * choice; choosing from the list brings the stage into view.
  */
 
+import { format } from './format.js';
+
 const NARROW = '(max-width: 40rem)';
 
 /**
@@ -27,6 +29,7 @@ export function setupAnnotationSheet({ stage, detail }) {
 
   detail.querySelector('.annotation-detail__close')?.addEventListener('click', () => {
     detail.hidden = true;
+    detail.querySelector('audio')?.pause();
     for (const button of document.querySelectorAll('.hotspot, .annotation-button')) {
       button.setAttribute('aria-pressed', 'false');
       button.classList.remove('is-active');
@@ -39,4 +42,43 @@ export function setupAnnotationSheet({ stage, detail }) {
     });
   }
   return { narrow: () => media.matches };
+}
+
+/**
+ * An annotation's medium in its sheet (both viewers): an image with its description as the
+ * alternative text, or a sound with the browser's own controls, never played by itself, its
+ * description shown below it as a transcript. `media` is the payload's {url, kind: 'image' |
+ * 'audio', alt} or null. The place is the sheet's `.annotation-detail__media`; its
+ * `data-str-audio` (translated by the template) names the player, "{title}" filled in.
+ * @param {HTMLElement | null} detail the annotation panel (#annotation-detail)
+ * @param {{url: string, kind: string, alt: string} | null | undefined} media
+ * @param {string} title the annotation's title
+ */
+export function showAnnotationMedia(detail, media, title = '') {
+  const box = detail?.querySelector('.annotation-detail__media');
+  if (!box) return;
+  box.querySelector('audio')?.pause();
+  box.replaceChildren();
+  box.hidden = !media?.url;
+  if (!media?.url) return;
+  if (media.kind === 'audio') {
+    const audio = document.createElement('audio');
+    audio.controls = true;
+    audio.preload = 'metadata';
+    audio.src = media.url;
+    audio.setAttribute('aria-label', format(box.dataset.strAudio ?? '{title}', { title }));
+    box.append(audio);
+    if (media.alt) {
+      const transcript = document.createElement('p');
+      transcript.className = 'annotation-detail__transcript';
+      transcript.textContent = media.alt;
+      box.append(transcript);
+    }
+  } else {
+    const image = document.createElement('img');
+    image.src = media.url;
+    image.alt = media.alt || title;
+    image.decoding = 'async';
+    box.append(image);
+  }
 }

@@ -3,6 +3,7 @@
  * kept in step with the ordered list beside the viewer and the detail panel.
  */
 import * as THREE from 'three';
+import { showAnnotationMedia } from './annotation-sheet.js';
 import { format } from './format.js';
 
 const projected = new THREE.Vector3();
@@ -67,9 +68,11 @@ export class Hotspots {
     if (!this.detail) return;
     const item = this.items[index];
     this.detail.hidden = !item;
+    if (!item) this.detail.querySelector('audio')?.pause();
     if (item) {
       this.detail.querySelector('.annotation-detail__title').textContent = item.annotation.title;
       this.detail.querySelector('.annotation-detail__text').textContent = item.annotation.text;
+      showAnnotationMedia(this.detail, item.annotation.media, item.annotation.title);
     }
   }
 
