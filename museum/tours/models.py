@@ -117,6 +117,9 @@ class LiveTour(models.Model):
     stop_index = models.PositiveIntegerField(_("current stop"), default=0)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The follower the guide gave the floor to (a tour socket's member id; blank: nobody). Here
+    # rather than in a process's memory so that every process agrees on who may speak.
+    floor_member = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["-started_at"]
