@@ -78,7 +78,7 @@ class ArtifactViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Artifact]:
         user = self.request.user
         queryset = visible_artifacts(user).prefetch_related(
-            visible_assets_prefetch(user), "annotations"
+            visible_assets_prefetch(user), "annotations__annotation_class"
         )
         params = self.request.query_params
         if query := params.get("q", "").strip():
@@ -232,7 +232,7 @@ class AnnotationViewSet(viewsets.ModelViewSet):
     serializer_class = AnnotationSerializer
 
     def get_queryset(self) -> QuerySet:
-        queryset = visible_annotations(self.request.user)
+        queryset = visible_annotations(self.request.user).select_related("annotation_class")
         if (artifact := _int_param(self.request, "artifact")) is not None:
             queryset = queryset.filter(artifact_id=artifact)
         return queryset

@@ -391,25 +391,57 @@ class Annotation(models.Model):
         return self.region is not None
 
     def clean(self) -> None:
-        if self.region is not None:
-            self._clean_region()
-            return
+        """The one check (admin and API): a point with its view, a shape drawn on the model
+        (its point and view optional), or a region of a canvas; and the medium."""
+        errors: dict[str, Any] = {}
+        if self.region is not None and self.shape is not None:
+            errors["shape"] = _("A region is drawn on the model or on an image, not both.")
+        elif self.region is not None:
+            errors = self._region_errors()
+        else:
+            errors = self._shape_errors() if self.shape is not None else {}
+            errors |= self._point_errors(optional=self.shape is not None)
+        if self.media and not getattr(self.media, "_committed", True):
+            from exhibits.annotating.validation import media_errors
+
+            upload = self.media.file
+            message = media_errors(upload, self.media.name or "", getattr(upload, "size", None))
+            if message:
+                errors["media"] = message
+        if errors:
+            raise ValidationError(errors)
+
+    def _point_errors(self, *, optional: bool) -> dict[str, Any]:
+        """The 3D point, normal and view; all may be empty when `optional` (a drawn shape)."""
         errors = {}
-        for field in ("position", "camera_position", "camera_target", "normal"):
+        fields = ("position", "camera_position", "camera_target", "normal")
+        for field in fields:
             value = getattr(self, field)
-            if field == "normal" and value in (None, []):
+            if value in (None, []) and (field == "normal" or optional):
                 continue
             if not _is_vector(value, 3):
                 errors[field] = _("Expected a list of three numbers [x, y, z].")
             elif field == "normal" and not any(value):
                 errors[field] = _("A normal needs a direction: not [0, 0, 0].")
-        if not errors and self.camera_position == self.camera_target:
+        view = (self.camera_position, self.camera_target)
+        if not errors and optional and sum(v in (None, []) for v in view) == 1:
+            errors["camera_target"] = _("Save both the camera position and its target, or none.")
+        elif not errors and view[0] not in (None, []) and view[0] == view[1]:
             errors["camera_target"] = _("The camera must look at a point away from itself.")
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
-    def _clean_region(self) -> None:
-        """A region: a canvas of this artifact, a box inside it, the 3D fields empty."""
+    def _shape_errors(self) -> dict[str, Any]:
+        from exhibits.annotating.validation import shape_errors  # the one check (API, admin)
+
+        artifact = Artifact.objects.filter(pk=self.artifact_id).first()
+        dimensions = (
+            (artifact.width_m, artifact.height_m, artifact.depth_m) if artifact else (None,) * 3
+        )
+        message = shape_errors(self.shape, dimensions_m=dimensions)
+        return {"shape": message} if message else {}
+
+    def _region_errors(self) -> dict[str, Any]:
+        """A region: a canvas of this artifact, a box or a drawing inside it, 3D fields empty."""
         from exhibits.imaging.regions import region_errors  # the one check (API, admin)
 
         errors: dict[str, Any] = {}
@@ -419,8 +451,7 @@ class Annotation(models.Model):
         for field in ("position", "camera_position", "camera_target", "normal"):
             if getattr(self, field) not in (None, []):
                 errors[field] = _("An annotation on a region has no 3D point or view: leave empty.")
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
 
 def _is_vector(value: object, size: int) -> bool:

@@ -167,6 +167,13 @@ class AnnotationSerializer(serializers.ModelSerializer):
     camera_position = Vector3Field(required=False, allow_empty=True)
     camera_target = Vector3Field(required=False, allow_empty=True)
     region = serializers.JSONField(required=False, allow_null=True)
+    shape = serializers.JSONField(required=False, allow_null=True)
+    media = serializers.FileField(
+        required=False,
+        allow_null=True,
+        write_only=True,
+        help_text=_("Upload: an image or a sound. Read: {url, kind, alt} or null."),
+    )
 
     class Meta:
         model = Annotation
@@ -181,23 +188,38 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "camera_position",
             "camera_target",
             "region",
+            "shape",
+            "annotation_class",
+            "media",
+            "media_alt",
         ]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        """The model's one rule (Annotation.clean): a 3D point and view, or a region."""
+        """The model's one rule (Annotation.clean): a 3D point and view, a shape drawn on the
+        model, or a region of a canvas; and the medium."""
         instance = self.instance or Annotation()
+        checked = ("position", "normal", "camera_position", "camera_target", "region", "shape")
         probe = Annotation(
-            **{
-                field: attrs.get(field, getattr(instance, field))
-                for field in ("position", "normal", "camera_position", "camera_target", "region")
-            },
+            **{field: attrs.get(field, getattr(instance, field)) for field in checked},
             artifact_id=getattr(attrs.get("artifact"), "pk", instance.artifact_id),
         )
+        if attrs.get("media"):
+            probe.media = attrs["media"]  # a new upload: checked (sniffed, capped) by clean
         try:
             probe.clean()
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
         return attrs
+
+    def to_representation(self, instance: Annotation) -> dict[str, Any]:
+        """Adds `class` {id, name, group, colour, damageClass} and `media` {url, kind, alt}."""
+        from exhibits.annotating.payload import annotation_extras
+
+        data = super().to_representation(instance)
+        extras = annotation_extras(instance, self.context.get("request"))
+        data["class"] = extras["class"]
+        data["media"] = extras["media"]
+        return data
 
 
 class ArtifactSerializer(serializers.ModelSerializer):
