@@ -138,4 +138,18 @@ def _strings() -> dict[str, Any]:
         },
         "confirmEnd": _("End the tour for everyone?"),
         "viewSaved": _("View saved for this stop."),
+        "voice": {
+            "you": _("you"),
+            "someone": _("someone"),
+            "speaking": _("Speaking: {names}"),
+            "nobodySpeaking": _("Nobody is speaking."),
+            "floorHeld": _("{name} has the floor."),
+            "youHaveFloor": _("The guide gave you the floor: hold “Hold to talk” (or T) to speak."),
+            "giveFloor": _("Give the floor"),
+            "voiceOff": _("Live voice is off for this tour."),
+            "voiceUnavailable": _(
+                "Live voice is not available to you on this tour (the group is too large)."
+            ),
+            "micError": _("The microphone could not be opened. Check the browser's permission."),
+        },
     }

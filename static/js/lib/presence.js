@@ -165,6 +165,7 @@ export class PresenceClient {
       other.role = entry.role;
       other.stop = entry.stop;
       other.mode = entry.mode;
+      other.talking = entry.talking === true; // live voice: a speaker holds push-to-talk
       const last = other.history[other.history.length - 1];
       if (!last || last.ts < frame.ts) {
         other.history.push({ ts: frame.ts, p: entry.p, q: entry.q });

@@ -17,13 +17,15 @@ function button(label, onClick, className = '') {
 export class GuidePanel {
   /**
    * @param {{config: object, strings: object, send: (frame: object) => boolean,
-   *          sample: () => Array<object>}} options
+   *          sample: () => Array<object>, giveFloor?: (member: string) => void}} options
+   *   giveFloor: "Give the floor" on a raised hand (live voice); absent, no such button.
    */
-  constructor({ config, strings, send, sample }) {
+  constructor({ config, strings, send, sample, giveFloor = null }) {
     this.config = config;
     this.strings = strings;
     this.send = send;
     this.sample = sample;
+    this.giveFloor = giveFloor;
     this.stop = 0;
     $('guide-prev').addEventListener('click', () => this.goto(this.stop - 1));
     $('guide-next').addEventListener('click', () => this.goto(this.stop + 1));
@@ -92,6 +94,7 @@ export class GuidePanel {
     list.replaceChildren(...queue.map((hand) => {
       const item = document.createElement('li');
       item.append(`${hand.name} `, button(this.strings.lower, () => this.send({ type: 'lower_hand', member: hand.member }), 'secondary'));
+      if (this.giveFloor) item.append(' ', button(this.strings.voice.giveFloor, () => this.giveFloor(hand.member)));
       return item;
     }));
   }

@@ -8,6 +8,8 @@ import { PresenceClient, websocketURL } from '../lib/presence.js';
 import { GuidePanel } from '../lib/tour-guide.js';
 import { TourPicture } from '../lib/tour-picture.js';
 import { TourStage } from '../lib/tour-stage.js';
+import { TourVoice } from '../lib/tour-voice.js';
+import { VoicePanel } from '../lib/tour-voice-panel.js';
 
 const config = JSON.parse(document.getElementById('tour-config').textContent);
 const strings = config.strings;
@@ -123,6 +125,15 @@ async function saveView() {
 // --- live -------------------------------------------------------------------------------
 let client = null;
 let guide = null;
+// Live voice (tour-voice.js): frames go through the tour socket; the card shows its controls.
+const voice = new TourVoice({ send: (frame) => client?.send(frame) ?? false, onChange: () => voicePanel?.render() });
+const voicePanel = role === 'replay' ? null : new VoicePanel({
+  voice,
+  role,
+  strings: strings.voice,
+  send: (frame) => client?.send(frame) ?? false,
+  members: () => [...(client?.others ?? new Map())].map(([id, other]) => ({ id, name: other.name, talking: other.talking })),
+});
 
 function sendProgress() {
   if (role !== 'follower' || !client) return;
@@ -168,6 +179,7 @@ function endTour() {
   if (root.dataset.state === 'ended') return;
   root.dataset.state = 'ended';
   client?.stop(); // its 'closed' status is ignored from now on (onEvent)
+  voicePanel?.stop();
   $('tour-connection').hidden = true;
   $('tour-ended').hidden = false;
   $('tour-join-line').hidden = true; // nobody can join any more
@@ -196,6 +208,7 @@ function onEvent(event) {
       break;
     case 'welcome':
       root.dataset.memberId = event.id;
+      voice.setSelf(event.id);
       sendProgress();
       break;
     case 'tour':
@@ -223,6 +236,11 @@ function onEvent(event) {
       else renderFollowerQuestions();
       break;
     }
+    case 'voice':
+    case 'rtc':
+    case 'voice_peer':
+      voice.handle(event);
+      break;
     case 'error':
       setConnection(strings.errorPrefix + (strings.errors?.[event.code] ?? event.message));
       break;
@@ -246,6 +264,7 @@ function setUpFollower() {
     $('follower-join').hidden = true;
     $('follower-controls').hidden = false;
     $('follower-ask-card').hidden = false;
+    voicePanel.show();
     connect();
   });
   $('follower-follow').addEventListener('change', (event) => {
@@ -275,7 +294,14 @@ if (role === 'replay') {
   showStopText(config.state.stop);
   if (config.state.stop) showOnStage(config.state.stop, { glide: false });
   if (role === 'guide') {
-    guide = new GuidePanel({ config, strings, send: (frame) => client?.send(frame), sample: () => client?.sample() ?? [] });
+    guide = new GuidePanel({
+      config,
+      strings,
+      send: (frame) => client?.send(frame),
+      sample: () => client?.sample() ?? [],
+      giveFloor: (member) => voicePanel.giveFloor(member),
+    });
+    voice.listening = true; // the guide hears whoever has the floor (audio starts on a first press)
     guide.setStop(view.guideStop);
     $('guide-save-view').addEventListener('click', saveView);
     connect();
@@ -296,4 +322,5 @@ window.mouseionTour = {
   get renderCount() { return stage.renderCount; },
   picture: () => picture.state(),
   others: () => client?.sample() ?? [],
+  voice,
 };
