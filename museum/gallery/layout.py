@@ -326,8 +326,21 @@ def place_items(
     return where, room_of
 
 
-def spawn_point(rect: Rect, entry: tuple[str, list[float]] | None) -> tuple[float, float, float]:
-    """(x, z, yaw) 1.5 m inside the entry door (wall, point), or near the north wall; facing in."""
+# Half the narrowest horizontal field of view the gallery is drawn with (a square phone stage,
+# the camera's 70 degrees), less a margin: an object this far off the heading is on screen.
+SIGHT_HALF_ANGLE = math.radians(30)
+
+
+def spawn_point(
+    rect: Rect,
+    entry: tuple[str, list[float]] | None,
+    sights: list[tuple[float, float]] | None = None,
+) -> tuple[float, float, float]:
+    """(x, z, yaw) 1.5 m inside the entry door (wall, point), or near the north wall.
+
+    It faces the room's works (`sights`: where they stand or hang): the heading that keeps the
+    most of them in view, the nearest to their middle among equals; without works, the room's
+    centre (a visitor first met a bare far wall)."""
     cx, cz = (rect.min_x + rect.max_x) / 2, (rect.min_z + rect.max_z) / 2
     if entry:
         normal, _ = WALLS[entry[0]]
@@ -335,4 +348,24 @@ def spawn_point(rect: Rect, entry: tuple[str, list[float]] | None) -> tuple[floa
     else:
         x, z = cx, rect.min_z + min(2.0, (rect.max_z - rect.min_z) / 4)
     yaw = math.atan2(cx - x, cz - z) if (x, z) != (cx, cz) else 0.0
+    if sights:
+        yaw = _facing_most(x, z, sights)
     return round(x, 3), round(z, 3), round(yaw, 4)
+
+
+def _facing_most(x: float, z: float, sights: list[tuple[float, float]]) -> float:
+    """The heading from (x, z) that has the most `sights` within SIGHT_HALF_ANGLE of it."""
+    headings = [math.atan2(sx - x, sz - z) for sx, sz in sights]
+    mx, mz = sum(s[0] for s in sights) / len(sights), sum(s[1] for s in sights) / len(sights)
+    middle = math.atan2(mx - x, mz - z)
+
+    def off(a: float, b: float) -> float:
+        return abs((a - b + math.pi) % (2 * math.pi) - math.pi)
+
+    def score(heading: float) -> tuple[int, float]:
+        seen = sum(off(heading, h) <= SIGHT_HALF_ANGLE for h in headings)
+        return seen, -off(heading, middle)
+
+    # The best heading has a work at one edge of the view or looks at the middle.
+    candidates = [middle] + [h + side * SIGHT_HALF_ANGLE for h in headings for side in (-1, 0, 1)]
+    return max(candidates, key=score)

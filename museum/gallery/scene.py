@@ -185,7 +185,7 @@ def gallery_scene(exhibition: Exhibition) -> dict[str, Any]:
         "unhung": [
             refusal(items[index].artifact, reason) for index, reason in hanging.refused.items()
         ],
-        "spawn": _spawn(room_dicts[0], layouts[keys[0]], doorways),
+        "spawn": _spawn(room_dicts[0], layouts[keys[0]], doorways, item_dicts),
     }
 
 
@@ -233,8 +233,11 @@ def _doorways(
     return doorways
 
 
-def _spawn(room: dict, layout: RoomLayout, doorways: list[dict]) -> dict[str, Any]:
-    """Just inside the first room, by its way in from outside when it has one, facing in."""
+def _spawn(
+    room: dict, layout: RoomLayout, doorways: list[dict], items: list[dict]
+) -> dict[str, Any]:
+    """Just inside the first room, by its way in from outside when it has one, facing the
+    works placed in it (or the room's middle)."""
     entry = next(
         (
             side
@@ -245,7 +248,12 @@ def _spawn(room: dict, layout: RoomLayout, doorways: list[dict]) -> dict[str, An
         ),
         None,
     )
-    x, z, yaw = spawn_point(layout.rect, (entry["wall"], entry["at"]) if entry else None)
+    sights = [
+        (item["position"][0], item["position"][2])
+        for item in items
+        if item["room"] == room["key"] and item["position"]
+    ]
+    x, z, yaw = spawn_point(layout.rect, (entry["wall"], entry["at"]) if entry else None, sights)
     return {"room": room["key"], "position": [x, z], "yaw": yaw}
 
 
