@@ -38,6 +38,20 @@ class ExhibitsConfig(AppConfig):
         from exhibits.imaging.stored_tiles import service_deleted
 
         post_delete.connect(service_deleted, sender=ImageService, dispatch_uid="iiif-tiles-d")
+        # An annotation's medium goes with it (#23).
+        from django.db.models.signals import pre_save
+
+        from exhibits.annotating import files as annotation_files
+
+        pre_save.connect(
+            annotation_files.remember_old_media, sender=Annotation, dispatch_uid="ann-media-p"
+        )
+        post_save.connect(
+            annotation_files.media_replaced, sender=Annotation, dispatch_uid="ann-media-s"
+        )
+        post_delete.connect(
+            annotation_files.annotation_deleted, sender=Annotation, dispatch_uid="ann-media-d"
+        )
         # Every artifact change, however made, rebuilds the search index in the worker.
         post_save.connect(search_index.artifact_changed, sender=Artifact, dispatch_uid="index-s")
         post_delete.connect(search_index.artifact_changed, sender=Artifact, dispatch_uid="index-d")

@@ -1,9 +1,10 @@
 """Uploaded and derived files (MEDIA_ROOT) with access control (issue #16).
 
 Every media path maps to the one row that owns it (`media_owner`): an Asset's file, a condition
-record's images, a finding's masks, a curator's mask correction, a tour stop's audio. A path no
-row owns answers 404, and so does a file the requesting user may not see (`may_fetch`, which
-applies each domain's visibility rule): the answer never tells a private file from a missing one.
+record's images, a finding's masks, a curator's mask correction, a tour stop's audio, an
+annotation's medium (#23). A path no row owns answers 404, and so does a file the requesting
+user may not see (`may_fetch`, which applies each domain's visibility rule): the answer never
+tells a private file from a missing one.
 
 Single profile: Django streams the file. Scaled profile (MOUSEION_MEDIA_ACCEL_PREFIX set, e.g.
 "/protected-media/"): Django answers with `X-Accel-Redirect` to nginx's `internal` location of
@@ -28,8 +29,8 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-from exhibits.collection.visibility import has_view_permission, may_see_asset
-from exhibits.models import Asset, PublicationStatus
+from exhibits.collection.visibility import has_view_permission, may_see_annotation, may_see_asset
+from exhibits.models import Annotation, Asset, PublicationStatus
 from museum.media_delivery import deliver
 from museum.tours.models import TourStop
 from restoration.condition import visibility as condition_visibility
@@ -72,6 +73,7 @@ OWNERS: tuple[tuple[str, type[models.Model], tuple[str, ...]], ...] = (
     ("condition/", DamageFinding, ("mask", "probability", "overlay")),
     ("condition/", MaskCorrection, ("mask",)),
     ("tours/", TourStop, ("audio",)),
+    ("annotations/", Annotation, ("media",)),
 )
 
 
@@ -106,7 +108,8 @@ def _public(owner: MediaOwner) -> bool:
 def may_fetch(owner: MediaOwner, user: object) -> bool:
     """Each domain's rule: assets (exhibits.collection.visibility), condition material (released
     records only: restoration.condition.visibility), corrections (curators only), tour audio
-    (stops of published artifacts, else those who may view tour stops)."""
+    (stops of published artifacts, else those who may view tour stops), annotation media (with
+    the annotation's artifact: exhibits.collection.visibility.may_see_annotation)."""
     row = owner.row
     if isinstance(row, Asset):
         return may_see_asset(row, user)
@@ -116,6 +119,8 @@ def may_fetch(owner: MediaOwner, user: object) -> bool:
         return condition_visibility.may_see_finding(row, user)
     if isinstance(row, MaskCorrection):
         return condition_visibility.sees_corrections(user)
+    if isinstance(row, Annotation):
+        return may_see_annotation(row, user)
     if isinstance(row, TourStop):
         if row.artifact.status == PublicationStatus.PUBLISHED:
             return True

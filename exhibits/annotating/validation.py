@@ -75,10 +75,10 @@ def media_errors(file: IO[bytes], name: str, size: int | None) -> str:
     if sniff_format(head) != claim[1]:
         return _("The file is not the %(format)s its name says.") % {"format": claim[1].upper()}
     if claim[0] == "image":
+        data = file.read(limit + 1)  # under the cap (checked above): Pillow reads a copy
+        file.seek(0)
         try:
-            open_image(file, formats=TEXTURE_FORMATS, max_bytes=limit).close()
+            open_image(data, formats=TEXTURE_FORMATS, max_bytes=limit).close()
         except ImageReadError as error:
             return _("The image cannot be used: %(reason)s.") % {"reason": error}
-        finally:
-            file.seek(0)
     return ""

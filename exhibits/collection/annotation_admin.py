@@ -13,7 +13,8 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from exhibits.models import Annotation
+from exhibits.annotating.payload import class_payload
+from exhibits.models import Annotation, AnnotationClass
 
 
 class AnnotationInline(admin.StackedInline):
@@ -41,27 +42,68 @@ class VectorField(forms.JSONField):
         return "" if value in (None, []) else super().prepare_value(value)
 
 
+class RegionField(forms.JSONField):
+    """A drawn region as JSON (`shape` on the model, `region` on an image): written by the
+    drawing tools (js/lib/region-drawing.js, the deep-zoom editor), typed as the fallback;
+    empty means none."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return "" if value is None else super().prepare_value(value)
+
+
+REGION_FIELDS = ("shape", "region")
+
+
 class AnnotationForm(forms.ModelForm):
     """The typed [x, y, z] fields stay as the fallback of the 3D placement (Annotation.clean
-    validates them); the editor above them fills them in (js/pages/annotation-editor.js)."""
+    validates them); the editor above them fills them in (js/pages/annotation-editor.js), and
+    its drawing tools write `shape` (or, on an image, `region`)."""
 
     class Meta:
         model = Annotation
-        fields = ["artifact", "title", "order", "text", *VECTOR_FIELDS]
-        field_classes = dict.fromkeys(VECTOR_FIELDS, VectorField)
+        fields = [
+            "artifact",
+            "title",
+            "order",
+            "text",
+            "annotation_class",
+            "media",
+            "media_alt",
+            *VECTOR_FIELDS,
+            *REGION_FIELDS,
+        ]
+        field_classes = dict.fromkeys(VECTOR_FIELDS, VectorField) | dict.fromkeys(
+            REGION_FIELDS, RegionField
+        )
         widgets = {
             name: forms.Textarea(attrs={"rows": 1, "cols": 36, "spellcheck": "false"})
             for name in VECTOR_FIELDS
+        } | {
+            name: forms.Textarea(attrs={"rows": 2, "cols": 60, "spellcheck": "false"})
+            for name in REGION_FIELDS
         }
         help_texts = {
             "position": _("Click on the model to set it, or type [x, y, z] in model metres."),
             "normal": _("Set with the position: the surface's outward direction [x, y, z]."),
             "camera_position": _("“Save this view” fills it from the viewer; [x, y, z]."),
             "camera_target": _("The point the saved view looks at; [x, y, z]."),
+            "shape": _(
+                "Drawn with the Polyline or Polygon tool, or typed: "
+                '{"type": "polygon", "points": [[x, y, z], ...]} in model metres.'
+            ),
+            "region": _(
+                'On an image: {"canvas": id, "type": "polygon", "points": [[x, y], ...]} or '
+                '{"canvas": id, "xywh": [x, y, w, h]} in full-resolution pixels.'
+            ),
         }
 
-    def clean_normal(self) -> Any:
-        return self.cleaned_data.get("normal") or []  # the model's "no normal"
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # An empty typed vector is the model's "none" ([]), never JSON null.
+        for name in VECTOR_FIELDS:
+            if name in cleaned and cleaned[name] is None:
+                cleaned[name] = []
+        return cleaned
 
 
 @admin.register(Annotation)
@@ -70,16 +112,19 @@ class AnnotationAdmin(admin.ModelAdmin):
     (templates/admin/exhibits/annotation/change_form.html); the typed fields are the fallback."""
 
     form = AnnotationForm
-    list_display = ["title", "artifact", "order"]
-    list_select_related = ["artifact"]
+    list_display = ["title", "artifact", "annotation_class", "order"]
+    list_select_related = ["artifact", "annotation_class"]
+    list_filter = ["annotation_class"]
     search_fields = ["title", "artifact__object_number", "artifact__title"]
     autocomplete_fields = ["artifact"]
     fieldsets = [
-        (None, {"fields": ["artifact", ("title", "order"), "text"]}),
+        (None, {"fields": ["artifact", ("title", "order"), "text", "annotation_class"]}),
         (
             _("Place and view"),
             {"fields": [("position", "normal"), ("camera_position", "camera_target")]},
         ),
+        (_("Region drawn"), {"fields": ["shape", "region"]}),
+        (_("Medium"), {"fields": ["media", "media_alt"]}),
     ]
 
     def render_change_form(
@@ -101,6 +146,10 @@ def annotation_editor_config(annotation: Annotation | None) -> dict[str, Any]:
     return {
         "artifactApi": "/api/artifacts/{id}/",
         "annotationId": annotation.pk if annotation else None,
+        # The curators' vocabulary (colours of the drawn regions, in the active language).
+        "classes": [
+            class_payload(annotation_class) for annotation_class in AnnotationClass.objects.all()
+        ],
         "dracoDecoderPath": static("vendor/three/addons/libs/draco/gltf/"),
         "strings": {
             "chooseArtifact": gettext_now("Choose the artifact to see its model here."),

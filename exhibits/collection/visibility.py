@@ -17,7 +17,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
 from django.db.models import Prefetch, Q, QuerySet
 
-from exhibits.collection.models import Artifact, Asset, Exhibition, PublicationStatus
+from exhibits.collection.models import (
+    Annotation,
+    Artifact,
+    Asset,
+    Exhibition,
+    PublicationStatus,
+)
 
 User = AuthUser | AnonymousUser
 
@@ -100,6 +106,14 @@ def visible_assets(user: object) -> QuerySet[Asset]:
 
 def may_see_asset(asset: Asset, user: object) -> bool:
     return sees_private_files(user) or is_public_asset(asset)
+
+
+def may_see_annotation(annotation: Annotation, user: object) -> bool:
+    """An annotation (and its medium) goes with its artifact's record: public once the artifact
+    is published, else only for those who read drafts (curators, educators)."""
+    return annotation.artifact.status == PublicationStatus.PUBLISHED or has_view_permission(
+        user, "exhibits.view_artifact"
+    )
 
 
 def visible_assets_prefetch(user: object, lookup: str = "assets") -> Prefetch:
