@@ -200,6 +200,12 @@ MOUSEION_VENDOR_STATIC = {
             "annotorious-openseadragon.css",
         ],
     ),
+    # The curators' visit analytics charts (admin/analytics/dashboard.html): Chart.js's UMD
+    # build, a classic script with its colour helper bundled.
+    "vendor/chartjs": (
+        NODE_MODULES / "chart.js" / "dist",
+        ["chart.umd.min.js", "chart.umd.min.js.map"],
+    ),
 }
 # Production (MOUSEION_HASHED_STATIC=true, deploy/mouseion.env.example): `manage.py
 # collectstatic` writes hashed copies and a manifest to STATIC_ROOT (museum/staticfiles.py);
@@ -314,12 +320,30 @@ THROTTLE_RATE_DEFAULTS = {
     # Uploads and job requests: asset sources, mask corrections, condition checks, restorations.
     "upload_anon": "20/min",
     "upload_user": "60/min",
+    # POST /analytics/beacon (one per artifact page a visitor leaves).
+    "beacon_anon": "30/min",
+    "beacon_user": "60/min",
 }
 THROTTLE_RATES = {
     name: (None if rate.lower() == "off" else rate)
     for name, default in THROTTLE_RATE_DEFAULTS.items()
     for rate in [env(f"MOUSEION_THROTTLE_{name.upper()}", default=default)]
 }
+
+# Visit analytics (issue #23, museum/analytics/): daily counters only, nothing about a person.
+# Off: nothing is counted. Counts below MIN_COUNT are shown as "< MIN_COUNT" everywhere. The
+# in-process buffer is written every FLUSH_SECONDS (what a killed process held is lost); dwell
+# times are clamped to MAX_DWELL_SECONDS. The planner blends observed dwell into object interest
+# (PLAN_DWELL_PRIOR, its WEIGHT, over the last PLAN_DWELL_DAYS days).
+MOUSEION_ANALYTICS = env.bool("MOUSEION_ANALYTICS", default=True)
+MOUSEION_ANALYTICS_MIN_COUNT = env.int("MOUSEION_ANALYTICS_MIN_COUNT", default=5)
+MOUSEION_ANALYTICS_FLUSH_SECONDS = env.float("MOUSEION_ANALYTICS_FLUSH_SECONDS", default=30.0)
+MOUSEION_ANALYTICS_MAX_DWELL_SECONDS = env.float(
+    "MOUSEION_ANALYTICS_MAX_DWELL_SECONDS", default=3600.0
+)
+MOUSEION_PLAN_DWELL_PRIOR = env.bool("MOUSEION_PLAN_DWELL_PRIOR", default=True)
+MOUSEION_PLAN_DWELL_WEIGHT = env.float("MOUSEION_PLAN_DWELL_WEIGHT", default=0.5)
+MOUSEION_PLAN_DWELL_DAYS = env.int("MOUSEION_PLAN_DWELL_DAYS", default=90)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -47,6 +47,8 @@ urlpatterns = [
     ),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Visit analytics: the pages' beacon and the curators' dashboard (before the admin's catch-all).
+    path("", include("museum.analytics.urls")),
     path("admin/", admin.site.urls),
     # The API lives in its own namespace so its route names never shadow the pages.
     path("api/", include(("exhibits.urls", "api"), namespace="api")),

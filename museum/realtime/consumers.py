@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from museum.analytics.presence import RoomVisit, came_from
 from museum.common.buckets import TokenBucket
 from museum.realtime.admission import admission_for
 from museum.realtime.connections import address_gate, scope_address
@@ -288,11 +289,15 @@ class PresenceConsumer(RealtimeConsumer):
     counted = False
     last_pose = 0.0
     idle_timer: asyncio.TimerHandle | None = None
+    visit: RoomVisit | None = None  # visit analytics: counted when the socket leaves
 
     async def connect(self) -> None:
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
         user = self.scope.get("user")
-        found, role, name = await database_sync_to_async(_room_and_user)(room_id, user)
+        previous = came_from(self.scope)
+        found, role, name, previous = await database_sync_to_async(_room_and_user)(
+            room_id, user, previous
+        )
         await self.accept()
         if not found:
             await self.close(CLOSE_NOT_FOUND)
@@ -304,6 +309,7 @@ class PresenceConsumer(RealtimeConsumer):
         assert self.member is not None  # join_room() made it
         room.send_snapshot_to(self.member)
         self.occupancy_key = str(room_id)
+        self.visit = RoomVisit.open(self.scope, room=room_id, came_from=previous)
 
     async def handle(self, kind: str, fields: dict[str, Any]) -> None:
         await super().handle(kind, fields)
@@ -340,6 +346,8 @@ class PresenceConsumer(RealtimeConsumer):
             self.idle_timer.cancel()
             self.idle_timer = None
         self._uncount()
+        if self.visit is not None:
+            self.visit.close(posed=self.last_pose > 0)
 
 
 def planning_services() -> Any:
@@ -350,7 +358,14 @@ def planning_services() -> Any:
     return services
 
 
-def _room_and_user(room_id: int, user: Any) -> tuple[bool, str, str | None]:
+def _room_and_user(
+    room_id: int, user: Any, previous: int | None = None
+) -> tuple[bool, str, str | None, int | None]:
+    """Whether the room exists, the user's role and name, and `previous` if it is another room
+    that exists (the room the page walked from, for the analytics' paths)."""
     from museum.models import Room as RoomModel
 
-    return RoomModel.objects.filter(pk=room_id).exists(), user_role(user), display_name(user)
+    wanted = [room_id] if previous is None or previous == room_id else [room_id, previous]
+    existing = set(RoomModel.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    previous = previous if previous in existing and previous != room_id else None
+    return room_id in existing, user_role(user), display_name(user), previous

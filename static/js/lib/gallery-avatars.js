@@ -62,6 +62,9 @@ export class GalleryPresence {
   /** Connect to the presence room of `roomKey` (null: leave); no-op if it is the same. */
   async setRoom(roomKey) {
     if (roomKey === this.roomKey) return;
+    // The room walked from rides on the new socket's URL: the server counts the room->room
+    // step (visit analytics) without ever linking two sockets itself.
+    const previous = this.config.rooms.find((r) => r.key === this.roomKey)?.presence_room;
     this.roomKey = roomKey;
     const room = this.config.rooms.find((r) => r.key === roomKey);
     this.client?.stop();
@@ -79,8 +82,9 @@ export class GalleryPresence {
       return;
     }
     if (this.roomKey !== roomKey) return; // walked on while the module loaded
+    const path = previous ? `${room.presence_url}?from=${previous}` : room.presence_url;
     const client = new this.module.PresenceClient({
-      url: this.module.websocketURL ? this.module.websocketURL(room.presence_url) : room.presence_url,
+      url: this.module.websocketURL ? this.module.websocketURL(path) : path,
       getPose: this.getPose,
       onEvent: (event) => this.onEvent(client, event),
     });

@@ -68,6 +68,8 @@ export async function setupXRButtons({ container, note, renderer, strings, onSta
         const session = await navigator.xr.requestSession(mode, options);
         current = session;
         onStart(mode);
+        // Visit analytics (js/pages/visit-beacon.js) counts the page's mode, nothing more.
+        document.dispatchEvent(new CustomEvent('mouseion:xrmode', { detail: mode === 'immersive-ar' ? 'ar' : 'vr' }));
         renderer.xr.setReferenceSpaceType(mode === 'immersive-ar' ? 'local' : 'local-floor');
         await renderer.xr.setSession(session);
         button.textContent = labels[mode].exit;
