@@ -460,6 +460,18 @@ REALTIME_CROWD_IDLE_SECONDS = env.float("REALTIME_CROWD_IDLE_SECONDS", default=3
 REALTIME_CROSS_PROCESS = env.bool(
     "REALTIME_CROSS_PROCESS", default=bool(env("REDIS_URL", default=""))
 )
+# Live voice in guided tours (issue #23, museum/realtime/voice.py): "p2p" (browsers connect to
+# each other, signalling over the tour socket; the single profile), "sfu" (every browser to a
+# Janus media server, MOUSEION_JANUS_URL, its WebSocket API; the scaled profile) or "off".
+# Signalling frames (rtc, listen) have their own bucket per connection.
+MOUSEION_VOICE = env("MOUSEION_VOICE", default="p2p")
+MOUSEION_VOICE_P2P_MAX_LISTENERS = env.int("MOUSEION_VOICE_P2P_MAX_LISTENERS", default=12)
+MOUSEION_JANUS_URL = env("MOUSEION_JANUS_URL", default="ws://127.0.0.1:8188")
+# RTCIceServer dicts (JSON) given to browsers, e.g. a STUN/TURN server for visitors behind NAT;
+# loopback and a LAN need none.
+MOUSEION_ICE_SERVERS = env.json("MOUSEION_ICE_SERVERS", default=[])
+REALTIME_RTC_RATE = env.float("REALTIME_RTC_RATE", default=20.0)
+REALTIME_RTC_BURST = env.float("REALTIME_RTC_BURST", default=60.0)
 
 # Celery. Single profile: kombu's filesystem transport keeps queued jobs on disk under var/,
 # so they survive a restart without any broker service. Scaled profile: Redis.

@@ -22,6 +22,9 @@ QUATERNION_LIMIT = 1.0001
 NAME_MAX = 40
 QUESTION_MAX = 280
 ANSWER_MAX = 500
+# WebRTC signalling (voice in tours): an audio-only SDP is 2-6 kB; a candidate line ~100-200 chars.
+SDP_MAX = 12_000
+CANDIDATE_MAX = 1_000
 
 
 class FrameError(Exception):
@@ -39,6 +42,10 @@ class FrameError(Exception):
         if self.ref:
             fields["ref"] = self.ref
         return server_frame("error", **fields)
+
+
+class TooLarge(ValueError):
+    """A field over its size limit: answered `too_large` rather than `bad_value`."""
 
 
 Checker = Callable[[Any], Any]
@@ -116,6 +123,59 @@ def _member_id(value: Any) -> str:
     return value
 
 
+def _member_or_none(value: Any) -> str | None:
+    return None if value is None else _member_id(value)
+
+
+def _sdp(value: Any) -> dict[str, str]:
+    """A session description: {type: offer|answer, sdp}; the SDP text itself is relayed as is."""
+    if not isinstance(value, dict) or set(value) != {"type", "sdp"}:
+        raise ValueError("an object with 'type' and 'sdp'")
+    if value["type"] not in ("offer", "answer"):
+        raise ValueError("of type 'offer' or 'answer'")
+    text = value["sdp"]
+    if not isinstance(text, str) or not text.startswith("v="):
+        raise ValueError("an SDP text (starting with 'v=')")
+    if len(text) > SDP_MAX:
+        raise TooLarge(f"at most {SDP_MAX} characters")
+    return {"type": value["type"], "sdp": text}
+
+
+def _optional_text(value: Any, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.isprintable():
+        raise ValueError("a string without control characters, or null")
+    if len(value) > limit:
+        raise TooLarge(f"at most {limit} characters")
+    return value
+
+
+def _ice(value: Any) -> dict[str, Any] | None:
+    """An ICE candidate as RTCIceCandidate.toJSON() gives it, or null (end of candidates)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or "candidate" not in value:
+        raise ValueError("an object with 'candidate', or null")
+    extra = set(value) - {"candidate", "sdpMid", "sdpMLineIndex", "usernameFragment"}
+    if extra:
+        raise ValueError("an object without " + ", ".join(sorted(str(k)[:40] for k in extra)))
+    candidate = _optional_text(value["candidate"], CANDIDATE_MAX)
+    if candidate is None:
+        raise ValueError("an object whose 'candidate' is a string")
+    index = value.get("sdpMLineIndex")
+    if index is not None and (type(index) is not int or not 0 <= index <= 1023):
+        raise ValueError("an object whose 'sdpMLineIndex' is an integer from 0 to 1023, or null")
+    ice: dict[str, Any] = {"candidate": candidate}
+    if "sdpMid" in value:
+        ice["sdpMid"] = _optional_text(value["sdpMid"], 64)
+    if "sdpMLineIndex" in value:
+        ice["sdpMLineIndex"] = index
+    if "usernameFragment" in value:
+        ice["usernameFragment"] = _optional_text(value["usernameFragment"], 256)
+    return ice
+
+
 vec3 = _finite_list(3, COORDINATE_LIMIT, 3)
 quat = _finite_list(4, QUATERNION_LIMIT, 4)
 
@@ -152,9 +212,14 @@ TOUR_MESSAGES: dict[str, MessageSpec] = COMMON_MESSAGES | {
     "progress": MessageSpec({"stop": _integer(0, 10_000), "mode": _choice("follow", "roam")}, {}),
     "hand": MessageSpec({"raised": _boolean}, {}),
     "ask": MessageSpec({"text": _text(QUESTION_MAX)}, {}),
+    # voice (museum/realtime/voice.py): `rtc` carries exactly one of sdp and ice
+    "rtc": MessageSpec({"to": _member_id}, {"sdp": _sdp, "ice": _ice}),
+    "listen": MessageSpec({}, {}),
+    "talk": MessageSpec({"on": _boolean}, {}),
+    "floor": MessageSpec({"member": _member_or_none}, {}),
 }
 
-GUIDE_ONLY = frozenset({"goto", "end", "answer", "dismiss", "lower_hand"})
+GUIDE_ONLY = frozenset({"goto", "end", "answer", "dismiss", "lower_hand", "floor"})
 FOLLOWER_ONLY = frozenset({"progress", "hand", "ask"})
 
 
@@ -202,6 +267,8 @@ def parse_frame(
 def _checked(kind: str, name: str, checker: Checker, value: Any) -> Any:
     try:
         return checker(value)
+    except TooLarge as exc:
+        raise FrameError("too_large", f"'{kind}.{name}' must be {exc}.", kind) from None
     except ValueError as exc:
         raise FrameError("bad_value", f"'{kind}.{name}' must be {exc}.", kind) from None
 

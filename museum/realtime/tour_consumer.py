@@ -30,15 +30,18 @@ from museum.realtime.consumers import (
     RealtimeConsumer,
     display_name,
 )
-from museum.realtime.crossprocess import Subscription
+from museum.realtime.crossprocess import PROCESS_ID, Subscription
 from museum.realtime.rooms import Member, Room
 from museum.realtime.schema import (
     FOLLOWER_ONLY,
     GUIDE_ONLY,
     TOUR_MESSAGES,
     FrameError,
+    parse_frame,
     server_frame,
 )
+from museum.realtime.voice import SIGNALS, VOICE_EVENTS, VOICE_FRAMES, TourVoice, VoiceConfig
+from museum.tours import floor as tour_floor
 from museum.tours import services as tour_services
 
 logger = logging.getLogger(__name__)
@@ -103,17 +106,28 @@ class TourHub:
         self.room = room
         self.subscription = Subscription(get_channel_layer(), group_name(code), self.dispatch)
         self.persons: dict[str, str] = {}  # member id -> person (person_of)
+        self.voice = TourVoice(code=code, room=room, config=voice_config(), publish=self.publish)
+
+    async def publish(self, **event: Any) -> None:
+        await publish(self.code, **event)
 
     async def start(self) -> None:
         await self.subscription.start()
+        await self.voice.start()
 
     async def stop(self) -> None:
         await self.subscription.stop()
 
     def dispatch(self, event: dict[str, Any]) -> None:
         kind = event.get("kind")
-        if kind == "tour":
+        if kind in VOICE_EVENTS:
+            self.voice.dispatch(event)
+            if kind == "floor" and event["hands"] is not None:  # the holder's hand was lowered
+                self.room.broadcast(server_frame("hands", queue=event["hands"]))
+        elif kind == "tour":
             self.room.broadcast(server_frame("tour", **event["state"]))
+            if event["state"]["status"] != "live":
+                self.voice.ended()
             # A pointer on the model of the stop just left would land on the next one's.
             for member in list(self.room.members.values()):
                 if member.entry is not None and member.entry.get("ptr"):
@@ -131,6 +145,16 @@ class TourHub:
 _hubs: dict[str, TourHub] = {}
 
 
+def voice_config() -> VoiceConfig:
+    return VoiceConfig(
+        mode=settings.MOUSEION_VOICE,
+        p2p_max_listeners=settings.MOUSEION_VOICE_P2P_MAX_LISTENERS,
+        janus_url=settings.MOUSEION_JANUS_URL,
+        origin=PROCESS_ID,
+        ice_servers=settings.MOUSEION_ICE_SERVERS,
+    )
+
+
 async def publish(code: str, **event: Any) -> None:
     layer = get_channel_layer()
     assert layer is not None  # CHANNEL_LAYERS is always configured
@@ -146,6 +170,7 @@ class TourConsumer(RealtimeConsumer):
     hub: TourHub
     person: str  # person_of(): who this socket is across reconnections
     requests: TokenBucket  # this connection's hands and questions
+    signals: TokenBucket  # this connection's WebRTC signalling (rtc, listen)
 
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"].upper()
@@ -177,6 +202,7 @@ class TourConsumer(RealtimeConsumer):
         self.requests = TokenBucket(
             settings.REALTIME_TOUR_REQUEST_RATE, settings.REALTIME_TOUR_REQUEST_BURST
         )
+        self.signals = TokenBucket(settings.REALTIME_RTC_RATE, settings.REALTIME_RTC_BURST)
         if not await self.join_room(room, name=name, role=role, always_active=role == "guide"):
             return
         member = self.member
@@ -186,11 +212,14 @@ class TourConsumer(RealtimeConsumer):
         member.deliver(server_frame("hands", queue=info["hands"]))
         member.deliver(questions_frame(info["questions"], member, self.person))
         room.send_snapshot_to(member)
+        await hub.voice.joined(member, floor=info["floor"])
 
     def joining(self, code: str, user: Any) -> dict[str, Any] | None:
         """join_info, and an anonymous follower's name, unique in the live session (one trip to
         the follower executor)."""
         info = tour_services.join_info(code, user)
+        if info is not None:
+            info["floor"] = tour_floor.floor_of(info["code"])
         if (
             info is not None
             and info["state"]["status"] == "live"
@@ -206,17 +235,47 @@ class TourConsumer(RealtimeConsumer):
         hub_of_member = getattr(self, "hub", None)
         if hub_of_member is not None and member is not None:
             hub_of_member.persons.pop(member.id, None)
+            await self.leave_voice(hub_of_member, member)
         room_code = getattr(self, "code", None)
         hub = _hubs.get(room_code) if room_code else None
         if hub is not None and room_code and hub.room is self.room and not hub.room.members:
             del _hubs[room_code]
             await hub.stop()
 
+    async def leave_voice(self, hub: TourHub, member: Member) -> None:
+        """A floor holder who leaves gives the floor back (every process hears it)."""
+        if hub.voice.floor == member.id and await on_executor(
+            FOLLOWER_DB, tour_floor.release_floor
+        )(code=self.code, member_id=member.id):
+            await publish(self.code, kind="floor", floor=None, hands=None)
+        await hub.voice.left(member)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """As RealtimeConsumer.receive, but WebRTC signalling takes from its own bucket (a
+        browser sends a burst of candidates when a call starts), so it is parsed first."""
+        if self.closed or self.member is None:
+            return
+        try:
+            kind, fields = parse_frame(
+                text_data, bytes_data, max_bytes=self.max_frame_bytes, messages=self.messages
+            )
+            bucket = self.signals if kind in SIGNALS else self.bucket
+            if not bucket.take():
+                raise FrameError("rate_limited", "Too many messages; slow down.", kind)
+            await self.handle(kind, fields)
+        except FrameError as error:
+            await self.refuse(error)
+
     async def handle(self, kind: str, fields: dict[str, Any]) -> None:
         member = self.member
         assert member is not None and self.room is not None
+        if kind in VOICE_FRAMES:
+            await self.hub.voice.handle(member, kind, fields)
+            return
         if kind in GUIDE_ONLY and member.role != "guide":
             raise FrameError("forbidden", "Only the tour's guide can do that.", kind)
+        if kind == "floor":
+            self.hub.voice.check_floor_target(fields["member"])
         if kind in FOLLOWER_ONLY and member.role == "guide":
             raise FrameError("forbidden", "Guides lead; followers send that.", kind)
         if kind == "progress":
@@ -264,6 +323,8 @@ class TourConsumer(RealtimeConsumer):
                 code=code, user=user, question_id=fields["question"]
             )
             return {"kind": "question", "item": item}
+        if kind == "floor":
+            return tour_floor.give_floor(code=code, user=user, member_id=fields["member"])
         if kind == "lower_hand":
             queue = tour_services.lower_hand(code=code, user=user, member_id=fields["member"])
             return {"kind": "hands", "queue": queue}

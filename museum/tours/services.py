@@ -218,7 +218,8 @@ def end_live_tour(*, code: str, user: Any) -> dict[str, Any]:
     session = _live_session_for_guide(code, user)
     session.status = LiveTour.Status.ENDED
     session.ended_at = timezone.now()
-    session.save(update_fields=["status", "ended_at"])
+    session.floor_member = ""  # nobody speaks in an ended tour (museum/tours/floor.py)
+    session.save(update_fields=["status", "ended_at", "floor_member"])
     _log(session, "end", stop=session.stop_index)
     return tour_state(session)
 
