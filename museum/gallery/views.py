@@ -13,6 +13,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from exhibits.annotating.payload import annotation_extras
 from exhibits.collection.models import pick_web_model
 from exhibits.collection.serializers import pick_lods
 from exhibits.collection.visibility import page_artifacts, page_exhibitions, visible_assets
@@ -157,6 +158,8 @@ def _viewer_config(
                 "normal": annotation.normal or None,
                 "cameraPosition": annotation.camera_position,
                 "cameraTarget": annotation.camera_target,
+                # shape, region, class, media (#23): exhibits.annotating.payload
+                **annotation_extras(annotation),
             }
             for annotation in annotations
         ],
@@ -201,7 +204,7 @@ def artifact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assets = list(visible_assets(request.user).filter(artifact=artifact))
     model = pick_web_model(assets)
     lods = pick_lods(assets)
-    annotations = list(artifact.annotations.all())
+    annotations = list(artifact.annotations.select_related("annotation_class"))
     # The viewer starts with the smallest LOD (or the one forced by ?lod=, for debugging).
     forced = request.GET.get("lod", "")
     first = lods.get(forced) or next((asset for asset in lods.values() if asset), None)

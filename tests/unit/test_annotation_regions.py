@@ -28,7 +28,7 @@ from exhibits.models import (
     DamageClass,
 )
 from restoration.damage.config import DAMAGE_CLASSES
-from tests.unit.factories import make_artifact, png_bytes
+from tests.unit.factories import make_artifact, make_source, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -332,3 +332,27 @@ def test_curators_keep_the_vocabulary_and_educators_only_read_it(make_user) -> N
     )
     assert bad.status_code == 200 and "#rrggbb" in bad.content.decode()
     assert client.get(reverse("admin:exhibits_annotationclass_changelist")).status_code == 200
+
+
+# ------------------------------------------------------------------ the artifact page's config
+
+
+def test_the_artifact_pages_viewer_config_carries_region_class_and_media() -> None:
+    artifact = scanned()
+    source = make_source(artifact)  # the viewer needs a model visitors may fetch
+    source.public = True
+    source.save(update_fields=["public"])
+    annotation = Annotation(
+        artifact=artifact, title="Inscription", media_alt="A stamp.",
+        annotation_class=AnnotationClass.objects.get(name="Inscription"),
+        shape={"type": "polyline", "points": SQUARE[:2]},
+    )  # fmt: skip
+    annotation.media = SimpleUploadedFile("stamp.png", png_bytes())
+    annotation.save()
+    html = Client().get(artifact.get_absolute_url()).content.decode()
+    config = html.split('id="viewer-config" type="application/json">')[1].split("</script>")[0]
+    (entry,) = json.loads(config)["annotations"]
+    assert entry["shape"] == {"type": "polyline", "points": SQUARE[:2]}
+    assert entry["region"] is None
+    assert entry["class"]["name"] == "Inscription" and entry["class"]["group"] == "inscription"
+    assert entry["media"]["kind"] == "image" and entry["media"]["alt"] == "A stamp."
