@@ -4,8 +4,9 @@
 Per canvas, in order: its IIIF Image service (info.json, under the IIIF views' own rule), its
 web copy (shown until the tiles are published), scale, the restoration the user may see (its own
 service and generated-regions mask, restoration.restore.flat) and the damage overlays per class
-(restoration.condition.overlays); the work's regions (annotations with a `region`); the UI
-strings. Only files the user may fetch are named: each side applies its visibility rules.
+(restoration.condition.overlays); the work's regions (annotations with a `region`: a box or
+a polygon / polyline, with their class and medium); the vocabulary of classes for curators; the
+UI strings. Only files the user may fetch are named: each side applies its visibility rules.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from exhibits.annotating.payload import annotation_extras
 from exhibits.collection.visibility import visible_assets
 from exhibits.imaging import urls_for
 from exhibits.imaging.iiif_views import may_see_service
-from exhibits.models import Annotation, Artifact
+from exhibits.models import Annotation, AnnotationClass, Artifact
 from restoration.condition.overlays import flat_work_overlays
 from restoration.restore.flat import flat_work_restorations
 
@@ -28,16 +30,44 @@ def is_flat(artifact: Artifact) -> bool:
     return str(getattr(artifact, "form", "object")) == "flat"
 
 
+def region_bounds(region: dict[str, Any]) -> list[float] | None:
+    """The region's box [x, y, w, h]: its `xywh`, or the bounds of its points."""
+    xywh = region.get("xywh")
+    if isinstance(xywh, list) and len(xywh) == 4:
+        return xywh
+    points = region.get("points")
+    if not isinstance(points, list) or not points:
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+
+
 def region_payload(annotation: Annotation) -> dict[str, Any]:
+    """A region as deep-zoom-regions.js draws it: always a box, and the polygon or polyline
+    (`type`, `points`) when there is one; its class and medium (D's one builder)."""
     region = annotation.region or {}
+    points = region.get("points")
+    kind = region.get("type") or ("polygon" if points else "box")
+    extras = annotation_extras(annotation)
     return {
         "id": annotation.pk,
         "title": annotation.title,
         "text": annotation.text,
         "canvas": region.get("canvas"),
-        "xywh": region.get("xywh"),
-        "points": region.get("points"),
+        "xywh": region_bounds(region),
+        "type": kind,
+        "points": points,
+        "class": extras.get("class"),
+        "media": extras.get("media"),
     }
+
+
+def class_choices() -> list[dict[str, Any]]:
+    """The curators' vocabulary, for the new region's form."""
+    return [
+        {"id": c.pk, "name": c.localized_name(), "colour": c.colour}
+        for c in AnnotationClass.objects.all()
+    ]
 
 
 def flat_work_config(
@@ -85,6 +115,7 @@ def flat_work_config(
         "regions": [region_payload(a) for a in annotations if a.region],
         "canEdit": may_edit,
         "annotationsUrl": reverse("api:annotation-list") if may_edit else None,
+        "classes": class_choices() if may_edit else [],
         "strings": viewer_strings(),
     }
 
@@ -117,6 +148,8 @@ def viewer_strings() -> dict[str, str]:
         "drawSaving": _("Saving the region…"),
         "drawSaved": _("Region saved."),
         "drawRefused": _("The region could not be saved: {reason}"),
+        "layers": _("Layers"),
+        "unclassified": _("Unclassified"),
         "dividerLabel": _("Original ◂ ▸ Virtual restoration"),
         "compareOn": _("Virtual restoration shown right of the divider."),
     }

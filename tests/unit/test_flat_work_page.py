@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from PIL import Image
 
-from exhibits.models import Annotation, Artifact, Asset, Canvas, ImageService
+from exhibits.models import Annotation, AnnotationClass, Artifact, Asset, Canvas, ImageService
 from tests.unit.factories import make_artifact
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,8 @@ def test_a_flat_work_gets_the_deep_zoom_page_with_its_canvases_and_regions() -> 
     assert first["damageOverlays"] == [] and first["restoredInfoUrl"] is None
     assert config["regions"] == [
         {"id": config["regions"][0]["id"], "title": "A hand", "text": "Painted last.",
-         "canvas": recto.pk, "xywh": [100, 200, 300, 400], "points": None}
+         "canvas": recto.pk, "xywh": [100, 200, 300, 400], "type": "box", "points": None,
+         "class": None, "media": None}
     ]  # fmt: skip
     assert config["canEdit"] is False and config["annotationsUrl"] is None
     assert 'aria-pressed="true">recto</button>' in html  # the page switcher
@@ -103,6 +104,32 @@ def test_tiles_follow_the_iiif_rule_and_curators_may_mark_regions(curator) -> No
     _html, config = page_config(client, artifact)
     assert config["canvases"][0]["infoUrl"] is not None
     assert Client().get(f"/artifacts/{artifact.pk}/").status_code == 404
+
+
+def test_a_polygon_region_carries_its_box_class_and_medium(curator) -> None:
+    """A drawn polygon gets its bounding box (what the page zooms to); its class's colour and
+    its medium come along; curators get the vocabulary for the new region's class."""
+    artifact, recto = make_flat(public_source=True)
+    crack = AnnotationClass.objects.get(name="Crack")
+    annotation = Annotation(
+        artifact=artifact, title="A crack", annotation_class=crack, media_alt="A close-up.",
+        region={"canvas": recto.pk, "type": "polygon", "points": [[10, 20], [110, 25], [60, 90]]},
+        position=[], normal=[], camera_position=[], camera_target=[],
+    )  # fmt: skip
+    annotation.media.save("close-up.jpg", ContentFile(jpeg()), save=False)
+    annotation.save()
+    _html, config = page_config(Client(), artifact)
+    region = next(r for r in config["regions"] if r["id"] == annotation.pk)
+    assert region["type"] == "polygon" and region["xywh"] == [10, 20, 100, 70]
+    assert region["class"]["colour"] == crack.colour and region["class"]["name"] == "Crack"
+    assert region["media"]["kind"] == "image" and region["media"]["alt"] == "A close-up."
+    assert config["classes"] == []  # visitors choose nothing
+    client = Client()
+    client.force_login(curator)
+    html, config = page_config(client, artifact)
+    assert {"id": crack.pk, "name": "Crack", "colour": crack.colour} in config["classes"]
+    assert f'<option value="{crack.pk}">Crack</option>' in html
+    assert 'id="deep-zoom-region-layers"' in html
 
 
 def test_an_object_keeps_the_3d_viewer() -> None:

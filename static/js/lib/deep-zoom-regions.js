@@ -1,18 +1,30 @@
 /**
- * Regions of a flat work (annotations with a `region`: a box, or a polygon and its box, in the
- * canvas's full-resolution pixels): outlined over the image as OpenSeadragon overlays, listed
- * beside it (the keyboard way in: a button per region zooms to it and shows its text); a link
- * to `#region-<id>` opens zoomed to that region.
+ * Regions of a flat work (annotations with a `region`: a box, or a polygon or polyline with its
+ * bounding box, in the canvas's full-resolution pixels), drawn over the image in their class's
+ * colour as OpenSeadragon overlays, listed beside it (the keyboard way in: a button per region
+ * zooms to it and shows its text and medium); a click on one shows its text; a link to
+ * `#region-<id>` opens zoomed to that region. The "Layers" control (layers-control.js, shared
+ * with the 3D viewer) shows or hides the regions of each class present.
  *
- * Curators mark new ones: "Mark a region", then drag on the image (Annotorious, a classic script
- * loaded only for them, window.AnnotoriousOSD), or press Enter in the view to take the visible
- * area; a title and text, and the region is saved through the annotation API (POST
- * /api/annotations/ with `region`). The server decides: a refusal is shown as it is.
+ * Curators mark new ones (deep-zoom-region-editor.js).
  */
+import { showAnnotationMedia } from './annotation-sheet.js';
+import { DeepZoomRegionEditor } from './deep-zoom-region-editor.js';
 import { format } from './format.js';
-import { postTo } from './http.js';
+import { buildLayersControl, layerKey, layersOf } from './layers-control.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
+
+/** Is image point (x, y) inside the polygon (even-odd rule)? */
+function insidePolygon(points, x, y) {
+  let inside = false;
+  for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
+    const [xi, yi] = points[i];
+    const [xj, yj] = points[j];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
 
 export class DeepZoomRegions {
   constructor(page) {
@@ -26,15 +38,31 @@ export class DeepZoomRegions {
     this.detail = root.getElementById('annotation-detail');
     this.detailTitle = root.getElementById('annotation-detail-title');
     this.detailText = root.getElementById('annotation-detail-text');
-    this.drawButton = root.getElementById('deep-zoom-draw');
-    this.form = root.getElementById('region-form');
+    this.layersPanel = root.getElementById('deep-zoom-region-layers');
+    this.hiddenLayers = new Set(); // layer keys unticked (kept across canvases)
     this.overlays = new Map(); // region id -> element
     this.selected = null;
-    this.drawing = false;
-    this.pending = null; // {xywh, points?} waiting for its title
-    this.saved = [];
     page.viewer.addHandler('canvas-click', (event) => this.clicked(event));
-    if (this.drawButton) this.wireCurator();
+    // Curators mark new regions (deep-zoom-region-editor.js); visitors get no such button.
+    const drawButton = root.getElementById('deep-zoom-draw');
+    this.editor = drawButton ? new DeepZoomRegionEditor(this, drawButton) : null;
+  }
+
+  get drawing() {
+    return this.editor?.drawing ?? false;
+  }
+
+  stopDrawing() {
+    this.editor?.stopDrawing();
+  }
+
+  /** A region just saved by the editor: listed, drawn, counted in its layer and chosen. */
+  added(region) {
+    this.regions.push(region);
+    this.renderList();
+    this.renderLayers();
+    this.addOverlay(region);
+    this.select(region.id, { zoom: false });
   }
 
   /** The regions of the current canvas, in order. */
@@ -48,7 +76,37 @@ export class DeepZoomRegions {
     this.page.viewer.clearOverlays();
     this.overlays.clear();
     this.detail.hidden = true;
+    showAnnotationMedia(this.detail, null);
     this.renderList();
+    this.renderLayers();
+  }
+
+  /** The Layers control: a checkbox per class present on this canvas. */
+  renderLayers() {
+    if (!this.layersPanel) return;
+    const layers = layersOf(this.current, { unclassified: this.strings.unclassified });
+    this.layerControl = buildLayersControl({
+      container: this.layersPanel,
+      layers,
+      legend: this.strings.layers,
+      onToggle: (key, visible) => {
+        if (visible) this.hiddenLayers.delete(key);
+        else this.hiddenLayers.add(key);
+        this.applyLayers();
+      },
+    });
+    // A class unticked on another canvas stays hidden here.
+    for (const key of [...this.hiddenLayers]) this.layerControl.setVisible(key, false);
+  }
+
+  shown(region) {
+    return !this.hiddenLayers.has(layerKey(region));
+  }
+
+  applyLayers() {
+    for (const region of this.current) {
+      this.overlays.get(region.id)?.toggleAttribute('data-layer-hidden', !this.shown(region));
+    }
   }
 
   attach() {
@@ -94,23 +152,31 @@ export class DeepZoomRegions {
     this.empty.hidden = items.length > 0;
   }
 
-  /** An outline over the image: a box, with the polygon drawn inside it when there is one. */
+  /** An outline over the image in the class's colour: a box, or the polygon / polyline in its
+   * bounding box. */
   addOverlay(region) {
     const image = this.page.image;
     if (!image || !Array.isArray(region.xywh)) return;
-    const [x, y, w, h] = region.xywh;
+    const [x, y] = region.xywh;
+    // A straight polyline has no width or no height: its overlay still needs one.
+    const w = Math.max(region.xywh[2], 1);
+    const h = Math.max(region.xywh[3], 1);
     const element = document.createElement('div');
     element.className = 'deep-zoom-region';
     element.setAttribute('aria-hidden', 'true'); // the list is the accessible way in
-    if (Array.isArray(region.points) && region.points.length > 2) {
-      element.classList.add('deep-zoom-region--polygon');
+    element.dataset.layer = layerKey(region);
+    if (region.class?.colour) element.style.setProperty('--region-colour', region.class.colour);
+    const points = Array.isArray(region.points) ? region.points : [];
+    const line = region.type === 'polyline';
+    if (points.length > (line ? 1 : 2)) {
+      element.classList.add(line ? 'deep-zoom-region--polyline' : 'deep-zoom-region--polygon');
       const svg = document.createElementNS(SVG, 'svg');
       svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
       svg.setAttribute('preserveAspectRatio', 'none');
-      const polygon = document.createElementNS(SVG, 'polygon');
-      polygon.setAttribute('points', region.points.map(([px, py]) => `${px - x},${py - y}`).join(' '));
-      polygon.setAttribute('vector-effect', 'non-scaling-stroke');
-      svg.append(polygon);
+      const shape = document.createElementNS(SVG, line ? 'polyline' : 'polygon');
+      shape.setAttribute('points', points.map(([px, py]) => `${px - x},${py - y}`).join(' '));
+      shape.setAttribute('vector-effect', 'non-scaling-stroke');
+      svg.append(shape);
       element.append(svg);
     }
     const label = document.createElement('span');
@@ -120,16 +186,26 @@ export class DeepZoomRegions {
     this.page.viewer.addOverlay({ element, location: image.imageToViewportRectangle(x, y, w, h) });
     this.overlays.set(region.id, element);
     element.classList.toggle('is-active', region.id === this.selected);
+    element.toggleAttribute('data-layer-hidden', !this.shown(region));
   }
 
-  /** A click on the image selects the smallest region under it (overlays take no pointer). */
+  /** Is image point (px, py) on the region: inside its polygon, or its box for the rest? */
+  hits(region, px, py) {
+    const [x, y, w, h] = region.xywh;
+    // A line is hard to hit: a margin of 1 % of the image around its box.
+    const slack = region.type === 'polyline' ? 0.01 * this.page.image.getContentSize().x : 0;
+    if (px < x - slack || px > x + w + slack || py < y - slack || py > y + h + slack) return false;
+    if (region.type === 'polygon' && region.points?.length > 2) return insidePolygon(region.points, px, py);
+    return true;
+  }
+
+  /** A click on the image selects the smallest shown region under it (overlays take no pointer). */
   clicked(event) {
     if (!event.quick || this.drawing || this.page.measure.active) return;
     const image = this.page.image;
     if (!image) return;
     const point = image.viewerElementToImageCoordinates(event.position);
-    const hits = this.current.filter(({ xywh: [x, y, w, h] }) =>
-      point.x >= x && point.x <= x + w && point.y >= y && point.y <= y + h);
+    const hits = this.current.filter((region) => this.shown(region) && this.hits(region, point.x, point.y));
     hits.sort((a, b) => a.xywh[2] * a.xywh[3] - b.xywh[2] * b.xywh[3]);
     if (hits.length) this.select(hits[0].id, { zoom: false });
   }
@@ -146,6 +222,7 @@ export class DeepZoomRegions {
       number: this.current.indexOf(region) + 1, title: region.title,
     });
     this.detailText.textContent = region.text;
+    showAnnotationMedia(this.detail, region.media, region.title);
     this.detail.hidden = false;
     if (zoom) {
       const [x, y, w, h] = region.xywh;
@@ -155,162 +232,16 @@ export class DeepZoomRegions {
     }
   }
 
-  // Curators: marking regions.
-
-  wireCurator() {
-    this.drawButton.addEventListener('click', () => (this.drawing ? this.stopDrawing() : this.startDrawing()));
-    this.shapeSelect = document.getElementById('deep-zoom-shape');
-    this.shapeSelect?.addEventListener('change', () => {
-      if (!this.drawing) return;
-      this.stopDrawing();
-      this.startDrawing();
-    });
-    this.page.viewer.canvas.addEventListener('keydown', (event) => {
-      if (!this.drawing) return;
-      if (event.key === 'Enter') {
-        event.preventDefault();
-        this.propose(this.visibleArea());
-      } else if (event.key === 'Escape') {
-        this.stopDrawing();
-      }
-    });
-    this.form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      this.save();
-    });
-    document.getElementById('region-cancel').addEventListener('click', () => this.discard());
-  }
-
-  annotator() {
-    if (this.anno === undefined) {
-      const library = window.AnnotoriousOSD;
-      this.anno = library ? library.createOSDAnnotator(this.page.viewer, { drawingEnabled: false, drawingMode: 'drag' }) : null;
-      this.anno?.on('createAnnotation', (annotation) => this.drawn(annotation));
-    }
-    return this.anno;
-  }
-
-  startDrawing() {
-    this.page.measure.stop();
-    this.drawing = true;
-    this.drawButton.setAttribute('aria-pressed', 'true');
-    // A rectangle is dragged; a polygon's corners are clicked, a double click closes it.
-    const polygon = this.shapeSelect?.value === 'polygon';
-    const anno = this.annotator();
-    anno?.setDrawingTool(polygon ? 'polygon' : 'rectangle');
-    anno?.setDrawingMode(polygon ? 'click' : 'drag');
-    anno?.setDrawingEnabled(true);
-    // The double click that closes a polygon must not also zoom the view.
-    this.page.viewer.gestureSettingsByDeviceType('mouse').dblClickToZoom = false;
-    this.page.say(polygon ? this.strings.drawPolygon : this.strings.drawStart);
-  }
-
-  stopDrawing() {
-    if (!this.drawing) return;
-    this.drawing = false;
-    this.drawButton?.setAttribute('aria-pressed', 'false');
-    this.anno?.setDrawingEnabled(false);
-    // After the event that closed the shape has been handled.
-    setTimeout(() => { this.page.viewer.gestureSettingsByDeviceType('mouse').dblClickToZoom = true; });
-  }
-
-  /** The part of the image in view, in its pixels. */
-  visibleArea() {
-    const image = this.page.image;
-    const bounds = image.viewportToImageRectangle(this.page.viewer.viewport.getBounds(true));
-    const size = image.getContentSize();
-    const x = Math.max(0, bounds.x);
-    const y = Math.max(0, bounds.y);
-    return { xywh: [x, y, Math.min(size.x, bounds.x + bounds.width) - x, Math.min(size.y, bounds.y + bounds.height) - y] };
-  }
-
-  /** Annotorious drew a shape: a rectangle, or a polygon (kept with its bounding box). */
-  drawn(annotation) {
-    const selector = annotation.target?.selector ?? {};
-    const geometry = selector.geometry ?? {};
-    let shape;
-    if (selector.type === 'POLYGON' && Array.isArray(geometry.points)) {
-      const { minX, minY, maxX, maxY } = geometry.bounds;
-      shape = { xywh: [minX, minY, maxX - minX, maxY - minY], points: geometry.points };
-    } else {
-      shape = { xywh: [geometry.x, geometry.y, geometry.w, geometry.h] };
-    }
-    this.drawnId = annotation.id;
-    this.propose(shape);
-  }
-
-  propose(shape) {
-    const size = this.page.image.getContentSize();
-    const round = (v) => Math.round(v);
-    let [x, y, w, h] = shape.xywh.map(round);
-    x = Math.max(0, Math.min(x, size.x - 1));
-    y = Math.max(0, Math.min(y, size.y - 1));
-    w = Math.max(1, Math.min(w, size.x - x));
-    h = Math.max(1, Math.min(h, size.y - y));
-    this.pending = { canvas: this.page.canvas.id, xywh: [x, y, w, h] };
-    if (shape.points) this.pending.points = shape.points.map((p) => p.map(round));
-    this.stopDrawing();
-    this.form.hidden = false;
-    this.form.querySelector('#region-status').textContent = '';
-    this.form.querySelector('#region-title').focus();
-  }
-
-  discard() {
-    this.pending = null;
-    this.form.hidden = true;
-    this.form.reset();
-    this.form.querySelector('#region-status').textContent = '';
-    if (this.drawnId) this.anno?.removeAnnotation(this.drawnId);
-    this.drawnId = null;
-  }
-
-  async save() {
-    const status = this.form.querySelector('#region-status');
-    const title = this.form.querySelector('#region-title').value.trim();
-    if (!this.pending) return;
-    if (!title) {
-      status.textContent = this.strings.drawTitleNeeded;
-      return;
-    }
-    status.textContent = this.strings.drawSaving;
-    const body = {
-      artifact: this.config.artifact,
-      title,
-      text: this.form.querySelector('#region-text').value,
-      order: this.regions.length,
-      region: this.pending,
-    };
-    let response;
-    try {
-      response = await postTo(this.config.annotationsUrl, { json: body, scope: this.form });
-    } catch (error) {
-      status.textContent = format(this.strings.drawRefused, { reason: String(error) });
-      return;
-    }
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const reason = data.detail ?? Object.values(data).flat().join(' ') ?? response.statusText;
-      status.textContent = format(this.strings.drawRefused, { reason: reason || response.status });
-      return;
-    }
-    const region = { id: data.id, title: data.title, text: data.text, ...(data.region ?? this.pending) };
-    this.regions.push(region);
-    this.saved.push(region.id);
-    this.discard();
-    this.renderList();
-    this.addOverlay(region);
-    this.select(region.id, { zoom: false });
-    this.page.say(this.strings.drawSaved);
-  }
-
   describe() {
     return {
       count: this.current.length,
       overlays: this.overlays.size,
       selected: this.selected,
       drawing: this.drawing,
-      saved: this.saved,
-      annotorious: Boolean(this.anno),
+      saved: this.editor?.saved ?? [],
+      hiddenLayers: [...this.hiddenLayers],
+      shownOverlays: [...this.overlays.values()].filter((e) => !e.hasAttribute('data-layer-hidden')).length,
+      annotorious: Boolean(this.editor?.anno),
     };
   }
 }
