@@ -259,10 +259,14 @@ class ArtifactViewer {
     this.setStatus(format(template, { percent: 0 }), { progress: 0 });
     const loading = loadModel(step.url, this.config.dracoDecoderPath, (percent) => {
       this.setStatus(format(template, { percent }), { progress: percent });
+      // Downloaded: the card goes (compiling the finer model takes seconds on a phone, and a
+      // "100 %" card over the model looked like a stalled load).
+      if (percent >= 100) this.status.hidden = true;
     });
     let model;
     try {
       model = await loading;
+      this.status.hidden = true;
       // Compile (with the final lighting) before the swap, so no frame lacks the model.
       await this.applyEnvironment({ render: false }); // the swap below draws
       // Compile off the main thread where possible; without the extension (SwiftShader)
@@ -272,6 +276,7 @@ class ArtifactViewer {
       }
     } catch (error) {
       console.warn('Mouseion viewer: LOD', step.label, error);
+      this.status.hidden = false;
       this.setStatus(this.strings.detailError);
       return false;
     }
