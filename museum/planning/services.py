@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from exhibits.curation import embedding_store
 from exhibits.curation.embeddings import artifact_text, default_encoder
 from exhibits.models import Artifact, ExhibitionItem, PublicationStatus
+from museum.analytics.planner import dwell_weight, observed_dwell
 from museum.building.services import public_rooms
 from museum.models import Passage, Room
 from museum.planning.building import (
@@ -36,7 +37,7 @@ from museum.planning.building import (
 )
 from museum.planning.crowd import OccupancyBoard
 from museum.planning.doorways import DOOR_WIDTH, Door, RoomBox, passage_doors, route_points
-from museum.planning.interest import interest_scores
+from museum.planning.interest import interest_scores, with_observed_dwell
 from museum.planning.interest import terms as interest_terms
 from museum.planning.planner import Plan, Reason, plan_visit
 from museum.planning.shared_board import SharedBoard
@@ -319,6 +320,9 @@ def plan_for_visitor(
         query_terms=[interests, *themes],
         liked_index=liked_index,
     )
+    # What visitors actually dwell on (visit analytics), shrunk towards neutral; {} when off.
+    observed = observed_dwell([a.pk for a in artifacts])
+    interest = with_observed_dwell(interest, observed, weight=dwell_weight())
     objects = [
         ObjectRecord(i, str(item.room_id), DWELL_SECONDS, float(interest.prizes[i]))
         for i, item in enumerate(items)
