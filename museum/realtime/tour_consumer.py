@@ -24,6 +24,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
+from museum.analytics import live_tours
 from museum.common.buckets import KeyedBuckets, TokenBucket
 from museum.realtime.consumers import (
     CLOSE_NOT_FOUND,
@@ -126,6 +127,7 @@ class TourHub:
                 self.room.broadcast(server_frame("hands", queue=event["hands"]))
         elif kind == "tour":
             self.room.broadcast(server_frame("tour", **event["state"]))
+            live_tours.shown(self.code, event["state"])  # visit analytics: stops followers saw
             if event["state"]["status"] != "live":
                 self.voice.ended()
             # A pointer on the model of the stop just left would land on the next one's.
@@ -209,6 +211,8 @@ class TourConsumer(RealtimeConsumer):
         assert member is not None
         hub.persons[member.id] = self.person
         member.deliver(server_frame("tour", **info["state"]))
+        if role == "follower":
+            live_tours.joined(self.code, member.id, info["state"], self.scope)
         member.deliver(server_frame("hands", queue=info["hands"]))
         member.deliver(questions_frame(info["questions"], member, self.person))
         room.send_snapshot_to(member)
@@ -235,6 +239,7 @@ class TourConsumer(RealtimeConsumer):
         hub_of_member = getattr(self, "hub", None)
         if hub_of_member is not None and member is not None:
             hub_of_member.persons.pop(member.id, None)
+            live_tours.left(hub_of_member.code, member.id)
             await self.leave_voice(hub_of_member, member)
         room_code = getattr(self, "code", None)
         hub = _hubs.get(room_code) if room_code else None
@@ -280,6 +285,7 @@ class TourConsumer(RealtimeConsumer):
             raise FrameError("forbidden", "Guides lead; followers send that.", kind)
         if kind == "progress":
             self.room.set_fields(member, stop=fields["stop"], mode=fields["mode"])
+            live_tours.roamed(self.code, member.id, fields["stop"])
             return
         if kind not in GUIDE_ONLY and kind not in FOLLOWER_ONLY:
             await super().handle(kind, fields)

@@ -238,3 +238,62 @@ def test_device_classes():
     assert device_class("Mozilla/5.0 (X11; Linux x86_64) Chrome/126", mobile_hint="?1") == "phone"
     assert device_class("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/128.0") == "desktop"
     assert device_class("") == "desktop"
+
+
+# live tours ---------------------------------------------------------------------------------------
+
+
+async def tour_socket(path: str, user=None, headers: list | None = None) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(APP, path, headers=headers or [])
+    communicator.scope["user"] = user or AnonymousUser()
+    connected, _ = await communicator.connect(timeout=10)
+    assert connected
+    return communicator
+
+
+async def until(communicator: WebsocketCommunicator, kind: str, stop: int | None = None) -> dict:
+    for _ in range(60):
+        frame = json.loads(await communicator.receive_from(timeout=5))
+        if frame["type"] == kind and (stop is None or frame.get("stop_index") == stop):
+            return frame
+    raise AssertionError(f"no {kind} frame")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_live_tour_followers_count_their_share_of_stops(django_user_model):
+    from museum.models import Tour, TourStop
+    from museum.tours import services as tour_services
+
+    @sync_to_async
+    def start():
+        guide = django_user_model.objects.create_user("guide", "g@example.org", None)
+        tour = Tour.objects.create(title="Highlights", educator=guide)
+        for order in range(4):
+            TourStop.objects.create(tour=tour, order=order, artifact=make_artifact())
+        return guide, tour, tour_services.start_live_tour(tour=tour, guide=guide)
+
+    guide_user, tour, session = await start()
+    path = f"/ws/tours/{session.code}/"
+    guide = await tour_socket(path, guide_user)
+    stayer = await tour_socket(path)
+    await until(stayer, "tour", 0)
+    early = await tour_socket(path)
+    await until(early, "tour", 0)
+    private = await tour_socket(path, headers=[(b"sec-gpc", b"1")])
+    await until(private, "tour", 0)
+    await guide.send_to(text_data=json.dumps({"type": "goto", "stop": 1}))
+    await until(early, "tour", 1)
+    await early.disconnect()  # saw stops 0 and 1 of 4: half
+    await stayer.send_to(text_data=json.dumps({"type": "progress", "stop": 2, "mode": "roam"}))
+    await guide.send_to(text_data=json.dumps({"type": "goto", "stop": 3}))
+    await until(stayer, "tour", 3)
+    for socket in (stayer, private, guide):
+        await socket.disconnect()
+    await sync_to_async(flush_counts)()
+
+    key = str(tour.pk)
+    assert await sync_to_async(counts)(Metric.TOUR_FOLLOWERS) == {(key, 0): 2}  # not the guide
+    assert await sync_to_async(counts)(Metric.TOUR_LAST_STOP) == {(key, 0): 1}
+    # Share in quarters: the early leaver 2/4 -> bucket 2; the stayer saw all 4 -> bucket 4.
+    assert await sync_to_async(counts)(Metric.TOUR_SHARE) == {(key, 2): 1, (key, 4): 1}
