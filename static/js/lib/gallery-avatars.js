@@ -52,6 +52,7 @@ export class GalleryPresence {
     this.statusElement = statusElement;
     this.requestRender = requestRender;
     this.avatars = new Map();
+    this.samples = [];
     this.client = null;
     this.roomKey = null;
     this.status = 'off';
@@ -69,6 +70,7 @@ export class GalleryPresence {
     const room = this.config.rooms.find((r) => r.key === roomKey);
     this.client?.stop();
     this.client = null;
+    this.samples = [];
     this.clearAvatars();
     if (!room?.presence_url) {
       this.setStatus('off');
@@ -131,6 +133,7 @@ export class GalleryPresence {
   update(now) {
     if (!this.client) return 0;
     const others = this.client.sample(now);
+    this.samples = others; // the shared pointers (gallery-pointer.js) are drawn from the same
     const seen = new Set();
     for (const other of others) {
       if (!other.p || !other.q) continue;

@@ -74,6 +74,14 @@ export function galleryHook(gallery) {
     /** The click-to-walk of the floor (gallery.js walkToFloor): ends facing an object, not a wall. */
     walkToFloor: (point) => gallery.walkToFloor(point),
     avatars: () => gallery.presence?.list() ?? [],
+    /** Others' shared pointers drawn now: rays from their avatars (gallery-pointer.js). */
+    pointers: () => gallery.pointer?.list() ?? [],
+    /** Point at a world point (null: nowhere) as the mouse would; false unless Point is on. */
+    pointAt: (p) => {
+      if (!gallery.pointer?.pointing) return false;
+      gallery.pointer.aim(p);
+      return true;
+    },
     roomId: () => roomOf()?.id ?? null,
     roomKey: () => gallery.roomKey,
     get presence() { return gallery.presence?.state() ?? { status: 'off', mode: null, selfId: null }; },

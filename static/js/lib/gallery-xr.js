@@ -2,7 +2,8 @@
  * Walking the gallery in VR: the "Enter VR" button (xr-buttons.js), a ray from each controller
  * and teleporting: point at the floor, hold the trigger to see where you would land (a ring,
  * shown only where one may stand), release it to go there. Pointed at an object or a picture,
- * releasing the trigger opens its page (the session ends first).
+ * releasing the trigger opens its page (the session ends first). With the shared pointer on
+ * (gallery-pointer.js; the squeeze button toggles it) the trigger points for the room instead.
  *
  * Each controller is drawn as its own model (three's XRControllerModelFactory) from the WebXR
  * input profiles served locally (a subset, settings.XR_INPUT_PROFILES; no CDN): the container's
@@ -66,12 +67,18 @@ export function setupGalleryXR({ gallery, container, note }) {
     controller.addEventListener('selectstart', () => { controller.userData.selecting = true; });
     controller.addEventListener('selectend', () => {
       controller.userData.selecting = false;
+      if (gallery.pointer?.pointing) { // the trigger pointed: it neither walks nor opens
+        gallery.pointer.aim(null);
+        return;
+      }
       const item = controller.userData.item;
       controller.userData.item = undefined;
       if (item !== undefined) gallery.openItem(item);
       else if (marker.visible) teleport(marker.position);
       marker.visible = false;
     });
+    // Educators and curators: the squeeze button turns the shared pointer on and off.
+    controller.addEventListener('squeezestart', () => gallery.pointer?.setPointing(!gallery.pointer.pointing));
     controller.addEventListener('connected', (event) => {
       // Gaze or screen input has no ray to draw.
       controller.children[0].visible = event.data?.targetRayMode === 'tracked-pointer';
@@ -103,6 +110,11 @@ export function setupGalleryXR({ gallery, container, note }) {
     const targets = [...gallery.floors, ...gallery.walls, ...gallery.itemTargets()];
     const hit = raycaster.intersectObjects(targets, true)[0];
     active.userData.item = undefined;
+    if (gallery.pointer?.pointing) { // pointing for the room (gallery-pointer.js), not walking
+      gallery.pointer.aim(hit ? hit.point.toArray() : null);
+      marker.visible = false;
+      return;
+    }
     for (let object = hit?.object; object; object = object.parent) {
       if (object.userData.itemIndex !== undefined) {
         active.userData.item = object.userData.itemIndex;

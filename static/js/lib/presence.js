@@ -37,6 +37,12 @@ function nlerp(a, b, t) {
   return out.map((value) => value / length);
 }
 
+/** A shared pointer between two snapshots: it glides while shown, and appears or hides at once. */
+function lerpPointer(a, b, t) {
+  if (!a?.p || !b?.p || a.space !== b.space) return t < 1 ? a : b;
+  return { p: lerp(a.p, b.p, t), space: b.space };
+}
+
 function changed(a, b) {
   if (!a) return true;
   for (let i = 0; i < 3; i += 1) if (Math.abs(a.p[i] - b.p[i]) > POSITION_EPSILON) return true;
@@ -168,7 +174,7 @@ export class PresenceClient {
       other.talking = entry.talking === true; // live voice: a speaker holds push-to-talk
       const last = other.history[other.history.length - 1];
       if (!last || last.ts < frame.ts) {
-        other.history.push({ ts: frame.ts, p: entry.p, q: entry.q });
+        other.history.push({ ts: frame.ts, p: entry.p, q: entry.q, ptr: entry.ptr ?? null });
         if (other.history.length > HISTORY) other.history.shift();
       }
     }
@@ -196,8 +202,7 @@ export class PresenceClient {
     for (const [id, other] of this.others) {
       const history = other.history;
       if (!history.length) continue;
-      let p = history[history.length - 1].p;
-      let q = history[history.length - 1].q;
+      let { p, q, ptr } = history[history.length - 1];
       for (let i = history.length - 1; i > 0; i -= 1) {
         const a = history[i - 1];
         const b = history[i];
@@ -205,14 +210,12 @@ export class PresenceClient {
           const t = b.ts > a.ts ? (renderTs - a.ts) / (b.ts - a.ts) : 1;
           p = lerp(a.p, b.p, t);
           q = nlerp(a.q, b.q, t);
+          ptr = lerpPointer(a.ptr, b.ptr, t);
           break;
         }
-        if (renderTs < a.ts) {
-          p = a.p;
-          q = a.q;
-        }
+        if (renderTs < a.ts) ({ p, q, ptr } = a);
       }
-      out.push({ id, name: other.name, role: other.role, stop: other.stop, mode: other.mode, p, q });
+      out.push({ id, name: other.name, role: other.role, stop: other.stop, mode: other.mode, p, q, ptr });
     }
     return out;
   }

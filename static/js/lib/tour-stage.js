@@ -36,6 +36,9 @@ export class TourStage {
     this.marker = null;
     this.loadToken = 0;
     this.renderCount = 0;
+    this.frameHooks = []; // called after each render (overlays that follow the view)
+    this.raycaster = new THREE.Raycaster();
+    this.loaded = Promise.resolve(null); // the object of modelUrl, once loaded
     new ResizeObserver(() => this.resize()).observe(canvas);
     this.resize();
     this.renderer.setAnimationLoop(() => this.frame());
@@ -55,6 +58,36 @@ export class TourStage {
     this.controls.update();
     this.renderer.render(this.scene, this.camera);
     this.renderCount += 1;
+    for (const hook of this.frameHooks) hook();
+  }
+
+  /** The point of the object under client coordinates, in the model's coordinates, or null. */
+  pick(clientX, clientY) {
+    if (!this.model) return null;
+    const rect = this.canvas.getBoundingClientRect();
+    const ndc = new THREE.Vector2(
+      ((clientX - rect.left) / rect.width) * 2 - 1,
+      -((clientY - rect.top) / rect.height) * 2 + 1,
+    );
+    this.raycaster.setFromCamera(ndc, this.camera);
+    const hit = this.raycaster.intersectObject(this.model, true)[0];
+    return hit ? this.model.worldToLocal(hit.point.clone()).toArray() : null;
+  }
+
+  /**
+   * Where a point in the model's coordinates is drawn: CSS pixels from the canvas's top left,
+   * or null when it is behind the camera or off the view (or no object is shown).
+   */
+  project(point) {
+    if (!this.model) return null;
+    const ndc = this.model.localToWorld(new THREE.Vector3().fromArray(point)).project(this.camera);
+    if (Math.abs(ndc.x) > 1 || Math.abs(ndc.y) > 1 || ndc.z > 1) return null;
+    return [(ndc.x + 1) / 2 * this.canvas.clientWidth, (1 - ndc.y) / 2 * this.canvas.clientHeight];
+  }
+
+  /** True when `stop`'s object is the one on the stage, loaded. */
+  showing(stop) {
+    return Boolean(this.model && stop && stop.model_url === this.modelUrl);
   }
 
   /** Show `stop` (a PROTOCOL.md stop payload); `glide` animates the camera, else it jumps. */
@@ -72,28 +105,11 @@ export class TourStage {
         return;
       }
       this.onStatus(this.strings.loading);
-      let model;
-      try {
-        model = await loadModel(stop.model_url, this.dracoDecoderPath);
-      } catch {
-        if (token === this.loadToken) this.onStatus(this.strings.loadError);
-        return;
-      }
-      if (token !== this.loadToken) {
-        disposeObject(model); // a newer stop arrived while this one loaded
-        return;
-      }
-      this.model = model;
-      this.scene.add(model);
-      // The environment is made with the first object (it costs a moment on software WebGL).
-      this.scene.environment ??= roomEnvironment(this.renderer);
-      this.home = frameObject(this.camera, this.controls, model).home;
-      this.onStatus('');
-      // Metered after the first frame (one small offscreen render), from the home view.
-      requestAnimationFrame(() => {
-        if (this.model === model) meterExposure(this.renderer, this.scene, this.camera);
-      });
+      this.loaded = this.load(stop.model_url);
     }
+    // A second show() of the same object while it loads (the tour's first frame arrives then)
+    // waits for that load rather than leaving the stage empty.
+    await this.loaded;
     if (token !== this.loadToken) return;
     this.highlight(stop.annotation);
     const view = stop.camera
@@ -122,6 +138,32 @@ export class TourStage {
     this.marker.renderOrder = 10;
     this.marker.position.fromArray(annotation.position);
     this.scene.add(this.marker);
+  }
+
+  /** Load and place the object at `url`; null if it failed or another object was asked for. */
+  async load(url) {
+    let model;
+    try {
+      model = await loadModel(url, this.dracoDecoderPath);
+    } catch {
+      if (url === this.modelUrl) this.onStatus(this.strings.loadError);
+      return null;
+    }
+    if (url !== this.modelUrl) {
+      disposeObject(model); // a stop with another object arrived while this one loaded
+      return null;
+    }
+    this.model = model;
+    this.scene.add(model);
+    // The environment is made with the first object (it costs a moment on software WebGL).
+    this.scene.environment ??= roomEnvironment(this.renderer);
+    this.home = frameObject(this.camera, this.controls, model).home;
+    this.onStatus('');
+    // Metered after the first frame (one small offscreen render), from the home view.
+    requestAnimationFrame(() => {
+      if (this.model === model) meterExposure(this.renderer, this.scene, this.camera);
+    });
+    return model;
   }
 
   cameraState() {

@@ -16,6 +16,7 @@ import { GalleryPresence } from '../lib/gallery-avatars.js';
 import { galleryHook } from '../lib/gallery-hooks.js';
 import { GalleryModels } from '../lib/gallery-models.js';
 import { GalleryPictures } from '../lib/gallery-pictures.js';
+import { GalleryPointer } from '../lib/gallery-pointer.js';
 import { buildGallery } from '../lib/gallery-scene.js';
 import { configureRenderer, roomEnvironment } from '../lib/scene-lighting.js';
 import { Walker } from '../lib/gallery-walk.js';
@@ -132,6 +133,7 @@ class Gallery {
       statusElement: this.root.querySelector('#gallery-presence'),
       requestRender: () => this.requestRender(),
     });
+    this.pointer = new GalleryPointer({ gallery: this, button: this.root.querySelector('#gallery-point') });
     new ResizeObserver(() => this.resize()).observe(this.stage);
     this.resize();
     return true;
@@ -172,6 +174,7 @@ class Gallery {
     this.trackRoom();
     this.trackFocus();
     const others = this.presence.update(now);
+    this.pointer.update();
     this.renderer.render(this.scene, this.camera);
     this.renderCount += 1;
     if (!xr && (moving || others > 0)) this.requestRender();

@@ -7,6 +7,7 @@ import { postTo } from '../lib/http.js';
 import { PresenceClient, websocketURL } from '../lib/presence.js';
 import { GuidePanel } from '../lib/tour-guide.js';
 import { TourPicture } from '../lib/tour-picture.js';
+import { TourPointer } from '../lib/tour-pointer.js';
 import { TourStage } from '../lib/tour-stage.js';
 import { TourVoice } from '../lib/tour-voice.js';
 import { VoicePanel } from '../lib/tour-voice-panel.js';
@@ -23,6 +24,14 @@ const stage = new TourStage($('tour-canvas'), {
   onStatus: (text) => { $('tour-stage-status').textContent = text; },
 });
 const picture = new TourPicture($('tour-picture'));
+// The guide's pointer: drawn where this page shows the guide's stop (tour-pointer.js).
+const pointer = role === 'replay' ? null : new TourPointer({
+  stage,
+  container: $('tour-stage'),
+  client: () => client,
+  stop: () => (view.viewing === view.guideStop ? view.stop : null),
+  button: role === 'guide' ? $('guide-point') : null,
+});
 
 /** A stop on the stage: a flat work's picture at its region, or the object in 3D. */
 function showOnStage(stop, options) {
@@ -149,6 +158,7 @@ function goToGuide(glide = true) {
 
 function onTour(frame) {
   const changed = frame.stop_index !== view.guideStop;
+  if (changed) pointer?.reset(); // the server clears a pointer on a new stop
   view.guideStop = frame.stop_index;
   view.stop = frame.stop;
   view.status = frame.status;
@@ -209,6 +219,8 @@ function onEvent(event) {
     case 'welcome':
       root.dataset.memberId = event.id;
       voice.setSelf(event.id);
+      pointer?.reset();
+      if (pointer) pointer.selfName = event.name;
       sendProgress();
       break;
     case 'tour':
@@ -322,5 +334,8 @@ window.mouseionTour = {
   get renderCount() { return stage.renderCount; },
   picture: () => picture.state(),
   others: () => client?.sample() ?? [],
+  pointer: () => pointer?.state() ?? null,
+  /** True once the current stop's object is loaded on the stage. */
+  modelShown: () => stage.showing(view.stop),
   voice,
 };
