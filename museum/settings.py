@@ -320,9 +320,10 @@ THROTTLE_RATE_DEFAULTS = {
     # Uploads and job requests: asset sources, mask corrections, condition checks, restorations.
     "upload_anon": "20/min",
     "upload_user": "60/min",
-    # POST /analytics/beacon (one per artifact page a visitor leaves).
-    "beacon_anon": "30/min",
-    "beacon_user": "60/min",
+    # POST /analytics/beacon (one per museum page a visitor leaves; a class behind one NAT
+    # shares an address).
+    "beacon_anon": "120/min",
+    "beacon_user": "240/min",
 }
 THROTTLE_RATES = {
     name: (None if rate.lower() == "off" else rate)
