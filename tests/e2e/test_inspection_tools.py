@@ -30,10 +30,11 @@ def open_tools(page, server_url: str, artifact: dict) -> None:
     page.goto(_page(server_url, artifact))
     _full(page)
     wait_until_still(page)
-    panel = page.locator("#inspect-panel")
-    panel.wait_for(state="visible")
-    page.locator("#inspect-panel summary").click()
-    assert panel.get_attribute("open") is not None
+    toggle = page.locator("#inspect-toggle")  # the toolbar's button opens the panel
+    toggle.wait_for(state="visible")
+    toggle.click()
+    page.locator("#inspect-panel").wait_for(state="visible")
+    assert toggle.get_attribute("aria-expanded") == "true"
 
 
 def frame(page) -> np.ndarray:

@@ -298,6 +298,18 @@ export function setupInspectTools(viewer, sphere) {
   const panel = viewer.root.querySelector('#inspect-panel');
   if (!panel) return null;
   const tools = new InspectTools(viewer, panel, sphere);
-  panel.hidden = false;
+  // The toolbar's disclosure button opens the panel under the toolbar (a closed panel keeps
+  // the whole toolbar and the model above the fold on a laptop).
+  const toggle = viewer.root.querySelector('#inspect-toggle');
+  if (!toggle) {
+    panel.hidden = false;
+    return tools;
+  }
+  toggle.hidden = false;
+  toggle.addEventListener('click', () => {
+    const open = toggle.getAttribute('aria-expanded') !== 'true';
+    toggle.setAttribute('aria-expanded', String(open));
+    panel.hidden = !open;
+  });
   return tools;
 }
