@@ -85,7 +85,8 @@ bench: install
 
 # The scaled profile on loopback (PostgreSQL, Redis, nginx, two uvicorn, a worker): see
 # scripts/scaled/stack.py and README "Deploying at scale". Needs the Debian packages postgresql,
-# redis-server and nginx (.ci/run installs them). The stack is stopped however the tests end.
+# redis-server, nginx and janus (live voice's media server; .ci/run installs them). The stack
+# is stopped however the tests end.
 .PHONY: test-scaled bench-scaled
 SCALED_DIR := $(CURDIR)/var/scaled
 SCALED_ENV := set -a && . $(SCALED_DIR)/stack.env && set +a &&
@@ -95,8 +96,9 @@ SCALED_DEMO_PASSWORD := mouseion-test-demo
 # The dev lock holds the scaled and S3 extras too (redis, psycopg, channels-redis, django-storages).
 
 test-scaled: install
-	@for tool in redis-server nginx; do command -v $$tool >/dev/null || \
-	  { echo "test-scaled needs $$tool (apt-get install postgresql redis-server nginx)"; exit 1; }; done
+	@for tool in redis-server nginx janus; do command -v $$tool >/dev/null || \
+	  { echo "test-scaled needs $$tool (apt-get install postgresql redis-server nginx janus)"; \
+	    exit 1; }; done
 	@trap '$(PY) scripts/scaled/stack.py stop --dir $(SCALED_DIR)' EXIT; \
 	export MOUSEION_ENCODER=hashing; \
 	$(PY) scripts/scaled/stack.py start --dir $(SCALED_DIR) && \

@@ -20,7 +20,7 @@ import itertools
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -59,6 +59,8 @@ class JanusConnection:
         self.socket: ClientConnection | None = None
         self.pending: dict[str, tuple[asyncio.Future[dict[str, Any]], frozenset[str]]] = {}
         self.sessions: set[int] = set()
+        # Events nobody waits for (webrtcup, media...), by the handle they are about.
+        self.listeners: dict[int, Callable[[dict[str, Any]], None]] = {}
         self.reader: asyncio.Task[None] | None = None
         self.keeper: asyncio.Task[None] | None = None
         self.lock = asyncio.Lock()
@@ -128,7 +130,10 @@ class JanusConnection:
                 message = json.loads(raw)
                 waiting = self.pending.get(message.get("transaction", ""))
                 if waiting is None:
-                    continue  # events we did not wait for (webrtcup, media, hangup...)
+                    listener = self.listeners.get(message.get("sender", 0))
+                    if listener is not None:
+                        listener(message)
+                    continue
                 future, until = waiting
                 kind = message.get("janus")
                 if (kind in until or kind == "error") and not future.done():
@@ -143,6 +148,7 @@ class JanusConnection:
             return
         self.socket = None
         self.sessions.clear()
+        self.listeners.clear()
         if self.keeper is not None:
             self.keeper.cancel()
         for future, _until in self.pending.values():
@@ -178,6 +184,7 @@ class JanusConnection:
         return int(reply["data"]["id"])
 
     async def detach(self, session: int, handle: int) -> None:
+        self.listeners.pop(handle, None)
         await self.request({"janus": "detach", "session_id": session, "handle_id": handle})
 
     async def message(
@@ -226,10 +233,17 @@ class Peer:
 class TourRoom:
     """One live tour's VideoRoom and its members' handles on this process."""
 
-    def __init__(self, link: JanusConnection, room: int, description: str) -> None:
+    def __init__(
+        self,
+        link: JanusConnection,
+        room: int,
+        description: str,
+        on_live: Callable[[str], None] = lambda member_id: None,
+    ) -> None:
         self.link = link
         self.room = room
         self.description = description
+        self.on_live = on_live  # a speaker's media reaches Janus: listeners can subscribe now
         self.created_in = -1  # the connection generation the room is known to exist in
         self.peers: dict[str, Peer] = {}
 
@@ -278,6 +292,7 @@ class TourRoom:
                 join = {"request": "join", "ptype": "publisher", "room": self.room}
                 await self.link.message(session, handle, join | {"display": member_id})
                 peer.publisher = handle
+                self.link.listeners[handle] = lambda event: self._publisher_event(member_id, event)
                 body = {"request": "publish", "audiocodec": "opus"}
             else:
                 body = {"request": "configure"}  # a renegotiation of the same connection
@@ -288,6 +303,13 @@ class TourRoom:
             if answer.get("type") != "answer":
                 raise JanusError("The media server sent no answer.")
             return str(answer["sdp"])
+
+    def _publisher_event(self, member_id: str, event: dict[str, Any]) -> None:
+        """A publisher is listed as one (`listparticipants`) once its connection is up."""
+        if event.get("janus") == "webrtcup" or (
+            event.get("janus") == "media" and event.get("receiving")
+        ):
+            self.on_live(member_id)
 
     async def subscribe(self, member_id: str, speakers: Iterable[str]) -> str | None:
         """Subscribe `member_id` to the feeds the speakers publish; returns Janus's offer for a new

@@ -71,11 +71,10 @@ class TourVoice:
         self.unavailable: str | None = None  # SFU: why the media server cannot be used now
         self.sent: tuple[str, ...] | None = None
         self.tasks: set[asyncio.Task[None]] = set()
-        self.sfu = (
-            TourRoom(connection_for(config.janus_url), janus_room(code), f"Tour {code}")
-            if config.mode == SFU
-            else None
-        )
+        self.sfu: TourRoom | None = None
+        if config.mode == SFU:
+            link = connection_for(config.janus_url)
+            self.sfu = TourRoom(link, janus_room(code), f"Tour {code}", on_live=self._live)
 
     # who speaks
     def speakers(self) -> list[str]:
@@ -304,9 +303,18 @@ class TourVoice:
                 answer = await self.sfu.publish(member.id, fields["sdp"]["sdp"])
                 sdp = {"type": "answer", "sdp": answer}
                 member.deliver(server_frame("rtc", sdp=sdp, **SFU_FROM))
-                await self.publish(kind="published", id=member.id)
         except JanusError as error:
             self._sfu_failed(member, error)
+
+    def _live(self, member_id: str) -> None:
+        """A speaker's connection to Janus is up: every process subscribes its listeners (the
+        feed is listed a moment after Janus says so; subscribing is idempotent)."""
+
+        async def later() -> None:
+            await asyncio.sleep(0.3)
+            await self.publish(kind="published", id=member_id)
+
+        self._spawn(later())
 
     async def _subscribe(self, member: Member) -> None:
         assert self.sfu is not None

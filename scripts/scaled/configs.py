@@ -134,3 +134,58 @@ http {{
     }}
 }}
 """
+
+
+def janus_conf(*, folder: Path, ws_port: int, rtp_ports: str) -> dict[str, str]:
+    """Janus (the media server of tour voice in SFU mode): its configs, keyed by file name.
+    `folder` holds `plugins/` and `transports/` with links to the VideoRoom plugin and the
+    WebSocket transport only (Janus loads every library it finds there); events/ and loggers/
+    stay empty. Rooms are made by the ASGI processes, one per live tour, none in the config."""
+    core = f"""general: {{
+    configs_folder = "{folder}"
+    plugins_folder = "{folder}/plugins"
+    transports_folder = "{folder}/transports"
+    events_folder = "{folder}/events"
+    loggers_folder = "{folder}/loggers"
+    debug_level = 3
+    debug_colors = false
+    server_name = "mouseion"
+    session_timeout = 60
+}}
+certificates: {{
+}}
+media: {{
+    rtp_port_range = "{rtp_ports}"
+}}
+nat: {{
+    nice_debug = false
+    ice_ignore_list = "vmnet"
+}}
+plugins: {{
+}}
+transports: {{
+}}
+events: {{
+    broadcast = false
+}}
+"""
+    # The Janus API on loopback only: only the ASGI processes talk to it (never browsers, whose
+    # signalling goes through the tour socket's rules); no admin API.
+    websockets = f"""general: {{
+    json = "compact"
+    ws = true
+    ws_port = {ws_port}
+    ws_ip = "127.0.0.1"
+    wss = false
+}}
+admin: {{
+    admin_ws = false
+    admin_wss = false
+}}
+"""
+    videoroom = "general: {\n}\n"
+    return {
+        "janus.jcfg": core,
+        "janus.transport.websockets.jcfg": websockets,
+        "janus.plugin.videoroom.jcfg": videoroom,
+    }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The scaled profile on loopback, for `make test-scaled`: PostgreSQL, Redis, two uvicorn ASGI
 processes behind nginx, a Celery worker for the `default` queue and one for `gpu` (solo pool), and
-media on S3-compatible object storage (moto in server mode, a private bucket), each a plain
+media on S3-compatible object storage (moto in server mode, a private bucket), and Janus (the media
+server of live voice in tours, MOUSEION_VOICE=sfu; its API on loopback), each a plain
 subprocess (no containers, no systemd). MOUSEION_STACK_MEDIA=filesystem keeps media on disk
 (nginx's X-Accel-Redirect) instead.
 
@@ -31,7 +32,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from configs import nginx_conf, postgres_conf, redis_conf
+from configs import janus_conf, nginx_conf, postgres_conf, redis_conf
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = ROOT / "var" / "scaled"
@@ -126,6 +127,11 @@ def command(name: str, state: dict) -> list[str]:
         return ["redis-server", str(Path(state["dir"]) / "redis" / "redis.conf")]
     if name == "s3":
         return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(ports["s3"])]
+    if name == "janus":
+        conf = Path(state["dir"]) / "janus" / "janus.jcfg"
+        return [
+            "janus", "--config", str(conf), "--configs-folder", str(conf.parent), "--disable-colors"
+        ]  # fmt: skip
     if name == "nginx":
         prefix = Path(state["dir"]) / "nginx"
         conf = prefix / "nginx.conf"
@@ -233,8 +239,8 @@ def start_service(name: str, state: dict) -> None:
     ports = state["ports"]
     if name in ("web1", "web2"):
         wait_http(f"http://127.0.0.1:{ports[name]}/healthz", name, state)
-    elif name == "redis":
-        wait_port(ports["redis"], name, state)
+    elif name in ("redis", "janus"):
+        wait_port(ports[name], name, state)
     elif name == "s3":
         wait_http(f"http://127.0.0.1:{ports['s3']}/moto-api/", name, state)
         create_bucket(state)
@@ -355,6 +361,38 @@ def write_configs(state: dict) -> None:
     )
 
 
+def janus_library(kind: str, name: str) -> Path:
+    """One of the janus package's libraries (Debian: /usr/lib/<triplet>/janus/<kind>/)."""
+    for pattern in (
+        f"/usr/lib/*/janus/{kind}/{name}",
+        f"/usr/lib/janus/{kind}/{name}",
+        f"/usr/local/lib/janus/{kind}/{name}",
+        f"/opt/janus/lib/janus/{kind}/{name}",
+    ):
+        found = sorted(Path("/").glob(pattern.lstrip("/")))
+        if found:
+            return found[0]
+    raise StackError(f"Janus's {name} not found (install the janus package)")
+
+
+def write_janus_config(state: dict) -> None:
+    """Janus with the VideoRoom plugin and the WebSocket transport only (links to the package's
+    libraries: Janus loads every library of its folders), its API on loopback."""
+    folder = Path(state["dir"]) / "janus"
+    for kind, name in (
+        ("plugins", "libjanus_videoroom.so"),
+        ("transports", "libjanus_websockets.so"),
+    ):
+        (folder / kind).mkdir(parents=True)
+        (folder / kind / name).symlink_to(janus_library(kind, name))
+    (folder / "events").mkdir()
+    (folder / "loggers").mkdir()
+    rtp_ports = os.environ.get("MOUSEION_JANUS_RTP_PORTS", "20000-40000")
+    configs = janus_conf(folder=folder, ws_port=state["ports"]["janus"], rtp_ports=rtp_ports)
+    for name, text in configs.items():
+        (folder / name).write_text(text)
+
+
 def write_env(state: dict) -> None:
     lines = [f"{key}={value}" for key, value in sorted(state["env"].items())]
     (Path(state["dir"]) / "stack.env").write_text("\n".join(lines) + "\n")
@@ -371,6 +409,8 @@ def cmd_start(folder: Path) -> None:
     if media not in ("s3", "filesystem"):
         raise StackError(f"MOUSEION_STACK_MEDIA={media!r}: use 's3' or 'filesystem'")
     services = ("postgres", "redis", "web1", "web2", "nginx") + (("s3",) if media == "s3" else ())
+    voice = shutil.which("janus") is not None  # live voice through Janus (the SFU); else off
+    services += ("janus",) if voice else ()
     ports = {name: free_port() for name in services}
     pg_password = secrets.token_urlsafe(16)
     state: dict = {"dir": str(folder), "ports": ports, "pids": {}, "pg_password": pg_password}
@@ -399,14 +439,23 @@ def cmd_start(folder: Path) -> None:
     }
     if media == "s3":
         state["env"].update(s3_env(ports["s3"]))
+    state["env"]["MOUSEION_VOICE"] = "sfu" if voice else "off"
+    if voice:
+        state["env"]["MOUSEION_JANUS_URL"] = f"ws://127.0.0.1:{ports['janus']}"
+    else:
+        print("janus not found: the stack runs without live voice (MOUSEION_VOICE=off)")
     save_state(folder, state)
     write_configs(state)
+    if voice:
+        write_janus_config(state)
     write_env(state)
     try:
         start_postgres(state)
         start_service("redis", state)
         if media == "s3":
             start_service("s3", state)
+        if voice:
+            start_service("janus", state)
         env = app_env(state)
         for step in (["migrate", "--no-input", "-v0"], ["collectstatic", "--no-input", "-v0"]):
             subprocess.run([sys.executable, "manage.py", *step], cwd=ROOT, env=env, check=True)
@@ -424,7 +473,7 @@ def cmd_stop(folder: Path) -> None:
         state = load_state(folder)
     except StackError:
         return
-    for name in ("nginx", "web1", "web2", "worker", "gpu-worker", "redis", "s3"):
+    for name in ("nginx", "web1", "web2", "worker", "gpu-worker", "redis", "s3", "janus"):
         kill(name, state)
     stop_postgres(state)
     state["pids"] = {}
@@ -452,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, pid in state["pids"].items():
                 print(f"{name:8} pid {pid:>7} {'up' if alive(pid) else 'down'}")
         else:
-            if args.service not in (*APP_SERVICES, "redis", "nginx", "s3"):
+            if args.service not in (*APP_SERVICES, "redis", "nginx", "s3", "janus"):
                 parser.error(
                     f"{args.action} needs a service: {', '.join(APP_SERVICES)}, redis, nginx"
                 )

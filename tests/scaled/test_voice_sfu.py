@@ -1,0 +1,126 @@
+"""Live voice through the media server (#23) on the scaled stack: a real Chromium with a fake
+microphone publishes through the tour socket to Janus and gets Janus's answer; a follower in
+another browser context gets Janus's offer for the guide's feed, answers, and receives audio."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.test_realtime_live import login, start_demo_tour
+from tests.scaled.conftest import Stack
+
+pytestmark = [pytest.mark.scaled]
+
+FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+# The page's side of the protocol, as small as the test needs (the tour page's own client is
+# static/js/lib/tour-voice.js): a socket, the `voice` state, and one peer connection to "sfu".
+CLIENT = """
+async ({path, role}) => {
+  const url = location.origin.replace('http', 'ws') + path;
+  const socket = new WebSocket(url);
+  const frames = [];
+  const waiters = [];
+  socket.onmessage = (event) => {
+    const frame = JSON.parse(event.data);
+    frames.push(frame);
+    for (const waiter of [...waiters]) {
+      if (waiter.test(frame)) { waiters.splice(waiters.indexOf(waiter), 1); waiter.resolve(frame); }
+    }
+  };
+  const next = (test, ms = 20000) => new Promise((resolve, reject) => {
+    const found = frames.find(test);
+    if (found) { resolve(found); return; }
+    waiters.push({test, resolve});
+    setTimeout(() => reject(new Error('no frame: ' + JSON.stringify(frames.map(f => f.type)))), ms);
+  });
+  const send = (frame) => socket.send(JSON.stringify(frame));
+  await new Promise((resolve) => { socket.onopen = resolve; });
+  const voice = await next((f) => f.type === 'voice');
+  const pc = new RTCPeerConnection({iceServers: voice.ice_servers});
+  pc.onicecandidate = (e) => send({type: 'rtc', to: 'sfu', ice: e.candidate ? e.candidate.toJSON() : null});
+  const result = {mode: voice.mode, speakers: voice.speakers};
+  if (role === 'guide') {
+    const stream = await navigator.mediaDevices.getUserMedia({audio: true});
+    stream.getTracks().forEach((track) => pc.addTrack(track, stream));
+    await pc.setLocalDescription(await pc.createOffer());
+    send({type: 'rtc', to: 'sfu', sdp: {type: 'offer', sdp: pc.localDescription.sdp}});
+    const answer = await next((f) => f.type === 'rtc' && f.sdp && f.sdp.type === 'answer');
+    result.answer = answer.sdp.sdp;
+    result.from = answer.from;
+    await pc.setRemoteDescription(answer.sdp);
+  } else {
+    send({type: 'listen'});
+    const offer = await next((f) => f.type === 'rtc' && f.sdp && f.sdp.type === 'offer', 30000);
+    result.offer = offer.sdp.sdp;
+    result.from = offer.from;
+    await pc.setRemoteDescription(offer.sdp);
+    await pc.setLocalDescription(await pc.createAnswer());
+    send({type: 'rtc', to: 'sfu', sdp: {type: 'answer', sdp: pc.localDescription.sdp}});
+  }
+  window.voiceTest = {pc, socket, frames};
+  return result;
+}
+"""
+
+RECEIVED_BYTES = """
+async () => {
+  const stats = await window.voiceTest.pc.getStats();
+  let bytes = 0;
+  stats.forEach((report) => {
+    if (report.type === 'inbound-rtp' && report.kind === 'audio') bytes += report.bytesReceived;
+  });
+  return bytes;
+}
+"""
+
+
+@pytest.fixture
+def media_browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *FAKE_MEDIA]
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def test_a_guide_publishes_through_janus_and_a_follower_receives_the_audio(
+    stack: Stack, media_browser
+):
+    if stack.museum.env.get("MOUSEION_VOICE") != "sfu":
+        pytest.skip("the stack runs without Janus (the janus package is not installed)")
+    educator = login(stack.museum, "educator")
+    code = start_demo_tour(educator, stack.museum)
+    path = f"/ws/tours/{code}/"
+
+    guide_context = media_browser.new_context()
+    guide_context.add_cookies(
+        [{"name": "sessionid", "value": educator.cookies["sessionid"], "url": stack.url}]
+    )
+    guide = guide_context.new_page()
+    guide.goto(stack.url + "/healthz")
+    published = guide.evaluate(CLIENT, {"path": path, "role": "guide"})
+    assert published["mode"] == "sfu" and len(published["speakers"]) == 1
+    assert published["from"] == "sfu"
+    assert published["answer"].startswith("v=0") and "opus/48000" in published["answer"]
+
+    follower = media_browser.new_context().new_page()
+    follower.goto(stack.url + "/healthz")
+    listening = follower.evaluate(CLIENT, {"path": path, "role": "follower"})
+    assert listening["mode"] == "sfu" and listening["speakers"] == published["speakers"]
+    assert listening["from"] == "sfu" and "m=audio" in listening["offer"]
+    # The follower's connection to Janus comes up and the guide's (fake) microphone arrives.
+    follower.wait_for_function(
+        "() => window.voiceTest.pc.connectionState === 'connected'", timeout=20_000
+    )
+    follower.wait_for_function(f"({RECEIVED_BYTES})().then((bytes) => bytes > 1000)", timeout=20_000)
+    educator.close()
