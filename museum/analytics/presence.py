@@ -19,6 +19,8 @@ def came_from(scope: Mapping[str, object]) -> int | None:
     """The `from` room id of a presence socket's query string, or None (absent or not an id)."""
     raw = scope.get("query_string") or b""
     assert isinstance(raw, bytes)
+    if b"from=" not in raw:
+        return None
     values = parse_qs(raw.decode("latin-1")).get("from") or []
     value = values[0] if values else ""
     return int(value) if value.isdigit() and len(value) <= 12 else None
