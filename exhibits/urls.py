@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from exhibits.annotating import views as annotating_views
 from exhibits.collection import api
 from exhibits.curation import search_api
 
@@ -14,6 +15,12 @@ router.register("exhibitions", api.ExhibitionViewSet, basename="exhibition")
 router.register("jobs", api.JobViewSet, basename="job")
 
 urlpatterns = [
+    # Before the router: its artifact-detail pattern would take "<id>/annotations.jsonld".
+    path(
+        "artifacts/<int:pk>/annotations.jsonld",
+        annotating_views.artifact_annotations,
+        name="artifact-annotations",
+    ),
     path(
         "artifacts/<int:artifact_pk>/assets/",
         api.ArtifactAssetListView.as_view(),

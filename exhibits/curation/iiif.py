@@ -112,7 +112,9 @@ def _key_value(label: str, *values: str) -> Resource:
     return {"label": lang_map(label), "value": lang_map(*values)}
 
 
-def _annotation(annotation_id: str, motivation: str, body: Resource, target: str) -> Resource:
+def _annotation(
+    annotation_id: str, motivation: str, body: Resource, target: str | Resource
+) -> Resource:
     return {
         "id": annotation_id,
         "type": "Annotation",
@@ -157,7 +159,7 @@ def _page(page_id: str, annotations: list[Resource]) -> Resource:
     return {"id": page_id, "type": "AnnotationPage", "items": annotations}
 
 
-def comment(hotspot: Hotspot, annotation_id: str, target: str) -> Resource:
+def comment(hotspot: Hotspot, annotation_id: str, target: str | Resource) -> Resource:
     """An annotation of the artifact as a commenting annotation (an HTML text body)."""
     text = f"<p><b>{html.escape(hotspot.title)}</b></p>"
     if hotspot.text:

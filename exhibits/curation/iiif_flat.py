@@ -4,7 +4,9 @@ One Canvas per image of the work (`exhibits.models.Canvas`), in order, sized in 
 full-resolution pixels. Its painting annotation's body is the public web copy (a JPEG any client
 can show) carrying the image's IIIF Image API 3 level-0 service, so deep-zoom clients (Mirador,
 Universal Viewer) read the tiles instead. Region annotations of the work are commenting
-annotations whose target is the canvas with a media fragment, `<canvas id>#xywh=x,y,w,h`.
+annotations on the canvas (its `annotations`): a box targets the canvas with a media fragment,
+`<canvas id>#xywh=x,y,w,h`; a drawn polygon or polyline a SpecificResource of the canvas with
+an SvgSelector.
 The builders read prefetched rows (`canvases` with `source__image_service`, the reader's
 visible assets, annotations): no query per canvas.
 """
@@ -16,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 
+from exhibits.annotating.web_annotation import image_selector
 from exhibits.curation.iiif import Resource, absolute, comment, lang_map, painting_page
 from exhibits.models import WEB_IMAGE, Artifact, Asset, Canvas, ImageService
 from exhibits.models import Annotation as Hotspot
@@ -100,10 +103,22 @@ def xywh(region: dict[str, Any]) -> str:
     return "xywh=" + ",".join(str(round(v)) for v in region["xywh"])
 
 
+def region_target(canvas_ref: str, region: dict[str, Any]) -> str | Resource:
+    """A box: the canvas with a media fragment; a drawn polygon or polyline: a SpecificResource
+    of the canvas with an SvgSelector (exhibits.annotating.web_annotation, the W3C export)."""
+    if region.get("type") in ("polygon", "polyline"):
+        return {
+            "type": "SpecificResource",
+            "source": canvas_ref,
+            "selector": image_selector(region),
+        }
+    return f"{canvas_ref}#{xywh(region)}"
+
+
 def _region_page(canvas_ref: str, canvas: Canvas, hotspots: list[Hotspot]) -> Resource | None:
     annotations = [
         comment(
-            hotspot, f"{canvas_ref}/region/{hotspot.pk}", f"{canvas_ref}#{xywh(hotspot.region)}"
+            hotspot, f"{canvas_ref}/region/{hotspot.pk}", region_target(canvas_ref, hotspot.region)
         )
         for hotspot in hotspots
         if hotspot.region is not None and hotspot.region.get("canvas") == canvas.pk
