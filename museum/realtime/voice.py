@@ -23,9 +23,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from museum.realtime.janus import JanusError, TourRoom, connection_for
+from museum.realtime.janus import JanusError, connection_for
 from museum.realtime.rooms import Member, Room
 from museum.realtime.schema import FrameError, server_frame
+from museum.realtime.sfu import TourRoom
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,11 @@ class TourVoice:
         self.sent = state
         for member in list(self.room.members.values()):
             member.deliver(self.frame_for(member))
+        if self.sfu is not None and self.unavailable is None:
+            # Keep the subscriptions of those who listen current (a `listen` is then a no-op).
+            for member_id in list(self.listening):
+                if (listener := self.room.members.get(member_id)) is not None:
+                    self._spawn(self._subscribe(listener))
 
     def _local_guides(self) -> list[str]:
         return [m.id for m in self.room.members.values() if m.role == "guide"]

@@ -1,6 +1,7 @@
 """Live voice through the media server (#23) on the scaled stack: a real Chromium with a fake
 microphone publishes through the tour socket to Janus and gets Janus's answer; a follower in
-another browser context gets Janus's offer for the guide's feed, answers, and receives audio."""
+another browser context, connected to the other ASGI process, learns who speaks, gets Janus's
+offer for the guide's feed, answers, and receives audio."""
 
 from __future__ import annotations
 
@@ -38,8 +39,10 @@ async ({path, role}) => {
   await new Promise((resolve) => { socket.onopen = resolve; });
   const voice = await next((f) => f.type === 'voice');
   const pc = new RTCPeerConnection({iceServers: voice.ice_servers});
-  pc.onicecandidate = (e) => send({type: 'rtc', to: 'sfu', ice: e.candidate ? e.candidate.toJSON() : null});
-  const result = {mode: voice.mode, speakers: voice.speakers};
+  pc.onicecandidate = (e) => {
+    send({type: 'rtc', to: 'sfu', ice: e.candidate && e.candidate.toJSON()});
+  };
+  const result = {mode: voice.mode};
   if (role === 'guide') {
     const stream = await navigator.mediaDevices.getUserMedia({audio: true});
     stream.getTracks().forEach((track) => pc.addTrack(track, stream));
@@ -50,7 +53,7 @@ async ({path, role}) => {
     result.from = answer.from;
     await pc.setRemoteDescription(answer.sdp);
   } else {
-    send({type: 'listen'});
+    send({type: 'listen'});  // the server keeps the subscription current as speakers change
     const offer = await next((f) => f.type === 'rtc' && f.sdp && f.sdp.type === 'offer', 30000);
     result.offer = offer.sdp.sdp;
     result.from = offer.from;
@@ -59,6 +62,7 @@ async ({path, role}) => {
     send({type: 'rtc', to: 'sfu', sdp: {type: 'answer', sdp: pc.localDescription.sdp}});
   }
   window.voiceTest = {pc, socket, frames};
+  result.speakers = frames.filter((f) => f.type === 'voice').pop().speakers;
   return result;
 }
 """
@@ -102,19 +106,21 @@ def test_a_guide_publishes_through_janus_and_a_follower_receives_the_audio(
     code = start_demo_tour(educator, stack.museum)
     path = f"/ws/tours/{code}/"
 
+    # Each on its own ASGI process: the speakers and the media server are shared across them.
+    web1, web2 = stack.web_urls["web1"], stack.web_urls["web2"]
     guide_context = media_browser.new_context()
     guide_context.add_cookies(
-        [{"name": "sessionid", "value": educator.cookies["sessionid"], "url": stack.url}]
+        [{"name": "sessionid", "value": educator.cookies["sessionid"], "url": web1}]
     )
     guide = guide_context.new_page()
-    guide.goto(stack.url + "/healthz")
+    guide.goto(web1 + "/healthz")
     published = guide.evaluate(CLIENT, {"path": path, "role": "guide"})
     assert published["mode"] == "sfu" and len(published["speakers"]) == 1
     assert published["from"] == "sfu"
     assert published["answer"].startswith("v=0") and "opus/48000" in published["answer"]
 
     follower = media_browser.new_context().new_page()
-    follower.goto(stack.url + "/healthz")
+    follower.goto(web2 + "/healthz")
     listening = follower.evaluate(CLIENT, {"path": path, "role": "follower"})
     assert listening["mode"] == "sfu" and listening["speakers"] == published["speakers"]
     assert listening["from"] == "sfu" and "m=audio" in listening["offer"]
@@ -122,5 +128,6 @@ def test_a_guide_publishes_through_janus_and_a_follower_receives_the_audio(
     follower.wait_for_function(
         "() => window.voiceTest.pc.connectionState === 'connected'", timeout=20_000
     )
-    follower.wait_for_function(f"({RECEIVED_BYTES})().then((bytes) => bytes > 1000)", timeout=20_000)
+    arrived = f"({RECEIVED_BYTES})().then((bytes) => bytes > 1000)"
+    follower.wait_for_function(arrived, timeout=20_000)
     educator.close()
