@@ -101,6 +101,9 @@ def _stop_payload(stop: TourStop, index: int) -> dict[str, Any]:
             "body": note.text,
             "position": note.position,
             "region": note.region,
+            # A region drawn on the model (#23) and its class colour: the stage outlines it.
+            "shape": note.shape,
+            "colour": note.annotation_class.colour if note.annotation_class else None,
         }
     return {
         "index": index,
@@ -172,9 +175,9 @@ def _withheld_stop(stop: TourStop, index: int) -> dict[str, Any]:
 
 def _stops(session: LiveTour) -> list[TourStop]:
     return list(
-        session.tour.stops.select_related("artifact", "annotation").prefetch_related(
-            "artifact__assets"
-        )
+        session.tour.stops.select_related(
+            "artifact", "annotation", "annotation__annotation_class"
+        ).prefetch_related("artifact__assets")
     )
 
 

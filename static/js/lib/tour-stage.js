@@ -6,6 +6,7 @@ import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { CameraTween, frameObject } from './camera-rig.js';
 import { disposeObject, loadModel } from './lod-loader.js';
+import { disposeRegion, parseShape, regionAnchor, regionObject } from './region-shape.js';
 import { configureRenderer, keyLight, meterExposure, roomEnvironment } from './scene-lighting.js';
 
 export class TourStage {
@@ -121,7 +122,11 @@ export class TourStage {
     if (view) await this.tween.to(view.position, view.target, glide ? 1200 : 0);
   }
 
-  /** A pulsing marker at the stop's highlighted annotation (none when the stop has none). */
+  /**
+   * A pulsing marker at the stop's highlighted annotation (none when the stop has none); a
+   * region (#23: the annotation's `shape`) is also drawn, in its class colour, and named in the
+   * canvas's data-region (its type) for the tests.
+   */
   highlight(annotation) {
     if (this.marker) {
       this.scene.remove(this.marker);
@@ -129,14 +134,24 @@ export class TourStage {
       this.marker.material.dispose();
       this.marker = null;
     }
-    if (!annotation?.position || !this.model) return;
+    if (this.region) disposeRegion(this.region);
+    this.region = null;
+    delete this.canvas.dataset.region;
+    const shape = parseShape(annotation?.shape);
+    const position = annotation?.position?.length === 3 ? annotation.position : shape && regionAnchor(shape).position;
+    if (!position || !this.model) return;
     const size = new THREE.Box3().setFromObject(this.model).getSize(new THREE.Vector3()).length();
+    if (shape) {
+      this.region = regionObject(shape, { colour: annotation.colour || '#ffb000', size: size / 2 });
+      this.scene.add(this.region);
+      this.canvas.dataset.region = shape.type;
+    }
     this.marker = new THREE.Mesh(
       new THREE.SphereGeometry(size * 0.012, 16, 12),
       new THREE.MeshBasicMaterial({ color: 0xffb000, depthTest: false, transparent: true }),
     );
     this.marker.renderOrder = 10;
-    this.marker.position.fromArray(annotation.position);
+    this.marker.position.fromArray(position);
     this.scene.add(this.marker);
   }
 

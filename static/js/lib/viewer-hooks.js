@@ -18,6 +18,8 @@ export function testHook(viewer, root) {
     getCameraPosition: () => viewer.cameraState().position,
     getCameraTarget: () => viewer.cameraState().target,
     showAnnotation: (index) => viewer.hotspots?.activate(index),
+    // Region annotations and their layers (region-layers.js, #23).
+    regionState: () => viewer.regions?.state() ?? null,
     isMoving: () => Boolean(viewer.tween?.active),
     // Progressive loading: the LOD shown now, every swap so far, and when (ms since navigation).
     fullLod: viewer.fullLod,

@@ -19,6 +19,7 @@ import { setupInspectTools } from '../lib/inspect-tools.js';
 import { ModelSlot, countResources, loadModel, lodPlan } from '../lib/lod-loader.js';
 import { createMeasureTool } from '../lib/measure.js';
 import { exportUsdz, setupQuickLook } from '../lib/quick-look.js';
+import { anchorRegions, setupRegionLayers, viewOf } from '../lib/region-layers.js';
 import { setupRestorationCompare } from '../lib/restoration-compare.js';
 import { testHook } from '../lib/viewer-hooks.js';
 import { setupXRButtons } from '../lib/xr-buttons.js';
@@ -185,12 +186,16 @@ class ArtifactViewer {
     }
     this.slot.swap(model, first.label);
 
-    const annotations = this.config.annotations;
-    const viewpoints = annotations.map((a) => new THREE.Vector3().fromArray(a.cameraPosition));
+    // Regions (#23) get a hotspot point; one may have no saved view.
+    const annotations = anchorRegions(this.config.annotations);
+    const viewpoints = annotations.filter((a) => a.cameraPosition?.length === 3)
+      .map((a) => new THREE.Vector3().fromArray(a.cameraPosition));
     const framing = frameObject(this.camera, this.controls, this.model, viewpoints);
     this.home = framing.home;
     this.bounds = framing.box;
+    this.radius = framing.sphere.radius;
     this.setupHotspots();
+    this.regions = setupRegionLayers(this, this.radius);
     this.setupToolbar();
 
     // Wait for the first frame to be drawn before telling anyone the model is visible.
@@ -323,6 +328,10 @@ class ArtifactViewer {
 
   showAnnotation(index) {
     const annotation = this.config.annotations[index];
+    if (annotation.cameraPosition?.length !== 3) {
+      const view = viewOf(annotation, this.radius);
+      return this.moveTo(view.position, view.target);
+    }
     const position = new THREE.Vector3().fromArray(annotation.cameraPosition);
     const target = new THREE.Vector3().fromArray(annotation.cameraTarget);
     return this.moveTo(position, target);
