@@ -165,3 +165,42 @@ def test_vr_controller_models_load_from_local_static_files(
     assert any(url.endswith(".glb") for url in profile_requests), profile_requests
     assert not [url for url in requested if not url.startswith(server_url)], requested
     watched.assert_clean()
+
+
+@pytest.mark.parametrize(
+    ("profiles", "expected"),
+    [
+        (["meta-quest-touch-plus", "generic-trigger-squeeze-thumbstick"], "meta-quest-touch-plus"),
+        (["acme-wand", "generic-trigger-squeeze-thumbstick"], "generic-trigger"),
+    ],
+    ids=["quest3", "unknown"],
+)
+def test_the_artifact_viewers_vr_draws_controller_models_from_local_files(
+    watched: WatchedPage, demo_pages: dict[str, str], profiles: list[str], expected: str
+) -> None:
+    """The viewer's own VR had bare hands (no controller models); it now shares the gallery's
+    factory (xr-controllers.js) and its locally served profiles, never a CDN."""
+    page = watched.page
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    url = artifact_url(demo_pages, "whale")
+    server_url = url.split("/artifacts/")[0]
+    page.goto(url)
+    wait_for_viewer(page)
+    page.wait_for_function(
+        "() => document.getElementById('viewer-xr').dataset.xrReady === 'true'", timeout=30_000
+    )
+    loaded = page.evaluate(
+        "(profiles) => Promise.race([mouseionViewer.loadControllerModel(profiles, 'right'),"
+        " new Promise((resolve) => setTimeout(() => resolve('timeout'), 30000))])",
+        profiles,
+    )
+    assert loaded not in (None, "timeout"), f"no controller model loaded; requests: {requested}"
+    assert loaded["path"] == "/static/vendor/xr-input-profiles", loaded
+    assert loaded["profile"] == expected
+    assert loaded["assetUrl"].startswith(f"/static/vendor/xr-input-profiles/{expected}/")
+    assert loaded["meshes"] > 0
+    profile_requests = [u for u in requested if "xr-input-profiles" in u]
+    assert any(u.endswith(".glb") for u in profile_requests), profile_requests
+    assert not [u for u in requested if not u.startswith(server_url)], requested
+    watched.assert_clean()

@@ -5,6 +5,7 @@
  * convention (0 looks towards -z, positive turns left).
  */
 import * as THREE from 'three';
+import { loadControllerModel } from './xr-controllers.js';
 
 /** @param {object} gallery the Gallery of gallery.js */
 export function galleryHook(gallery) {
@@ -89,7 +90,7 @@ export function galleryHook(gallery) {
      * Controller models (gallery-xr.js): connect a pretend input source with these WebXR
      * profile ids and resolve with where its model came from once loaded.
      */
-    loadControllerModel: (profiles, handedness = 'right') => loadControllerModel(gallery, profiles, handedness),
+    loadControllerModel: (profiles, handedness = 'right') => loadControllerModel(gallery.controllerModels, profiles, handedness),
     /** A VR controller's trigger pressed and released, pointing from `origin` at `target`. */
     vrSelect: (origin, target) => gallery.xrSelect?.(origin, target) ?? null,
     /** Client (CSS pixel) coordinates of a world point, for tests that click on the view. */
@@ -100,25 +101,4 @@ export function galleryHook(gallery) {
       return { x: rect.left + ((v.x + 1) / 2) * rect.width, y: rect.top + ((1 - v.y) / 2) * rect.height, visible };
     },
   };
-}
-
-function loadControllerModel(gallery, profiles, handedness) {
-  const factory = gallery.controllerModels;
-  if (!factory) return Promise.resolve(null);
-  return new Promise((resolve) => {
-    const grip = new THREE.Group();
-    const model = factory.createControllerModel(grip);
-    const previous = factory.onLoad;
-    factory.onLoad = (scene) => {
-      factory.onLoad = previous;
-      let meshes = 0;
-      scene.traverse((object) => { if (object.isMesh) meshes += 1; });
-      resolve({ path: factory.path, profile: model.motionController.id, assetUrl: model.motionController.assetUrl, meshes });
-    };
-    const button = { pressed: false, touched: false, value: 0 };
-    grip.dispatchEvent({
-      type: 'connected',
-      data: { targetRayMode: 'tracked-pointer', handedness, profiles, gamepad: { buttons: Array(7).fill(button), axes: [0, 0, 0, 0] } },
-    });
-  });
 }

@@ -5,13 +5,12 @@
  * releasing the trigger opens its page (the session ends first). With the shared pointer on
  * (gallery-pointer.js; the squeeze button toggles it) the trigger points for the room instead.
  *
- * Each controller is drawn as its own model (three's XRControllerModelFactory) from the WebXR
- * input profiles served locally (a subset, settings.XR_INPUT_PROFILES; no CDN): the container's
- * data-xr-profiles names their static directory. A controller without a served profile gets the
- * generic trigger model.
+ * Each controller is drawn as its own model (xr-controllers.js, shared with the artifact viewer)
+ * from the WebXR input profiles served locally: the container's data-xr-profiles names their
+ * static directory.
  */
 import * as THREE from 'three';
-import { XRControllerModelFactory } from 'three/addons/webxr/XRControllerModelFactory.js';
+import { addControllerModels, controllerModelFactory } from './xr-controllers.js';
 import { setupXRButtons } from './xr-buttons.js';
 
 const RAY_LENGTH = 6;
@@ -35,15 +34,6 @@ function makeMarker() {
   marker.visible = false;
   marker.name = 'teleport-marker';
   return marker;
-}
-
-/**
- * The factory of controller models, loading profiles from `profilesPath` (a static directory URL;
- * the factory appends "/profilesList.json" and the profile's files).
- * @param {string} profilesPath
- */
-export function controllerModelFactory(profilesPath) {
-  return new XRControllerModelFactory().setPath(profilesPath.replace(/\/+$/, ''));
 }
 
 /**
@@ -84,12 +74,10 @@ export function setupGalleryXR({ gallery, container, note }) {
       controller.children[0].visible = event.data?.targetRayMode === 'tracked-pointer';
     });
     rig.add(controller);
-    // The grip space follows the hand holding the controller; the model is drawn there.
-    const grip = renderer.xr.getControllerGrip(index);
-    grip.add(models.createControllerModel(grip));
-    rig.add(grip);
     return controller;
   });
+  // The grip space follows the hand holding the controller; the model is drawn there.
+  addControllerModels({ renderer, parent: rig, factory: models });
 
   /** Move the rig so that the head (not the rig origin) lands on `point`. */
   function teleport(point) {

@@ -5,6 +5,7 @@
  */
 import * as THREE from 'three';
 import { countResources } from './lod-loader.js';
+import { loadControllerModel } from './xr-controllers.js';
 
 /**
  * @param {object} viewer the ArtifactViewer
@@ -65,6 +66,8 @@ export function testHook(viewer, root) {
     setRestorationSplit: (fraction) => viewer.compare?.setSplit(fraction),
     // AR Quick Look (quick-look.js): whether the link is offered, once the XR check is done.
     quickLook: () => Promise.resolve(viewer.quickLook ?? null).then((quickLook) => ({ offered: Boolean(quickLook) })),
+    // VR controller models (xr-controllers.js): a pretend controller with these profile ids.
+    loadControllerModel: (profiles, handedness = 'right') => loadControllerModel(viewer.controllerModels, profiles, handedness),
     modelBounds: () => {
       const box = viewer.slot?.bounds();
       return box ? { min: box.min.toArray(), max: box.max.toArray() } : null;

@@ -23,6 +23,7 @@ import { anchorRegions, setupRegionLayers, viewOf } from '../lib/region-layers.j
 import { setupRestorationCompare } from '../lib/restoration-compare.js';
 import { testHook } from '../lib/viewer-hooks.js';
 import { setupXRButtons } from '../lib/xr-buttons.js';
+import { addControllerModels, controllerModelFactory } from '../lib/xr-controllers.js';
 import { placeForXR } from '../lib/xr-placement.js';
 
 const BACKGROUND = 0x17181c;
@@ -362,6 +363,11 @@ class ArtifactViewer {
   setupXR() {
     const container = this.root.querySelector('#viewer-xr');
     if (!container) return;
+    // In VR each controller is drawn as its model, as in the gallery (xr-controllers.js).
+    if (container.dataset.xrProfiles) {
+      this.controllerModels = controllerModelFactory(container.dataset.xrProfiles);
+      addControllerModels({ renderer: this.renderer, parent: this.dolly, factory: this.controllerModels });
+    }
     let saved = null;
     const xrModes = setupXRButtons({
       container,
