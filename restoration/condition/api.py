@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from exhibits.collection.permissions import visible_artifacts
 from exhibits.models import Artifact, Job
-from restoration.condition import images, services, visibility
+from restoration.condition import drawn, images, services, visibility
 from restoration.condition.serializers import (
     ConditionRecordSerializer,
     MaskCorrectionSerializer,
@@ -55,6 +55,12 @@ def condition_payload(
         "pdf_url": reverse("condition:pdf", args=[artifact.pk]),
         "classes": damage_classes(),
         "records": ConditionRecordSerializer(records, many=True, context=context).data,
+        # Regions a conservator drew with a damage class (restoration.condition.drawn).
+        "drawn": drawn.shown_to(
+            artifact,
+            records_seen=bool(records),
+            staff=visibility.sees_unreleased(request.user if request else None),
+        ),
     }
 
 

@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models.fields.files import FieldFile
@@ -43,7 +44,7 @@ PICTURE_PX = 700
 DECODE_MAX_PIXELS = 4096 * 4096
 PDF_CACHE_SECONDS = 24 * 3600
 PDF_CACHE_MAX_BYTES = 16 * 1024 * 1024
-LAYOUT_VERSION = 1  # bump when the PDF's layout changes: every cached PDF is rebuilt
+LAYOUT_VERSION = 2  # bump when the PDF's layout changes: every cached PDF is rebuilt
 logger = logging.getLogger(__name__)
 
 
@@ -119,10 +120,12 @@ def content_version(
     job: Job | None,
     records: Sequence[ConditionRecord],
     staff: bool = True,
+    drawn: Sequence[dict[str, Any]] = (),
 ) -> str:
     """A digest of everything the PDF shows: it changes with any finding, correction in force,
     file, record (and so a release: the visible set changes), the check or the artifact."""
     shown = {
+        "drawn": list(drawn),
         "layout": LAYOUT_VERSION,
         "language": get_language(),  # the PDF is written in the reader's language
         "artifact": [artifact.pk, artifact.title, artifact.object_number],
@@ -161,10 +164,12 @@ def cached_condition_pdf(
     job: Job | None,
     records: Sequence[ConditionRecord],
     staff: bool = True,
+    drawn: Sequence[dict[str, Any]] = (),
 ) -> bytes:
-    """`condition_pdf` from the shared cache, built on a miss. `records` must already be the
-    ones the requesting user may see (the key is made of them alone)."""
-    version = content_version(artifact=artifact, job=job, records=records, staff=staff)
+    """`condition_pdf` from the shared cache, built on a miss. `records` (and `drawn`,
+    restoration.condition.drawn) must already be what the requesting user may see (the key is
+    made of them alone)."""
+    version = content_version(artifact=artifact, job=job, records=records, staff=staff, drawn=drawn)
     key = f"mouseion:condition-pdf:{artifact.pk}:{version}"
     try:
         data = cache.get(key)
@@ -173,7 +178,7 @@ def cached_condition_pdf(
         data = None
     if data is not None:
         return bytes(data)
-    data = condition_pdf(artifact=artifact, job=job, records=records, staff=staff)
+    data = condition_pdf(artifact=artifact, job=job, records=records, staff=staff, drawn=drawn)
     if len(data) <= PDF_CACHE_MAX_BYTES:
         try:
             cache.set(key, data, PDF_CACHE_SECONDS)
@@ -192,6 +197,7 @@ def condition_pdf(
     job: Job | None,
     records: Sequence[ConditionRecord],
     staff: bool = True,
+    drawn: Sequence[dict[str, Any]] = (),
 ) -> bytes:
     pdf = _Report()
     pdf.set_title(_("Condition report: %(name)s") % {"name": artifact.object_number})
@@ -265,7 +271,29 @@ def condition_pdf(
             pdf.cell(width, 4, pdf.text_of(caption), align="C")
         pdf.set_xy(pdf.l_margin, top + width + 7)
         _findings_table(pdf, record, staff=staff)
+    if drawn:
+        _drawn_table(pdf, drawn)
     return bytes(pdf.output())
+
+
+def _drawn_table(pdf: _Report, drawn: Sequence[dict[str, Any]]) -> None:
+    """Regions a conservator drew with a damage class (restoration.condition.drawn)."""
+    pdf.ln(4)
+    pdf.heading(_("Drawn by a conservator"), size=12)
+    pdf.set_font(pdf.family, size=9)
+    align = ("LEFT", "RIGHT", "RIGHT", "RIGHT")
+    with pdf.table(col_widths=(30, 30, 30, 30), text_align=align) as table:
+        header = table.row()
+        for title in (_("Class"), _("Regions"), _("Area (cm²)"), _("Area (px)")):
+            header.cell(pdf.text_of(title))
+        for entry in drawn:
+            row = table.row()
+            colour = FontFace(color=CLASS_COLOURS.get(entry["class"], (0, 0, 0)))
+            row.cell(pdf.text_of(entry["label"]), style=colour)
+            row.cell(str(entry["count"]))
+            cm2, px = entry["area_cm2"], entry["area_px"]
+            row.cell("-" if cm2 is None else f"{cm2:.2f}")
+            row.cell("-" if px is None else f"{px:.0f}")
 
 
 def _findings_table(pdf: _Report, record: ConditionRecord, *, staff: bool) -> None:

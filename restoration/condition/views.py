@@ -12,7 +12,7 @@ from exhibits.collection.permissions import visible_artifacts
 from exhibits.models import Artifact
 from museum.throttling import throttled_view
 from museum.uploads import upload_limit
-from restoration.condition import review, services, visibility
+from restoration.condition import drawn, review, services, visibility
 from restoration.condition.images import MASK_MAX_BYTES
 from restoration.condition.pdf import cached_condition_pdf
 from restoration.condition.serializers import damage_classes
@@ -68,6 +68,8 @@ def condition_report(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "can_check": request.user.has_perm("restoration.add_conditionrecord"),
         "mask_max_mb": MASK_MAX_BYTES // (1024 * 1024),
+        # Regions a conservator drew with a damage class, beside the detector's figures.
+        "drawn": drawn.shown_to(artifact, records_seen=bool(records), staff=staff),
     }
     return render(request, "restoration/condition_report.html", context)
 
@@ -132,6 +134,9 @@ def condition_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         job=job,
         records=records,
         staff=visibility.sees_unreleased(request.user),
+        drawn=drawn.shown_to(
+            artifact, records_seen=bool(records), staff=visibility.sees_unreleased(request.user)
+        ),
     )
     response = HttpResponse(data, content_type="application/pdf")
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in artifact.object_number)
