@@ -346,6 +346,7 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.timeout(1800)
 def test_voice(stack: dict, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 

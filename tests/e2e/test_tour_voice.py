@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LiveMuseum
-from tests.e2e.browser import go_live
+from tests.e2e.browser import go_live, run_axe
 
 pytestmark = pytest.mark.e2e
 
@@ -134,6 +134,9 @@ def test_guide_and_floor_holder_are_heard_and_nobody_else(
         guide.get_by_role("button", name="Give the floor").click()
         first.wait_for_selector("#voice-ptt", state="visible", timeout=10_000)
         assert "floor" in first.locator("#voice-status").inner_text()
+        for page in (first, guide):  # the voice card, as a speaker, passes axe
+            violations = [v for v in run_axe(page) if v["impact"] in {"serious", "critical"}]
+            assert not violations, violations
         hold_to_talk(first)
         hears(guide, FOLLOWER_HZ)
         hears(second, FOLLOWER_HZ)

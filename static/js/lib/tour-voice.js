@@ -65,7 +65,10 @@ export class TourVoice {
 
   /** Our member id (from `welcome`); a new connection drops every peer connection. */
   setSelf(id) {
-    if (id !== this.selfId) this.closeAll();
+    if (id !== this.selfId) {
+      this.closeAll();
+      this.speakers = []; // the next `voice` frame counts as a change: listen (or publish) again
+    }
     this.selfId = id;
   }
 
