@@ -57,6 +57,8 @@ GLUE = {
     "exhibits.imaging.urls",
 }
 SINGLE_CORES = [
+    "exhibits.annotating.geometry",
+    "exhibits.annotating.media_kind",
     "restoration.restore.method_choice",
     "museum.gallery.layout",
     "museum.gallery.walls",
