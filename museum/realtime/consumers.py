@@ -17,6 +17,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.cache import cache
 
 from museum.analytics.presence import RoomVisit, came_from
 from museum.common.buckets import TokenBucket
@@ -361,11 +362,33 @@ def planning_services() -> Any:
 def _room_and_user(
     room_id: int, user: Any, previous: int | None = None
 ) -> tuple[bool, str, str | None, int | None]:
-    """Whether the room exists, the user's role and name, and `previous` if it is another room
-    that exists (the room the page walked from, for the analytics' paths)."""
+    """Whether the room exists, the user's role and name (an anonymous visitor's numbered across
+    processes), and `previous` if it is another room that exists (the room the page walked from,
+    for the analytics' paths)."""
     from museum.models import Room as RoomModel
 
     wanted = [room_id] if previous is None or previous == room_id else [room_id, previous]
     existing = set(RoomModel.objects.filter(pk__in=wanted).values_list("pk", flat=True))
     previous = previous if previous in existing and previous != room_id else None
-    return room_id in existing, user_role(user), display_name(user), previous
+    found = room_id in existing
+    name = display_name(user) or (visitor_name(room_id) if found else None)
+    return found, user_role(user), name, previous
+
+
+# A room's visitor numbers start again a day after its first (a counter kept forever would climb).
+VISITOR_NUMBERS_SECONDS = 24 * 3600
+
+
+def visitor_name(room_id: int) -> str:
+    """An anonymous visitor's name in a gallery room, "Visitor N": N counts up per room in the
+    default cache, which every process shares when scaled (Redis; one process otherwise), so two
+    processes never both name someone "Visitor 1" (tours number theirs in the database:
+    museum.tours.services.visitor_name)."""
+    key = f"presence-visitor-numbers:{room_id}"
+    cache.add(key, 0, timeout=VISITOR_NUMBERS_SECONDS)
+    try:
+        number = cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, timeout=VISITOR_NUMBERS_SECONDS)
+        number = 1
+    return f"Visitor {number}"

@@ -302,6 +302,28 @@ async def test_anonymous_followers_get_names_unique_in_the_tour(educator):
         await socket.disconnect()
 
 
+async def test_anonymous_gallery_visitors_get_numbers_unique_across_processes(room):
+    """Issue #22: each process numbered a room's visitors from 1 (two processes, two "Visitor
+    1"). A room emptied and opened again is what another process is: a fresh in-process room.
+    The number comes from the shared cache now (Redis when scaled)."""
+    from museum.realtime.consumers import visitor_name
+
+    path = f"/ws/rooms/{room.pk}/"
+    first = await connect(path)
+    first_name = (await receive(first))["name"]
+    await first.disconnect()  # the room empties and this process forgets it
+    await asyncio.sleep(0.05)
+    second = await connect(path)
+    second_name = (await receive(second))["name"]
+    assert first_name.startswith("Visitor ") and second_name.startswith("Visitor ")
+    assert first_name != second_name
+    await second.disconnect()
+    # Per room, counting up: another room's count is its own.
+    other = [int((await sync_to_async(visitor_name)(room.pk + 1000)).split()[1]) for _ in range(3)]
+    assert other == [other[0], other[0] + 1, other[0] + 2]
+    assert int(second_name.split()[1]) == int(first_name.split()[1]) + 1
+
+
 async def test_presence_feeds_the_planners_crowd_board(room):
     from museum.planning.services import BOARD
 
