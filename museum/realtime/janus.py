@@ -121,7 +121,10 @@ class JanusConnection:
                 if waiting is None:
                     listener = self.listeners.get(message.get("sender", 0))
                     if listener is not None:
-                        listener(message)
+                        try:
+                            listener(message)
+                        except Exception:  # one listener's bug must not drop the link
+                            logger.exception("media server event not handled: %s", message)
                     continue
                 future, until = waiting
                 kind = message.get("janus")
