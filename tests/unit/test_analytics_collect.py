@@ -31,6 +31,7 @@ QUEST = "Mozilla/5.0 (X11; Linux x86_64; Quest 3) OculusBrowser/33.0 Chrome/126 
 @pytest.fixture(autouse=True)
 def empty_buffer(settings) -> Iterator[None]:
     """Each test starts with an empty buffer and flushes only when it says so."""
+    settings.MOUSEION_ANALYTICS = True  # off for the rest of the suite (tests/settings.py)
     settings.MOUSEION_ANALYTICS_FLUSH_SECONDS = 3600.0
     collect.TALLY.take()
     cache.clear()  # the beacon throttle's counts

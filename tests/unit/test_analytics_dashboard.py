@@ -22,6 +22,7 @@ ROLES_ALLOWED = {"superuser": 200, "curator": 200, "educator": 403, "visitor": 4
 
 @pytest.fixture(autouse=True)
 def empty_buffer(settings) -> Iterator[None]:
+    settings.MOUSEION_ANALYTICS = True  # off for the rest of the suite (tests/settings.py)
     settings.MOUSEION_ANALYTICS_FLUSH_SECONDS = 3600.0
     settings.MOUSEION_ANALYTICS_MIN_COUNT = 5
     collect.TALLY.take()

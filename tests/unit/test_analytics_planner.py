@@ -45,6 +45,7 @@ def test_must_see_objects_keep_their_prize():
 @pytest.fixture
 def two_rooms(settings) -> Iterator[dict]:
     """hall (entrance and exit) -> east or west: time for one side only; one object in each."""
+    settings.MOUSEION_ANALYTICS = True
     settings.MOUSEION_ANALYTICS_FLUSH_SECONDS = 3600.0
     collect.TALLY.take()
     cache.clear()
