@@ -26,6 +26,17 @@ function insidePolygon(points, x, y) {
   return inside;
 }
 
+/** A region's area in image pixels: its polygon's (shoelace), else its box's. */
+function area(region) {
+  const points = region.points ?? [];
+  if (region.type !== 'polygon' || points.length < 3) return region.xywh[2] * region.xywh[3];
+  let twice = 0;
+  for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
+    twice += points[j][0] * points[i][1] - points[i][0] * points[j][1];
+  }
+  return Math.abs(twice) / 2;
+}
+
 export class DeepZoomRegions {
   constructor(page) {
     this.page = page;
@@ -143,6 +154,14 @@ export class DeepZoomRegions {
       const title = document.createElement('span');
       title.className = 'annotation-button__title';
       title.textContent = region.title;
+      if (region.class?.colour) {
+        // The class's colour before the title, as in the 3D viewer's list (css/layers.css).
+        const chip = document.createElement('span');
+        chip.className = 'annotation-button__class';
+        chip.setAttribute('aria-hidden', 'true');
+        chip.style.setProperty('--region-colour', region.class.colour);
+        title.prepend(chip);
+      }
       button.append(number, title);
       button.addEventListener('click', () => this.select(region.id, { zoom: true }));
       item.append(button);
@@ -206,7 +225,7 @@ export class DeepZoomRegions {
     if (!image) return;
     const point = image.viewerElementToImageCoordinates(event.position);
     const hits = this.current.filter((region) => this.shown(region) && this.hits(region, point.x, point.y));
-    hits.sort((a, b) => a.xywh[2] * a.xywh[3] - b.xywh[2] * b.xywh[3]);
+    hits.sort((a, b) => area(a) - area(b));
     if (hits.length) this.select(hits[0].id, { zoom: false });
   }
 
