@@ -64,6 +64,10 @@ export class RegionDrawing {
 
   /** Start drawing a `type` ('polyline' or 'polygon'); the points drawn so far stay. */
   setType(type) {
+    if (type === this.type) {
+      this.report(); // nothing changes (the form keeps what it holds)
+      return;
+    }
     this.type = type;
     if (type !== 'polygon') this.closed = false;
     this.update();
