@@ -356,3 +356,28 @@ def test_the_artifact_pages_viewer_config_carries_region_class_and_media() -> No
     assert entry["region"] is None
     assert entry["class"]["name"] == "Inscription" and entry["class"]["group"] == "inscription"
     assert entry["media"]["kind"] == "image" and entry["media"]["alt"] == "A stamp."
+
+
+def test_a_tour_stop_on_a_region_carries_its_shape_or_region(make_user) -> None:
+    from museum.models import Tour, TourStop
+    from museum.tours import services as tours
+
+    educator = make_user("educator")
+    artifact = scanned()
+    crack = AnnotationClass.objects.get(name="Crack")
+    drawn = Annotation.objects.create(
+        artifact=artifact, title="Crack", annotation_class=crack,
+        shape={"type": "polygon", "points": SQUARE},
+    )  # fmt: skip
+    flat, canvas = flat_work()
+    box = {"canvas": canvas.pk, "type": "polygon", "points": [[10, 10], [200, 10], [100, 300]]}
+    on_image = Annotation.objects.create(artifact=flat, title="Hand", region=box, **EMPTY_POINT)
+    tour = Tour.objects.create(title="Damage walk", educator=educator)
+    TourStop.objects.create(tour=tour, order=0, artifact=artifact, annotation=drawn)
+    TourStop.objects.create(tour=tour, order=1, artifact=flat, annotation=on_image)
+    session = tours.start_live_tour(tour=tour, guide=educator)
+    first = tours.tour_state(session)["stop"]["annotation"]
+    assert first["shape"] == {"type": "polygon", "points": SQUARE}
+    assert first["colour"] == crack.colour
+    second = tours.go_to_stop(code=session.code, user=educator, index=1)["stop"]["annotation"]
+    assert second["region"] == box and second["shape"] is None
