@@ -93,13 +93,16 @@ draw('chart-tours', {
   options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
 });
 
+// A doughnut has no gaps: suppressed slices are left out, legend included (the table keeps them).
+const shownDevices = data.devices.counts.map((count, i) => [data.devices.labels[i], count])
+  .filter(([, count]) => count !== null);
 draw('chart-devices', {
   type: 'doughnut',
   data: {
-    labels: data.devices.labels,
+    labels: shownDevices.map(([label]) => label),
     datasets: [{
       label: s.devices,
-      data: data.devices.counts,
+      data: shownDevices.map(([, count]) => count),
       backgroundColor: [BLUE, GOLD, TEAL, '#7b5ea7', '#e76f51', '#264653', '#8ab17d', '#b5838d'],
     }],
   },
