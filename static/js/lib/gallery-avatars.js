@@ -96,6 +96,8 @@ export class GalleryPresence {
 
   onEvent(client, event) {
     if (client !== this.client) return;
+    // Once in, a reconnection is not another step from the previous room (visit analytics).
+    if (event.type === 'welcome') client.url = client.url.split('?')[0];
     if (event.type === 'status') this.setStatus(event.status === 'open' ? 'connecting' : event.status);
     else if (event.type === 'welcome') this.setStatus(event.mode === 'listener' ? 'listener' : 'open');
     else if (event.type === 'join' || event.type === 'leave' || event.type === 'snapshot') this.tick();
