@@ -434,6 +434,8 @@ class Annotation(models.Model):
         from exhibits.annotating.validation import shape_errors  # the one check (API, admin)
 
         artifact = Artifact.objects.filter(pk=self.artifact_id).first()
+        if artifact is not None and artifact.form == ArtifactForm.FLAT:
+            return {"shape": _("A flat work's regions are drawn on its images: use the region.")}
         dimensions = (
             (artifact.width_m, artifact.height_m, artifact.depth_m) if artifact else (None,) * 3
         )

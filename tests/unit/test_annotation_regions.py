@@ -381,3 +381,12 @@ def test_a_tour_stop_on_a_region_carries_its_shape_or_region(make_user) -> None:
     assert first["colour"] == crack.colour
     second = tours.go_to_stop(code=session.code, user=educator, index=1)["stop"]["annotation"]
     assert second["region"] == box and second["shape"] is None
+
+
+def test_a_flat_works_regions_are_not_3d_shapes() -> None:
+    artifact, _ = flat_work()
+    with pytest.raises(ValidationError) as error:
+        Annotation(
+            artifact=artifact, title="x", shape={"type": "polygon", "points": SQUARE}
+        ).full_clean()
+    assert "drawn on its images" in error.value.message_dict["shape"][0]
