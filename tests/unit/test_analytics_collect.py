@@ -298,3 +298,22 @@ async def test_live_tour_followers_count_their_share_of_stops(django_user_model)
     assert await sync_to_async(counts)(Metric.TOUR_LAST_STOP) == {(key, 0): 1}
     # Share in quarters: the early leaver 2/4 -> bucket 2; the stayer saw all 4 -> bucket 4.
     assert await sync_to_async(counts)(Metric.TOUR_SHARE) == {(key, 2): 1, (key, 4): 1}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (b"", None),
+        (b"from=12", 12),
+        (b"x=1&from=7", 7),
+        (b"from=abc", None),
+        (b"from=-3", None),
+        (b"from=1e9", None),
+        (b"from=" + b"9" * 40, None),
+        (b"from=%00", None),
+    ],
+)
+def test_the_room_walked_from_is_read_only_as_a_plain_id(query, expected):
+    from museum.analytics.presence import came_from
+
+    assert came_from({"query_string": query}) == expected
