@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ VOICE_FRAMES = frozenset({"rtc", "listen", "talk"})
 SIGNALS = frozenset({"rtc", "listen"})  # on the connection's own signalling bucket
 VOICE_EVENTS = frozenset({"voice_guides", "voice_sync", "floor", "rtc", "voice_peer", "published"})
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # museum.tours.models.CODE_ALPHABET
+LOST_PROCESS_SECONDS = 5.0
 SPEAKERS_ONLY = "Only the guide, or the follower they gave the floor to, can do that."
 
 Publish = Callable[..., Awaitable[None]]
@@ -72,6 +74,7 @@ class TourVoice:
         self.unavailable: str | None = None  # SFU: why the media server cannot be used now
         self.sent: tuple[str, ...] | None = None
         self.tasks: set[asyncio.Task[None]] = set()
+        self.heard: dict[str, float] = {}  # another process -> when it last named its guides
         self.sfu: TourRoom | None = None
         if config.mode == SFU:
             link = connection_for(config.janus_url)
@@ -124,6 +127,30 @@ class TourVoice:
     async def start(self) -> None:
         """This process starts following the tour: ask the others for their guides."""
         await self.publish(kind="voice_sync", origin=self.config.origin)
+        if self.room.link is not None:
+            self._spawn(self._forget_lost_processes())
+
+    async def _forget_lost_processes(self) -> None:
+        """A process that died cannot say its guides left: once its share of the room has been
+        silent (crossprocess.REMOTE_TTL_SECONDS) for a while, they stop being speakers."""
+        while True:
+            await asyncio.sleep(LOST_PROCESS_SECONDS)
+            if not self.room.members:
+                return  # this process left the tour (its hub is gone)
+            link = self.room.link
+            peers = getattr(link, "peers", None) if link is not None else None
+            if peers is None:
+                return
+            link.live_peers()  # type: ignore[union-attr]  # expires silent peers
+            now = time.monotonic()
+            lost = {
+                origin
+                for origin in set(self.guides.values()) - {self.config.origin}
+                if origin not in peers and now - self.heard.get(origin, now) > LOST_PROCESS_SECONDS
+            }
+            if lost:
+                self.guides = {g: o for g, o in self.guides.items() if o not in lost}
+                self.announce()
 
     async def joined(self, member: Member, *, floor: str | None) -> None:
         """A member joined here: count it, then tell it (and, for a guide, everyone) the state."""
@@ -179,6 +206,7 @@ class TourVoice:
             origin = event["origin"]
             self.guides = {g: o for g, o in self.guides.items() if o != origin}
             self.guides.update(dict.fromkeys(event["ids"], origin))
+            self.heard[origin] = time.monotonic()
             self.announce()
         elif kind == "voice_sync":
             if event["origin"] != self.config.origin and self._local_guides():

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from museum.realtime import voice as voice_module
 from museum.realtime.rooms import Member, Room
 from museum.realtime.schema import FrameError
 from museum.realtime.voice import TourVoice, VoiceConfig
@@ -120,3 +121,22 @@ async def test_speakers_and_signalling_cross_processes():
     await settle()
     assert last(follower_frames, "voice")["speakers"] == [] == three.speakers()
     two.room.leave(follower)  # stops the rooms' ticks
+
+
+async def test_the_guides_of_a_process_that_died_stop_being_speakers(monkeypatch):
+    monkeypatch.setattr(voice_module, "LOST_PROCESS_SECONDS", 0.05)
+    bus = Bus()
+    here = process(bus, "here")
+    here.room.link.peers = {"alive": object()}  # type: ignore[union-attr]  # shares heard
+    follower, frames = member(here, "follower")
+    await here.start()
+    await here.joined(follower, floor=None)
+    await bus.publish(kind="voice_guides", origin="alive", ids=["g1"])
+    await bus.publish(kind="voice_guides", origin="dead", ids=["g2"])  # then never heard again
+    assert here.speakers() == ["g1", "g2"]
+    for _ in range(40):
+        await asyncio.sleep(0.02)
+        if here.speakers() == ["g1"]:
+            break
+    assert last(frames, "voice")["speakers"] == ["g1"]
+    here.room.leave(follower)
