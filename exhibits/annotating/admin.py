@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Field, QuerySet, URLField
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -27,6 +29,11 @@ class AnnotationClassAdmin(admin.ModelAdmin):
     list_filter = ["group", "damage_class"]
     search_fields = ["name", "name_fr", "concept_uri"]
     fields = [("name", "name_fr"), ("group", "damage_class"), ("colour", "order"), "concept_uri"]
+
+    def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs: Any) -> Any:
+        if isinstance(db_field, URLField):
+            kwargs["assume_scheme"] = "https"  # a concept URI typed without a scheme
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AnnotationClass]:
         return super().get_queryset(request).annotate(count=Count("annotations"))
