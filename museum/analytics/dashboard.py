@@ -153,6 +153,10 @@ def csv_rows(report: Report) -> list[list[Any]]:
     for t in report.tours:
         rows.append(["tour", t["label"], "followers", shown(t["followers"])])
         rows.append(["tour", t["label"], "reached_last_stop", shown(t["last_stop"])])
+        for quarter, n in t["share"].items():  # followers by the share of stops they were at
+            low = 25 * quarter
+            label = "all_stops" if quarter == 4 else f"stops_{low}_to_{low + 25}pc"
+            rows.append(["tour", t["label"], f"followers_{label}", shown(n)])
     for d in report.devices:
         rows.append(["device", f"{d['device']}/{d['mode']}", "page_views", shown(d["count"])])
     for d in report.days:

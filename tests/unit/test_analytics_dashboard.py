@@ -130,6 +130,10 @@ def test_csv_has_the_same_suppressed_figures_and_no_formulas(client, curator, mu
     assert ["object", "Kouros", "views", "7"] in rows
     assert ["path", "A > B", "walks", "6"] in rows
     assert ["device", "desktop/browser", "page_views", "< 5"] in rows
+    assert ["tour", "Gods and heroes", "followers", "6"] in rows
+    assert ["tour", "Gods and heroes", "followers_stops_0_to_25pc", "0"] in rows
+    assert ["tour", "Gods and heroes", "followers_stops_50_to_75pc", "< 5"] in rows
+    assert ["tour", "Gods and heroes", "followers_all_stops", "< 5"] in rows
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     assert neutralised('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert neutralised("-2+3") == "'-2+3" and neutralised("@SUM") == "'@SUM"
