@@ -10,6 +10,9 @@ Database work runs on two small executors of this module rather than on asgiref'
 never in front of a guide's `goto`. Each executor has one thread: events of one kind are published
 in the order they were written (a `hands` event carries the whole queue; a later one must not be
 overtaken by an older one). `hand` and `ask` are also rate-limited per connection and per person.
+
+Live voice (`rtc`, `listen`, `talk`; the guide's `floor`) is the hub's `TourVoice` (voice.py): its
+rules, relay and media-server bridge; signalling frames take from a bucket of their own.
 """
 
 from __future__ import annotations
