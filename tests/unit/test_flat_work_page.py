@@ -144,3 +144,28 @@ def test_a_flat_work_offers_its_iiif_manifest_not_the_3d_embed() -> None:
     assert "IIIF viewer" in html and f"/iiif/artifacts/{artifact.pk}/manifest.json" in html
     assert "artifact-embed-code" not in html and "json+oembed" not in html
     assert Client().get(f"/embed/artifacts/{artifact.pk}/").status_code == 404
+
+
+def test_the_region_form_posts_a_polygon_with_a_medium_as_multipart(curator_api) -> None:
+    """What deep-zoom-region-editor.js sends when a file goes with the region: form fields,
+    the region as JSON text; stored as the drawn polygon with its class and medium."""
+    artifact, recto = make_flat(public_source=True)
+    crack = AnnotationClass.objects.get(name="Crack")
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(png, "PNG")
+    region = {"canvas": recto.pk, "type": "polygon", "points": [[10, 20], [110, 25], [60, 90]]}
+    upload = ContentFile(png.getvalue(), name="detail.png")
+    response = curator_api.post(
+        "/api/annotations/",
+        {
+            "artifact": artifact.pk, "title": "Drawn", "text": "", "order": 1,
+            "region": json.dumps(region), "annotation_class": crack.pk, "media": upload,
+            "media_alt": "A red square.",
+        },
+        format="multipart",
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    stored = Annotation.objects.get(pk=response.json()["id"])
+    assert stored.region == region and stored.annotation_class == crack
+    assert stored.media.name.endswith(".png") and stored.media_alt == "A red square."
+    assert response.json()["media"]["kind"] == "image"
