@@ -10,7 +10,13 @@ import re
 
 import pytest
 
-from tests.e2e.browser import WatchedPage, artifact_url, wait_for_viewer, wait_until_still
+from tests.e2e.browser import (
+    WatchedPage,
+    artifact_url,
+    run_axe,
+    wait_for_viewer,
+    wait_until_still,
+)
 from tests.e2e.test_curator_desk import log_in_as_curator
 
 pytestmark = pytest.mark.e2e
@@ -126,6 +132,10 @@ def test_curator_draws_a_polygon_that_visitors_see_as_a_layer(
     wait_until_still(page, timeout_s=30)
     hotspot = page.locator(f"#viewer-hotspots .hotspot[data-annotation-index='{index}']")
     assert "hotspot--region" in hotspot.get_attribute("class")
+    hotspot.click()  # its text opens as a point's does
+    assert TITLE in page.text_content("#annotation-detail")
+    blocking = [v for v in run_axe(page) if v["impact"] in {"serious", "critical"}]
+    assert not blocking, blocking
     shown = coloured_pixels(page.locator("#viewer-stage").screenshot(), colour)
 
     box.uncheck()
