@@ -122,8 +122,10 @@ export function regionObject(shape, { colour, size, fill = true, closed = shape.
   const lifted = points.map((p, i) => p.clone().addScaledVector(normals[i], lift));
   const isClosed = closed && points.length >= 3;
   if (points.length >= 2) {
+    // 0.8 % of the model's size, but never so wide that it covers a small region.
+    const extent = new THREE.Box3().setFromPoints(points).getSize(new THREE.Vector3()).length();
     const ribbon = new THREE.Mesh(
-      ribbonGeometry(lifted, normals, isClosed, size * 0.008),
+      ribbonGeometry(lifted, normals, isClosed, Math.min(size * 0.008, extent * 0.06)),
       new THREE.MeshBasicMaterial({ color: colourValue, side: THREE.DoubleSide, polygonOffset: true, polygonOffsetFactor: -2, polygonOffsetUnits: -4 }),
     );
     ribbon.renderOrder = 3;
