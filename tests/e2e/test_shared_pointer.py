@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import LiveMuseum
 from tests.e2e.browser import WatchedPage, go_live
+from tests.e2e.test_gallery_presence import standing_spot
 
 pytestmark = pytest.mark.e2e
 
@@ -82,19 +83,27 @@ def test_a_visitor_sees_the_educators_pointer_ray_in_the_gallery(
     url = demo_pages["exhibition"]
     teacher_context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en")
     teacher = teacher_context.new_page()
-    teacher.goto(f"{server_url}/admin/login/?next=/")
+    teacher.goto(f"{server_url}/admin/login/?next=/tours/")
     teacher.fill("#id_username", "educator")
     teacher.fill("#id_password", live_museum.demo_password)
     teacher.click("input[type=submit]")
-    teacher.wait_for_url(re.compile(r"/$"))
+    teacher.wait_for_url(re.compile(r"/tours/$"))
     visitor = watched.page
     for page in (teacher, visitor):
         page.goto(url)
         page.wait_for_function(READY, timeout=30_000)
         page.evaluate("window.mouseionGallery.ready")
-        page.wait_for_function("window.mouseionGallery.presence.status === 'open'", timeout=20_000)
+    # Both stand beside the first plinth, in its room, and see each other there.
     x, _, z = teacher.evaluate("window.mouseionGallery.plinths()[0].position")
     target = [x, 1.0, z]
+    for page, offset in ((teacher, 1.5), (visitor, 2.5)):
+        spot = standing_spot(page, offset)
+        assert page.evaluate("(p) => window.mouseionGallery.setPose({p})", spot)
+    for page in (teacher, visitor):
+        page.wait_for_function("window.mouseionGallery.presence.status === 'open'", timeout=45_000)
+    assert teacher.evaluate("window.mouseionGallery.roomKey()") == visitor.evaluate(
+        "window.mouseionGallery.roomKey()"
+    )
 
     button = teacher.get_by_role("button", name="Point", exact=True)
     button.wait_for(state="visible", timeout=10_000)  # educators and curators only
