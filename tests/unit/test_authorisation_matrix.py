@@ -100,6 +100,12 @@ WS_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("tour", "progress"): FOLLOWERS,
     ("tour", "hand"): FOLLOWERS,
     ("tour", "ask"): FOLLOWERS,
+    # Voice (#23): the guide speaks and gives the floor; a follower without it may only listen
+    # (its `rtc` reaches a speaker only, and this example's target is nobody's).
+    ("tour", "listen"): ALL,
+    ("tour", "talk"): GUIDE,
+    ("tour", "floor"): GUIDE,
+    ("tour", "rtc"): GUIDE,
 }
 
 # A well-formed example of each message, so only authorisation can refuse it.
@@ -115,6 +121,10 @@ WS_EXAMPLES: dict[str, dict[str, Any]] = {
     "progress": {"stop": 0, "mode": "follow"},
     "hand": {"raised": True},
     "ask": {"text": "How old is it?"},
+    "listen": {},
+    "talk": {"on": True},
+    "floor": {"member": None},
+    "rtc": {"to": "a1b2c3", "ice": None},
 }
 
 
