@@ -234,9 +234,9 @@ def test_curator_marks_a_region_by_dragging(
     assert drawn["region"]["canvas"] == seeded["recto"]
     assert 0 <= x < x + w <= 2400 and 0 <= y < y + h <= 1600 and w > 50 and h > 30, drawn
     polygon = next(row for row in rows if row["title"] == "A crooked patch")["region"]
-    assert len(polygon["points"]) >= 3, polygon
-    px, py, pw, ph = polygon["xywh"]
-    assert all(px <= cx <= px + pw and py <= cy <= py + ph for cx, cy in polygon["points"])
+    # Stored as drawn (#23): the polygon's corners in full-resolution pixels, no box.
+    assert polygon["type"] == "polygon" and len(polygon["points"]) >= 3, polygon
+    assert all(0 <= cx <= 2400 and 0 <= cy <= 1600 for cx, cy in polygon["points"]), polygon
     assert_clean(watched)
 
 
