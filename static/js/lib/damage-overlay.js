@@ -7,6 +7,10 @@
  * Showing the overlay swaps each textured mesh's material for a clone whose base colour is mixed
  * with an overlay texture sampled with the base-colour map's UVs and transform; hiding it puts
  * the original materials back. It is re-applied after a LOD swap.
+ *
+ * With the inspection tools' render modes (inspect-render-modes.js), which also swap materials:
+ * the overlay shows over the Colour mode only. Turning it on switches the tools back to Colour
+ * (its radio shows it); choosing another mode turns it off (its button shows it, setActive).
  */
 import * as THREE from 'three';
 
@@ -122,6 +126,8 @@ function overlayMaterial(material, overlay) {
   }
   // The emissive map slot gives the shader a UV varying with this texture's transform;
   // emissive stays black so it adds no light, and the map is read in the colour stage instead.
+  // The section plane moves the shared list (a clone would copy the planes and stay uncut).
+  clone.clippingPlanes = material.clippingPlanes;
   clone.emissiveMap = texture;
   clone.emissive = new THREE.Color(0x000000);
   clone.userData.damageOverlay = true;
@@ -146,6 +152,7 @@ export class DamageOverlay {
     this.enabled = new Set();
     this.layers = [];
     this.originals = new Map(); // mesh -> its material(s) before the overlay
+    this.clones = []; // the overlay's materials now made (freed by restore, wherever they are)
     this.applied = 0;
     this.data = null;
     this.pending = Promise.resolve();
@@ -203,12 +210,9 @@ export class DamageOverlay {
     if (version) version.textContent = this.data.model_version;
     const toggle = this.panel.querySelector('#damage-toggle');
     const options = this.panel.querySelector('#damage-options');
-    toggle.addEventListener('click', () => {
-      const on = toggle.getAttribute('aria-pressed') !== 'true';
-      toggle.setAttribute('aria-pressed', String(on));
-      options.hidden = !on;
-      this.setActive(on);
-    });
+    this.toggle = toggle;
+    this.options = options;
+    toggle.addEventListener('click', () => this.setActive(toggle.getAttribute('aria-pressed') !== 'true'));
     for (const radio of this.panel.querySelectorAll('input[name="damage-view"]')) {
       radio.addEventListener('change', () => {
         if (!radio.checked) return;
@@ -218,8 +222,15 @@ export class DamageOverlay {
     }
   }
 
+  /** Show or hide the overlay, its button and options in step (also when a render mode turns it off). */
   setActive(on) {
     this.active = on;
+    if (this.toggle) {
+      this.toggle.setAttribute('aria-pressed', String(on));
+      this.options.hidden = !on;
+    }
+    const tools = this.viewer.tools;
+    if (on && tools && tools.modes.mode !== 'standard') tools.setRenderMode('standard');
     return this.refresh();
   }
 
@@ -257,7 +268,9 @@ export class DamageOverlay {
         const overlay = layer && (this.mode === 'masks'
           ? await layer.maskTexture(this.enabled)
           : await layer.pictureTexture(this.mode));
-        replaced.push(overlay ? overlayMaterial(material, overlay) : material);
+        const clone = overlay ? overlayMaterial(material, overlay) : null;
+        if (clone) this.clones.push(clone);
+        replaced.push(clone ?? material);
       }
       if (replaced.some((material, index) => material !== materials[index])) {
         this.originals.set(mesh, mesh.material);
@@ -272,14 +285,14 @@ export class DamageOverlay {
   /** Put the original materials back and free the clones (not the shared overlay images). */
   restore() {
     for (const [mesh, original] of this.originals) {
-      for (const material of [mesh.material].flat()) {
-        if (material.userData.damageOverlay) {
-          material.emissiveMap?.dispose();
-          material.dispose();
-        }
-      }
-      mesh.material = original;
+      // Only where the overlay's material is still worn: a render mode may have re-dressed it.
+      if ([mesh.material].flat().some((material) => material.userData.damageOverlay)) mesh.material = original;
     }
+    for (const clone of this.clones) {
+      clone.emissiveMap?.dispose();
+      clone.dispose();
+    }
+    this.clones = [];
     this.originals.clear();
     this.applied = 0;
   }

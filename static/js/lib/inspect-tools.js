@@ -192,11 +192,22 @@ export class InspectTools {
 
   // Render modes
 
-  setRenderMode(mode) {
-    this.modes.setMode(mode, this.viewer.model);
+  /**
+   * The damage overlay (damage-overlay.js) colours the model's own materials, so it shows over
+   * the Colour mode only: another mode turns it off first, visibly (its button is released), and
+   * turning the overlay on brings Colour back (this radio). Resolves once the mode is drawn.
+   */
+  async setRenderMode(mode) {
     const radio = this.panel.querySelector(`[name="inspect-render-mode"][value="${mode}"]`);
     if (radio) radio.checked = true;
+    if (mode !== 'standard' && this.viewer.damage?.active) await this.viewer.damage.setActive(false);
+    this.modes.setMode(mode, this.viewer.model);
     this.viewer.requestRender();
+  }
+
+  /** After the modes re-dress the model (a section shown or hidden), the overlay goes back on. */
+  redressed() {
+    if (this.viewer.damage?.active) this.viewer.damage.refresh();
   }
 
   // Section plane
@@ -208,6 +219,7 @@ export class InspectTools {
     if (on) this.clippingPlanes.push(this.plane);
     this.planeHelper.visible = on;
     this.modes.setDoubleSided(on, this.viewer.model);
+    this.redressed();
     this.updateSection();
   }
 
