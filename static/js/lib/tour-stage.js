@@ -110,8 +110,8 @@ export class TourStage {
     }
     // A second show() of the same object while it loads (the tour's first frame arrives then)
     // waits for that load rather than leaving the stage empty.
-    await this.loaded;
-    if (token !== this.loadToken) return;
+    const model = await this.loaded;
+    if (token !== this.loadToken || !model) return; // a newer stop, or the load failed
     this.highlight(stop.annotation);
     const view = stop.camera
       ? {
