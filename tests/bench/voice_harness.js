@@ -21,6 +21,7 @@ function join(url, { speaker = false, tone = 0 } = {}) {
   voice.audio = ctx; // one context for every member of the page (unlock() keeps it)
   voice.mix = ctx.createAnalyser();
   voice.mix.fftSize = 2048;
+  voice.mix.smoothingTimeConstant = 0;
   voice.listening = !speaker;
   ws.addEventListener('message', (message) => {
     const frame = JSON.parse(message.data);

@@ -78,6 +78,7 @@ export class TourVoice {
       this.audio = new AudioContext();
       this.mix = this.audio.createAnalyser();
       this.mix.fftSize = ANALYSER_FFT;
+      this.mix.smoothingTimeConstant = 0; // what arrives now, however rarely it is read
       for (const peer of this.peers.values()) for (const stream of peer.streams) this.attach(peer, stream);
     }
     if (this.audio.state === 'suspended') this.audio.resume().catch(() => {});
