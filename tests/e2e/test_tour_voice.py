@@ -3,8 +3,8 @@ microphones: each browser's microphone is a WAV written here, a sine at its own 
 A tone detector in the page (tour-voice.js `peak()`: an AnalyserNode's strongest FFT bin over
 everything received) tells which tone arrives where.
 
-Browser A (440 Hz) holds the guide and a second follower; browser B (880 Hz) the follower who is
-given the floor."""
+Browser A (440 Hz) holds the guide alone (its 3D page would starve another page of the software
+GPU); browser B (880 Hz) the follower who is given the floor and a second follower who is not."""
 
 from __future__ import annotations
 
@@ -71,9 +71,11 @@ def voice_browsers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[o
 def join(browser, server_url: str, code: str):
     context = browser.new_context(viewport={"width": 412, "height": 860}, locale="en")
     page = context.new_page()
-    page.goto(f"{server_url}/tours/{code}/")
-    page.get_by_role("button", name="Join the tour").click()
-    page.wait_for_selector("#tour[data-connection='open']", timeout=30_000)
+    # A 3D tour page per member on a small machine: generous waits, and no wait for the models
+    # (the join button works once the page's module ran, before DOMContentLoaded).
+    page.goto(f"{server_url}/tours/{code}/", wait_until="domcontentloaded", timeout=90_000)
+    page.get_by_role("button", name="Join the tour").click(timeout=60_000)
+    page.wait_for_selector("#tour[data-connection='open']", timeout=60_000)
     page.wait_for_function("window.mouseionTour.voice.state().mode === 'p2p'", timeout=10_000)
     page.get_by_role("button", name="Listen").click()
     assert page.get_by_role("button", name="Listen").get_attribute("aria-pressed") == "true"
@@ -86,12 +88,16 @@ def hears(page, hz: float, timeout_ms: int = 10_000) -> None:
         " return Math.abs(p.hz - hz) < 20 && p.db > db; }",
         arg=[hz, HEARD_DB],
         timeout=timeout_ms,
+        polling=100,  # not on animation frames, which a busy headless page gets rarely
     )
 
 
-def silent(page, timeout_ms: int = 5_000) -> None:
+def silent(page, timeout_ms: int = 10_000) -> None:
     page.wait_for_function(
-        "(db) => window.mouseionTour.voice.peak().db < db", arg=SILENT_DB, timeout=timeout_ms
+        "(db) => window.mouseionTour.voice.peak().db < db",
+        arg=SILENT_DB,
+        timeout=timeout_ms,
+        polling=100,
     )
 
 
@@ -101,6 +107,7 @@ def hold_to_talk(page) -> None:
     page.wait_for_function("window.mouseionTour.voice.state().talking")
 
 
+@pytest.mark.timeout(600)  # alone, the live museum's setup takes half of it on a busy machine
 def test_guide_and_floor_holder_are_heard_and_nobody_else(
     voice_browsers, live_museum: LiveMuseum, server_url: str
 ) -> None:
@@ -109,7 +116,7 @@ def test_guide_and_floor_holder_are_heard_and_nobody_else(
     guide.wait_for_function("window.mouseionTour.voice.state().mode === 'p2p'", timeout=10_000)
     guide_id = guide.evaluate("document.getElementById('tour').dataset.memberId")
     first_context, first = join(browser_b, server_url, code)  # its microphone: 880 Hz
-    second_context, second = join(browser_a, server_url, code)  # 440 Hz, never given the floor
+    second_context, second = join(browser_b, server_url, code)  # 880 Hz, never given the floor
     try:
         # A follower has no microphone control; the guide has push-to-talk.
         assert not first.locator("#voice-ptt").is_visible()
@@ -163,7 +170,7 @@ def test_guide_and_floor_holder_are_heard_and_nobody_else(
         assert "may not" in second.locator("#tour-connection-text").inner_text()
         guide.wait_for_timeout(1500)
         peak = guide.evaluate("window.mouseionTour.voice.peak()")
-        assert not (abs(peak["hz"] - GUIDE_HZ) < 20 and peak["db"] > HEARD_DB), peak
+        assert not (abs(peak["hz"] - FOLLOWER_HZ) < 20 and peak["db"] > HEARD_DB), peak
         second_id = second.evaluate("window.mouseionTour.voice.selfId")
         peers = guide.evaluate("window.mouseionTour.voice.state().peers")
         assert f"in:{second_id}" not in {peer["key"] for peer in peers}
