@@ -106,6 +106,10 @@ WS_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("tour", "talk"): GUIDE,
     ("tour", "floor"): GUIDE,
     ("tour", "rtc"): GUIDE,
+    # The shared pointer (#23): the guide on the tour's object; educators and curators (a
+    # superuser counts as a curator) in a gallery room.
+    ("tour", "point"): GUIDE,
+    ("room", "point"): frozenset({"educator", "curator", "superuser"}),
 }
 
 # A well-formed example of each message, so only authorisation can refuse it.
@@ -125,6 +129,11 @@ WS_EXAMPLES: dict[str, dict[str, Any]] = {
     "talk": {"on": True},
     "floor": {"member": None},
     "rtc": {"to": "a1b2c3", "ice": None},
+    "point": {"p": [0.1, 0.2, 0.3], "space": "model"},
+}
+# Where a message's well-formed example depends on the route (a pointer's space).
+WS_ROUTE_EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("room", "point"): {"p": [1.0, 1.2, -2.0], "space": "gallery"},
 }
 
 
@@ -231,9 +240,10 @@ def test_api_operation_by_role(
 
 
 # ---------------------------------------------------------------------------- websockets
-async def sent_and_judged(socket, kind: str) -> bool:
+async def sent_and_judged(socket, route: str, kind: str) -> bool:
     """Send one example frame, then a ping: True if no `forbidden` for it came before the pong."""
-    await socket.send_to(text_data=json.dumps({"type": kind, **WS_EXAMPLES[kind]}))
+    example = WS_ROUTE_EXAMPLES.get((route, kind), WS_EXAMPLES[kind])
+    await socket.send_to(text_data=json.dumps({"type": kind, **example}))
     await socket.send_to(text_data=json.dumps({"type": "ping", "t": 424242.0}))
     async with asyncio.timeout(10):
         while True:
@@ -267,7 +277,7 @@ async def test_websocket_message_by_role(make_user, route: str, kind: str, role:
     socket = await ws.connect(path, user)
     try:
         assert (await ws.receive(socket))["type"] == "welcome"
-        allowed = await sent_and_judged(socket, kind)
+        allowed = await sent_and_judged(socket, route, kind)
     finally:
         await socket.disconnect()
     assert allowed is (role in WS_MATRIX[(route, kind)]), f"{role} {route} {kind}"
