@@ -105,6 +105,19 @@ def test_on_a_phone_the_gallery_is_on_screen_at_load(browser, server_url: str) -
     context.close()
 
 
+def test_on_a_laptop_the_whole_gallery_view_is_on_screen_at_load(browser, server_url: str) -> None:
+    """At 1280x800 the view started at y 521 and showed only its ceiling: now it sits under the
+    title, whole, and still wide."""
+    context, page = new_page(browser, LAPTOP)
+    open_gallery(page, server_url + GALLERY)
+    assert page.evaluate("scrollY") == 0
+    stage = page.locator("#gallery-stage").bounding_box()
+    assert stage["y"] >= 0 and stage["y"] + stage["height"] <= LAPTOP["height"], stage
+    assert stage["height"] >= 400 and stage["width"] >= 800, stage
+    assert page.locator(".page-header .intro").is_visible()
+    context.close()
+
+
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
 def test_at_the_start_the_gallery_faces_the_first_rooms_objects(
     browser, server_url: str, viewport: dict

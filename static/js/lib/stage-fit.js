@@ -7,8 +7,8 @@
 
 /**
  * @param {object} options
- * @param {HTMLElement} options.stage the stage (#viewer-stage)
- * @param {HTMLElement[]} options.below what must show under it (the toolbar)
+ * @param {HTMLElement} options.stage the stage (#viewer-stage, #gallery-stage)
+ * @param {HTMLElement[]} options.below what must show under it (the viewer's toolbar; none)
  */
 export function fitStage({ stage, below }) {
   const fit = () => {
