@@ -27,16 +27,14 @@ def media_max_bytes() -> int:
     return int(getattr(settings, "MOUSEION_ANNOTATION_MEDIA_MAX_BYTES", DEFAULT_MEDIA_MAX_BYTES))
 
 
-def shape_errors(shape: Any, *, dimensions_m: tuple[Any, Any, Any]) -> str:
-    """{"type": "polyline"|"polygon", "points": [[x, y, z], ...], "normals"?: same length}
-    in model metres, near the model's box (width, height, depth: `dimensions_m`)."""
-    if not isinstance(shape, dict) or set(shape) - {"type", "points", "normals"}:
-        return _('Expected {"type": "polygon" or "polyline", "points": [[x, y, z], ...]}.')
-    kind, points, normals = shape.get("type"), shape.get("points"), shape.get("normals")
+def points_errors(kind: Any, points: Any, *, dims: int) -> str:
+    """A drawn region's type and points: [x, y, z] on a model (dims 3), [x, y] on an image."""
     if kind not in MIN_POINTS:
         return _('The type of a drawn region is "polygon" or "polyline".')
-    if not is_point_list(points, 3):
-        return _("Expected points as a list of [x, y, z] of finite numbers.")
+    if not is_point_list(points, dims):
+        if dims == 3:
+            return _("Expected points as a list of [x, y, z] of finite numbers.")
+        return _("Expected points as a list of [x, y] pairs of finite numbers.")
     if len(points) < MIN_POINTS[kind]:
         return _("A %(type)s needs at least %(count)d points.") % {
             "type": kind,
@@ -44,6 +42,18 @@ def shape_errors(shape: Any, *, dimensions_m: tuple[Any, Any, Any]) -> str:
         }
     if len(points) > MAX_POINTS:
         return _("A drawn region has at most %(count)d points.") % {"count": MAX_POINTS}
+    return ""
+
+
+def shape_errors(shape: Any, *, dimensions_m: tuple[Any, Any, Any]) -> str:
+    """{"type": "polyline"|"polygon", "points": [[x, y, z], ...], "normals"?: same length}
+    in model metres, near the model's box (width, height, depth: `dimensions_m`)."""
+    if not isinstance(shape, dict) or set(shape) - {"type", "points", "normals"}:
+        return _('Expected {"type": "polygon" or "polyline", "points": [[x, y, z], ...]}.')
+    kind, points, normals = shape.get("type"), shape.get("points"), shape.get("normals")
+    if message := points_errors(kind, points, dims=3):
+        return message
+    assert isinstance(points, list)  # points_errors checked them
     if normals is not None and not (is_point_list(normals, 3) and len(normals) == len(points)):
         return _("Expected one normal [x, y, z] per point, or none.")
     width, height, depth = dimensions_m

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from exhibits.annotating.geometry import MAX_POINTS, MIN_POINTS, is_number, is_point_list
+from exhibits.annotating.validation import points_errors
 
 BOX_KEYS = {"canvas", "xywh", "points"}
 DRAWN_KEYS = {"canvas", "type", "points"}
@@ -61,16 +62,4 @@ def region_errors(region: Any, *, artifact_id: int) -> str:
 
 def drawn_errors(region: dict[str, Any]) -> str:
     """The shape part of a drawn region: its type and its [x, y] points."""
-    kind, points = region.get("type"), region.get("points")
-    if kind not in MIN_POINTS:
-        return _('The type of a drawn region is "polygon" or "polyline".')
-    if not is_point_list(points, 2):
-        return _("Expected points as a list of [x, y] pairs of finite numbers.")
-    if len(points) < MIN_POINTS[kind]:
-        return _("A %(type)s needs at least %(count)d points.") % {
-            "type": kind,
-            "count": MIN_POINTS[kind],
-        }
-    if len(points) > MAX_POINTS:
-        return _("A drawn region has at most %(count)d points.") % {"count": MAX_POINTS}
-    return ""
+    return points_errors(region.get("type"), region.get("points"), dims=2)
