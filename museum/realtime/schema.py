@@ -21,6 +21,7 @@ COORDINATE_LIMIT = 10_000.0
 QUATERNION_LIMIT = 1.0001
 NAME_MAX = 40
 QUESTION_MAX = 280
+CAPTION_MAX = 300  # one recognised phrase of a speaker's live captions
 ANSWER_MAX = 500
 # WebRTC signalling (voice in tours): an audio-only SDP is 2-6 kB; a candidate line ~100-200 chars.
 SDP_MAX = 12_000
@@ -212,6 +213,8 @@ TOUR_MESSAGES: dict[str, MessageSpec] = COMMON_MESSAGES | {
     "progress": MessageSpec({"stop": _integer(0, 10_000), "mode": _choice("follow", "roam")}, {}),
     "hand": MessageSpec({"raised": _boolean}, {}),
     "ask": MessageSpec({"text": _text(QUESTION_MAX)}, {}),
+    # a speaker (guide, floor holder): live captions of their speech
+    "caption": MessageSpec({"text": _text(CAPTION_MAX), "final": _boolean}, {}),
     # voice (museum/realtime/voice.py): `rtc` carries exactly one of sdp and ice
     "rtc": MessageSpec({"to": _member_id}, {"sdp": _sdp, "ice": _ice}),
     "listen": MessageSpec({}, {}),

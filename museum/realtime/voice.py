@@ -32,9 +32,11 @@ from museum.realtime.sfu import TourRoom
 logger = logging.getLogger(__name__)
 
 SFU = "sfu"
-VOICE_FRAMES = frozenset({"rtc", "listen", "talk"})
+VOICE_FRAMES = frozenset({"rtc", "listen", "talk", "caption"})
 SIGNALS = frozenset({"rtc", "listen"})  # on the connection's own signalling bucket
-VOICE_EVENTS = frozenset({"voice_guides", "voice_sync", "floor", "rtc", "voice_peer", "published"})
+VOICE_EVENTS = frozenset(
+    {"voice_guides", "voice_sync", "floor", "rtc", "voice_peer", "published", "caption"}
+)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # museum.tours.models.CODE_ALPHABET
 LOST_PROCESS_SECONDS = 5.0
 SPEAKERS_ONLY = "Only the guide, or the follower they gave the floor to, can do that."
@@ -221,6 +223,8 @@ class TourVoice:
             for speaker in event["to"]:
                 if (member := self.room.members.get(speaker)) is not None:
                     member.deliver(server_frame("voice_peer", id=event["id"]))
+        elif kind == "caption":
+            self.room.broadcast(server_frame("caption", **event["caption"]))
         elif kind == "published" and self.sfu is not None:
             for member_id in list(self.listening):
                 if member_id != event["id"] and member_id in self.room.members:
@@ -259,10 +263,14 @@ class TourVoice:
             raise FrameError("bad_value", "Guides always have the floor.", "floor")
 
     async def handle(self, member: Member, kind: str, fields: dict[str, Any]) -> None:
+        if kind in ("talk", "caption") and not self.is_speaker(member.id):
+            raise FrameError("forbidden", SPEAKERS_ONLY, kind)
         if kind == "talk":
-            if not self.is_speaker(member.id):
-                raise FrameError("forbidden", SPEAKERS_ONLY, kind)
             self.room.set_fields(member, talking=fields["on"])
+            return
+        if kind == "caption":  # text, so it goes to every process whatever the voice mode
+            caption = {"id": member.id, "name": member.name} | fields
+            await self.publish(kind="caption", caption=caption)
             return
         mode = self.config.mode
         if self.unavailable and self.sfu is not None:  # the media server may be back

@@ -152,4 +152,9 @@ def _strings() -> dict[str, Any]:
             ),
             "micError": _("The microphone could not be opened. Check the browser's permission."),
         },
+        "captions": {
+            "you": _("you"),
+            "unsupported": _("This browser cannot make captions from speech."),
+            "refused": _("Captions need the browser's permission to use speech recognition."),
+        },
     }

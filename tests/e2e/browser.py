@@ -107,9 +107,14 @@ def run_axe(page) -> list[dict]:
     )
 
 
-def go_live(browser, live_museum: LiveMuseum, server_url: str) -> tuple[object, object, str]:
-    """The demo educator signs in and starts a live tour: (context, guide page, join code)."""
+def go_live(
+    browser, live_museum: LiveMuseum, server_url: str, *, init_script: str | None = None
+) -> tuple[object, object, str]:
+    """The demo educator signs in and starts a live tour: (context, guide page, join code).
+    `init_script` runs in the guide's pages before theirs (a stand-in for a browser API)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en")
+    if init_script:
+        context.add_init_script(init_script)
     guide = context.new_page()
     guide.on("dialog", lambda dialog: dialog.accept())
     guide.goto(f"{server_url}/admin/login/?next=/tours/")

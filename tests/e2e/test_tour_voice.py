@@ -68,6 +68,22 @@ def voice_browsers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[o
                 browser.close()
 
 
+# Headless Chromium has no speech recognition service: the guide's page gets a stand-in whose
+# results the test dictates (window.fakeSpeech), shaped as the Web Speech API's.
+FAKE_SPEECH_RECOGNITION = """
+window.SpeechRecognition = class {
+  start() { window.fakeRecognition = this; }
+  stop() { if (this.onend) this.onend(); }
+};
+window.webkitSpeechRecognition = window.SpeechRecognition;
+window.fakeSpeech = (text, isFinal) => {
+  const result = [{ transcript: text }];
+  result.isFinal = isFinal;
+  window.fakeRecognition.onresult({ results: [result] });
+};
+"""
+
+
 def join(browser, server_url: str, code: str):
     context = browser.new_context(viewport={"width": 412, "height": 860}, locale="en")
     page = context.new_page()
@@ -121,7 +137,9 @@ def test_guide_and_floor_holder_are_heard_and_nobody_else(
     voice_browsers, live_museum: LiveMuseum, server_url: str
 ) -> None:
     browser_a, browser_b = voice_browsers
-    guide_context, guide, code = go_live(browser_a, live_museum, server_url)
+    guide_context, guide, code = go_live(
+        browser_a, live_museum, server_url, init_script=FAKE_SPEECH_RECOGNITION
+    )
     guide.wait_for_function("window.mouseionTour.voice.state().mode === 'p2p'", timeout=10_000)
     guide_id = guide.evaluate("document.getElementById('tour').dataset.memberId")
     first_context, first = join(browser_b, server_url, code)  # its microphone: 880 Hz
@@ -187,6 +205,26 @@ def test_guide_and_floor_holder_are_heard_and_nobody_else(
         # The guide takes the floor back: the first follower's controls go.
         guide.get_by_role("button", name="Take the floor back").click()
         first.wait_for_selector("#voice-ptt", state="hidden", timeout=10_000)
+
+        # Live captions: the guide's speech, as its browser recognises it, shows on both
+        # followers' cards (interim, then final: told to screen readers).
+        guide.get_by_role("button", name="Live captions").click()
+        assert guide.locator("#voice-captions").get_attribute("aria-pressed") == "true"
+        guide.evaluate("window.fakeSpeech('This bronze was cast', false)")
+        for follower in (first, second):
+            follower.wait_for_function(
+                "document.getElementById('voice-caption-text').textContent"
+                " === 'This bronze was cast'"
+            )
+        guide.evaluate("window.fakeSpeech('This bronze was cast in two pieces.', true)")
+        for follower in (first, second):
+            follower.wait_for_function(
+                "document.getElementById('voice-caption-final').textContent"
+                ".endsWith(': This bronze was cast in two pieces.')"
+            )
+        assert first.locator("#voice-caption-line").is_visible()
+        guide.get_by_role("button", name="Live captions").click()
+        assert guide.locator("#voice-captions").get_attribute("aria-pressed") == "false"
 
         # The tour ends: every connection closes and the microphone is released.
         guide.get_by_role("button", name="End the tour").click()

@@ -106,6 +106,7 @@ WS_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("tour", "talk"): GUIDE,
     ("tour", "floor"): GUIDE,
     ("tour", "rtc"): GUIDE,
+    ("tour", "caption"): GUIDE,
     # The shared pointer (#23): the guide on the tour's object; educators and curators (a
     # superuser counts as a curator) in a gallery room.
     ("tour", "point"): GUIDE,
@@ -129,6 +130,7 @@ WS_EXAMPLES: dict[str, dict[str, Any]] = {
     "talk": {"on": True},
     "floor": {"member": None},
     "rtc": {"to": "a1b2c3", "ice": None},
+    "caption": {"text": "Cast in two pieces.", "final": True},
     "point": {"p": [0.1, 0.2, 0.3], "space": "model"},
 }
 # Where a message's well-formed example depends on the route (a pointer's space).

@@ -252,3 +252,36 @@ async def test_a_foreign_origin_is_refused_before_any_signalling():
 async def test_each_tour_has_its_own_media_room():
     assert janus_room("K7P2QX") != janus_room("K7P2QY")
     assert janus_room("AAAAAA") > 0
+
+
+async def test_live_captions_come_from_speakers_only_and_reach_every_member(guide_user):
+    session = await live_tour(guide_user)
+    path = f"/ws/tours/{session.code}/"
+    guide, guide_id = await join(path, guide_user)
+    follower, follower_id = await join(path, address="10.0.0.2")
+    other, _other_id = await join(path, address="10.0.0.3")
+
+    await send(guide, "caption", text="This bronze was cast in two pieces.", final=True)
+    for socket in (follower, other, guide):
+        caption = await receive_until(socket, "caption")
+        assert caption["id"] == guide_id and caption["final"] is True
+        assert caption["text"] == "This bronze was cast in two pieces."
+
+    # A follower without the floor cannot put words on everyone's screen.
+    await send(follower, "caption", text="Free tickets at example.org", final=True)
+    assert await error_of(follower) == "forbidden"
+    assert not any(f["type"] == "caption" for f in await drain(other))
+
+    await send(guide, "caption", text="x" * 301, final=False)
+    assert await error_of(guide) == "bad_value"
+    await send(guide, "caption", text="ok", final="yes")
+    assert await error_of(guide) == "bad_value"
+
+    # Given the floor, the follower's captions go out too.
+    await send(guide, "floor", member=follower_id)
+    await receive_until(follower, "voice", lambda f: f["floor"] == follower_id)
+    await send(follower, "caption", text="I think it is a votive offering", final=False)
+    caption = await receive_until(other, "caption")
+    assert caption["id"] == follower_id and caption["final"] is False
+    for socket in (guide, follower, other):
+        await socket.disconnect()

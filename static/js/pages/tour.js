@@ -11,6 +11,7 @@ import { TourPointer } from '../lib/tour-pointer.js';
 import { TourStage } from '../lib/tour-stage.js';
 import { TourVoice } from '../lib/tour-voice.js';
 import { VoicePanel } from '../lib/tour-voice-panel.js';
+import { LiveCaptions } from '../lib/tour-captions.js';
 
 const config = JSON.parse(document.getElementById('tour-config').textContent);
 const strings = config.strings;
@@ -144,6 +145,13 @@ const voicePanel = role === 'replay' ? null : new VoicePanel({
   members: () => [...(client?.others ?? new Map())].map(([id, other]) => ({ id, name: other.name, talking: other.talking })),
 });
 
+const captions = role === 'replay' ? null : new LiveCaptions({
+  send: (frame) => client?.send(frame) ?? false,
+  strings: strings.captions,
+  nameOf: (id) => client?.others?.get(id)?.name ?? '',
+  selfId: () => voice.selfId,
+});
+
 function sendProgress() {
   if (role !== 'follower' || !client) return;
   client.send({ type: 'progress', stop: view.viewing, mode: view.following ? 'follow' : 'roam' });
@@ -190,6 +198,7 @@ function endTour() {
   root.dataset.state = 'ended';
   client?.stop(); // its 'closed' status is ignored from now on (onEvent)
   voicePanel?.stop();
+  captions?.stop();
   $('tour-connection').hidden = true;
   $('tour-ended').hidden = false;
   $('tour-join-line').hidden = true; // nobody can join any more
@@ -248,6 +257,9 @@ function onEvent(event) {
       else renderFollowerQuestions();
       break;
     }
+    case 'caption':
+      captions?.handle(event);
+      break;
     case 'voice':
     case 'rtc':
     case 'voice_peer':
