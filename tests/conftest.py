@@ -28,6 +28,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_processes(processes: list[subprocess.Popen]) -> None:
+    """Ask each to stop, then wait for them together; kill one that has not within 15 s."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -140,13 +151,7 @@ def live_museum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveMuseum
         wait_for_http(f"{museum.url}/healthz", web)
         yield museum
     finally:
-        for process in (web, worker):
-            process.terminate()
-        for process in (web, worker):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes([web, worker])
 
 
 @pytest.fixture(scope="session")

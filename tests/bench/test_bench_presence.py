@@ -47,7 +47,7 @@ from websockets.asyncio.client import connect
 from tests.bench.presence_load import bare_server, light
 from tests.bench.presence_load.generator import Plan, Stats, run_load
 from tests.bench.presence_load.report import format_table, summarise
-from tests.conftest import ROOT, free_port, wait_for_http
+from tests.conftest import ROOT, free_port, stop_processes, wait_for_http
 
 
 def counts(name: str, default: str) -> tuple[int, ...]:
@@ -173,13 +173,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[list[Ser
         found.append(Server("bare", f"ws://127.0.0.1:{port}", bare.pid, rooms, tour))
         yield found, "; ".join(notes)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes)
 
 
 def measure(

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port, wait_for_http
+from tests.conftest import ROOT, free_port, stop_processes, wait_for_http
 from tests.e2e.test_tour_voice import write_tone
 
 NS = tuple(int(x) for x in os.environ.get("MOUSEION_BENCH_VOICE_N", "5,20,50").split(",") if x)
@@ -192,13 +192,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             servers[mode] = {"url": f"http://127.0.0.1:{port}", "pid": web.pid}
         yield {"servers": servers, "janus": janus, "seeded": seeded, "var": var_dir}
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes)
 
 
 def serve_harness(context, origin: str) -> None:
