@@ -157,8 +157,13 @@ class AttentionOP(nn.Module):
         decode: str = "sample",
         n_samples: int = 1,
         generator: torch.Generator | None = None,
+        first: torch.Tensor | None = None,
     ) -> Decoded:
-        """Decode ``n_samples`` routes per instance, greedily or by sampling."""
+        """Decode ``n_samples`` routes per instance, greedily or by sampling.
+
+        ``first`` (B, S), POMO's multi-start: the first node of each route is forced (not
+        counted in ``log_prob``); a forced node that cannot be reached falls back to ``end``.
+        """
         if decode not in ("greedy", "sample"):
             raise ValueError("decode must be 'greedy' or 'sample'")
         if dist is None:
@@ -166,7 +171,7 @@ class AttentionOP(nn.Module):
         dist = dist.double()
         bsz, n, _ = coords.shape
         dev = coords.device
-        s_count = n_samples
+        s_count = n_samples if first is None else first.shape[1]
         h = self.encode(coords, prizes, start, end)
         d, heads = self.dim, self.heads
         dk = d // heads
@@ -188,7 +193,7 @@ class AttentionOP(nn.Module):
         log_prob = torch.zeros(bsz, s_count, device=dev)
         prize = torch.zeros(bsz, s_count, device=dev)
         actions: list[torch.Tensor] = []
-        for _ in range(n + 1):
+        for t in range(n + 1):
             d_cur = dist.gather(1, cur[..., None].expand(-1, -1, n))  # (B, S, N)
             reach = length[..., None] + d_cur + d_to_end[:, None, :] <= budget64[..., None]
             feasible = (reach & ~visited & ~end_hot) | end_hot
@@ -206,12 +211,17 @@ class AttentionOP(nn.Module):
             logits = self.clip * torch.tanh(logits)
             logits = logits.masked_fill(~feasible, float("-inf"))
             logp = torch.log_softmax(logits, dim=-1)
-            if decode == "greedy":
+            if t == 0 and first is not None:
+                ok = feasible.gather(2, first[..., None]).squeeze(-1)
+                sel = torch.where(ok, first, end[:, None].expand_as(first))
+            elif decode == "greedy":
                 sel = logp.argmax(dim=-1)
             else:
-                flat = logp.exp().view(-1, n)
+                flat = logp.exp().float().view(-1, n)
                 sel = torch.multinomial(flat, 1, generator=generator).view(bsz, s_count)
             chosen = logp.gather(2, sel[..., None]).squeeze(-1)
+            if t == 0 and first is not None:
+                chosen = torch.zeros_like(chosen)
             active = ~done
             log_prob = log_prob + torch.where(active, chosen, torch.zeros_like(chosen))
             is_end = sel == end[:, None]
@@ -223,6 +233,7 @@ class AttentionOP(nn.Module):
             cur = sel
             actions.append(sel)
             done = done | is_end
-            if bool(done.all()):
+            # Checking forces a device sync: on a GPU only every few steps.
+            if (dev.type == "cpu" or t % 4 == 3) and bool(done.all()):
                 break
         return Decoded(torch.stack(actions, dim=-1), log_prob, prize, length)
