@@ -2,7 +2,7 @@
 
 Sources under the data root given as `--data` (each part is optional):
 - `images/`: public-domain artworks; `manifest.csv` names a split group per file, and whole
-  groups are held out for validation so no artist or design is on both sides;
+  groups go to one of train / validation / test so no artist, year or design is on two sides;
 - `damage/masonry-cracks/`: masonry photographs (GPL-3.0: training only) and their crack masks,
   whose shapes become thin training masks;
 - `meshes/*.glb`: the scans' base-colour textures.
@@ -27,7 +27,10 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"}
 MAX_SIDE = 1024
 # Pillow's own refusal threshold (twice its warning one), as before the shared reader.
 TRAINING_MAX_PIXELS = 2 * images.PILLOW_BOMB_PIXELS
-HOLDOUT_SHARE = 0.3
+# Shares of the artworks (in images) held out as whole groups: test first, then validation.
+SPLIT_SHARES = (("test", 0.2), ("val", 0.15))
+SPLITS = ("train", "val", "test")
+SPLIT_SALT = "mouseion-inpaint-split-v2:"  # v1 (a 30 % "holdout") was used for choices
 # Masonry patches are many but small and alike: draw sources by share, not by count.
 SOURCE_SHARES = {"artwork": 0.65, "masonry": 0.2, "scan": 0.15}
 
@@ -37,20 +40,36 @@ def image_files(folder: Path) -> list[Path]:
 
 
 def split_groups(folder: Path) -> dict[str, str]:
-    """file name -> "train" | "holdout", by a hash of the manifest's split group (or of the
-    file name when there is no manifest)."""
+    """file name -> "train" | "val" | "test", whole split groups at a time.
+
+    Groups (the manifest's `split_group`, else the file name) are walked in the order of a
+    salted SHA-256 and given to test until it holds SPLIT_SHARES' share of the images, then to
+    validation, the rest to train (a group too large for the room left goes to train):
+    deterministic, disjoint by group, sized in images."""
     groups: dict[str, str] = {}
     manifest = folder / "manifest.csv"
     if manifest.is_file():
         with manifest.open(newline="", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 groups[row["file"]] = row.get("split_group") or row["file"]
-    out = {}
-    for path in image_files(folder):
-        group = groups.get(path.name, path.stem)
-        bucket = int(hashlib.sha256(group.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-        out[path.name] = "holdout" if bucket < HOLDOUT_SHARE else "train"
-    return out
+    files = [path.name for path in image_files(folder)]
+    members: dict[str, list[str]] = {}
+    for name in files:
+        members.setdefault(groups.get(name, Path(name).stem), []).append(name)
+    order = sorted(members, key=lambda g: hashlib.sha256((SPLIT_SALT + g).encode()).hexdigest())
+    out: dict[str, str] = {}
+    quotas = [(split, share * len(files)) for split, share in SPLIT_SHARES]
+    for group in order:
+        side, taken = "train", 0
+        for split, quota in quotas:
+            taken = sum(1 for v in out.values() if v == split)
+            # A group that would overshoot the quota by much (a Mucha year) stays in train.
+            if taken < quota and taken + len(members[group]) <= 1.2 * quota + 1:
+                side = split
+                break
+        for name in members[group]:
+            out[name] = side
+    return dict(sorted(out.items()))
 
 
 def load_rgb(path: Path | bytes, max_side: int = MAX_SIDE) -> np.ndarray:
@@ -87,7 +106,10 @@ class Pool:
 
 
 def load_pool(data: Path, split: str) -> Pool:
-    """Images of `split` ("train" or "holdout") from every source found under `data`."""
+    """Images of `split` ("train", "val" or "test") from every source found under `data`;
+    masonry and scans are training only."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
     pool = Pool()
     artworks = data / "images"
     if artworks.is_dir():
@@ -100,7 +122,7 @@ def load_pool(data: Path, split: str) -> Pool:
     if (masonry / "images").is_dir():
         for path in image_files(masonry / "images"):
             pool.add(load_rgb(path), f"masonry/{path.name}", "masonry")
-            mask_path = masonry / "masks" / path.name
+            mask_path = masonry / "masks" / f"{path.stem}.png"  # images may be JPEG copies
             if mask_path.is_file():
                 with images.read_image(mask_path, max_pixels=TRAINING_MAX_PIXELS) as img:
                     mask = np.asarray(img.convert("L")) > 127
@@ -145,30 +167,44 @@ def sample_mask(
     return large_mask(shape, rng, unit=unit)
 
 
-def sample_crop(pool: Pool, size: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+def sample_crop(
+    pool: Pool, size: int, rng: np.random.Generator, augment: bool = False
+) -> tuple[np.ndarray, float]:
     """A random crop at a random scale (0.5-1x of the stored image), flipped at random, and the
-    mask unit of the scaled image (its short side / 512)."""
+    mask unit of the scaled image (its short side / 512). Only the window is resized.
+
+    `augment` adds quarter turns, vertical flips and a mild per-channel gain and offset."""
     image = pool.pick(rng)
     scale = rng.uniform(0.5, 1.0)
     h, w = image.shape[:2]
     if min(h, w) * scale < size:
         scale = size / min(h, w)
-    if scale != 1.0:
-        image = cv2.resize(
-            image,
-            (max(size, round(w * scale)), max(size, round(h * scale))),
-            interpolation=cv2.INTER_AREA,
-        )
-    h, w = image.shape[:2]
-    y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
-    crop = image[y : y + size, x : x + size]
+    sh, sw = max(size, round(h * scale)), max(size, round(w * scale))
+    y, x = int(rng.integers(0, sh - size + 1)), int(rng.integers(0, sw - size + 1))
+    y0, x0 = int(y * h / sh), int(x * w / sw)
+    y1, x1 = min(h, y0 + max(1, round(size * h / sh))), min(w, x0 + max(1, round(size * w / sw)))
+    crop = image[y0:y1, x0:x1]
+    if crop.shape[:2] != (size, size):
+        crop = cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
     if rng.random() < 0.5:
         crop = crop[:, ::-1]
-    return np.ascontiguousarray(crop), min(h, w) / 512.0
+    if augment:
+        crop = np.rot90(crop, int(rng.integers(0, 4)))
+        if rng.random() < 0.5:
+            crop = crop[::-1]
+        gain = rng.uniform(0.9, 1.1, 3) * rng.uniform(0.85, 1.15)
+        offset = rng.uniform(-12, 12, 3)
+        crop = np.clip(crop.astype(np.float32) * gain + offset + 0.5, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(crop), min(sh, sw) / 512.0
 
 
 def make_batch(
-    pool: Pool, size: int, count: int, rng: np.random.Generator, context: float = 1.0
+    pool: Pool,
+    size: int,
+    count: int,
+    rng: np.random.Generator,
+    context: float = 1.0,
+    augment: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(inputs (B, 7, S, S) in [-1, 1], targets (B, 3, S, S) in [-1, 1]).
 
@@ -180,7 +216,7 @@ def make_batch(
     targets = np.empty((count, 3, size, size), np.float32)
     outer = max(size, round(size * context / 4) * 4)
     for i in range(count):
-        region, unit = sample_crop(pool, outer, rng)
+        region, unit = sample_crop(pool, outer, rng, augment)
         mask = sample_mask((outer, outer), rng, pool, unit=unit if context > 1 else None)
         encoded = encode(region, mask) if mask.any() and not mask.all() else None
         y = x = (outer - size) // 2

@@ -43,19 +43,67 @@ class GatedConv(nn.Module):
         return F.elu(features) * torch.sigmoid(gate)
 
 
+class FourierUnit(nn.Module):
+    """LaMa's spectral transform: a 1x1 convolution on the 2-D Fourier coefficients, so every
+    output pixel sees the whole window. Computed in float32 (FFTs of any size, no autocast)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(2 * channels, 2 * channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(x.device.type, enabled=False):
+            h, w = x.shape[-2:]
+            spectrum = torch.fft.rfft2(x.float(), norm="ortho")
+            z = F.relu(self.conv(torch.cat([spectrum.real, spectrum.imag], dim=1)))
+            real, imag = z.chunk(2, dim=1)
+            return torch.fft.irfft2(torch.complex(real, imag), s=(h, w), norm="ortho")
+
+
+class GlobalBlock(nn.Module):
+    """Residual block mixing local features with their Fourier transform (a global view)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.spectral = FourierUnit(channels)
+        self.mix = GatedConv(2 * channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.mix(torch.cat([x, self.spectral(x).to(x.dtype)], dim=1))
+
+
 @INPAINT_MODELS.register(GENERATOR)
 class InpaintGenerator(nn.Module):
     """Residual refiner: (B, 7, H, W) in [-1, 1] -> (B, 3, H, W) filled image in [-1, 1].
 
-    H and W must be multiples of 4 (inference pads)."""
+    With `deep` dilations, a fourth level at 1/8 resolution (`deep_width` channels) runs those
+    dilated gated blocks and `fourier` global (LaMa-style) blocks: a receptive field of the
+    whole window for about the same CPU time as the 1/4-resolution trunk. Any H, W (padded
+    inside to a multiple of 4, or 8 with the deep level)."""
 
-    def __init__(self, width: int = 16, dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 1)) -> None:
+    def __init__(
+        self,
+        width: int = 16,
+        dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 1),
+        deep: tuple[int, ...] = (),
+        deep_width: int = 0,
+        fourier: int = 0,
+    ) -> None:
         super().__init__()
         c1, c2, c3 = width, 2 * width, 4 * width
+        c4 = deep_width or 6 * width
         self.e1 = GatedConv(INPUT_CHANNELS, c1, 5)
         self.e2 = GatedConv(c1, c2, 3, stride=2)
         self.e3 = GatedConv(c2, c3, 3, stride=2)
         self.trunk = nn.ModuleList(GatedConv(c3, c3, 3, dilation=d) for d in dilations)
+        self.multiple = 8 if deep or fourier else 4
+        if deep or fourier:
+            self.e4: nn.Module = GatedConv(c3, c4, 3, stride=2)
+            self.deep = nn.ModuleList(
+                [GatedConv(c4, c4, 3, dilation=d) for d in deep]
+                + [GlobalBlock(c4) for _ in range(fourier)]
+            )
+            self.d0: nn.Module = GatedConv(c4 + c3, c3, 1)
         self.d1 = GatedConv(c3 + c2, c2, 3)
         self.d2 = GatedConv(c2 + c1, c1, 3)
         self.out = nn.Conv2d(c1, 3, 3, padding=1)
@@ -63,9 +111,18 @@ class InpaintGenerator(nn.Module):
         nn.init.zeros_(self.out.weight)
         assert self.out.bias is not None  # Conv2d(bias=True)
         nn.init.zeros_(self.out.bias)
-        self.config = {"width": width, "dilations": list(dilations)}
+        self.config: dict[str, object] = {"width": width, "dilations": list(dilations)}
+        if deep or fourier:
+            self.config.update(deep=list(deep), deep_width=c4, fourier=fourier)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        height, width = x.shape[-2:]
+        ph, pw = (-height) % self.multiple, (-width) % self.multiple
+        if ph or pw:
+            x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+        return self._forward(x)[..., :height, :width]
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
         telea, push_pull, mask = x[:, 0:3], x[:, 3:6], x[:, 6:7]
         base = 0.5 * (telea + push_pull)
         f1 = self.e1(x)
@@ -73,6 +130,12 @@ class InpaintGenerator(nn.Module):
         h = self.e3(f2)
         for layer in self.trunk:
             h = h + layer(h)
+        if self.multiple == 8:
+            g = self.e4(h)
+            for block in self.deep:
+                g = g + block(g) if isinstance(block, GatedConv) else block(g)
+            g = F.interpolate(g, scale_factor=2.0, mode="bilinear", align_corners=False)
+            h = h + self.d0(torch.cat([g, h], dim=1))
         h = F.interpolate(h, scale_factor=2.0, mode="bilinear", align_corners=False)
         h = self.d1(torch.cat([h, f2], dim=1))
         h = F.interpolate(h, scale_factor=2.0, mode="bilinear", align_corners=False)

@@ -93,10 +93,10 @@ def train(config: TrainConfig, log: Any = print) -> Path:
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     pool = load_pool(config.data, "train")
-    holdout = load_pool(config.data, "holdout")
+    holdout = load_pool(config.data, "val")
     if not pool.images:
         raise ValueError(f"No training images found under {config.data}")
-    log(f"training pool: {pool.describe()}; holdout: {len(holdout.images)} images")
+    log(f"training pool: {pool.describe()}; validation: {len(holdout.images)} images")
     val = validation_set(holdout if holdout.images else pool, config.crop + 32, 32, config.context)
 
     generator = InpaintGenerator(width=config.width).to(device)

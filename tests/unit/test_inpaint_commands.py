@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,9 @@ def test_inpaint_keeps_alpha_of_rgba(files: Path) -> None:
         (lambda p: p.write_bytes(b"not an image at all"), "not an image"),
     ],
 )
-def test_inpaint_refuses_bad_images_clearly(files: Path, make, message: str) -> None:
+def test_inpaint_refuses_bad_images_clearly(
+    files: Path, make: Callable[[Path], object], message: str
+) -> None:
     target = files / "bad.png"
     make(target)
     with pytest.raises(CommandError, match=message):
@@ -145,6 +148,8 @@ def test_eval_inpaint_compares_every_method_on_given_masks(tmp_path: Path) -> No
         "--weights",
         str(tiny_weights(tmp_path / "w.pt")),
         "--per-image",
+        "--split",
+        "all",
     )
     for method in ("gated", "telea", "ns", "biharmonic"):
         assert method in out
@@ -156,6 +161,7 @@ def test_eval_inpaint_compares_every_method_on_given_masks(tmp_path: Path) -> No
 def test_eval_inpaint_generates_masks_with_a_fixed_seed(tmp_path: Path) -> None:
     painting(0, (256, 256)).save(tmp_path / "p.png")
     args = ["eval_inpaint", "--images", str(tmp_path), "--mask-kind", "thin", "--methods", "telea"]
+    args += ["--split", "all"]
     first, second = run(*args), run(*args)
 
     def psnr_columns(text: str) -> list[list[str]]:

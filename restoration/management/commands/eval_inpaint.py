@@ -28,9 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--max-side", type=int, default=1024, help="downscale larger images")
         parser.add_argument(
             "--split",
-            choices=["all", "holdout", "train"],
-            default="all",
-            help="with a manifest.csv: only the split groups held out from training (or used)",
+            choices=["test", "val", "train", "all"],
+            default="test",
+            help="artworks of this split (groups of manifest.csv, else file names; "
+            "restoration.inpaint.data.split_groups). Make every choice on val; read test "
+            "once per shipped model. 'all' for a folder never used in training.",
         )
         parser.add_argument("--limit", type=int, default=0)
         parser.add_argument("--per-image", action="store_true")
@@ -57,7 +59,7 @@ class Command(BaseCommand):
         if not images:
             raise CommandError(f"no images in {folder}")
         self.stdout.write(
-            f"{len(images)} images, masks "
+            f"split {options['split']}: {len(images)} images, masks "
             + (
                 f"from {options['masks']}"
                 if options["masks"]
