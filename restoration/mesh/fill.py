@@ -230,10 +230,10 @@ def build_patch(
     if fair_patch and len(points) > k:
         points = _fair_in_place(context, loop, points, faces, solver=solver, device=device)
     if target is not None and len(points) > k:
-        points = _blend_target(points, faces, k, target)
+        points = blend_target(points, faces, k, target)
     patch = Patch(hole, points, faces)
     if context.uv is not None:
-        patch.uv, patch.uv_seam = _harmonic_uv(context.uv[hole.original_ids], points, faces, k)
+        patch.uv, patch.uv_seam = harmonic_uv(context.uv[hole.original_ids], points, faces, k)
     patch.seconds = time.perf_counter() - start
     return patch
 
@@ -266,7 +266,7 @@ def _fair_in_place(
     return faired[: len(points)]
 
 
-def _blend_target(points: np.ndarray, faces: np.ndarray, k: int, target: Target) -> np.ndarray:
+def blend_target(points: np.ndarray, faces: np.ndarray, k: int, target: Target) -> np.ndarray:
     """Move new vertices towards the target surface, fully from the third ring inwards, so the
     seam keeps the faired (tangent-continuous) transition."""
     n = len(points)
@@ -282,7 +282,7 @@ def _blend_target(points: np.ndarray, faces: np.ndarray, k: int, target: Target)
     return blended
 
 
-def _harmonic_uv(
+def harmonic_uv(
     boundary_uv: np.ndarray, points: np.ndarray, faces: np.ndarray, k: int
 ) -> tuple[np.ndarray, bool]:
     """Texture coordinates of new vertices: harmonic interpolation of the loop's UVs. Flags a

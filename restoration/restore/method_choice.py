@@ -9,44 +9,47 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import cast
+from dataclasses import dataclass
 
 import numpy as np
 import trimesh
 
 from museum.common.devices import resolve_device
-from restoration.mesh.fill import MeshContext, Patch, Target, apply_patches, build_patch
-from restoration.mesh.holes import HOLE, MeshRepairError, find_holes
-from restoration.mesh.revolve import (
-    fit_axis,
-    fit_profile,
-    profile_deviation,
-    revolution_target,
+from restoration.mesh.candidates import (
+    DEFAULT_METHODS,
+    GEOMETRY_METHODS,
+    SEAM_DEGREES,
+    Candidate,
+    check_methods,
+    hole_candidates,
+    prepare,
+    score_patch,
+    umbrella_curvature,
 )
-from restoration.mesh.symmetry import detect_mirror_plane, mirror_target, surface_overlap
+from restoration.mesh.fill import apply_patches
+from restoration.mesh.holes import HOLE, MeshRepairError, find_holes
 
-GEOMETRY_METHODS = ("fill", "symmetry", "revolve", "flat")
-# Weights of the score terms: a 10 degree crease at the seam costs as much as doubling the
-# curvature or losing the target on every new vertex. Chosen by hand; the bandit learns on top.
-SEAM_DEGREES = 10.0
-
-
-@dataclass
-class Candidate:
-    method: str
-    score: float  # lower is better; inf when the method failed
-    terms: dict[str, float] = field(default_factory=dict)
-    patch: Patch | None = None
-    error: str = ""
-
-    def as_dict(self) -> dict:
-        return {
-            "method": self.method,
-            "score": None if not np.isfinite(self.score) else round(float(self.score), 5),
-            "terms": {k: round(float(v), 5) for k, v in self.terms.items()},
-            "error": self.error,
-        }
+# The candidates and their no-reference score live in the mesh core; re-exported here.
+__all__ = [
+    "DEFAULT_METHODS",
+    "GEOMETRY_CLASSES",
+    "GEOMETRY_METHODS",
+    "MATERIALS",
+    "MATERIAL_FAMILIES",
+    "SEAM_DEGREES",
+    "TEXTURE_CLASSES",
+    "TEXTURE_METHODS",
+    "Candidate",
+    "MeshPlan",
+    "MethodBandit",
+    "RegionPlan",
+    "SimulatedCurator",
+    "material_family",
+    "plan_mesh",
+    "score_patch",
+    "simulate_curator",
+    "umbrella_curvature",
+]
 
 
 @dataclass
@@ -105,142 +108,25 @@ class MeshPlan:
 def plan_mesh(
     mesh: trimesh.Trimesh,
     *,
-    methods: Sequence[str] = ("fill", "symmetry", "revolve"),
+    methods: Sequence[str] = DEFAULT_METHODS,
     solver: str = "auto",
     device: str = "auto",
 ) -> MeshPlan:
-    """For every hole of `mesh`, build a patch with each method and score it."""
-    unknown = set(methods) - set(GEOMETRY_METHODS)
-    if unknown:
-        raise ValueError(f"unknown methods {sorted(unknown)}; choose from {GEOMETRY_METHODS}")
+    """For every hole of `mesh`, build a patch with each method, guard it and score it
+    (restoration.mesh.candidates); a hole whose every candidate is refused stays open."""
+    check_methods(methods)
     start = time.perf_counter()
     report = find_holes(mesh)
     holes = report.of_kind(HOLE)
     if not holes:
         raise MeshRepairError("no_holes", "No holes to restore.")
-    context = MeshContext(report)
+    shapes = prepare(mesh, report, methods)
     device = resolve_device(device)
-    surface = trimesh.Trimesh(context.points, context.faces, process=False)
-    edge = float(context.sigma.mean())
-    targets: dict[str, Target | None] = {"fill": None, "flat": None}
-    fits: dict[str, dict] = {}
-    failed: dict[str, str] = {}
-    if "symmetry" in methods:
-        try:
-            plane = surface_overlap(mesh, detect_mirror_plane(context.points))
-        except MeshRepairError as exc:
-            failed["symmetry"] = exc.message
-        else:
-            fits["symmetry"] = {**plane.as_dict(), "residual_edges": plane.residual / edge}
-            targets["symmetry"] = mirror_target(
-                mesh, plane, max_distance=4.0 * edge + 3.0 * plane.residual
-            )
-    if "revolve" in methods:
-        try:
-            axis = fit_axis(
-                surface.triangles_center, surface.face_normals, weights=surface.area_faces
-            )
-            profile = fit_profile(context.points, axis)
-        except MeshRepairError as exc:
-            failed["revolve"] = exc.message
-        else:
-            deviation = profile_deviation(context.points, axis, profile)
-            fits["revolve"] = {
-                **axis.as_dict(),
-                "residual_edges": axis.residual / edge,
-                "profile_deviation": deviation,
-            }
-            targets["revolve"] = revolution_target(axis, profile)
-    ring_curvature = umbrella_curvature(context.points, context.faces)
-    regions = []
-    for index, hole in enumerate(holes):
-        candidates = []
-        for method in methods:
-            if method in failed:
-                candidates.append(Candidate(method, np.inf, error=failed[method]))
-                continue
-            patch = build_patch(
-                context,
-                hole,
-                target=targets[method],
-                refine_patch=method != "flat",
-                fair_patch=method != "flat",
-                solver=solver,
-                device=device,
-            )
-            if patch.status != "filled":
-                candidates.append(Candidate(method, np.inf, patch=None, error=patch.reason))
-                continue
-            terms = score_patch(context, patch, ring_curvature)
-            if method == "symmetry":
-                terms["coverage_loss"] = 1.0 - _coverage(cast(Target, targets[method]), patch)
-                terms["fit_residual"] = min(1.0, fits[method]["residual_edges"] / 10.0)
-                terms["asymmetry"] = 1.0 - fits[method]["overlap"]
-            elif method == "revolve":
-                terms["coverage_loss"] = 1.0 - _coverage(cast(Target, targets[method]), patch)
-                terms["fit_residual"] = min(1.0, fits[method]["residual_edges"] / 10.0)
-                terms["profile_deviation"] = min(1.0, fits[method]["profile_deviation"] / 0.03)
-            candidates.append(Candidate(method, float(sum(terms.values())), terms, patch))
-        candidates.sort(key=lambda c: c.score)
-        regions.append(RegionPlan(index, candidates))
-    return MeshPlan(mesh, regions, fits, time.perf_counter() - start)
-
-
-def _coverage(target: Target, patch: Patch) -> float:
-    if len(patch.new_points) == 0:
-        return 1.0
-    return float(target(patch.new_points)[1].mean())
-
-
-def umbrella_curvature(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """|(mean of neighbours - vertex) . normal| / mean neighbour distance: a scale-free mean
-    curvature proxy (the normal part only: irregular meshes drift tangentially even on planes)."""
-    n = len(points)
-    edges = np.unique(np.sort(faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1), axis=0)
-    both = np.vstack([edges, edges[:, ::-1]])
-    degree = np.bincount(both[:, 0], minlength=n).astype(np.float64)
-    total = np.zeros((n, 3))
-    np.add.at(total, both[:, 0], points[both[:, 1]])
-    mean = total / np.maximum(degree, 1)[:, None]
-    length = np.linalg.norm(points[both[:, 0]] - points[both[:, 1]], axis=1)
-    spacing = np.bincount(both[:, 0], weights=length, minlength=n) / np.maximum(degree, 1)
-    normal_part = ((mean - points) * _vertex_normals(points, faces)).sum(axis=1)
-    return np.abs(normal_part) / np.maximum(spacing, 1e-300)
-
-
-def score_patch(context: MeshContext, patch: Patch, ring_curvature: np.ndarray) -> dict:
-    """No-reference terms: the crease at the seam (angle between the patch's and the surface's
-    one-sided normals at the loop, over SEAM_DEGREES) and the curvature jump (median curvature
-    over the loop and the new vertices, with the loop's full one-rings, against the surrounding
-    ring's, relative)."""
-    loop = patch.hole.loop
-    k = len(loop)
-    patch_normals = _vertex_normals(patch.points, patch.faces)[:k]
-    ring_faces = context.faces[context.ring_faces(loop)]
-    surface_normals = _vertex_normals(context.points, ring_faces)[loop]
-    cos = (patch_normals * surface_normals).sum(axis=1)
-    seam = float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))).mean())
-    outside = np.setdiff1d(np.unique(ring_faces), loop)
-    ring = float(np.median(ring_curvature[outside])) if len(outside) else 0.0
-    local = np.full(len(context.points), -1, dtype=np.int64)
-    local[loop] = np.arange(k)
-    local[outside] = len(patch.points) + np.arange(len(outside))
-    joined = np.vstack([patch.points, context.points[outside]])
-    joined_faces = np.vstack([patch.faces, local[ring_faces]])
-    inner = float(np.median(umbrella_curvature(joined, joined_faces)[: len(patch.points)]))
-    return {
-        "seam_crease": seam / SEAM_DEGREES,
-        "curvature_jump": abs(inner - ring) / (ring + 0.01),
-    }
-
-
-def _vertex_normals(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    normals = np.zeros_like(points)
-    corner = points[faces]
-    face_normals = np.cross(corner[:, 1] - corner[:, 0], corner[:, 2] - corner[:, 0])
-    for corner in range(3):
-        np.add.at(normals, faces[:, corner], face_normals)
-    return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-300)
+    regions = [
+        RegionPlan(index, hole_candidates(shapes, hole, methods, solver=solver, device=device))
+        for index, hole in enumerate(holes)
+    ]
+    return MeshPlan(mesh, regions, shapes.fits, time.perf_counter() - start)
 
 
 class MethodBandit:

@@ -30,6 +30,7 @@ def test_restore_mesh_fills_and_writes_each_format(tmp_path: Path, suffix: str) 
     assert summary["holes_found"] == 1 and summary["holes_filled"] == 1
     assert summary["faces_added"] > 0 and summary["seconds"] >= 0
     repaired = trimesh.load(target, force="mesh")
+    assert isinstance(repaired, trimesh.Trimesh)
     assert open_edge_count(repaired.faces, repaired.vertices) == 0
     assert open_edge_count(holed.faces, holed.vertices) > 0
 
@@ -41,7 +42,7 @@ def test_restore_mesh_auto_reports_every_candidate(tmp_path: Path) -> None:
     summary = json.loads(_run("restore_mesh", str(source), str(tmp_path / "out.ply")))
     assert summary["method"] == "auto" and summary["holes_filled"] == 1
     methods = {c["method"] for c in summary["regions"][0]["candidates"]}
-    assert methods == {"fill", "symmetry", "revolve"}
+    assert methods == {"cgal", "fill", "symmetry", "revolve", "fan"}
     assert summary["regions"][0]["chosen"] in methods
 
 
@@ -63,15 +64,19 @@ def test_restore_mesh_refuses_unreadable_input(tmp_path: Path) -> None:
         _run("restore_mesh", str(tmp_path / "scan.fbx"), str(tmp_path / "out.ply"))
 
 
-def test_eval_mesh_fill_beats_the_baseline_on_a_smooth_scan(tmp_path: Path) -> None:
+def test_eval_mesh_fill_beats_the_fan_on_a_smooth_scan_and_counts_it_once(tmp_path: Path) -> None:
     sphere = trimesh.creation.icosphere(subdivisions=4)
     sphere.export(tmp_path / "sphere.ply")
+    sphere.export(tmp_path / "sphere_copy.stl")  # the same geometry again: skipped
     output = _run("eval_mesh_fill", "--meshes", str(tmp_path), "--holes", "3", "--seed", "1")
-    summary = json.loads(output.strip().splitlines()[-1])
+    summary = json.loads(output[output.index("\n{") + 1 :])
     assert summary["holes"] >= 2  # the smallest size may find no room on so coarse a sphere
-    assert summary["added_open_edges"] == 0
-    assert summary["mean_ratio"] < 0.5  # a faired fill follows the sphere, a fan cuts across
-    assert "sphere.ply" in output
+    assert summary["added_open_edges"] == 0 and summary["unfilled"] == 0
+    # A faired fill follows the sphere, a fan cuts across.
+    assert summary["mean_ours_to_fan"] < 0.5
+    assert summary["holes_worse_than_fan"] == 0
+    assert summary["skipped_duplicates"] == {"sphere_copy.stl": "sphere.ply"}
+    assert "sphere.ply" in output and "/cgal" in output
 
 
 def test_eval_mesh_fill_needs_a_folder_with_meshes(tmp_path: Path) -> None:
