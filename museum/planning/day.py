@@ -9,7 +9,9 @@ for the exit. Routing:
 - `selfish`: plan once on arrival as if the museum were empty;
 - `aware`: plan once on arrival on the board (present visitors and other routes' reservations);
 - `replan`: like `aware`, then plan again after every stop from where the visitor stands, with
-  the time left, the objects not yet seen and the board as it is then.
+  the time left, the objects not yet seen and the board as it is then;
+- `learned`: like `aware` on arrival, then a `chooser` (live.py's policy, trained by RL in this
+  simulation) picks every next stop from the live crowd, the time left and what is left to see.
 
 Re-planned routes do not reserve again (their first plan's reservations stay until they expire):
 the board has no per-visitor cancellation, and reserving every re-plan would count one visitor
@@ -41,8 +43,8 @@ from museum.planning.building import (
 )
 from museum.planning.crowd import OccupancyBoard, congestion_factor, room_factors
 
-Routing = Literal["selfish", "aware", "replan"]
-ROUTINGS: tuple[Routing, ...] = ("selfish", "aware", "replan")
+Routing = Literal["selfish", "aware", "replan", "learned"]
+ROUTINGS: tuple[Routing, ...] = ("selfish", "aware", "replan", "learned")
 Solver = Callable[[VisitProblem], Sequence[int]]
 CROWD_REFRESH_SECONDS = 30.0
 
@@ -57,6 +59,39 @@ class VisitorResult:
     planned_interest: float
     stops_seen: int
     overran: bool
+    index: int = 0  # arrival order
+    group: int = 1
+    minutes: float = 0.0
+
+
+@dataclass(frozen=True)
+class Crowd:
+    """The museum as a live re-routing client sees it: per room, visitors inside, waiting at
+    the door, and on their way there (next stops already handed out)."""
+
+    capacity: Mapping[str, int]
+    inside: Callable[[str], int]
+    waiting: Callable[[str], int]
+    heading: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One visitor's next-stop question: where they stand, the time left, what is left to see
+    (prizes of the unseen objects), their arrival plan's remaining stops, and the crowd."""
+
+    visitor: int
+    now: float
+    deadline: float
+    location: str
+    exit: str
+    group: int
+    prizes: Mapping[int | str, float]
+    planned: Sequence[int | str]
+    crowd: Crowd
+
+
+Chooser = Callable[[Decision], "ObjectRecord | None"]
 
 
 @dataclass
@@ -98,18 +133,37 @@ def simulate_day(
     exit: str,
     minutes_choices: Sequence[float] = (30, 45, 60, 90),
     taste_noise: float = 0.5,
+    dwell_noise: float = 0.0,
+    group_sizes: Sequence[int] = (1,),
+    chooser: Chooser | None = None,
     seed: int = 0,
 ) -> list[VisitorResult]:
-    """One day; the same seed gives the same arrivals and tastes whatever the routing."""
+    """One day; the same seed gives the same arrivals, tastes, time, group and dwell draws to
+    every visitor whatever the routing (each visitor draws from its own seeded generator).
+
+    `dwell_noise`: log-normal spread of actual looking times around the nominal ones;
+    `group_sizes`: drawn per party (a party moves together, takes that many places in a room and
+    collects its prizes once); `chooser` (routing "learned"): picks each next stop live.
+    """
     if routing not in ROUTINGS:
         raise ValueError(f"unknown routing {routing!r}; one of {', '.join(ROUTINGS)}")
+    if routing == "learned" and chooser is None:
+        raise ValueError("the learned routing needs a chooser")
     rng = np.random.default_rng(seed)
     env = simpy.Environment()
-    capacity = {room: int(graph.nodes[room]["capacity"]) for room in graph.nodes}
-    doors = {room: simpy.Resource(env, capacity=max(cap, 1)) for room, cap in capacity.items()}
+    capacity = {room: max(int(graph.nodes[room]["capacity"]), 1) for room in graph.nodes}
+    doors = {room: simpy.Container(env, capacity=cap, init=cap) for room, cap in capacity.items()}
+    heading: dict[str, int] = dict.fromkeys(capacity, 0)
+    crowd = Crowd(
+        capacity,
+        inside=lambda room: int(capacity[room] - doors[room].level),
+        waiting=lambda room: int(sum(get.amount for get in doors[room].get_queue)),
+        heading=heading,
+    )
     board = OccupancyBoard()
     base_times = room_times(graph)
     popularity = np.array([obj.interest for obj in objects], dtype=np.float64)
+    by_id = {o.id: o for o in objects}
     aware = routing != "selfish"
     results: list[VisitorResult] = []
 
@@ -144,87 +198,94 @@ def simulate_day(
             crowd_cache[window] = (factor, room_times(weighted_graph(graph, factor)))
         return crowd_cache[window]
 
-    def reserve(problem: VisitProblem, route: Sequence[int]) -> None:
+    def reserve(problem: VisitProblem, route: Sequence[int], count: int) -> None:
         clock = env.now
         for a, b in itertools.pairwise(route):
             start = clock + problem.walk[a, b]
             clock = start + problem.dwell[b]
             if problem.dwell[b] > 0:
-                board.reserve(problem.node_rooms[b], start, clock)
+                board.reserve(problem.node_rooms[b], start, clock, count)
 
-    def visitor(arrival: float) -> Generator[Any, Any, None]:
-        taste = rng.lognormal(0.0, taste_noise, size=len(objects))
+    def visitor(index: int, arrival: float) -> Generator[Any, Any, None]:
+        own = np.random.default_rng([seed, index])
+        taste = own.lognormal(0.0, taste_noise, size=len(objects))
+        minutes = float(own.choice(minutes_choices))
+        group = int(own.choice(group_sizes))
+        jitter = own.lognormal(-(dwell_noise**2) / 2, dwell_noise, size=len(objects))
         prizes = {o.id: float(p) for o, p in zip(objects, popularity * taste, strict=True)}
-        minutes = float(rng.choice(minutes_choices))
         problem, route = plan(prizes, minutes, entrance)
         planned = problem.score(route)
         if aware:
-            reserve(problem, route)
+            reserve(problem, route, group)
+        pending = [problem.objects[node - 1].id for node in route[1:-1]]
         deadline = env.now + minutes * 60
         queue = walking = interest = 0.0
         seen = 0
-        location, holding, slot, overran = entrance, None, None, False
-        position = 1
-        while position < len(route):
-            node = route[position]
-            is_exit = position == len(route) - 1
-            position += 1
-            if not is_exit and env.now >= deadline:
-                overran = True
-                continue
-            room = problem.node_rooms[node]
-            if is_exit or room != holding:
-                if slot is not None:
-                    assert holding is not None  # set with slot
-                    doors[holding].release(slot)
-                    board.leave(holding)
-                    holding = slot = None
+        location, holding, overran = entrance, None, False
+        while True:
+            target = None
+            if env.now < deadline and routing == "learned":
+                assert chooser is not None  # checked above
+                decision = Decision(
+                    index, env.now, deadline, location, exit, group, prizes, pending, crowd
+                )
+                target = chooser(decision)
+                if target is not None and target.id not in prizes:
+                    raise ValueError(f"the chooser picked {target.id!r}, already seen")
+            elif pending:
+                overran = overran or env.now >= deadline
+                target = None if env.now >= deadline else by_id[pending[0]]
+            if target is not None and target.id in pending:
+                pending.remove(target.id)
+            room = exit if target is None else target.room
+            if target is None or room != holding:
+                if holding is not None:
+                    doors[holding].put(min(group, capacity[holding]))
+                    board.leave(holding, group)
+                    holding = None
+                heading[room] += group
                 step = base_times.between(location, room) if location != room else 0.0
                 yield env.timeout(step)
+                heading[room] -= group
                 walking += step
                 location = room
-                if is_exit:
+                if target is None:
                     break
                 waited_from = env.now
-                slot = doors[room].request()
+                slot = doors[room].get(min(group, capacity[room]))
                 # A visitor whose time runs out in the queue gives up (reneges).
                 yield slot | env.timeout(max(deadline - env.now, 0.0))
+                queue += env.now - waited_from
                 if not slot.triggered:
                     slot.cancel()
-                    slot = None
-                    queue += env.now - waited_from
                     overran = True
                     continue
                 holding = room
-                board.enter(room)
-                queue += env.now - waited_from
+                board.enter(room, group)
             else:
                 yield env.timeout(SAME_ROOM_SECONDS)
                 walking += SAME_ROOM_SECONDS
-            looked_at = problem.objects[node - 1]
-            actual = looked_at.dwell_seconds * congestion_factor(doors[room].count, capacity[room])
+            nominal = target.dwell_seconds * jitter[target_index[target.id]]
+            actual = nominal * congestion_factor(crowd.inside(room), capacity[room])
             yield env.timeout(actual)
-            queue += actual - looked_at.dwell_seconds
-            interest += problem.prizes[node]
-            prizes.pop(looked_at.id, None)
+            queue += actual - nominal
+            interest += prizes.pop(target.id)
             seen += 1
             left = (deadline - env.now) / 60
             if routing == "replan" and left > 0:
                 problem, route = plan(prizes, left, room)
-                position = 1
-        if slot is not None:
-            assert holding is not None  # set with slot
-            doors[holding].release(slot)
-            board.leave(holding)
-        results.append(
-            VisitorResult(arrival, routing, queue, walking, interest, planned, seen, overran)
-        )
+                pending = [problem.objects[node - 1].id for node in route[1:-1]]
+        result = VisitorResult(arrival, routing, queue, walking, interest, planned, seen, overran)
+        result.index, result.group, result.minutes = index, group, minutes
+        results.append(result)
+
+    target_index = {o.id: i for i, o in enumerate(objects)}
 
     def arrivals() -> Generator[Any, Any, None]:
         rate = visitors / (hours * 3600.0)
-        for _ in range(visitors):
+        for index in range(visitors):
             yield env.timeout(float(rng.exponential(1.0 / rate)))
-            env.process(visitor(env.now))
+            env.process(visitor(index, env.now))
 
     env.process(arrivals())
     env.run()
