@@ -3,12 +3,16 @@
 The consumers parse, authorise and hand over to `rooms.Room`. They run a plain receive loop instead
 of Channels' default dispatcher: the default one creates a task per incoming frame and hops to a
 thread to close stale database connections before every frame, which dominated the cost of the pose
-path (measured in issue #4) although a pose never touches the database.
+path (measured in issue #4) although a pose never touches the database. Under uvicorn's
+websockets-sansio protocol a text frame is taken straight from the protocol while the loop waits
+on `receive()` (wire.install_direct_receiver, issue #24): a pose is then handled within the
+server's `data_received`, without the ASGI queue and the wake-up through every middleware.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any, cast
 
@@ -24,7 +28,7 @@ from museum.common.buckets import TokenBucket
 from museum.realtime.admission import admission_for
 from museum.realtime.connections import address_gate, scope_address
 from museum.realtime.crossprocess import PROCESS_ID, RoomLink
-from museum.realtime.flow import start_send
+from museum.realtime.flow import run_now, start_send
 from museum.realtime.rooms import Member, Room, RoomFull, SendEvent, release_room, room_for
 from museum.realtime.schema import (
     COMMON_MESSAGES,
@@ -33,6 +37,9 @@ from museum.realtime.schema import (
     parse_frame,
     server_frame,
 )
+from museum.realtime.wire import install_direct_receiver
+
+logger = logging.getLogger(__name__)
 
 CLOSE_NOT_FOUND = 4004
 CLOSE_TOO_MANY_ERRORS = 4008
@@ -78,9 +85,20 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         self.left = False
         self.address: str | None = None  # counted against the per-address cap while set
         self.accepted = False
+        # The direct receive path (wire.py): `parked` while this loop waits on receive(); a frame
+        # taken directly that had to wait (a database call) is `inflight`, and finishes before
+        # anything queued after it is handled.
+        self.parked = False
+        self.inflight: asyncio.Task[None] | None = None
+        install_direct_receiver(receive, send, self.take_text)
         try:
             while True:
+                self.parked = True
                 message = await receive()
+                self.parked = False
+                if self.inflight is not None:
+                    inflight, self.inflight = self.inflight, None
+                    await asyncio.wait([inflight])
                 kind = message["type"]
                 if kind == "websocket.receive":
                     await self.receive(message.get("text"), message.get("bytes"))
@@ -92,7 +110,25 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         except StopConsumer:
             pass
         finally:
+            self.parked = False
             self.release_address()
+
+    def take_text(self, text: str) -> bool:
+        """A text frame straight from the server (wire.py): handled now, unless the loop is busy
+        or an earlier direct frame is still in flight (False: it goes through the ASGI queue)."""
+        if not self.parked or (self.inflight is not None and not self.inflight.done()):
+            return False
+        self.inflight = run_now(self.receive(text, None), on_error=self.receive_failed)
+        return True
+
+    def receive_failed(self, error: BaseException) -> None:
+        """A directly taken frame raised: as an error in the ASGI loop would, close the socket."""
+        logger.error("websocket frame handling failed", exc_info=error)
+        if not self.closed:
+            self.closed = True
+            send = cast(SendEvent, self.base_send)
+            start_send(send({"type": "websocket.close", "code": 1011}))
+            self.leave_room()
 
     # connections per address
     async def take_address(self) -> bool:

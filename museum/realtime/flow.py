@@ -10,7 +10,7 @@ skips that client until it has drained (snapshots are full state: a skipped one 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 
@@ -30,8 +30,13 @@ def start_send(coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[None] | None
     return asyncio.get_running_loop().create_task(_resume(coroutine, waited_on))
 
 
-async def _resume(coroutine: Coroutine[Any, Any, Any], waited_on: Any) -> None:
-    """Finish a coroutine that `start_send` left suspended on the asyncio future `waited_on`."""
+async def _resume(
+    coroutine: Coroutine[Any, Any, Any],
+    waited_on: Any,
+    on_error: Callable[[BaseException], None] | None = None,
+) -> None:
+    """Finish a coroutine that `start_send` or `run_now` left suspended on the asyncio future
+    `waited_on`; an error goes to `on_error` when given."""
     try:
         while True:
             if isinstance(waited_on, asyncio.Future):
@@ -43,7 +48,25 @@ async def _resume(coroutine: Coroutine[Any, Any, Any], waited_on: Any) -> None:
                 waited_on = coroutine.send(None)
             except StopIteration:
                 return
-    except Exception:
+    except Exception as error:
+        if on_error is not None:
+            on_error(error)
         return
     finally:
         coroutine.close()
+
+
+def run_now(
+    coroutine: Coroutine[Any, Any, Any], *, on_error: Callable[[BaseException], None]
+) -> asyncio.Task[None] | None:
+    """As `start_send`, but an error (before or after the first suspension) goes to `on_error`
+    rather than being swallowed: for handling a received frame, where an error is a bug."""
+    try:
+        waited_on = coroutine.send(None)
+    except StopIteration:
+        return None
+    except Exception as error:
+        coroutine.close()
+        on_error(error)
+        return None
+    return asyncio.get_running_loop().create_task(_resume(coroutine, waited_on, on_error))

@@ -1,4 +1,5 @@
-"""Outgoing frames encoded once and written straight to the connection when the server allows it.
+"""The websocket fast paths: outgoing frames encoded once and written straight to the connection,
+incoming text frames handed straight to the consumer, when the server allows it.
 
 A room's tick writes the same snapshot to every member. Through ASGI each write costs a coroutine
 per middleware (Channels' session wrapper, uvicorn's `send`), a UTF-8 encode and a websocket
@@ -8,10 +9,18 @@ profile). `Outgoing` encodes its text and builds the frame once (websockets' own
 server the deploy runs. It writes only while the connection is open, its transport is not
 paused, no extension (permessage-deflate) is negotiated and no close was sent; otherwise, and
 under any other ASGI server, the frame goes through the ASGI `send` as before.
+
+The other way, uvicorn puts every received frame in a queue as an ASGI event, pauses reading
+until the app takes it, and wakes the connection's task, which resumes through every middleware's
+coroutine (about ten) to the consumer's `await receive()`: after the send path, that was most of
+the remaining gap (issue #24's profile). `install_direct_receiver` lets a consumer take a text
+frame inside uvicorn's `data_received` instead, when it is parked on `receive()` with nothing
+queued (order kept); it declines otherwise, and the frame goes through ASGI as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from websockets.frames import Frame, Opcode
@@ -24,6 +33,7 @@ except ImportError:  # uvicorn (or its websockets-sansio protocol) absent: ASGI 
 
 
 PROTOCOL_ATTRIBUTES = ("close_sent", "conn", "disconnected", "transport", "writable")
+RECEIVE_ATTRIBUTES = ("curr_msg_data_type", "frames", "queue", "send_receive_event_to_app")
 
 
 class Outgoing:
@@ -65,9 +75,9 @@ class DirectWriter:
         return True
 
 
-def direct_writer(asgi_send: Any) -> DirectWriter | None:
-    """A writer for the connection behind `asgi_send`, or None when it is not a plain uvicorn
-    websockets-sansio connection (another server, compression on, or a test's fake send)."""
+def sansio_protocol(asgi_send: Any) -> Any:
+    """The uvicorn websockets-sansio connection behind `asgi_send`, or None when it is not a plain
+    one (another server, compression on, or a test's fake send)."""
     if WebSocketsSansIOProtocol is None:
         return None
     owner = getattr(asgi_send, "__self__", None)
@@ -81,4 +91,50 @@ def direct_writer(asgi_send: Any) -> DirectWriter | None:
     # The protocol's internals this relies on; a uvicorn that renamed one gets ASGI sends only.
     if not all(hasattr(owner, name) for name in PROTOCOL_ATTRIBUTES) or owner.conn.extensions:
         return None
-    return DirectWriter(owner)
+    return owner
+
+
+def direct_writer(asgi_send: Any) -> DirectWriter | None:
+    """A writer for the connection behind `asgi_send`, or None (see `sansio_protocol`)."""
+    protocol = sansio_protocol(asgi_send)
+    return None if protocol is None else DirectWriter(protocol)
+
+
+def install_direct_receiver(
+    asgi_receive: Any, asgi_send: Any, take_text: Callable[[str], bool]
+) -> bool:
+    """Offer each complete text frame of this connection to `take_text` before uvicorn queues it.
+
+    `take_text(text)` returns True when it has taken the frame (it must then handle it in order
+    with everything received before), False to let it go through the ASGI queue. Installed only
+    when `asgi_receive` is the protocol's own `receive` (no middleware reads the events on the
+    way) and the protocol is the plain one `sansio_protocol` finds; returns whether it was.
+    """
+    found = sansio_protocol(asgi_send)
+    if found is None or getattr(asgi_receive, "__self__", None) is not found:
+        return False
+    if not all(hasattr(found, name) for name in RECEIVE_ATTRIBUTES):
+        return False
+    protocol: Any = found
+    queued = protocol.send_receive_event_to_app  # the bound method: the ASGI path
+
+    def send_receive_event_to_app() -> None:
+        frames = protocol.frames
+        if (
+            protocol.curr_msg_data_type == "text"
+            and len(frames) == 1
+            and not protocol.close_sent
+            and protocol.queue.empty()
+        ):
+            try:
+                text = bytes(frames[0]).decode()
+            except UnicodeDecodeError:
+                text = None  # uvicorn's own path answers it (close 1007)
+            if text is not None and take_text(text):
+                protocol.frames = []
+                return
+        queued()
+
+    # An instance attribute: handle_text / handle_cont look the method up on the instance.
+    protocol.send_receive_event_to_app = send_receive_event_to_app
+    return True
