@@ -31,7 +31,8 @@ import torch
 
 from museum.planning.policy import build_policy
 
-T_START = time.monotonic()
+T_START = time.monotonic()  # the clock of --minutes starts at import when run as a script
+_CLOCK = [T_START]
 MODEL_CONFIG = {"embed_dim": 64, "n_layers": 3, "n_heads": 8, "ff_dim": 256, "tanh_clip": 10.0}
 FAMILIES = ("kool", "museum", "kool", "open")  # cycled: half Kool's distribution
 DEFAULT_INIT = Path(__file__).resolve().parent / "weights" / "op_attention.pt"
@@ -197,7 +198,7 @@ def cpu_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 def log(stream: TextIO, text: str) -> None:
-    stream.write(f"[{time.monotonic() - T_START:7.1f}s] {text}\n")
+    stream.write(f"[{time.monotonic() - _CLOCK[0]:7.1f}s] {text}\n")
     stream.flush()
 
 
@@ -227,7 +228,7 @@ def train(args: argparse.Namespace, stream: TextIO) -> dict[str, Any]:
     limit = args.minutes * 60 - args.margin_s
 
     def run_s() -> float:
-        return time.monotonic() - T_START
+        return time.monotonic() - _CLOCK[0]
 
     last_snap = last_log = run_s()
     recent: list[tuple[float, float, float]] = []
@@ -328,7 +329,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, *, started: float | None = None) -> None:
+    """Train; ``started`` is when the --minutes clock began (default: now)."""
+    _CLOCK[0] = started if started is not None else time.monotonic()
     args = parse_args(argv)
     torch.set_num_threads(max(1, args.workers))
     out = Path(args.out)
@@ -343,4 +346,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(started=T_START)
