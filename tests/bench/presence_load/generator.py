@@ -41,6 +41,7 @@ WARMUP_S = 3.0
 GRACE_S = 3.0
 MAX_CLIENTS = 5000
 MAX_SECONDS = 900.0
+RSS_EVERY_S = 30.0  # the server's RSS is sampled this often through the window
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # Visitors per loopback source address (127.0.0.2 onwards): under the server's per-address cap
 # (REALTIME_MAX_CONNECTIONS_PER_ADDRESS, 64 by default), as many real visitors would be. Tour
@@ -365,9 +366,15 @@ def run_load(plan: Plan) -> dict:
         go_event.set()
         start = go_time.value + plan.warmup
         time.sleep(max(0.0, start - time.time()))
-        cpu0, _ = server_usage(plan.server_pid)
-        time.sleep(max(0.0, start + plan.seconds - time.time()))
+        cpu0, rss0 = server_usage(plan.server_pid)
+        rss_trace = [rss0]  # the server's RSS through the window (soak: memory growth)
+        end = start + plan.seconds
+        while (left := end - time.time()) > RSS_EVERY_S:
+            time.sleep(RSS_EVERY_S)
+            rss_trace.append(server_usage(plan.server_pid)[1])
+        time.sleep(max(0.0, left))
         cpu1, rss = server_usage(plan.server_pid)
+        rss_trace.append(rss)
         stats = Stats()
         for _ in procs:
             part = result_q.get(timeout=GRACE_S + 120)
@@ -379,4 +386,4 @@ def run_load(plan: Plan) -> dict:
             proc.join(timeout=30)
             if proc.is_alive():
                 proc.kill()
-    return summarise(plan, len(specs), stats, cpu1 - cpu0, rss)
+    return summarise(plan, len(specs), stats, cpu1 - cpu0, rss, rss_trace=rss_trace)

@@ -44,9 +44,10 @@ SNAPSHOT = b'{"type":"snapshot"'
 TS = b'"ts":'
 
 
-def client_frame(text: str, opcode: int = 0x1) -> bytes:
-    """A masked client frame with the zero masking key (payload unchanged)."""
-    data = text.encode()
+def client_frame(text: str | bytes, opcode: int = 0x1) -> bytes:
+    """A masked client frame with the zero masking key (payload unchanged); bytes as they are
+    (a pong echoes the ping's payload byte for byte)."""
+    data = text if isinstance(text, bytes) else text.encode()
     size = len(data)
     if size < 126:
         header = struct.pack("!BB", 0x80 | opcode, 0x80 | size)
@@ -140,7 +141,7 @@ class LightClient(asyncio.Protocol):
             if opcode == 0x1:
                 self.on_text(payload)
             elif opcode == 0x9:  # ping: answer as a client must
-                self.send(client_frame(payload.decode("latin-1"), 0xA))
+                self.send(client_frame(payload, 0xA))
             elif opcode == 0x8:
                 self.closing = self.closing or not self.welcome.done()
         del buffer[:at]

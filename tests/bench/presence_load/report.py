@@ -26,7 +26,18 @@ def percentile(hist: Counter, q: float) -> float | None:
     return max(hist) / 10
 
 
-def summarise(plan: Plan, wanted: int, stats: Stats, server_cpu_s: float, rss_mb: float) -> dict:
+def summarise(
+    plan: Plan,
+    wanted: int,
+    stats: Stats,
+    server_cpu_s: float,
+    rss_mb: float,
+    *,
+    rss_trace: list[float] | None = None,
+) -> dict:
+    """One table row; `rss_trace` (the server's RSS from the window's start to its end, MB) gives
+    the memory growth over the window."""
+    trace = rss_trace or [rss_mb]
     secs, clients = plan.seconds, max(stats.clients, 1)
     pose_ratio = stats.poses / (stats.active * POSE_HZ * secs) if stats.active else 0.0
     lag_p99 = percentile(stats.lag, 99) or 0.0
@@ -66,6 +77,9 @@ def summarise(plan: Plan, wanted: int, stats: Stats, server_cpu_s: float, rss_mb
         "cpu_pct_per_visitor": 100 * server_cpu_s / secs / clients,
         "server_cpu_pct": 100 * server_cpu_s / secs,
         "rss_mb": rss_mb,
+        "rss_start_mb": trace[0],
+        "rss_trace_mb": [round(x, 1) for x in trace],
+        "rss_growth_pct": 100 * (trace[-1] - trace[0]) / trace[0] if trace[0] else float("nan"),
         "pose_rate_pct": 100 * pose_ratio,
         "generator_cpu_pct": 100 * stats.cpu_s / secs,
         "generator_lag_p99_ms": lag_p99,
