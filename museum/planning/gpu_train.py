@@ -6,9 +6,10 @@ Kwon et al. ("POMO", NeurIPS 2020) on top of Kool et al.'s model (``policy.py``)
 is decoded from S forced first nodes (multi-start) and the shared baseline is the mean reward
 of those S rollouts; each instance gets one of the 8 symmetries of the square (x/y flips,
 rotations) as data augmentation. A curriculum widens the sizes from n = 20..50 to 20..120 over
-the run and mixes three families: Kool's random OP (distance prizes, closed), the same with a
-separate end node and uniform prizes, and museum-like instances (objects grouped in rooms on a
-grid, corridor (L1) walking plus dwell times, lognormal interests, entrance != exit).
+the run (twice that, up to 240, for museum-like instances) and mixes three families: Kool's
+random OP (distance prizes, closed), the same with a separate end node and uniform prizes, and
+museum-like instances (objects grouped in rooms on a grid, corridor (L1) walking plus dwell
+times, lognormal interests, entrance != exit).
 
 Framework-free (no Django). Writes at most two files under ``--out``: ``snapshots.pt`` (policy
 weights at several moments, each with steps, samples, wall seconds and a validation score, plus
@@ -268,6 +269,8 @@ def train(args: argparse.Namespace, stream: TextIO) -> dict[str, Any]:
             torch.randint(lo, hi + 1, (1,), generator=torch.Generator().manual_seed(steps)).item()
         )
         family = FAMILIES[steps % len(FAMILIES)]
+        if family == "museum":  # museum problems are larger (hundreds of candidate objects)
+            n = min(2 * n, args.n_max_museum)
         starts = min(n, args.starts)
         batch = max(8, args.rollouts // (starts * n))
         inputs = generate(family, batch, n, gen, device)
@@ -319,6 +322,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--grad-clip", type=float, default=1.0)
     ap.add_argument("--n-min", type=int, default=20)
     ap.add_argument("--n-max", type=int, default=120)
+    ap.add_argument("--n-max-museum", type=int, default=240)
     ap.add_argument("--starts", type=int, default=64, help="POMO starts per instance")
     ap.add_argument("--rollouts", type=int, default=600_000, help="batch x starts x n per step")
     ap.add_argument("--snapshot-s", type=float, default=60.0)
