@@ -151,10 +151,12 @@ def sizes_at(progress: float, n_min: int, n_max: int) -> tuple[int, int]:
 
 
 # -- validation ---------------------------------------------------------------------------------
-def validation_sets(device: torch.device) -> list[tuple[str, dict[str, torch.Tensor]]]:
+def validation_sets(
+    device: torch.device, size: int = 64
+) -> list[tuple[str, dict[str, torch.Tensor]]]:
     gen = torch.Generator(device=device).manual_seed(VAL_SEED)
     return [
-        (f"{f}{n}", generate(f, 64, n, gen, device))
+        (f"{f}{n}", generate(f, size, n, gen, device))
         for f, n in (("kool", 20), ("kool", 50), ("kool", 100), ("museum", 100))
     ]
 
@@ -225,7 +227,7 @@ def train(args: argparse.Namespace, stream: TextIO) -> dict[str, Any]:
         )
         log(stream, f"initialised from {args.init}")
     gen = torch.Generator(device=device).manual_seed(args.seed + steps)
-    val = validation_sets(device)
+    val = validation_sets(device, args.val_size)
     limit = args.minutes * 60 - args.margin_s
 
     def run_s() -> float:
@@ -322,6 +324,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--grad-clip", type=float, default=1.0)
     ap.add_argument("--n-min", type=int, default=20)
     ap.add_argument("--n-max", type=int, default=120)
+    ap.add_argument("--val-size", type=int, default=64, help="instances per validation set")
     ap.add_argument("--n-max-museum", type=int, default=240)
     ap.add_argument("--starts", type=int, default=64, help="POMO starts per instance")
     ap.add_argument("--rollouts", type=int, default=600_000, help="batch x starts x n per step")
