@@ -282,6 +282,8 @@ def gallery_strings() -> dict[str, str]:
         "presenceClosed": _("Not connected to other visitors; retrying."),
         "imageError": _("One picture could not be loaded: {title}"),
         "unhung": _("Not on the walls: {list}"),
+        "nextStop": _("{text} ({why})"),
+        "nextStopError": _("The next stop could not be found just now."),
         **xr_strings(),
         "vrEnter": _("Enter VR"),
     }

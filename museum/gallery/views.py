@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -28,6 +29,8 @@ from exhibits.models import (
 from museum.gallery.flat_work import flat_work_config, is_flat
 from museum.gallery.scene import gallery_scene, gallery_strings, xr_strings
 from museum.gallery.viewer_tools import inspect_strings
+
+GALLERY_VISIT_MINUTES = 60  # a gallery visit's time, for the live next stop
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -80,6 +83,9 @@ def exhibition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     scene = gallery_scene(exhibition) if items else None
     if scene is not None:
         scene["strings"] = gallery_strings()
+        # The live next stop (issue #21): asked as the visitor walks from room to room.
+        scene["next_stop_url"] = reverse("visits:visit-next-stop")
+        scene["visit_minutes"] = GALLERY_VISIT_MINUTES
     return render(
         request,
         "museum/exhibition.html",
@@ -237,6 +243,7 @@ def plan_visit(request: HttpRequest) -> HttpResponse:
     floor_plan = planning_services.floor_plan_data()
     config = {
         "apiUrl": reverse("visits:visit-plan"),
+        "nextStopUrl": reverse("visits:visit-next-stop"),
         "floorPlan": floor_plan,
         "strings": {
             "planning": _("Planning your visit…"),
@@ -245,6 +252,9 @@ def plan_visit(request: HttpRequest) -> HttpResponse:
             "stop": _("Stop %(number)s: %(title)s"),
             "arrival": _("Minute %(minute)s, room %(room)s"),
             "routeDesc": _("The route walks through rooms %(rooms)s."),
+            "nextStop": _("{text} ({why})"),
+            "nextStopError": _("The next stop could not be found just now."),
+            "seen": _("Seen"),
         },
     }
     return render(

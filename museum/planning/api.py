@@ -78,3 +78,57 @@ class VisitPlanView(APIView):
         except planning_services.VisitPlanError as error:
             raise PlanInvalid(error) from error
         return Response(plan)
+
+
+class NextStopRequestSerializer(serializers.Serializer):
+    room = serializers.SlugField(help_text=_("Room code where the visitor stands."))
+    minutes_left = serializers.FloatField(
+        min_value=0, max_value=planning_services.MAX_MINUTES,
+        help_text=_("Minutes the visitor has left."),
+    )  # fmt: skip
+    seen = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list, max_length=2000,
+        help_text=_("Artifacts already seen."),
+    )  # fmt: skip
+    interests = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    themes = serializers.ListField(
+        child=serializers.CharField(max_length=80), required=False, default=list, max_length=20
+    )
+    exit = serializers.SlugField(required=False, allow_blank=True, default="")
+    group_size = serializers.IntegerField(required=False, default=1, min_value=1, max_value=50)
+
+
+class NextStopView(APIView):
+    """Live re-routing: the next stop from where the visitor stands, with the crowd now."""
+
+    permission_classes = [AllowAny]
+    throttle_scope = "plan"
+
+    @extend_schema(
+        request=NextStopRequestSerializer,
+        responses={200: dict},
+        description=_(
+            "The next object to see from the visitor's room, chosen again at every call from the "
+            "rooms' occupancy now, the time left and what was seen; `stop` is null when it is "
+            "time to head for the exit. `why` explains the choice."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        data = NextStopRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        from museum.planning import next_stop
+
+        try:
+            stop = next_stop.next_stop(
+                room=values["room"],
+                minutes_left=values["minutes_left"],
+                seen=values["seen"],
+                interests=values["interests"],
+                themes=values["themes"],
+                exit=values["exit"] or None,
+                group_size=values["group_size"],
+            )
+        except planning_services.VisitPlanError as error:
+            raise PlanInvalid(error) from error
+        return Response(stop)

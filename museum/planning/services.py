@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 import numpy as np
 from django.conf import settings
 from django.urls import reverse
@@ -37,7 +38,7 @@ from museum.planning.building import (
 )
 from museum.planning.crowd import OccupancyBoard
 from museum.planning.doorways import DOOR_WIDTH, Door, RoomBox, passage_doors, route_points
-from museum.planning.interest import interest_scores, with_observed_dwell
+from museum.planning.interest import Interest, interest_scores, with_observed_dwell
 from museum.planning.interest import terms as interest_terms
 from museum.planning.planner import Plan, Reason, plan_visit
 from museum.planning.shared_board import SharedBoard
@@ -258,6 +259,46 @@ def _query_vectors(
     return encoded[:-1], encoded[-1]
 
 
+def floor_graph(plan: FloorPlan) -> nx.DiGraph:
+    """The planner's graph of the floor plan: rooms by primary key, passages with seconds."""
+    return build_graph(
+        [RoomRecord(str(r.pk), r.capacity, r.x_m, r.y_m) for r in plan.rooms],
+        [
+            PassageRecord(str(p.from_room_id), str(p.to_room_id), p.walking_seconds, p.two_way)
+            for p in plan.passages
+        ],
+    )
+
+
+def visitor_interest(
+    items: list[ExhibitionItem], interests: str, themes: list[str], liked_artifact: int | None
+) -> Interest:
+    """Each placed object's interest for this visitor (text, themes, a liked object, and what
+    visitors actually dwell on)."""
+    artifacts = [item.artifact for item in items]
+    liked_index = None
+    if liked_artifact is not None:
+        liked_index = next((i for i, a in enumerate(artifacts) if a.pk == liked_artifact), None)
+        if liked_index is None:
+            raise VisitPlanError(
+                "unknown_artifact",
+                "liked_artifact",
+                _("That object is not on display in the museum."),
+            )
+    query = " ".join([interests, *themes]).strip()
+    vectors, query_vector = _query_vectors(artifacts, query)
+    interest = interest_scores(
+        [artifact_text(a) for a in artifacts],
+        vectors,
+        query_vector=query_vector,
+        query_terms=[interests, *themes],
+        liked_index=liked_index,
+    )
+    # What visitors actually dwell on (visit analytics), shrunk towards neutral; {} when off.
+    observed = observed_dwell([a.pk for a in artifacts])
+    return with_observed_dwell(interest, observed, weight=dwell_weight())
+
+
 def plan_for_visitor(
     *,
     interests: str = "",
@@ -284,13 +325,7 @@ def plan_for_visitor(
         )
     start_room = _room_by_code(plan.rooms, entrance, "entrance")
     end_room = _room_by_code(plan.rooms, exit, "exit")
-    graph = build_graph(
-        [RoomRecord(str(r.pk), r.capacity, r.x_m, r.y_m) for r in plan.rooms],
-        [
-            PassageRecord(str(p.from_room_id), str(p.to_room_id), p.walking_seconds, p.two_way)
-            for p in plan.passages
-        ],
-    )
+    graph = floor_graph(plan)
     default_start, default_end = default_entrance_exit(
         graph,
         [str(r.pk) for r in plan.rooms if r.is_entrance],
@@ -300,29 +335,8 @@ def plan_for_visitor(
     end = str(end_room.pk) if end_room else default_end
 
     items = plan.items
-    artifacts = [item.artifact for item in items]
-    liked_index = None
-    if liked_artifact is not None:
-        liked_index = next((i for i, a in enumerate(artifacts) if a.pk == liked_artifact), None)
-        if liked_index is None:
-            raise VisitPlanError(
-                "unknown_artifact",
-                "liked_artifact",
-                _("That object is not on display in the museum."),
-            )
     themes = [t for t in (themes or []) if t.strip()]
-    query = " ".join([interests, *themes]).strip()
-    vectors, query_vector = _query_vectors(artifacts, query)
-    interest = interest_scores(
-        [artifact_text(a) for a in artifacts],
-        vectors,
-        query_vector=query_vector,
-        query_terms=[interests, *themes],
-        liked_index=liked_index,
-    )
-    # What visitors actually dwell on (visit analytics), shrunk towards neutral; {} when off.
-    observed = observed_dwell([a.pk for a in artifacts])
-    interest = with_observed_dwell(interest, observed, weight=dwell_weight())
+    interest = visitor_interest(items, interests, themes, liked_artifact)
     objects = [
         ObjectRecord(i, str(item.room_id), DWELL_SECONDS, float(interest.prizes[i]))
         for i, item in enumerate(items)

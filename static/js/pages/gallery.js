@@ -17,6 +17,7 @@ import { galleryHook } from '../lib/gallery-hooks.js';
 import { GalleryModels } from '../lib/gallery-models.js';
 import { GalleryPictures } from '../lib/gallery-pictures.js';
 import { GalleryPointer } from '../lib/gallery-pointer.js';
+import { NextStop } from '../lib/next-stop.js';
 import { buildGallery } from '../lib/gallery-scene.js';
 import { configureRenderer, roomEnvironment } from '../lib/scene-lighting.js';
 import { Walker } from '../lib/gallery-walk.js';
@@ -133,6 +134,7 @@ class Gallery {
       statusElement: this.root.querySelector('#gallery-presence'),
       requestRender: () => this.requestRender(),
     });
+    this.startNextStop();
     this.pointer = new GalleryPointer({ gallery: this, button: this.root.querySelector('#gallery-point') });
     new ResizeObserver(() => this.resize()).observe(this.stage);
     this.resize();
@@ -207,6 +209,27 @@ class Gallery {
     this.root.dataset.room = key;
     if (this.roomLine) this.roomLine.textContent = format(this.strings.room, { room: room.name });
     this.presence.setRoom(key);
+    this.nextStop?.refresh();
+  }
+
+  /** The live "Next stop" line (lib/next-stop.js): from the room the visitor is in, with what
+   * they stood before as seen and the visit's minutes counted from the page's opening. */
+  startNextStop() {
+    const element = this.root.querySelector('#gallery-next-stop');
+    if (!element || !this.config.next_stop_url) return;
+    const started = Date.now();
+    this.seen = new Set();
+    this.nextStop = new NextStop({
+      element,
+      url: this.config.next_stop_url,
+      strings: this.strings,
+      state: () => {
+        const room = this.config.rooms.find((r) => r.key === this.roomKey);
+        if (!room?.code) return null;
+        const minutes = (this.config.visit_minutes || 60) - (Date.now() - started) / 60_000;
+        return { room: room.code, minutesLeft: minutes, seen: [...this.seen] };
+      },
+    });
   }
 
   /** Our pose for presence: the head, in metres, world axes. */
@@ -281,6 +304,10 @@ class Gallery {
     this.focusPanel.hidden = false;
     this.focusPanel.dataset.artifactId = String(item.artifact_id);
     this.focusIndex = this.config.items.indexOf(item);
+    if (this.seen && !this.seen.has(item.artifact_id)) {
+      this.seen.add(item.artifact_id);
+      this.nextStop?.refresh();
+    }
   }
 
   /** Open an item's page (leaving VR first, when in it). */

@@ -3,6 +3,7 @@
 
 import { format } from "../lib/format.js";
 import { postTo } from "../lib/http.js";
+import { NextStop } from "../lib/next-stop.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const config = JSON.parse(document.getElementById("plan-config").textContent);
@@ -13,6 +14,21 @@ const statusEl = document.getElementById("plan-status");
 const listEl = document.getElementById("plan-stops");
 const summaryEl = document.getElementById("plan-summary");
 const rooms = new Map(config.floorPlan.rooms.map((room) => [room.code, room]));
+// The visit as it goes: the objects marked seen, where the visitor last was, since when.
+const visit = { plan: null, startedAt: 0, seen: new Set(), room: "", interests: "", groupSize: 1 };
+const nextStop = new NextStop({
+  element: document.getElementById("plan-next-stop"),
+  url: config.nextStopUrl,
+  strings,
+  state: () => visit.plan && {
+    room: visit.room,
+    minutesLeft: visit.plan.budget_minutes - (Date.now() - visit.startedAt) / 60_000,
+    seen: [...visit.seen],
+    interests: visit.interests,
+    exit: visit.plan.exit,
+    groupSize: visit.groupSize,
+  },
+});
 
 function el(name, attributes = {}, parent = null) {
   const node = document.createElementNS(SVG_NS, name);
@@ -156,7 +172,13 @@ function listStops(plan) {
     const why = document.createElement("p");
     why.className = "plan-stop__why";
     why.textContent = stop.reason.text;
-    body.append(title, meta, why);
+    const seen = document.createElement("button");
+    seen.type = "button";
+    seen.className = "plan-stop__seen";
+    seen.textContent = strings.seen;
+    seen.setAttribute("aria-pressed", "false");
+    seen.addEventListener("click", () => markSeen(stop, seen));
+    body.append(title, meta, why, seen);
     item.append(number, body);
     for (const [type, on] of [["mouseenter", true], ["mouseleave", false], ["focusin", true], ["focusout", false]]) {
       item.addEventListener(type, () => highlight(stop.number, on));
@@ -165,7 +187,22 @@ function listStops(plan) {
   }
 }
 
+/** A stop marked seen (or unmarked): the visitor stands in its room; ask for the next stop. */
+function markSeen(stop, button) {
+  const on = button.getAttribute("aria-pressed") !== "true";
+  button.setAttribute("aria-pressed", String(on));
+  if (on) {
+    visit.seen.add(stop.artifact.id);
+    visit.room = stop.room.code;
+  } else {
+    visit.seen.delete(stop.artifact.id);
+  }
+  nextStop.refresh();
+}
+
 function showPlan(plan) {
+  Object.assign(visit, { plan, startedAt: Date.now(), seen: new Set(), room: plan.entrance });
+  nextStop.refresh({ force: true });
   drawRoute(plan);
   listStops(plan);
   summaryEl.textContent = plan.words?.summary ?? "";
@@ -189,6 +226,7 @@ async function submit(event) {
   };
   statusEl.classList.remove("is-error");
   statusEl.textContent = strings.planning;
+  Object.assign(visit, { interests: body.interests, groupSize: body.group_size });
   try {
     const response = await postTo(config.apiUrl, { json: body, scope: form });
     const payload = await response.json();

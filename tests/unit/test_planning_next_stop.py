@@ -1,0 +1,63 @@
+"""`POST /api/visits/next-stop`: the live next stop, under both live routings."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from museum.planning.services import BOARD
+from tests.unit.test_planning_api import error_of, small_museum  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+URL = "/api/visits/next-stop"
+ROUTINGS = pytest.mark.parametrize("routing", ["learned", "aware"])
+
+
+def ask(**body) -> dict:
+    response = APIClient().post(URL, body, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_route_name_and_path() -> None:
+    assert reverse("visits:visit-next-stop") == URL
+
+
+@ROUTINGS
+def test_next_stop_is_on_display_unseen_and_explained(small_museum: dict, routing: str) -> None:
+    ids = [a.pk for a in small_museum["artifacts"]]
+    with override_settings(MOUSEION_LIVE_ROUTING=routing):
+        first = ask(room="hall", minutes_left=30, interests="bronze")
+        assert first["routing"] == routing
+        assert first["stop"]["artifact"]["id"] in ids
+        assert first["text"].startswith("Next stop: ") and first["why"]
+        # Everything but one object seen: that one is next.
+        last = ask(room="paint", minutes_left=30, seen=ids[1:])
+        assert last["stop"]["artifact"]["id"] == ids[0]
+
+
+@ROUTINGS
+def test_no_time_left_sends_the_visitor_to_the_exit(small_museum: dict, routing: str) -> None:
+    with override_settings(MOUSEION_LIVE_ROUTING=routing):
+        assert ask(room="paint", minutes_left=0)["stop"] is None
+        # 40 s: not enough to walk to another object, look and reach the exit.
+        assert ask(room="bronze", minutes_left=0.7)["stop"] is None
+
+
+@ROUTINGS
+def test_a_full_room_is_skipped_when_time_is_short(small_museum: dict, routing: str) -> None:
+    bronze = small_museum["rooms"]["bronze"]
+    BOARD.set(str(bronze.pk), bronze.capacity * 2)
+    try:
+        with override_settings(MOUSEION_LIVE_ROUTING=routing):
+            stop = ask(room="hall", minutes_left=6, interests="bronze")["stop"]
+    finally:
+        BOARD.set(str(bronze.pk), 0)
+    assert stop["room"]["code"] == "paint"
+
+
+def test_unknown_room_is_named(small_museum: dict) -> None:
+    response = APIClient().post(URL, {"room": "attic", "minutes_left": 10}, format="json")
+    assert error_of(response)["code"] == "unknown_room"
