@@ -137,13 +137,15 @@ def simulate_day(
     group_sizes: Sequence[int] = (1,),
     chooser: Chooser | None = None,
     seed: int = 0,
+    trace: list[tuple[float, int, str, str, int]] | None = None,
 ) -> list[VisitorResult]:
     """One day; the same seed gives the same arrivals, tastes, time, group and dwell draws to
     every visitor whatever the routing (each visitor draws from its own seeded generator).
 
     `dwell_noise`: log-normal spread of actual looking times around the nominal ones;
     `group_sizes`: drawn per party (a party moves together, takes that many places in a room and
-    collects its prizes once); `chooser` (routing "learned"): picks each next stop live.
+    collects its prizes once); `chooser` (routing "learned"): picks each next stop live;
+    `trace`, when given, receives (time, visitor, "enter" or "leave", room, party size).
     """
     if routing not in ROUTINGS:
         raise ValueError(f"unknown routing {routing!r}; one of {', '.join(ROUTINGS)}")
@@ -242,6 +244,8 @@ def simulate_day(
                 if holding is not None:
                     doors[holding].put(min(group, capacity[holding]))
                     board.leave(holding, group)
+                    if trace is not None:
+                        trace.append((env.now, index, "leave", holding, group))
                     holding = None
                 heading[room] += group
                 step = base_times.between(location, room) if location != room else 0.0
@@ -262,6 +266,8 @@ def simulate_day(
                     continue
                 holding = room
                 board.enter(room, group)
+                if trace is not None:
+                    trace.append((env.now, index, "enter", room, group))
             else:
                 yield env.timeout(SAME_ROOM_SECONDS)
                 walking += SAME_ROOM_SECONDS

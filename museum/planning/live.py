@@ -154,8 +154,9 @@ def logits(weights: Mapping[str, np.ndarray], features: np.ndarray) -> np.ndarra
 class NextStopPolicy:
     """A day.Chooser: the policy's pick among the feasible candidates (None: head for the exit).
 
-    `sample=True` draws from the softmax (training); otherwise the best logit. `record`, when
-    given, receives (visitor, features, chosen index) for every decision with a choice.
+    `sample=True` draws from the softmax of logits / `temperature` (training: 1; serving may
+    sample too: spreading visitors is part of what keeps queues short); otherwise the best.
+    `record`, when given, receives (visitor, features, chosen index) for every choice made.
     """
 
     def __init__(
@@ -165,12 +166,14 @@ class NextStopPolicy:
         weights: Mapping[str, np.ndarray] | None = None,
         *,
         sample: bool = False,
+        temperature: float = 1.0,
         rng: np.random.Generator | None = None,
         record: list[tuple[int, np.ndarray, int]] | None = None,
     ) -> None:
         self.museum = Museum(objects, times)
         self.weights = dict(weights) if weights is not None else load_weights()
         self.sample = sample
+        self.temperature = temperature
         self.rng = rng or np.random.default_rng(0)
         self.record = record
 
@@ -184,7 +187,7 @@ class NextStopPolicy:
         if not found.objects:
             return None
         if self.sample:
-            p = np.exp(scores - scores.max())
+            p = np.exp((scores - scores.max()) / self.temperature)
             choice = int(self.rng.choice(len(p), p=p / p.sum()))
         else:
             choice = int(np.argmax(scores))
