@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,8 +187,18 @@ class _Frame:
     budget: float
 
 
+# Travel distance per unit of straight-line distance in the trainer's museum-like instances
+# (corridors plus dwell; gpu_train._museum, measured 1.44-1.45 at n = 60-240).
+MUSEUM_RATIO = 1.45
+
+
 def _frame(instance: OPInstance, coords: np.ndarray | None) -> _Frame:
-    """The policy's frame: coordinates in the unit square, prizes <= 1, distances scaled."""
+    """The policy's frame: coordinates in the unit square, prizes <= 1, distances scaled.
+
+    ``coords`` given apart from the distances (a museum: room positions, walking + dwell
+    seconds) have their own units: the distances are rescaled so that travel per unit of
+    straight line matches the trainer's museum-like instances.
+    """
     xy = coords if coords is not None else instance.coords
     if xy is None:
         from museum.planning.learned import classical_mds
@@ -196,12 +207,18 @@ def _frame(instance: OPInstance, coords: np.ndarray | None) -> _Frame:
     xy = np.asarray(xy, dtype=float)
     lo = xy.min(axis=0)
     scale = float((xy.max(axis=0) - lo).max()) or 1.0
+    unit = scale
+    if coords is not None:
+        straight = np.linalg.norm(xy[:, None] - xy[None], axis=-1)
+        apart = straight > 0.05 * scale
+        if apart.any():
+            unit = scale * float(np.median(instance.dist[apart] / straight[apart])) / MUSEUM_RATIO
     prizes = instance.prizes.astype(float).copy()
     prizes[[instance.start, instance.end]] = 0.0
     top = prizes.max()
     prizes = prizes / top if top > 0 else prizes
-    budget = (instance.budget + FEASIBILITY_TOL / 2) / scale
-    return _Frame((xy - lo) / scale, prizes, instance.dist / scale, budget)
+    budget = (instance.budget + FEASIBILITY_TOL / 2) / unit
+    return _Frame((xy - lo) / scale, prizes, instance.dist / unit, budget)
 
 
 def first_nodes(frame: _Frame, start: int, end: int, count: int) -> np.ndarray:
@@ -298,16 +315,25 @@ def plan(
     seeds: int = 2,
     coords: np.ndarray | None = None,
     policy: Any = None,
+    with_greedy: bool = True,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> PolicyPlan:
     """policy+search: the policy's best ``seeds`` routes start the local search, which runs
-    for what is left of ``time_limit`` (the search's empty-route start is skipped)."""
-    t0 = time.perf_counter()
+    for what is left of ``time_limit`` (the search's empty-route start is skipped).
+
+    ``with_greedy``: the greedy insertion route competes with them for a place among the
+    ``seeds`` routes improved (a safeguard where the policy is weak, e.g. out of distribution).
+    ``clock`` measures the budget (``time.process_time`` on a shared machine).
+    """
+    t0 = clock()
     routes = policy_routes(
         instance, starts=starts, augmentations=augmentations, coords=coords, policy=policy,
         top_k=seeds,
     )  # fmt: skip
-    spent = time.perf_counter() - t0
     best = max((float(instance.prizes[list(set(r))].sum()) for r in routes), default=0.0)
+    if with_greedy and routes:
+        routes.append(heuristic.greedy(instance).route)
+    spent = clock() - t0
     sol = heuristic.solve(
         instance,
         time_limit=max(time_limit - spent, 0.0),
@@ -315,7 +341,8 @@ def plan(
         initial_routes=routes or None,
         seeds_to_improve=seeds,
         from_empty=not routes,
+        clock=clock,
     )
-    total = heuristic.Solution(sol.route, sol.score, sol.length, time.perf_counter() - t0,
+    total = heuristic.Solution(sol.route, sol.score, sol.length, clock() - t0,
                                sol.iterations)  # fmt: skip
     return PolicyPlan(total, spent, best)

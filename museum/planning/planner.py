@@ -3,10 +3,10 @@
 Framework-free. Explanations are structured (a reason code plus its evidence) so that the
 Django glue can word them in the visitor's language.
 
-With `use_policy=True` the learned policy (learned.propose_routes) samples a few routes that
-seed the heuristic (`initial_routes`). It is off by default: on CPU it costs ~5 s for a
-400-object instance (measured), far over the ~200 ms a plan should take; the heuristic then
-starts from the greedy construction alone. The result is always the best feasible route.
+With `use_policy=True` the learned policy's best multi-start routes (fast_policy, a few ms)
+start the heuristic instead of the greedy construction (policy+search, #21). It is off by
+default: see the model card for where it wins and where it does not. The result is always the
+best feasible route.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ from museum.planning.op import OPInstance, is_feasible, route_length, route_scor
 
 TIME_LIMIT = 0.15  # seconds of local search per plan (the page answers well under a second)
 INTEREST_MATCH = FLOOR + 0.2  # prize above which a stop is "a match", not "on the way"
-POLICY_SAMPLES = 16
+POLICY_STARTS = 8  # forced first nodes of the policy's greedy multi-start decoding
+POLICY_SEEDS = 2  # its best routes that start the search
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,14 @@ def to_instance(problem: VisitProblem) -> OPInstance:
     )
 
 
-def policy_routes(instance: OPInstance, samples: int = POLICY_SAMPLES) -> list[list[int]]:
-    """Routes sampled by the learned policy (learned.propose_routes), or [] when it or its
+def policy_routes(instance: OPInstance, coords: np.ndarray | None = None) -> list[list[int]]:
+    """The learned policy's best routes (fast_policy.policy_routes), or [] when it or its
     checkpoint is unavailable or fails: the policy only seeds the search, never decides."""
     try:
-        learned = importlib.import_module("museum.planning.learned")
-        routes = learned.propose_routes(instance, n_samples=samples, top_k=8)
+        fast_policy = importlib.import_module("museum.planning.fast_policy")
+        routes = fast_policy.policy_routes(
+            instance, starts=POLICY_STARTS, coords=coords, top_k=POLICY_SEEDS
+        )
     except Exception:
         return []
     return [[int(v) for v in r] for r in routes or [] if is_feasible(instance, r)]
@@ -128,10 +131,17 @@ def solve_problem(
     instance = to_instance(problem)
     t0 = time.perf_counter()
     start = repair(instance, heuristic.greedy(instance).route)
-    seeds = policy_routes(instance) if use_policy else []
+    coords = problem.coords if len(problem.coords) == instance.n else None
+    seeds = policy_routes(instance, coords) if use_policy else []
     remaining = max(time_limit - (time.perf_counter() - t0), 0.0)
+    # With the policy's routes the search starts from them alone (policy+search).
     solution = heuristic.solve(
-        instance, time_limit=remaining, seed=seed, initial_routes=[start, *seeds]
+        instance,
+        time_limit=remaining,
+        seed=seed,
+        initial_routes=seeds or [start],
+        seeds_to_improve=max(len(seeds), 8),
+        from_empty=not seeds,
     )
     name = "ils+policy" if seeds else "ils"
     candidates = [(solution.route, name), (start, "greedy")]
