@@ -76,6 +76,7 @@ def evaluate(
     policy: torch.nn.Module | None = None,
     seed: int = 0,
     chunk: int = 4,
+    pomo: bool = True,
 ) -> dict[str, Any]:
     """Mean objective and time per method on ``instances`` held-out instances of size n."""
     batch = heldout(n, instances, closed=closed)
@@ -108,9 +109,38 @@ def evaluate(
             "mean": float(value.mean()),
             "seconds": time.perf_counter() - t,
         }
+    if pomo:
+        t = time.perf_counter()
+        value = pomo_objective(policy, inputs, chunk=chunk)
+        rows["attention, POMO: all starts x 8 augmentations, greedy"] = {
+            "mean": float(value.mean()),
+            "seconds": time.perf_counter() - t,
+        }
     for row in rows.values():
         row["ms_per_instance"] = 1000 * row.pop("seconds") / instances
     return {"n": n, "instances": instances, "closed": closed, "rows": rows}
+
+
+def pomo_objective(
+    policy: torch.nn.Module, inputs: dict[str, torch.Tensor], *, chunk: int = 4
+) -> np.ndarray:
+    """Best greedy route over every forced first node (POMO's multi-start) and the 8 symmetries
+    of the unit square (POMO's instance augmentation), per instance."""
+    from museum.planning.gpu_train import augment
+
+    count, n = inputs["prizes"].shape
+    best = []
+    for lo in range(0, count, chunk):
+        part = {k: v[lo : lo + chunk] for k, v in inputs.items()}
+        b = len(part["prizes"])
+        rep = {k: v.repeat_interleave(8, dim=0) for k, v in part.items()}
+        rep["coords"] = augment(rep["coords"], torch.arange(8).repeat(b))
+        nodes = torch.arange(n)[None].expand(b * 8, -1)
+        keep = (nodes != rep["start"][:, None]) & (nodes != rep["end"][:, None])
+        first = nodes[keep].view(b * 8, -1)
+        res = policy(**rep, decode="greedy", first=first)
+        best.append(res.prize.view(b, -1).max(dim=1).values.cpu().numpy())
+    return np.concatenate(best)
 
 
 def format_table(results: list[dict[str, Any]]) -> str:
@@ -139,6 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default=None, help="also write the results here")
+    parser.add_argument("--no-pomo", action="store_true", help="skip the POMO row")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     policy = load_policy(args.weights)
@@ -146,7 +177,13 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     for n in (int(v) for v in args.n.split(",")):
         res = evaluate(
-            n, args.instances, samples=samples, closed=not args.open, policy=policy, seed=args.seed
+            n,
+            args.instances,
+            samples=samples,
+            closed=not args.open,
+            policy=policy,
+            seed=args.seed,
+            pomo=not args.no_pomo,
         )
         results.append(res)
     print(format_table(results))
