@@ -186,3 +186,16 @@ def test_plan_tour_solver(tmp_path: Path, solver: str):
     assert payload["solver"] == solver
     assert is_feasible(inst, payload["route"]) and payload["route"][-1] == 1
     assert payload["score"] == pytest.approx(route_score(inst, payload["route"]))
+
+
+def test_museum_visit_with_the_policy_is_feasible():
+    from museum.planning.day import random_museum
+    from museum.planning.planner import plan_visit
+
+    graph, objects = random_museum(30, 60, 300, seed=4, side=6)
+    for minutes in (20, 45):
+        plan = plan_visit(graph, objects, minutes=minutes, entrance="r0", exit="r29",
+                          time_limit=0.02, use_policy=True)  # fmt: skip
+        assert plan.solver in ("ils+policy", "greedy")
+        assert plan.total_minutes <= minutes + 1e-6
+        assert plan.entrance == "r0" and plan.exit == "r29" and plan.stops
