@@ -37,6 +37,15 @@ MODEL_CONFIGS: dict[str, ModelConfig] = {
         full_res=8,
         head=16,
     ),
+    # Same shape, deeper and wider where it is cheap (strides 8-32): six times the parameters for
+    # about 1.1x the CPU time of damage_unet on a 512² tile (measured side by side, 2 threads).
+    "damage_unet_m": ModelConfig(
+        name="damage_unet_m",
+        encoder=(16, 40, 96, 192, 320),
+        blocks=(1, 2, 4, 4, 3),
+        full_res=12,
+        head=16,
+    ),
     # Random-weight stand-in for fast tests of shapes, tiling and plumbing.
     "damage_unet_tiny": ModelConfig(
         name="damage_unet_tiny",
