@@ -98,8 +98,10 @@ class HardSampleStream(IterableDataset):
         rng = np.random.default_rng((self.seed, info.id if info else 0, os.getpid()))
         while True:
             img, masks = self.sample(rng)
-            x = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
-            yield x, torch.from_numpy(masks), torch.ones(len(DAMAGE_CLASSES))
+            # uint8 across processes: a quarter of the shared memory of float32.
+            x = torch.from_numpy(np.ascontiguousarray((img * 255 + 0.5).astype(np.uint8)))
+            m = torch.from_numpy((masks > 0.5).astype(np.uint8))
+            yield x.permute(2, 0, 1), m, torch.ones(len(DAMAGE_CLASSES))
 
     def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """A float32 (H, W, 3) image in [0, 1] and its (C, H, W) float32 masks."""
@@ -212,7 +214,7 @@ def run(args: argparse.Namespace) -> None:
         num_workers=args.workers,
         pin_memory=args.device.startswith("cuda"),
         persistent_workers=args.workers > 0,
-        prefetch_factor=6 if args.workers > 0 else None,
+        prefetch_factor=4 if args.workers > 0 else None,
     )
     batches = iter(loader)  # workers fork before CUDA is touched
     device = torch.device(args.device)
@@ -280,8 +282,9 @@ def run(args: argparse.Namespace) -> None:
 
     while time.time() < deadline:
         x, y, v = next(batches)
-        x = x.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
-        y, v = y.to(device, non_blocking=True), v.to(device, non_blocking=True)
+        x = x.to(device, non_blocking=True).float().div_(255)
+        x = x.contiguous(memory_format=torch.channels_last)
+        y, v = y.to(device, non_blocking=True).float(), v.to(device, non_blocking=True)
         for r in range(args.reuse):
             if r:  # the same batch turned and mirrored on the device: more steps per sample
                 x, y = torch.rot90(x, 1, (2, 3)), torch.rot90(y, 1, (2, 3))
