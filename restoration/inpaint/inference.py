@@ -12,6 +12,7 @@ import numpy as np
 
 from restoration.inpaint import learned
 from restoration.inpaint.classical import CLASSICAL
+from restoration.inpaint.confidence import Calibration, calibration_path, region_features
 from restoration.inpaint.types import CandidateScore, InpaintInputError, InpaintOutput, RegionResult
 
 LEARNED = "gated"
@@ -113,11 +114,9 @@ def boundary_consistency(filled: np.ndarray, mask: np.ndarray) -> float:
     return float(np.exp(-max(0.0, step - usual) / usual))
 
 
-def _confidence(mask: np.ndarray, consistency: float) -> float:
-    # Far from intact paint a fill is a guess: confidence falls with the distance to it.
-    distance = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
-    reach = float(distance[mask].mean()) if mask.any() else 0.0
-    return float(np.clip(consistency * np.exp(-reach / 24.0), 0.0, 1.0))
+def default_calibration() -> Calibration | None:
+    """The committed weights' calibration (None when absent: no confidence is shown)."""
+    return Calibration.load(calibration_path(learned.WEIGHTS))
 
 
 def _run(method: str, crop: np.ndarray, crop_mask: np.ndarray, inpainter: Any) -> np.ndarray:
@@ -135,11 +134,14 @@ def restore_texture(
     progress: Progress | None = None,
     inpainter: Any = None,
     prefer: Preference | None = None,
+    calibration: Calibration | bool | None = True,
 ) -> InpaintOutput:
     """Inpaint `mask` in `image` region by region; unmasked pixels are returned unchanged.
 
     With `prefer` (method "plan"), the measured score bounds the choice: `prefer` picks only
-    among candidates within PREFERENCE_TOLERANCE of the best score."""
+    among candidates within PREFERENCE_TOLERANCE of the best score. Each region gets a
+    predicted PSNR and a confidence from `calibration` (True: the committed one; None/False:
+    none)."""
     start = time.perf_counter()
     mask = np.asarray(mask).astype(bool)
     check_inputs(image, mask)
@@ -153,6 +155,9 @@ def restore_texture(
         elif method == LEARNED:
             raise InpaintInputError("unknown_method", "The learned inpainting weights are missing.")
     tried = _methods_to_try(method, inpainter)
+    if calibration is True:
+        calibration = getattr(inpainter, "calibration", None) or default_calibration()
+    calibrated = calibration if isinstance(calibration, Calibration) else None
     out = image.copy()
     regions: list[RegionResult] = []
     boxes = damaged_regions(mask)
@@ -174,6 +179,12 @@ def restore_texture(
                 name, filled, score = next(r for r in near if r[0] == pick)
                 chosen_by = "curators"
         out[y0:y1, x0:x1][crop_mask] = filled[crop_mask]
+        predicted = confidence = None
+        if calibrated is not None:
+            features = region_features(crop, crop_mask, filled, score.parts["boundary"])
+            predicted = float(calibrated.predict_psnr(features)[0])
+            confidence = round(float(calibrated.confidence(np.array([predicted]))[0]), 4)
+            predicted = round(predicted, 2)
         regions.append(
             RegionResult(
                 bbox=(int(x0), int(y0), int(x1), int(y1)),
@@ -181,7 +192,8 @@ def restore_texture(
                 method=name,
                 model_version=inpainter.version if name == LEARNED else f"opencv/skimage {name}",
                 score=round(score.score, 4),
-                confidence=round(_confidence(crop_mask, score.parts["boundary"]), 4),
+                confidence=confidence,
+                predicted_psnr=predicted,
                 seconds=round(time.perf_counter() - region_start, 4),
                 candidates=[r[2] for r in results],
                 chosen_by=chosen_by,

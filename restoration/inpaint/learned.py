@@ -46,6 +46,7 @@ class LearnedInpainter:
     device: str
     version: str
     thin_radius: float = THIN_RADIUS
+    calibration: Any = None  # confidence.Calibration fitted for these weights, if any
 
     def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Inpaint one crop: (H, W, 3) uint8 + (H, W) bool -> uint8, unmasked pixels kept.
@@ -202,8 +203,14 @@ def _load(path: Path, device: str) -> LearnedInpainter:
             state["discriminator"],
             device=device,
         )
+    from restoration.inpaint.confidence import Calibration, calibration_path
+
     return LearnedInpainter(
-        generator, discriminator, device, checkpoint.version("inpaint-gated", digits=10, sep="@")
+        generator,
+        discriminator,
+        device,
+        checkpoint.version("inpaint-gated", digits=10, sep="@"),
+        calibration=Calibration.load(calibration_path(path)),
     )
 
 

@@ -42,10 +42,13 @@ class RegionResult:
     method: str
     model_version: str
     score: float
-    confidence: float
+    # P(PSNR inside the region >= confidence.GOOD_PSNR), calibrated on the validation split;
+    # None without a calibration (restoration.inpaint.confidence).
+    confidence: float | None
     seconds: float
     candidates: list[CandidateScore] = field(default_factory=list)
     chosen_by: str = "score"  # or "curators": the bandit's pick among near-best scores
+    predicted_psnr: float | None = None  # dB inside the region, same calibration
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -3,6 +3,8 @@
 - Quality: PSNR / SSIM / CIEDE2000 inside generated masks (thin and large) on the artworks of
   the test split (groups never trained on nor used for a choice; MOUSEION_DATA), all methods in
   the same run.
+- Confidence: Spearman between each region's predicted PSNR (and the former reach score) and
+  its real PSNR, same run.
 - Speed: a 1920x1000 texture with 5% of its area damaged, CPU seconds of the learned method and
   of Telea in the same run, with the ratio (target: learned <= 5 s); on CUDA, images per second.
 """
@@ -43,6 +45,8 @@ def test_bench_inpaint_quality_on_test_split_artworks(kind: str) -> None:
     report = evaluate(images, list(METHODS), kind=kind, seed=0, inpainter=load_inpainter())
     print(f"\n{kind} masks, {len(images)} test-split artworks (≤ 1024 px), seed 0")
     print(report.table(LEARNED))
+    print("per region, Spearman with the real PSNR (target for the confidence: >= 0.5):")
+    print(report.region_table())
     best = report.best_classical(LEARNED)
     assert best is not None
     # Sanity (a benchmark reports; it does not gate): the model is not worse than Telea.

@@ -107,3 +107,22 @@ def test_gpu_trainer_writes_only_valid_snapshots_and_a_log(tmp_path: Path) -> No
     generator = InpaintGenerator(**state["config"])
     generator.load_state_dict(state["latest"]["generator"])
     assert "done:" in (out / "log.txt").read_text()
+
+
+def test_calibrate_inpaint_reads_only_validation_and_writes_the_sidecar(tmp_path: Path) -> None:
+    from restoration.inpaint.confidence import Calibration
+    from restoration.inpaint.model import InpaintGenerator, PatchDiscriminator
+    from restoration.inpaint.train import export
+
+    folder = artworks(tmp_path / "images", {f"g{i}": 1 for i in range(12)}, (120, 100))
+    val = sorted(n for n, side in split_groups(folder).items() if side == "val")
+    torch.manual_seed(0)
+    weights = tmp_path / "w.pt"
+    export(InpaintGenerator(width=4, dilations=(1, 2)), PatchDiscriminator(width=4), weights)
+    out = io.StringIO()
+    args = ["--images", str(folder), "--weights", str(weights), "--classical", "telea"]
+    call_command("calibrate_inpaint", *args, "--plan", stdout=out)
+    text = out.getvalue()
+    assert f"validation split: {len(val)} images" in text
+    assert "plan picks the best method by reference in" in text
+    assert Calibration.load(tmp_path / "w.confidence.json") is not None

@@ -86,3 +86,8 @@ class Command(BaseCommand):
         if not report.rows:
             raise CommandError("no image had a usable mask")
         self.stdout.write(report.table(LEARNED))
+        self.stdout.write("Per region: rank correlation of the prediction with the real PSNR")
+        self.stdout.write(report.region_table())
+        accuracy = report.plan_accuracy(LEARNED)
+        if accuracy:
+            self.stdout.write(accuracy)

@@ -1,5 +1,5 @@
 """`python manage.py inpaint IMAGE MASK OUT [--method NAME]`: fill the white pixels of MASK in
-IMAGE and write OUT; prints one JSON line per region (method, score, confidence)."""
+IMAGE and write OUT; prints one JSON line per region (method, score, predicted PSNR, confidence)."""
 
 from __future__ import annotations
 
