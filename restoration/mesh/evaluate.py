@@ -190,6 +190,7 @@ def evaluate_mesh(
     for number, region in enumerate(punched):
         truth = trimesh.Trimesh(intact.vertices, intact.faces[region.faces], process=False)
         row: dict[str, Any] = {"hole": number, "size": region.size, "chamfer": {}, "refused": {}}
+        row["scores"] = {}
         row["removed_faces"] = len(region.faces)
         hole = _find_hole(report.holes, region)
         if hole is None:  # the punched rim is not a fillable loop: open, the worst case
@@ -203,6 +204,7 @@ def evaluate_mesh(
         candidates = hole_candidates(shapes, hole, methods, device=device)
         row["seconds"] = time.perf_counter() - begin
         for candidate in candidates:
+            row["scores"][candidate.method] = candidate.terms.get("ring_error", candidate.score)
             patch = candidate.patch or candidate.refused
             if patch is None:
                 continue

@@ -8,7 +8,7 @@ import pytest
 import trimesh
 
 from restoration.mesh import candidates, find_holes
-from restoration.mesh.candidates import hole_candidates, prepare
+from restoration.mesh.candidates import hole_candidates, prepare, validate
 from restoration.mesh.cgal_fill import cgal_patch, fan_patch
 from restoration.mesh.evaluate import distinct_scans, evaluate_mesh, same_geometry
 from restoration.mesh.fill import MeshContext, Patch, apply_patches
@@ -170,3 +170,14 @@ def test_fan_patch_closes_any_loop() -> None:
     assert len(patch.faces) == len(hole.loop) and len(patch.new_points) == 1
     repaired = apply_patches(holed, [patch])
     assert open_edge_count(repaired.faces, repaired.vertices) == 0
+
+
+def test_rehearsal_on_the_known_ring_ranks_a_faired_fill_above_the_fan() -> None:
+    holed, _ = sphere_with_hole(subdivisions=4, hole_radius=0.5)
+    report = find_holes(holed)
+    shapes = prepare(holed, report, ("cgal", "fan", "flat"))
+    errors = validate(shapes, report.of_kind(HOLE)[0], ("cgal", "fan", "flat"))
+    assert errors["fan"] == pytest.approx(1.0)
+    assert errors["cgal"] < 0.5 * errors["flat"] and errors["cgal"] < 0.5
+    ranked = hole_candidates(shapes, report.of_kind(HOLE)[0], ("cgal", "fan", "flat"))
+    assert ranked[0].method == "cgal" and ranked[0].score == pytest.approx(errors["cgal"])
