@@ -5,8 +5,8 @@ jobs, progress) lives in services.
 Published in stages (`publish`): thumb, web and the thumbnail image first, the first viewable
 copy; then the inspection level of a large source. Memory stays near gltfpack's own: gltfpack
 reads the source file itself (an unchanged GLB upload is passed as it is, and its web level is
-started while Python still validates it), and the parsed document is released before the
-levels are built.
+started while Python still validates it), the parsed document is released before the levels
+are built, and a large source's preview is drawn in a child process before its inspection run.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from exhibits.intake.glb_document import DRACO, GltfDocument, glb_json
 from exhibits.intake.limits import IntakeLimits
 from exhibits.intake.lod import LadderBuild, LadderSettings, LodOutput
 from exhibits.intake.normalise import Normalisation, normalisation_for
+from exhibits.intake.preview_apart import render_preview_apart
 from exhibits.intake.sources import SourceScan, open_source, scene_bounds
 from exhibits.intake.textures import largest_texture_side
 from exhibits.intake.thumbnail_gl import render_preview
@@ -184,9 +185,13 @@ def run_intake(
         stages.append(IntakeStage(report, normalisation, [build.thumb()], None, px, False, after))
         publish(stages[-1])
         render = build.render_glb()
-        build.start_inspection()  # gltfpack works while the preview image is drawn
-        _return_freed_memory()
-        image = render_preview(render, size=px)
+        if inspection:
+            # Drawn apart and before the inspection run: the GL driver's memory leaves with
+            # the child, so the worker stays near its own size beside gltfpack (#24).
+            image = render_preview_apart(render, size=px)
+            build.start_inspection()
+        else:
+            image = render_preview(render, size=px)
         del render
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", optimize=True)
