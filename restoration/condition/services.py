@@ -254,7 +254,8 @@ def _analyse(
     # Areas count only texels the mesh uses: a detection in an atlas gutter is no damage.
     covered = texture.coverage(width, height)
     with tempfile.TemporaryDirectory() as folder:
-        written = {name: Path(path) for name, path in write_outputs(result, Path(folder)).items()}
+        paths = write_outputs(result, Path(folder), explanation_format="jpeg")
+        written = {name: Path(path) for name, path in paths.items()}
         by_file = {path.name: path.read_bytes() for path in written.values()}
     stem = f"t{texture.image_index}"
     record = ConditionRecord(
@@ -293,8 +294,10 @@ def _analyse(
         )
         if heat_map is not None:
             files["change_map"] = (f"{stem}-change.png", heat_map)
-    if "gradcam.png" in by_file:
-        # JPEG like the texture: the PDF decodes it at reduced size (Image.draft), a PNG whole.
+    # JPEG like the texture: the PDF decodes it at reduced size (Image.draft), a PNG whole.
+    if "gradcam.jpg" in by_file:
+        files["explanation"] = (f"{stem}-gradcam.jpg", by_file["gradcam.jpg"])
+    elif "gradcam.png" in by_file:
         files["explanation"] = (f"{stem}-gradcam.jpg", images.jpeg_of_png(by_file["gradcam.png"]))
     findings = []
     for name, mask in result.masks.items():

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -23,7 +23,13 @@ from . import batched
 from .explain import grad_cam
 from .model import DamageModel, load_model
 
-EXPLAIN_MAX_SIDE = 1024  # Grad-CAM is coarse by nature: compute it on at most this size
+# Grad-CAM is coarse by nature (its layer sits at stride 4): computed on a copy of at most this
+# side, one 512² tile, a ninth of the work at 1024 (#24); the heat map is scaled back up.
+EXPLAIN_MAX_SIDE = 512
+# zlib level of the probability maps and colour pictures: level 3 encodes a 2048² probability
+# map 2.4x as fast as level 6 for ~13% more bytes (#24); masks, small either way, stay at 6.
+MAP_PNG_LEVEL = 3
+MASK_PNG_LEVEL = 6
 
 
 @dataclass
@@ -336,10 +342,12 @@ def write_outputs(
     *,
     metres_per_pixel: float | None = None,
     image: np.ndarray | None = None,
+    explanation_format: Literal["png", "jpeg"] = "png",
 ) -> dict[str, Path]:
     """Write masks, probability maps, Grad-CAM and summary.json; returns name -> path.
 
     With `image`, gradcam.png is the heat map laid over the image; without, the heat map alone.
+    `explanation_format="jpeg"` writes it as gradcam.jpg instead (what the condition job stores).
     """
     summary = result.summary(metres_per_pixel=metres_per_pixel)
     out_dir = Path(out_dir)
@@ -355,11 +363,17 @@ def write_outputs(
         heat = _colour(result.explanation, cv2.COLORMAP_JET)
         if image is not None and image.shape[:2] == heat.shape[:2]:
             heat = cv2.addWeighted(_check_image(image), 0.5, heat, 0.5, 0)
-        pictures.append(("gradcam.png", heat, "RGB"))
+        suffix = "jpg" if explanation_format == "jpeg" else "png"
+        pictures.append((f"gradcam.{suffix}", heat, "RGB"))
 
     def save(picture: tuple[str, np.ndarray, str]) -> Path:
         name, array, mode = picture
-        Image.fromarray(array, mode=None).convert(mode).save(out_dir / name, optimize=False)
+        converted = Image.fromarray(array, mode=None).convert(mode)
+        if name.endswith(".jpg"):
+            converted.save(out_dir / name, quality=90)
+        else:
+            level = MASK_PNG_LEVEL if name.endswith("_mask.png") else MAP_PNG_LEVEL
+            converted.save(out_dir / name, compress_level=level)
         return out_dir / name
 
     # Pillow's zlib encoder releases the GIL: the ten 2048² PNGs encode on every core.
