@@ -37,27 +37,34 @@ ROUNDS = int(os.environ.get("MOUSEION_BENCH_INTAKE_ROUNDS", "3"))
 SAMPLER = """
 import threading, time, psutil
 def sample_tree(root, stop, peak):
+    begun = time.perf_counter()
     while not stop.is_set():
-        total = 0
+        total, parts = 0, []
         try:
             processes = [root, *root.children(recursive=True)] if root.is_running() else []
         except psutil.Error:
             processes = []
         for process in processes:
             try:
-                total += process.memory_info().rss
+                rss = process.memory_info().rss
+                total += rss
+                parts.append((process.name(), round(rss / 1e6)))
             except psutil.Error:
                 pass
-        peak[0] = max(peak[0], total)
+        if total > peak[0]:
+            # Where the peak was: seconds from the start and each process's MB at that moment.
+            peak[:] = [total, round(time.perf_counter() - begun, 2), parts]
         time.sleep(0.005)
 def sampler(root):
-    stop, peak = threading.Event(), [0]
+    stop, peak = threading.Event(), [0, 0.0, []]
     thread = threading.Thread(target=sample_tree, args=(root, stop, peak), daemon=True)
     thread.start()
     def tree_peak():
         stop.set(); thread.join()
+        peak_at[:] = peak[1:]
         return peak[0] / 1e6
     return tree_peak
+peak_at = []
 """
 OUR_INTAKE = (
     SAMPLER
@@ -76,7 +83,7 @@ result = run_intake(Path(sys.argv[1]), "scan.glb", IntakeLimits(),
                     LadderSettings(gltfpack_cli=sys.argv[2]), publish=publish)
 seconds = time.perf_counter() - start
 print(json.dumps({"first_viewable": stages[0][0], "seconds": seconds, "stages": stages,
-                  "peak_mb": tree_peak(),
+                  "peak_mb": tree_peak(), "peak_at": peak_at,
                   "lods": {lod.label: [lod.faces, len(lod.data)] for lod in result.lods}}))
 """
 )
@@ -184,6 +191,8 @@ def test_bench_intake_against_gltfpack(tmp_path: Path) -> None:
         )
     lines += [
         f"  stages of the last round (s, levels): {ours['stages']}",
+        "  our peak per round (s from start, [process, MB]): "
+        + "; ".join(str(o["peak_at"]) for o, _ in rounds),
         f"  levels [faces, bytes]: {ours['lods']}",
         f"  gltfpack, same three levels from the source: {ladder['seconds']:.2f} s",
         f"  median ratio, time to first viewable / gltfpack web alone = {first_ratio:.2f} "
