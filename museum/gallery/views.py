@@ -214,10 +214,15 @@ def artifact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The viewer starts with the smallest LOD (or the one forced by ?lod=, for debugging).
     forced = request.GET.get("lod", "")
     first = lods.get(forced) or next((asset for asset in lods.values() if asset), None)
+    # The web level follows the thumb at once (lod-loader.js): preloaded at low priority from the
+    # page's start, its download no longer waits for the thumb's first frame (issue #24).
+    progressive = first is not None and first == lods["thumb"] and not lods.get(forced)
+    then = lods["web"] if progressive else None
     context = {
         "artifact": artifact,
         "model": model,
         "first_lod": first,
+        "next_lod": then,
         "has_lods": first is not None,
         "has_inspection": lods["inspection"] is not None,
         "dimensions": dimensions_display(artifact),

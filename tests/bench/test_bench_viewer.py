@@ -52,8 +52,9 @@ def lod_bytes(artifact: dict, label: str) -> int:
     )
 
 
-def load_once(browser, page_url: str) -> tuple[float, float, list[str]]:
-    """One cold page load (fresh context, empty cache): seconds to first frame and full LOD."""
+def load_once(browser, page_url: str) -> tuple[float, float, list[str], dict[str, float]]:
+    """One cold page load (fresh context, empty cache): seconds to first frame and full LOD, and
+    the viewer's phase marks (performance.mark `lod:*`, seconds since navigation)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en")
     try:
         page = context.new_page()
@@ -61,11 +62,13 @@ def load_once(browser, page_url: str) -> tuple[float, float, list[str]]:
         page.wait_for_function("() => window.mouseionViewer !== undefined", timeout=120_000)
         result = page.evaluate("window.mouseionViewer.fullLod")
         assert result["state"] == "loaded", result
-        first, full, labels = page.evaluate(
+        first, full, labels, marks = page.evaluate(
             "[mouseionViewer.firstFrameTime, mouseionViewer.fullLodTime,"
-            " mouseionViewer.lodHistory.map((e) => e.label)]"
+            " mouseionViewer.lodHistory.map((e) => e.label),"
+            " performance.getEntriesByType('mark').filter((m) => m.name.startsWith('lod:'))"
+            ".map((m) => [m.name, m.startTime])]"
         )
-        return first / 1000, full / 1000, labels
+        return first / 1000, full / 1000, labels, {name: at / 1000 for name, at in marks}
     finally:
         context.close()
 
@@ -82,13 +85,16 @@ def test_bench_progressive_lod_vs_web_only(chromium, bench_url: str) -> None:
     for artifact in artifacts:
         page_url = f"{bench_url}/artifacts/{artifact['id']}/"
         runs: dict[str, list[tuple[float, float]]] = {"progressive": [], "web only": []}
+        phases: dict[str, list[dict[str, float]]] = {"progressive": [], "web only": []}
         for _ in range(LOADS):
-            first, full, labels = load_once(chromium, page_url)
+            first, full, labels, marks = load_once(chromium, page_url)
             assert labels == ["thumb", "web"], labels
             runs["progressive"].append((first, full))
-            first, full, labels = load_once(chromium, page_url + "?lod=web")
+            phases["progressive"].append(marks)
+            first, full, labels, marks = load_once(chromium, page_url + "?lod=web")
             assert labels == ["web"], labels
             runs["web only"].append((first, full))
+            phases["web only"].append(marks)
         medians = {
             name: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs))
             for name, rs in runs.items()
@@ -104,6 +110,12 @@ def test_bench_progressive_lod_vs_web_only(chromium, bench_url: str) -> None:
                 f"  {name:<12} first frame {m_first:.2f} s, full LOD {m_full:.2f} s"
                 f"  [first/full per load: {samples}]"
             )
+        for name, marks in phases.items():  # where the time goes: median of each mark
+            names = sorted({n for m in marks for n in m}, key=lambda n: marks[0].get(n, 1e9))
+            cells = [
+                f"{n[4:]} {statistics.median(m[n] for m in marks if n in m):.2f}" for n in names
+            ]
+            print(f"  {name:<12} phases (s): {', '.join(cells)}")
         print(
             f"  ratio progressive / web only: first frame {first / base_first:.2f}, "
             f"full LOD {full / base_full:.2f}"

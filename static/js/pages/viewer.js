@@ -27,6 +27,11 @@ import { addControllerModels, controllerModelFactory } from '../lib/xr-controlle
 import { placeForXR } from '../lib/xr-placement.js';
 
 const BACKGROUND = 0x17181c;
+
+/** A named moment of the loading (performance.mark: the benchmark prints them as phases). */
+function mark(name) {
+  performance.mark(name);
+}
 const ROTATE_STEP = THREE.MathUtils.degToRad(20);
 const ZOOM_STEP = 0.8;
 
@@ -185,6 +190,7 @@ class ArtifactViewer {
       this.fail(this.strings.error, error);
       return;
     }
+    mark(`lod:${first.label}:parsed`);
     this.slot.swap(model, first.label);
 
     // Regions (#23) get a hotspot point; one may have no saved view.
@@ -203,6 +209,7 @@ class ArtifactViewer {
     this.renderer.compile(this.scene, this.camera);
     await this.drawn();
     this.timings.firstFrame = performance.now();
+    mark(`lod:${first.label}:drawn`);
     this.status.hidden = true;
     this.setStatus(this.strings.loaded, { state: 'loaded' });
     this.recordLod(first.label);
@@ -212,21 +219,36 @@ class ArtifactViewer {
     this.setupMeasure(framing.sphere.radius);
     this.tools = setupInspectTools(this, framing.sphere);
 
-    // The next LOD downloads while the environment is built (upgrade() starts the request).
+    // The next LOD downloads (preloaded by the page) while the environment is built (upgrade()
+    // starts the request). "Full": the finest automatic LOD drawn with the final lighting, its
+    // exposure metered on that LOD (a coarser one may lack the occlusion map that darkens it).
+    // The last swap meters before its first frame, so that frame is the full one: one frame
+    // sooner than metering after it (two frames of SwiftShader at 1280×900), and no jump in
+    // brightness after the swap.
+    const meter = () => {
+      this.exposure = meterExposure(this.renderer, this.scene, this.camera);
+      mark('lod:metered');
+    };
+    const upgrade = (step, index) => this.upgrade(step, this.strings.loadingDetail, {
+      beforeDraw: index === rest.length - 1 ? meter : null,
+    });
     const [next, ...later] = rest;
-    const upgrading = next ? this.upgrade(next, this.strings.loadingDetail) : Promise.resolve(true);
+    const upgrading = next ? upgrade(next, 0) : Promise.resolve(true);
     await new Promise((resolve) => window.setTimeout(resolve, 0));
     this.buildEnvironment();
+    mark('lod:environment');
     let ok = await upgrading;
-    for (const step of later) {
-      if (ok) ok = await this.upgrade(step, this.strings.loadingDetail);
+    for (const [index, step] of later.entries()) {
+      if (ok) ok = await upgrade(step, index + 1);
     }
-    // "Full": the finest automatic LOD drawn with the final lighting, its exposure metered on
-    // that LOD (a coarser one may lack the occlusion map that darkens it).
-    await this.applyEnvironment();
-    this.exposure = meterExposure(this.renderer, this.scene, this.camera);
-    await this.drawn();
+    if (!ok || !rest.length) {
+      // No swap metered (a single LOD, or a finer one failed): meter what is shown.
+      await this.applyEnvironment();
+      meter();
+      await this.drawn();
+    }
     this.timings.fullLod = performance.now();
+    mark('lod:full');
     this.root.dataset.lodComplete = 'true';
     this.resolveFull({ state: 'loaded', label: this.slot.label, time: this.timings.fullLod });
     this.emit('fulllod', { label: this.slot.label, time: this.timings.fullLod });
@@ -258,9 +280,9 @@ class ArtifactViewer {
 
   /**
    * Load a finer LOD and swap it in without touching the camera; false if it failed (the
-   * current model stays).
+   * current model stays). `beforeDraw` runs after the swap, before its first frame.
    */
-  async upgrade(step, template) {
+  async upgrade(step, template, { beforeDraw = null } = {}) {
     this.status.hidden = false;
     this.setStatus(format(template, { percent: 0 }), { progress: 0 });
     const loading = loadModel(step.url, this.config.dracoDecoderPath, (percent) => {
@@ -272,6 +294,7 @@ class ArtifactViewer {
     let model;
     try {
       model = await loading;
+      mark(`lod:${step.label}:parsed`);
       this.status.hidden = true;
       // Compile (with the final lighting) before the swap, so no frame lacks the model.
       await this.applyEnvironment({ render: false }); // the swap below draws
@@ -288,7 +311,9 @@ class ArtifactViewer {
     }
     this.slot.swap(model, step.label);
     this.bounds = this.slot.bounds();
+    beforeDraw?.();
     await this.drawn();
+    mark(`lod:${step.label}:drawn`);
     this.recordLod(step.label);
     this.setStatus(this.strings.detailLoaded);
     this.status.hidden = true;
