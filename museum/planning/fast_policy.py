@@ -310,7 +310,7 @@ def plan(
     *,
     time_limit: float,
     seed: int = 0,
-    starts: int = 8,
+    starts: int = 16,
     augmentations: int = 1,
     seeds: int = 2,
     coords: np.ndarray | None = None,

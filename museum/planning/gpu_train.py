@@ -265,7 +265,8 @@ def train(args: argparse.Namespace, stream: TextIO) -> dict[str, Any]:
         log(stream, f"snapshot {len(snaps)} at step {steps}: val {score}")
 
     policy.train()
-    while run_s() < limit:
+    stop_at = steps + args.max_steps if args.max_steps else None
+    while run_s() < limit and (stop_at is None or steps < stop_at):
         lo, hi = sizes_at(run_s() / max(limit, 1.0), args.n_min, args.n_max)
         n = int(
             torch.randint(lo, hi + 1, (1,), generator=torch.Generator().manual_seed(steps)).item()
@@ -324,6 +325,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--grad-clip", type=float, default=1.0)
     ap.add_argument("--n-min", type=int, default=20)
     ap.add_argument("--n-max", type=int, default=120)
+    ap.add_argument("--max-steps", type=int, default=0, help="also stop after this many steps")
     ap.add_argument("--val-size", type=int, default=64, help="instances per validation set")
     ap.add_argument("--n-max-museum", type=int, default=240)
     ap.add_argument("--starts", type=int, default=64, help="POMO starts per instance")

@@ -36,7 +36,7 @@ from museum.planning.op import OPInstance, is_feasible, route_length, route_scor
 
 TIME_LIMIT = 0.15  # seconds of local search per plan (the page answers well under a second)
 INTEREST_MATCH = FLOOR + 0.2  # prize above which a stop is "a match", not "on the way"
-POLICY_STARTS = 8  # forced first nodes of the policy's greedy multi-start decoding
+POLICY_STARTS = 16  # forced first nodes of the policy's greedy multi-start decoding
 POLICY_SEEDS = 2  # its best routes that start the search
 
 

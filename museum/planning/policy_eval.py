@@ -40,7 +40,7 @@ BENCH_SEED = 7070
 KOOL_SIZES = (50, 100)
 VISIT_MINUTES = (30, 60, 120)
 # The policy+search configuration in use (configured()), chosen on validation (model card).
-DEPLOYED = "8x1g"
+DEPLOYED = "16x1g"
 
 
 @dataclass(frozen=True)

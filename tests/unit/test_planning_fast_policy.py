@@ -154,7 +154,7 @@ def test_augmentations_are_the_eight_isometries_of_the_square():
 
 def test_trainer_writes_snapshots_and_resumes(tmp_path: Path):
     out = tmp_path / "pol"
-    args = ["--out", str(out), "--device", "cpu", "--minutes", "0.15", "--margin-s", "0",
+    args = ["--out", str(out), "--device", "cpu", "--minutes", "10", "--max-steps", "2",
             "--rollouts", "2000", "--starts", "4", "--n-max", "24", "--n-max-museum", "30",
             "--val-size", "2", "--snapshot-s", "1", "--init", ""]  # fmt: skip
     gpu_train.main(args)
