@@ -41,7 +41,12 @@ from museum.planning.building import (
     visit_problem,
     weighted_graph,
 )
-from museum.planning.crowd import OccupancyBoard, congestion_factor, room_factors
+from museum.planning.crowd import (
+    CROWD_AVERSION,
+    OccupancyBoard,
+    congestion_factor,
+    room_factors,
+)
 
 Routing = Literal["selfish", "aware", "replan", "learned"]
 ROUTINGS: tuple[Routing, ...] = ("selfish", "aware", "replan", "learned")
@@ -138,6 +143,7 @@ def simulate_day(
     chooser: Chooser | None = None,
     seed: int = 0,
     trace: list[tuple[float, int, str, str, int]] | None = None,
+    crowd_aversion: float = CROWD_AVERSION,
 ) -> list[VisitorResult]:
     """One day; the same seed gives the same arrivals, tastes, time, group and dwell draws to
     every visitor whatever the routing (each visitor draws from its own seeded generator).
@@ -145,7 +151,8 @@ def simulate_day(
     `dwell_noise`: log-normal spread of actual looking times around the nominal ones;
     `group_sizes`: drawn per party (a party moves together, takes that many places in a room and
     collects its prizes once); `chooser` (routing "learned"): picks each next stop live;
-    `trace`, when given, receives (time, visitor, "enter" or "leave", room, party size).
+    `trace`, when given, receives (time, visitor, "enter" or "leave", room, party size);
+    `crowd_aversion` scales the board's load before crowd-aware plans price it (crowd.py).
     """
     if routing not in ROUTINGS:
         raise ValueError(f"unknown routing {routing!r}; one of {', '.join(ROUTINGS)}")
@@ -196,7 +203,8 @@ def simulate_day(
         window = int(env.now // CROWD_REFRESH_SECONDS)
         if window not in crowd_cache:
             crowd_cache.clear()
-            factor = room_factors(board.expected(env.now), capacity)
+            load = {room: n * crowd_aversion for room, n in board.expected(env.now).items()}
+            factor = room_factors(load, capacity)
             crowd_cache[window] = (factor, room_times(weighted_graph(graph, factor)))
         return crowd_cache[window]
 

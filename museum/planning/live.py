@@ -37,6 +37,12 @@ FEATURES = (
 )  # fmt: skip
 PLAN_NEXT, LOG_RATE = FEATURES.index("plan_next"), FEATURES.index("log_rate")
 HIDDEN = 64
+# The arrival plan the policy was trained on prices crowds at their expected load (day.py's
+# crowd_aversion 1.0); aware and replan use crowd.CROWD_AVERSION.
+PLAN_AVERSION = 1.0
+# How the served policy picks: 0 = its best candidate; > 0 = sampled at that temperature
+# (chosen on validation days, see the model card).
+SERVED_TEMPERATURE = 0.0
 # The settings of the live regime: dwell times, parties and time budgets vary.
 LIVE_DAY: dict[str, Any] = {
     "minutes_choices": (30, 45, 60, 90),

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from museum.planning.building import room_times
+from museum.planning.crowd import CROWD_AVERSION
 from museum.planning.day import Routing, random_museum, simulate_day, summarise
-from museum.planning.live import LIVE_DAY, NextStopPolicy, load_weights
+from museum.planning.live import LIVE_DAY, PLAN_AVERSION, NextStopPolicy, load_weights
 from museum.planning.planner import greedy_route, solve_problem
 
 MUSEUM = {"rooms": 30, "passages": 60, "objects": 300, "seed": 2, "side": 5}
@@ -48,17 +49,21 @@ def run_day(
     solver: str = "greedy",
     hours: float = 8.0,
     museum: dict[str, int] | None = None,
+    temperature: float = 0.0,
 ) -> dict[str, Any]:
-    """One day as simulate_day prints it."""
+    """One day as simulate_day prints it; `temperature` > 0: learned visitors sample."""
     graph, objects = layout(museum)
     chooser = None
     if routing == "learned":
-        chooser = NextStopPolicy(objects, room_times(graph), weights or load_weights())
+        chooser = NextStopPolicy(
+            objects, room_times(graph), weights or load_weights(), sample=temperature > 0,
+            temperature=temperature or 1.0, rng=np.random.default_rng([seed, 99]),
+        )  # fmt: skip
     started = time.perf_counter()
     results = simulate_day(
         graph, objects, greedy_route if solver == "greedy" else search_route, routing=routing,
         visitors=visitors, hours=hours, entrance="r0", exit="r0", chooser=chooser, seed=seed,
-        **LIVE_DAY,
+        crowd_aversion=PLAN_AVERSION if routing == "learned" else CROWD_AVERSION, **LIVE_DAY,
     )  # fmt: skip
     day = summarise(routing, results)
     return {
@@ -74,9 +79,12 @@ def run_day(
     }
 
 
-def _task(args: tuple[Routing, int, int, dict[str, np.ndarray] | None, str]) -> dict[str, Any]:
-    routing, visitors, seed, weights, solver = args
-    return run_day(routing, visitors, seed, weights=weights, solver=solver)
+Task = tuple[Routing, int, int, dict[str, np.ndarray] | None, str, float]
+
+
+def _task(args: Task) -> dict[str, Any]:
+    routing, visitors, seed, weights, solver, temperature = args
+    return run_day(routing, visitors, seed, weights=weights, solver=solver, temperature=temperature)
 
 
 def evaluate(
@@ -87,8 +95,11 @@ def evaluate(
     weights: dict[str, np.ndarray] | None = None,
     solver: str = "greedy",
     processes: int = 1,
+    temperature: float = 0.0,
 ) -> list[dict[str, Any]]:
-    tasks = [(r, n, s, weights, solver) for n in visitors for s in seeds for r in routings]
+    tasks: list[Task] = [
+        (r, n, s, weights, solver, temperature) for n in visitors for s in seeds for r in routings
+    ]
     if processes <= 1:
         return [_task(t) for t in tasks]
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
@@ -128,20 +139,37 @@ def table(rows: Sequence[dict[str, Any]], reference: Sequence[str] = ("aware", "
     return "\n".join(lines)
 
 
+def snapshot_weights(path: Path, index: int = -1) -> dict[str, np.ndarray]:
+    """The weights of one snapshot of live_train.py's snapshots.pt (needs torch)."""
+    import torch
+
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    return {k: np.asarray(v, np.float32) for k, v in state["snapshots"][index]["weights"].items()}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--visitors", type=int, nargs="+", default=[600, 900])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--routings", nargs="+", default=["aware", "replan", "learned"])
-    parser.add_argument("--weights", type=Path, default=None, help="an .npz of live.py")
+    parser.add_argument(
+        "--weights", type=Path, default=None,
+        help="an .npz of live.py, or a trainer's snapshots.pt (see --snapshot)",
+    )  # fmt: skip
+    parser.add_argument("--snapshot", type=int, default=-1, help="which one of snapshots.pt")
+    parser.add_argument("--temperature", type=float, default=0.0, help="> 0: learned samples")
     parser.add_argument("--solver", choices=["greedy", "search"], default="greedy")
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None, help="write the rows here")
     args = parser.parse_args(argv)
-    weights = load_weights(args.weights) if args.weights else None
+    weights = None
+    if args.weights and args.weights.suffix == ".pt":
+        weights = snapshot_weights(args.weights, args.snapshot)
+    elif args.weights:
+        weights = load_weights(args.weights)
     rows = evaluate(
         args.routings, args.visitors, args.seeds, weights=weights, solver=args.solver,
-        processes=args.processes,
+        processes=args.processes, temperature=args.temperature,
     )  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))

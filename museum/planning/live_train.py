@@ -35,7 +35,14 @@ from torch import nn
 
 from museum.planning.building import room_times
 from museum.planning.day import random_museum, simulate_day
-from museum.planning.live import FEATURES, HIDDEN, LIVE_DAY, MAX_CANDIDATES, NextStopPolicy
+from museum.planning.live import (
+    FEATURES,
+    HIDDEN,
+    LIVE_DAY,
+    MAX_CANDIDATES,
+    PLAN_AVERSION,
+    NextStopPolicy,
+)
 from museum.planning.live import initial_weights as numpy_initial_weights
 from museum.planning.planner import greedy_route
 
@@ -109,7 +116,8 @@ def rollout(task: tuple[dict[str, np.ndarray], int, int, float, bool]) -> dict[s
     )  # fmt: skip
     results = simulate_day(
         graph, objects, greedy_route, routing="learned", visitors=visitors, hours=hours,
-        entrance="r0", exit="r0", chooser=policy, seed=seed, **LIVE_DAY,
+        entrance="r0", exit="r0", chooser=policy, seed=seed, crowd_aversion=PLAN_AVERSION,
+        **LIVE_DAY,
     )  # fmt: skip
     returns = np.zeros(visitors)
     queue = interest = 0.0

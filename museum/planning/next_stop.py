@@ -14,6 +14,7 @@ import functools
 import time
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from museum.planning import services
 from museum.planning.building import ObjectRecord, PlanningError, default_entrance_exit, room_times
 from museum.planning.crowd import congestion_factor
 from museum.planning.day import Crowd, Decision
-from museum.planning.live import NextStopPolicy, load_weights
+from museum.planning.live import SERVED_TEMPERATURE, NextStopPolicy, load_weights
 from museum.planning.planner import plan_visit
 
 ROUTINGS = ("learned", "aware")
@@ -122,7 +123,15 @@ def next_stop(
             planned,
             crowd,
         )
-        chosen = NextStopPolicy(objects, room_times(graph), _weights())(decision)
+        policy = NextStopPolicy(
+            objects,
+            room_times(graph),
+            _weights(),
+            sample=SERVED_TEMPERATURE > 0,
+            temperature=SERVED_TEMPERATURE or 1.0,
+            rng=np.random.default_rng(),
+        )
+        chosen = policy(decision)
     elif planned:
         chosen = objects[planned[0]]
     if chosen is None:

@@ -73,7 +73,7 @@ def ils(problem) -> list[int]:
 @pytest.mark.parametrize("solver", ["greedy", "ils"])
 @pytest.mark.parametrize("visitors", [600, 900])
 def test_crowd_aware_routing_day(solver: str, visitors: int) -> None:
-    """A quiet day (600) is reported; the targets are checked on a busy one (900)."""
+    """Targets on a quiet day (600) and a busy one (900), with either solver."""
     graph, objects = random_museum(30, 60, 300, seed=SEED + 2, side=6)
     t0 = time.perf_counter()
     result = compare(
@@ -88,5 +88,4 @@ def test_crowd_aware_routing_day(solver: str, visitors: int) -> None:
     print(format_table(result))
     print("targets (busy day): queue saved >= 30 %, interest lost <= 5 %")
     assert result["aware_interest_lost"] <= 0.05
-    if visitors >= 900:
-        assert result["aware_queue_saved"] >= 0.3
+    assert result["aware_queue_saved"] >= 0.3

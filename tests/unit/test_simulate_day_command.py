@@ -20,14 +20,16 @@ def simulate(*args: str) -> dict:
 
 
 def test_each_routing_prints_its_day_as_one_json_line() -> None:
-    days = {routing: simulate("--routing", routing) for routing in ("selfish", "aware", "replan")}
+    routings = ("selfish", "aware", "replan", "learned")
+    days = {routing: simulate("--routing", routing) for routing in routings}
     for routing, day in days.items():
         assert day["routing"] == routing and day["visitors"] == 40 and day["seed"] == 4
         assert day["queue_minutes"] >= 0 and day["p95_wait_minutes"] >= 0
         assert day["interest_per_visitor"] > 0
         assert day["queue_minutes"] == pytest.approx(day["queue_minutes_per_visitor"] * 40, abs=0.1)
-    # A seeded day is reproducible.
-    assert simulate("--routing", "aware") | {"seconds": 0} == days["aware"] | {"seconds": 0}
+    # A seeded day is reproducible, the learned routing's too.
+    for routing in ("aware", "learned"):
+        assert simulate("--routing", routing) | {"seconds": 0} == days[routing] | {"seconds": 0}
 
 
 @pytest.mark.parametrize(
@@ -35,7 +37,7 @@ def test_each_routing_prints_its_day_as_one_json_line() -> None:
     [
         (["--visitors", "0"], "--visitors must be at least 1"),
         (["--hours", "30"], "--hours must be between 0 and 24"),
-        (["--routing", "learned"], "no learned routing policy"),
+        (["--routing", "teleport"], "invalid choice"),
     ],
 )
 def test_bad_input_is_refused_clearly(args: list[str], message: str) -> None:

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from museum.planning import live_eval
 from museum.planning.day import ROUTINGS
-from museum.planning.live import WEIGHTS, load_weights
+from museum.planning.live import SERVED_TEMPERATURE, WEIGHTS, load_weights
 
 
 class Command(BaseCommand):
@@ -52,6 +52,6 @@ class Command(BaseCommand):
         payload = live_eval.run_day(
             options["routing"], options["visitors"], options["seed"], museum=museum,
             weights=load_weights() if options["routing"] == "learned" else None,
-            solver=options["solver"], hours=options["hours"],
+            solver=options["solver"], hours=options["hours"], temperature=SERVED_TEMPERATURE,
         )  # fmt: skip
         self.stdout.write(json.dumps(payload))
