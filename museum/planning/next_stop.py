@@ -21,9 +21,14 @@ from django.utils.translation import gettext as _
 
 from museum.planning import services
 from museum.planning.building import ObjectRecord, PlanningError, default_entrance_exit, room_times
-from museum.planning.crowd import congestion_factor
+from museum.planning.crowd import CROWD_AVERSION, congestion_factor
 from museum.planning.day import Crowd, Decision
-from museum.planning.live import SERVED_TEMPERATURE, NextStopPolicy, load_weights
+from museum.planning.live import (
+    PLAN_AVERSION,
+    SERVED_TEMPERATURE,
+    NextStopPolicy,
+    load_weights,
+)
 from museum.planning.planner import plan_visit
 
 ROUTINGS = ("learned", "aware")
@@ -86,7 +91,10 @@ def next_stop(
         for i, item in enumerate(plan.items)
     ]
     load = services.crowd_now()
-    occupancy = {r: n for r, n in load.items() if n > 0} or None
+    routing = live_routing()
+    # The policy reads the arrival plan it was trained with (live.PLAN_AVERSION).
+    aversion = PLAN_AVERSION if routing == "learned" else CROWD_AVERSION
+    occupancy = {r: n * aversion for r, n in load.items() if n > 0} or None
     try:
         aware = plan_visit(
             graph,
@@ -101,7 +109,6 @@ def next_stop(
         )
     except PlanningError as exc:
         raise services._wrap(exc) from exc
-    routing = live_routing()
     planned = [int(stop.object_id) for stop in aware.stops]
     chosen: ObjectRecord | None = None
     if routing == "learned":
