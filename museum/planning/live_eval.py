@@ -130,11 +130,11 @@ def table(rows: Sequence[dict[str, Any]], reference: Sequence[str] = ("aware", "
         by_seed = {d["seed"]: d for d in base}
         pairs = [(d, by_seed[d["seed"]]) for d in groups[(n, "learned")] if d["seed"] in by_seed]
         q = np.array([1 - a["queue_minutes"] / b["queue_minutes"] for a, b in pairs])
-        i = np.array([1 - a["interest_per_visitor"] / b["interest_per_visitor"] for a, b in pairs])
+        i = np.array([a["interest_per_visitor"] / b["interest_per_visitor"] - 1 for a, b in pairs])
         lines.append(
-            f"{n} visitors, learned vs {best}: queue {q.mean():.1%} ± {q.std():.1%} lower "
-            f"(min {q.min():.1%}), interest {i.mean():.1%} ± {i.std():.1%} lower "
-            f"(max {i.max():.1%})"
+            f"{n} visitors, learned vs {best} ({len(pairs)} paired days): queue {q.mean():.1%} "
+            f"± {q.std():.1%} lower (worst day {q.min():.1%}), interest {i.mean():+.1%} "
+            f"± {i.std():.1%} (worst day {i.min():+.1%})"
         )
     return "\n".join(lines)
 
