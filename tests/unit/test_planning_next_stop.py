@@ -8,10 +8,12 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from museum.planning.services import BOARD
-from tests.unit.test_planning_api import error_of, small_museum  # noqa: F401 (fixture)
+from tests.unit import test_planning_api
+from tests.unit.test_planning_api import error_of
 
 pytestmark = pytest.mark.django_db
 URL = "/api/visits/next-stop"
+small_museum = test_planning_api.small_museum  # the same fixture
 ROUTINGS = pytest.mark.parametrize("routing", ["learned", "aware"])
 
 
