@@ -79,6 +79,7 @@ HTTP_MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/jobs/{id}/"): JOB_READERS,
     ("GET", "/api/search"): ALL,
     ("POST", "/api/visits/plan"): ALL,
+    ("POST", "/api/visits/next-stop"): ALL,
 }
 
 GUIDE = frozenset({"educator"})  # the educator who leads the session; nobody else
