@@ -17,6 +17,7 @@ from pathlib import Path
 from PIL import Image
 
 from exhibits.intake.thumbnail_gl import render_preview
+from museum.common import images
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 120
@@ -36,10 +37,8 @@ def render_preview_apart(data: bytes, size: int = 512) -> Image.Image:
             cwd=ROOT,
             env=env,
         )
-        image = Image.open(io.BytesIO(done.stdout))
-        image.load()
-        return image
-    except (OSError, subprocess.SubprocessError, ValueError):
+        return images.read_image(done.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):  # ImageReadError is a ValueError
         return render_preview(data, size=size)
 
 

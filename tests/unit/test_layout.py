@@ -28,6 +28,7 @@ CORE_PACKAGES = [
 ]
 GLUE = {
     "museum.planning.api",
+    "museum.planning.next_stop",  # the live next stop: Django glue of live.py
     "museum.planning.services",
     "museum.planning.urls",
     "museum.realtime.consumers",

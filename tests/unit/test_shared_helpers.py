@@ -299,7 +299,7 @@ def test_every_learned_model_is_in_a_registry_and_committed_weights_load() -> No
     from restoration.inpaint.model import INPAINT_MODELS
 
     assert POLICIES.names() == ["op_attention"]
-    assert DAMAGE_MODELS.names() == ["damage_unet", "damage_unet_tiny"]
+    assert DAMAGE_MODELS.names() == ["damage_unet", "damage_unet_m", "damage_unet_tiny"]
     assert INPAINT_MODELS.names() == ["inpaint_gated", "inpaint_patchgan"]
     assert load_policy(device="cpu").__class__.__name__ == "AttentionOP"
     damage = load_model(device="cpu")
