@@ -26,6 +26,7 @@ from exhibits.models import (
     ExhibitionItem,
     PublicationStatus,
 )
+from museum.building.services import public_rooms
 from museum.gallery.flat_work import flat_work_config, is_flat
 from museum.gallery.scene import gallery_scene, gallery_strings, xr_strings
 from museum.gallery.viewer_tools import inspect_strings
@@ -83,9 +84,12 @@ def exhibition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     scene = gallery_scene(exhibition) if items else None
     if scene is not None:
         scene["strings"] = gallery_strings()
-        # The live next stop (issue #21): asked as the visitor walks from room to room.
-        scene["next_stop_url"] = reverse("visits:visit-next-stop")
-        scene["visit_minutes"] = GALLERY_VISIT_MINUTES
+        # The live next stop (issue #21): asked as the visitor walks from room to room, offered
+        # only where every room of the exhibition is on the museum's floor plan (elsewhere the
+        # planner has nowhere to route from, and each ask would be refused).
+        if _rooms_on_floor_plan(scene):
+            scene["next_stop_url"] = reverse("visits:visit-next-stop")
+            scene["visit_minutes"] = GALLERY_VISIT_MINUTES
     return render(
         request,
         "museum/exhibition.html",
@@ -267,3 +271,11 @@ def plan_visit(request: HttpRequest) -> HttpResponse:
         "museum/plan.html",
         {"floor_plan": floor_plan, "plan_config": config, "rooms": floor_plan["rooms"]},
     )
+
+
+def _rooms_on_floor_plan(scene: dict[str, Any]) -> bool:
+    codes = {room["code"] for room in scene.get("rooms", []) if room.get("code")}
+    if not codes:
+        return False
+    on_plan = set(public_rooms().filter(code__in=codes).values_list("code", flat=True))
+    return codes <= on_plan

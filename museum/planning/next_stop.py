@@ -71,11 +71,14 @@ def next_stop(
     assert here_room is not None  # room is required by the API
     end_room = services._room_by_code(plan.rooms, exit, "exit")
     graph = services.floor_graph(plan)
-    _start, default_end = default_entrance_exit(
-        graph,
-        [str(r.pk) for r in plan.rooms if r.is_entrance],
-        [str(r.pk) for r in plan.rooms if r.is_exit],
-    )
+    try:
+        _start, default_end = default_entrance_exit(
+            graph,
+            [str(r.pk) for r in plan.rooms if r.is_entrance],
+            [str(r.pk) for r in plan.rooms if r.is_exit],
+        )
+    except PlanningError:
+        return _no_route()
     here, end = str(here_room.pk), str(end_room.pk) if end_room else default_end
     themes = [t for t in (themes or []) if t.strip()]
     interest = services.visitor_interest(plan.items, interests, themes, None)
@@ -107,8 +110,10 @@ def next_stop(
             occupancy=occupancy,
             time_limit=0.05,
         )
-    except PlanningError as exc:
-        raise services._wrap(exc) from exc
+    except PlanningError:
+        # The floor plan has no way on from this room (no passage, no exit reachable): not the
+        # visitor's mistake, so an answer with no stop rather than a refusal.
+        return _no_route()
     planned = [int(stop.object_id) for stop in aware.stops]
     chosen: ObjectRecord | None = None
     if routing == "learned":
@@ -184,6 +189,10 @@ def _why(planned: list[int], index: int, aware: Any, room: str, inside: int, cap
         reason = services.reason_text(aware.stops[0].reason)
         return f"{reason} {crowd}"
     return f"{_('Quieter now than the other rooms worth your time.')} {crowd}"
+
+
+def _no_route() -> dict[str, Any]:
+    return _leave(_("No next stop can be suggested from this room."))
 
 
 def _leave(text: str, routing: str | None = None) -> dict[str, Any]:
