@@ -25,7 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from restoration.inpaint.classical import push_pull, telea
+from restoration.inpaint.classical import blended_fill
 
 FEATURES = (
     "log_pixels",
@@ -47,10 +47,15 @@ def calibration_path(weights: Path) -> Path:
 
 
 def region_features(
-    crop: np.ndarray, mask: np.ndarray, filled: np.ndarray, boundary: float
+    crop: np.ndarray,
+    mask: np.ndarray,
+    filled: np.ndarray,
+    boundary: float,
+    fills: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The feature vector (FEATURES order) of one region: crop (H, W, 3) uint8, mask (H, W)
-    bool, the chosen fill of the crop, its boundary consistency."""
+    bool, the chosen fill of the crop, its boundary consistency; `fills`: the crop's Telea and
+    push-pull fills (`blended_fill`) when the caller already has them."""
     m8 = mask.astype(np.uint8)
     reach = cv2.distanceTransform(m8, cv2.DIST_L2, 3)[mask]
     ring = cv2.dilate(m8, np.ones((9, 9), np.uint8)).astype(bool) & ~mask
@@ -58,7 +63,7 @@ def region_features(
     gradient = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
     ring_gradient = float(gradient[ring].mean()) if ring.any() else 0.0
     ring_spread = float(crop[ring].astype(np.float32).std(axis=0).mean()) if ring.any() else 0.0
-    fast, smooth = telea(crop, mask), push_pull(crop, mask)
+    fast, smooth = fills if fills is not None else blended_fill(crop, mask)
     disagreement = _rms(fast[mask], smooth[mask])
     moved = _rms(filled[mask], fast[mask])
     return np.array(

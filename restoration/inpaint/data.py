@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from museum.common import images
-from restoration.inpaint.classical import push_pull, telea
+from restoration.inpaint.classical import blended_fill
 from restoration.inpaint.masks import crack_mask, large_mask
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"}
@@ -239,6 +239,23 @@ def make_batch(
 
 def encode(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The generator's input for one crop: Telea fill, push-pull fill, mask, as (7, H, W)."""
-    fills = [telea(image, mask), push_pull(image, mask)]
+    fills = blended_fill(image, mask)
     channels = [f.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0 for f in fills]
     return np.concatenate([*channels, mask[None].astype(np.float32)], axis=0)
+
+
+# uint8 -> [-1, 1] as `encode` computes it (float32 v / 127.5 - 1), looked up: one pass.
+_UNIT = np.arange(256, dtype=np.float32) / np.float32(127.5) - np.float32(1.0)
+
+
+def encode_channels_last(
+    image: np.ndarray, mask: np.ndarray, fills: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """`encode`'s numbers laid out (H, W, 7), as the channels-last network reads them, without
+    the transposed float copies; `fills`: the crop's `blended_fill` when the caller has it."""
+    fast, smooth = fills if fills is not None else blended_fill(image, mask)
+    out = np.empty((*mask.shape, 7), np.float32)
+    out[..., 0:3] = _UNIT[fast]
+    out[..., 3:6] = _UNIT[smooth]
+    out[..., 6] = mask
+    return out

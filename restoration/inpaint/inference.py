@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from restoration.inpaint import learned
-from restoration.inpaint.classical import CLASSICAL
+from restoration.inpaint.classical import CLASSICAL, blended_fill
 from restoration.inpaint.confidence import Calibration, calibration_path, region_features
 from restoration.inpaint.types import CandidateScore, InpaintInputError, InpaintOutput, RegionResult
 
@@ -119,9 +119,17 @@ def default_calibration() -> Calibration | None:
     return Calibration.load(calibration_path(learned.WEIGHTS))
 
 
-def _run(method: str, crop: np.ndarray, crop_mask: np.ndarray, inpainter: Any) -> np.ndarray:
+def _run(
+    method: str,
+    crop: np.ndarray,
+    crop_mask: np.ndarray,
+    inpainter: Any,
+    fills: tuple[np.ndarray, np.ndarray] | None,
+) -> np.ndarray:
     if method == LEARNED:
-        return inpainter.fill(crop, crop_mask)
+        return inpainter.fill(crop, crop_mask, fills)
+    if method == "telea" and fills is not None:
+        return fills[0]  # the same cv2 call, already made for the net's input
     return CLASSICAL[method](crop, crop_mask)
 
 
@@ -164,11 +172,15 @@ def restore_texture(
     for number, (x0, y0, x1, y1) in enumerate(boxes):
         region_start = time.perf_counter()
         crop, crop_mask = image[y0:y1, x0:x1], mask[y0:y1, x0:x1]
+        # Telea and push-pull once per crop: the net's input and two confidence features.
+        fills = (
+            blended_fill(crop, crop_mask) if LEARNED in tried or calibrated is not None else None
+        )
         results = []
         for name in tried:
             if name == "biharmonic" and len(tried) > 1 and crop_mask.sum() > BIHARMONIC_MAX_PIXELS:
                 continue
-            filled = _run(name, crop, crop_mask, inpainter)
+            filled = _run(name, crop, crop_mask, inpainter, fills)
             results.append((name, filled, _score(filled, crop_mask, inpainter, name)))
         name, filled, score = max(results, key=lambda r: r[2].score)
         chosen_by = "score"
@@ -181,7 +193,7 @@ def restore_texture(
         out[y0:y1, x0:x1][crop_mask] = filled[crop_mask]
         predicted = confidence = None
         if calibrated is not None:
-            features = region_features(crop, crop_mask, filled, score.parts["boundary"])
+            features = region_features(crop, crop_mask, filled, score.parts["boundary"], fills)
             predicted = float(calibrated.predict_psnr(features)[0])
             confidence = round(float(calibrated.confidence(np.array([predicted]))[0]), 4)
             predicted = round(predicted, 2)

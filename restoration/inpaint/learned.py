@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from museum.common.devices import bf16_autocast, bf16_supported, resolve_device, use_cores
-from restoration.inpaint.data import encode
+from restoration.inpaint.data import encode_channels_last
 
 # The device and bf16 helpers are shared (museum.common.devices); re-exported for callers here.
 __all__ = [
@@ -48,15 +48,21 @@ class LearnedInpainter:
     thin_radius: float = THIN_RADIUS
     calibration: Any = None  # confidence.Calibration fitted for these weights, if any
 
-    def fill(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Inpaint one crop: (H, W, 3) uint8 + (H, W) bool -> uint8, unmasked pixels kept.
+    def fill(
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        fills: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Inpaint one crop: (H, W, 3) uint8 + (H, W) bool -> uint8, unmasked pixels kept;
+        `fills`: the crop's `blended_fill` (the net's input) when the caller already has it.
 
         With `thin_radius` > 0 the net runs only in windows holding wide damage (a pixel
         farther than that from intact paint) and thin cracks elsewhere keep the Telea fill:
         faster, but 0.3 dB worse on thin masks (model card), so it is off by default."""
         import torch
 
-        x = encode(image, mask).transpose(1, 2, 0)
+        x = encode_channels_last(image, mask, fills)
         wide = mask
         if self.thin_radius > 0:
             distance = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
@@ -100,7 +106,7 @@ class LearnedInpainter:
         m = np.pad(mask.astype(np.float32), ((0, ph), (0, pw)))
         with torch.inference_mode():
             logits = (
-                self.discriminator(
+                self.discriminator(  # (H, W, C) memory: channels-last views, as its weights
                     torch.from_numpy(img).permute(2, 0, 1)[None].to(self.device),
                     torch.from_numpy(m)[None, None].to(self.device),
                 )[0, 0]
@@ -182,7 +188,7 @@ def _load(path: Path, device: str) -> LearnedInpainter:
     import torch
 
     from museum.common.registry import load_module, read_checkpoint
-    from restoration.inpaint.model import DISCRIMINATOR, GENERATOR, INPAINT_MODELS
+    from restoration.inpaint.model import DISCRIMINATOR, GENERATOR, INPAINT_MODELS, split_gates
 
     checkpoint = read_checkpoint(path)
     state = checkpoint.payload
@@ -194,6 +200,7 @@ def _load(path: Path, device: str) -> LearnedInpainter:
         device=device,
         memory_format=torch.channels_last,
     )
+    split_gates(generator)  # the same numbers, 1.5x faster on CPU (model.GatedConv)
     discriminator = None
     if "discriminator" in state:
         discriminator = load_module(
@@ -202,6 +209,8 @@ def _load(path: Path, device: str) -> LearnedInpainter:
             state.get("disc_config", {}),
             state["discriminator"],
             device=device,
+            # The same scores as contiguous float32, 1.5x faster on CPU.
+            memory_format=torch.channels_last,
         )
     from restoration.inpaint.confidence import Calibration, calibration_path
 

@@ -29,7 +29,14 @@ DISCRIMINATOR = "inpaint_patchgan"
 
 
 class GatedConv(nn.Module):
-    """conv -> ELU(features) * sigmoid(gate): the gate learns where the input is valid."""
+    """conv -> ELU(features) * sigmoid(gate): the gate learns where the input is valid.
+
+    With `split_halves` (inference), features and gate are two convolutions over the two halves
+    of the same weights: each output is then contiguous, so the ELU, sigmoid and product run
+    vectorised (halves of one channels-last output are strided views that do not). Same
+    weights, same state dict, the same numbers (each output channel is its own reduction)."""
+
+    split_halves = False
 
     def __init__(self, cin: int, cout: int, k: int = 3, stride: int = 1, dilation: int = 1) -> None:
         super().__init__()
@@ -39,8 +46,25 @@ class GatedConv(nn.Module):
         nn.init.zeros_(self.conv.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        features, gate = self.conv(x).chunk(2, dim=1)
+        if self.split_halves:
+            conv, half = self.conv, self.conv.out_channels // 2
+            weight, bias = conv.weight, conv.bias
+            assert bias is not None
+            features = F.conv2d(
+                x, weight[:half], bias[:half], conv.stride, conv.padding, conv.dilation
+            )
+            gate = F.conv2d(x, weight[half:], bias[half:], conv.stride, conv.padding, conv.dilation)
+        else:
+            features, gate = self.conv(x).chunk(2, dim=1)
         return F.elu(features) * torch.sigmoid(gate)
+
+
+def split_gates(module: nn.Module, enabled: bool = True) -> nn.Module:
+    """Turn `GatedConv.split_halves` on (or off) in every gated convolution of `module`."""
+    for layer in module.modules():
+        if isinstance(layer, GatedConv):
+            layer.split_halves = enabled
+    return module
 
 
 class FourierUnit(nn.Module):
