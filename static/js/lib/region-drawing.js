@@ -149,6 +149,7 @@ export class RegionDrawing {
   redraw() {
     if (this.object) disposeRegion(this.object);
     this.object = null;
+    this.stage.invalidate(); // the stage draws only on change; a point moved keeps the count
     if (!this.points.length || !this.stage.model) return;
     const size = new THREE.Box3().setFromObject(this.stage.model).getBoundingSphere(new THREE.Sphere()).radius;
     const colour = this.colour() || DRAFT_COLOUR;

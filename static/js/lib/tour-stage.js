@@ -9,6 +9,10 @@ import { disposeObject, loadModel } from './lod-loader.js';
 import { disposeRegion, parseShape, regionAnchor, regionObject } from './region-shape.js';
 import { configureRenderer, keyLight, meterExposure, roomEnvironment } from './scene-lighting.js';
 
+// The marker's pulse is drawn at 15 frames a second; a still stage is redrawn every REDRAW_MS.
+const PULSE_MS = 66;
+const REDRAW_MS = 250;
+
 export class TourStage {
   /**
    * @param {HTMLCanvasElement} canvas
@@ -40,9 +44,19 @@ export class TourStage {
     this.frameHooks = []; // called after each render (overlays that follow the view)
     this.raycaster = new THREE.Raycaster();
     this.loaded = Promise.resolve(null); // the object of modelUrl, once loaded
+    // The loop draws only when the picture can have changed (see frame()): a follower's phone
+    // sits on a still view for most of a tour, and drawing it 60 times a second drains it.
+    this.dirty = true;
+    this.lastDraw = 0;
+    this.lastView = new Float64Array(12);
     new ResizeObserver(() => this.resize()).observe(canvas);
     this.resize();
-    this.renderer.setAnimationLoop(() => this.frame());
+    this.renderer.setAnimationLoop((now) => this.frame(now));
+  }
+
+  /** Draw on the next frame (after a change frame() cannot see: a material, the exposure). */
+  invalidate() {
+    this.dirty = true;
   }
 
   resize() {
@@ -51,15 +65,44 @@ export class TourStage {
     this.renderer.setSize(width, height, false);
     this.camera.aspect = width / height;
     this.camera.updateProjectionMatrix();
+    this.dirty = true;
   }
 
-  frame() {
-    if (this.marker) this.marker.material.opacity = 0.65 + 0.35 * Math.sin(performance.now() / 250);
-    this.tween.step();
-    this.controls.update();
-    this.renderer.render(this.scene, this.camera);
-    this.renderCount += 1;
+  /**
+   * One animation frame: draws when the view moved (camera, glide, damping), the scene's
+   * children changed, something called invalidate(), the marker's pulse is due (15 per second),
+   * or REDRAW_MS passed (a change made elsewhere in the scene shows within that). The frame hooks
+   * run every frame: they are cheap and follow the view.
+   */
+  frame(now = performance.now()) {
+    const gliding = this.tween.step(now);
+    const damping = this.controls.update();
+    const moved = this.viewChanged();
+    const pulse = this.marker && now - this.lastDraw >= PULSE_MS;
+    if (this.dirty || gliding || damping || moved || pulse || now - this.lastDraw >= REDRAW_MS) {
+      if (this.marker) this.marker.material.opacity = 0.65 + 0.35 * Math.sin(now / 250);
+      this.renderer.render(this.scene, this.camera);
+      this.renderCount += 1;
+      this.dirty = false;
+      this.lastDraw = now;
+    }
     for (const hook of this.frameHooks) hook();
+  }
+
+  /** True when the camera, its projection or the number of things in the scene changed. */
+  viewChanged() {
+    const view = this.lastView;
+    const { position, quaternion } = this.camera;
+    const next = [...position.toArray(), ...quaternion.toArray(), this.camera.aspect, this.camera.fov];
+    next.push(this.camera.zoom, this.scene.children.length, this.model ? this.model.id : -1);
+    let changed = false;
+    for (let i = 0; i < next.length; i += 1) {
+      if (view[i] !== next[i]) {
+        view[i] = next[i];
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /** The point of the object under client coordinates, in the model's coordinates, or null. */
@@ -153,6 +196,7 @@ export class TourStage {
     this.marker.renderOrder = 10;
     this.marker.position.fromArray(position);
     this.scene.add(this.marker);
+    this.dirty = true;
   }
 
   /** Load and place the object at `url`; null if it failed or another object was asked for. */
@@ -177,6 +221,7 @@ export class TourStage {
     // Metered after the first frame (one small offscreen render), from the home view.
     requestAnimationFrame(() => {
       if (this.model === model) meterExposure(this.renderer, this.scene, this.camera);
+      this.dirty = true;
     });
     return model;
   }
