@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Any, cast
 
 from channels.db import database_sync_to_async
@@ -115,10 +116,25 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     def take_text(self, text: str) -> bool:
         """A text frame straight from the server (wire.py): handled now, unless the loop is busy
-        or an earlier direct frame is still in flight (False: it goes through the ASGI queue)."""
+        or an earlier direct frame is still in flight (False: it goes through the ASGI queue).
+
+        A pose (nine in ten frames) is checked and stored here without a coroutine: the three
+        that receive() -> handle() -> super().handle() create showed in the pose path's profile.
+        Anything else, and any refusal, goes the coroutine way (it may wait or send)."""
         if not self.parked or (self.inflight is not None and not self.inflight.done()):
             return False
-        self.inflight = run_now(self.receive(text, None), on_error=self.receive_failed)
+        if self.closed or self.member is None:
+            return True
+        coroutine: Coroutine[Any, Any, None]
+        try:
+            kind, fields = self.check_frame(text, None)
+            if kind == "pose" and self.member.active:
+                self.take_pose(fields)
+                return True
+            coroutine = self.handle_checked(kind, fields)
+        except FrameError as error:
+            coroutine = self.refuse(error)
+        self.inflight = run_now(coroutine, on_error=self.receive_failed)
         return True
 
     def receive_failed(self, error: BaseException) -> None:
@@ -252,17 +268,29 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if self.closed or self.member is None:
             return
         try:
-            if not self.bucket.take():
-                raise FrameError("rate_limited", "Too many messages; slow down.")
-            kind, fields = parse_frame(
-                text_data,
-                bytes_data,
-                max_bytes=self.max_frame_bytes,
-                messages=self.messages,
-            )
+            kind, fields = self.check_frame(text_data, bytes_data)
+        except FrameError as error:
+            await self.refuse(error)
+            return
+        await self.handle_checked(kind, fields)
+
+    def check_frame(self, text: str | None, data: bytes | None) -> tuple[str, dict[str, Any]]:
+        """The rate limit and the schema: (type, cleaned fields), or FrameError."""
+        if not self.bucket.take():
+            raise FrameError("rate_limited", "Too many messages; slow down.")
+        return parse_frame(text, data, max_bytes=self.max_frame_bytes, messages=self.messages)
+
+    async def handle_checked(self, kind: str, fields: dict[str, Any]) -> None:
+        try:
             await self.handle(kind, fields)
         except FrameError as error:
             await self.refuse(error)
+
+    def take_pose(self, fields: dict[str, Any]) -> None:
+        """Store an active member's checked pose for the next tick (a hook for subclasses)."""
+        room, member = self.room, self.member
+        assert room is not None and member is not None
+        room.update_pose(member, fields["p"], fields["q"], fields.get("t"))
 
     async def handle(self, kind: str, fields: dict[str, Any]) -> None:
         room, member = self.room, self.member
@@ -270,7 +298,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         if kind == "pose":
             if not member.active:
                 raise FrameError("listener", "The room is full: you are listening.", "pose")
-            room.update_pose(member, fields["p"], fields["q"], fields.get("t"))
+            self.take_pose(fields)
         elif kind == "hello":
             room.rename(member, fields["name"])
         elif kind == "ping":
@@ -348,14 +376,13 @@ class PresenceConsumer(RealtimeConsumer):
         self.occupancy_key = str(room_id)
         self.visit = RoomVisit.open(self.scope, room=room_id, came_from=previous)
 
-    async def handle(self, kind: str, fields: dict[str, Any]) -> None:
-        await super().handle(kind, fields)
-        if kind == "pose":  # accepted: listeners' poses raised above
-            self.last_pose = time.monotonic()
-            if not self.counted:
-                self.counted = True
-                planning_services().visitor_entered(room=self.occupancy_key)
-                self._arm_idle_timer(settings.REALTIME_CROWD_IDLE_SECONDS)
+    def take_pose(self, fields: dict[str, Any]) -> None:
+        super().take_pose(fields)
+        self.last_pose = time.monotonic()
+        if not self.counted:
+            self.counted = True
+            planning_services().visitor_entered(room=self.occupancy_key)
+            self._arm_idle_timer(settings.REALTIME_CROWD_IDLE_SECONDS)
 
     def _arm_idle_timer(self, delay: float) -> None:
         self.idle_timer = asyncio.get_running_loop().call_later(delay, self._check_idle)

@@ -81,6 +81,37 @@ async def test_refusals_answer_the_same_when_taken_directly() -> None:
     assert codes == ["unknown_type", "bad_value"]
 
 
+class PoseRecorder(Recorder):
+    """Records each stored pose (with whether the loop was parked) and the snapshot entry."""
+
+    entries: list[dict[str, Any]] = []
+
+    def take_pose(self, fields: dict[str, Any]) -> None:
+        Recorder.handled.append(("pose", fields.get("t"), self.parked))
+        super().take_pose(fields)
+        assert self.member is not None and self.member.entry is not None
+        PoseRecorder.entries.append(dict(self.member.entry))
+
+
+async def test_a_pose_taken_directly_is_stored_without_going_through_handle() -> None:
+    """The pose path stores the checked pose at once (one record: through handle() it would be
+    recorded twice, by handle and by take_pose), a bad pose is still refused, and what follows
+    is handled in order."""
+    Recorder.handled, PoseRecorder.entries = [], []
+    async for url in serving(PoseRecorder.as_asgi()):
+        async with connect(url, proxy=None, compression=None) as ws:
+            await ws.send('{"type":"pose","p":[1,2,3.00049],"q":[0,0,0,1],"t":5}')
+            await ws.send('{"type":"pose","p":[1,2],"q":[0,0,0,1],"t":6}')
+            await ws.send('{"type":"ping","t":7}')
+            frames = []
+            while not any(frame["type"] == "pong" for frame in frames):
+                frames.append(json.loads(await asyncio.wait_for(ws.recv(), 5)))
+    errors = [frame["code"] for frame in frames if frame["type"] == "error"]
+    assert errors == ["bad_value"]
+    assert Recorder.handled == [("pose", 5, True), ("ping", 7, True)]
+    assert PoseRecorder.entries[-1]["p"] == [1, 2, 3.0] and PoseRecorder.entries[-1]["t"] == 5
+
+
 async def test_not_installed_when_a_middleware_reads_the_events_or_the_server_is_another() -> None:
     installed: list[bool] = []
 
