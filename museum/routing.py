@@ -4,7 +4,7 @@ from typing import Any
 
 from django.urls import path
 
-from museum.realtime.consumers import PresenceConsumer
+from museum.realtime.presence_consumer import PresenceConsumer
 from museum.realtime.tour_consumer import TourConsumer
 
 # Channels routes ASGI applications with django.urls.path; Django's stubs only know views there,

@@ -32,6 +32,7 @@ GLUE = {
     "museum.planning.services",
     "museum.planning.urls",
     "museum.realtime.consumers",
+    "museum.realtime.presence_consumer",
     "museum.realtime.tour_consumer",
     "exhibits.intake.services",
     "exhibits.intake.signals",

@@ -306,7 +306,7 @@ async def test_anonymous_gallery_visitors_get_numbers_unique_across_processes(ro
     """Issue #22: each process numbered a room's visitors from 1 (two processes, two "Visitor
     1"). A room emptied and opened again is what another process is: a fresh in-process room.
     The number comes from the shared cache now (Redis when scaled)."""
-    from museum.realtime.consumers import visitor_name
+    from museum.realtime.presence_consumer import visitor_name
 
     path = f"/ws/rooms/{room.pk}/"
     first = await connect(path)
