@@ -114,6 +114,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+    # Each thread keeps its connection (the views' thread, a live tour's database threads)
+    # instead of opening one, with the PRAGMAs above, per request or tour action and closing it
+    # after: that was about a tenth of a busy presence process's CPU in the #24 profile (a tour's
+    # raised hands). Health checks replace a connection that broke.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("MOUSEION_SQLITE_CONN_MAX_AGE", default=600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses a locked-out username+address before any password is hashed.

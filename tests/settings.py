@@ -24,3 +24,8 @@ REST_FRAMEWORK = {
 # look at them keep them off, so no flush races their database (tests/unit/test_analytics_*.py
 # turn them on).
 MOUSEION_ANALYTICS = False
+
+# Unit tests open and close the test database's connections per call as before (their isolation
+# does not rely on long-lived connections in other threads); the servers the e2e and integration
+# tests start use museum.settings' persistent SQLite connections.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
