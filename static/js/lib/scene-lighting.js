@@ -23,9 +23,10 @@ export function configureRenderer(renderer, { exposure = DEFAULT_EXPOSURE } = {}
 }
 
 /**
- * The room environment, prefiltered for image-based lighting. A 64 px cube is plenty for soft
- * museum light and costs a sixteenth of the default 256 on a software renderer (SwiftShader),
- * where this is the slowest step of a page load.
+ * The room environment, prefiltered for image-based lighting, made in the browser. three.js
+ * prefilters at 256 px a face at least (whatever `size` asks): seconds on a software renderer
+ * (SwiftShader), so the pages load the copy made offline instead (loadRoomEnvironment) and this
+ * is only its fallback.
  */
 export function roomEnvironment(renderer, { size = 64 } = {}) {
   const pmrem = new THREE.PMREMGenerator(renderer);
@@ -34,6 +35,84 @@ export function roomEnvironment(renderer, { size = 64 } = {}) {
   room.dispose();
   pmrem.dispose();
   return texture;
+}
+
+// The same environment prefiltered once by three.js at 64 px a face (scripts/room_environment.py
+// writes it; the import map gives its hashed URL).
+const PREFILTERED = 'mouseion/room-environment.pmrem';
+const MAGIC = 'MPMREM1\0';
+
+/**
+ * The room environment as a prefiltered cube texture, from the file made offline: a download of
+ * ~80 kB (compressed) and one upload, instead of a prefilter that held the first lit frame of a
+ * software renderer back by ~2.4 s. Falls back to roomEnvironment() if the file cannot be had.
+ * @param {THREE.WebGLRenderer} renderer
+ * @returns {Promise<THREE.Texture>}
+ */
+export async function loadRoomEnvironment(renderer) {
+  try {
+    const response = await fetch(import.meta.resolve(PREFILTERED));
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return prefilteredCube(await response.arrayBuffer());
+  } catch (error) {
+    console.warn('Mouseion: the prefiltered room environment could not be loaded; prefiltering here.', error);
+    return roomEnvironment(renderer);
+  }
+}
+
+/**
+ * A PMREM cube texture from the file's bytes (format: scripts/room_environment.py): each mip
+ * level's six faces as RGBA half floats (three.js takes a cube texture with explicit levels and
+ * `isPMREMTexture` as already prefiltered).
+ *
+ * The file holds the faces as the prefilter rendered them. three.js samples an uploaded cube
+ * texture with x mirrored (the cube map convention of images) but its own render targets not, so
+ * the faces are mirrored back here: +X and -X swap and every face is flipped left to right.
+ * @param {ArrayBuffer} buffer
+ * @returns {THREE.CompressedCubeTexture}
+ */
+export function prefilteredCube(buffer) {
+  const text = new TextDecoder();
+  if (buffer.byteLength < 12 || text.decode(new Uint8Array(buffer, 0, 8)) !== MAGIC) {
+    throw new Error('not a prefiltered environment');
+  }
+  const length = new DataView(buffer).getUint32(8, true);
+  const { sizes, format } = JSON.parse(text.decode(new Uint8Array(buffer, 12, length)));
+  if (format !== 'rgba16f' || !sizes?.length) throw new Error(`unsupported environment format ${format}`);
+  const faces = Array.from({ length: 6 }, () => ({ width: sizes[0], height: sizes[0], mipmaps: [] }));
+  let offset = 12 + length;
+  for (const side of sizes) {
+    const count = side * side * 4;
+    if (offset + 6 * count * 2 > buffer.byteLength) throw new Error('truncated environment file');
+    for (let face = 0; face < 6; face++) {
+      // Half floats in the file are little-endian, as on every platform WebGL runs on.
+      const source = new Uint16Array(buffer, offset + [1, 0, 2, 3, 4, 5][face] * count * 2, count);
+      faces[face].mipmaps.push({ data: mirrored(source, side), width: side, height: side });
+    }
+    offset += 6 * count * 2;
+  }
+  if (offset !== buffer.byteLength) throw new Error('environment file longer than its levels');
+  const texture = new THREE.CompressedCubeTexture(faces, THREE.RGBAFormat, THREE.HalfFloatType);
+  texture.name = 'PMREM';
+  texture.isPMREMTexture = true;
+  texture.colorSpace = THREE.LinearSRGBColorSpace;
+  texture.magFilter = THREE.LinearFilter;
+  texture.minFilter = THREE.LinearMipmapLinearFilter;
+  texture.generateMipmaps = false;
+  texture.needsUpdate = true;
+  return texture;
+}
+
+/** RGBA texels of a `side`-wide square, each row reversed (left to right). */
+function mirrored(texels, side) {
+  const out = new Uint16Array(texels.length);
+  for (let row = 0; row < side; row++) {
+    for (let column = 0; column < side; column++) {
+      const from = (row * side + column) * 4;
+      out.set(texels.subarray(from, from + 4), (row * side + side - 1 - column) * 4);
+    }
+  }
+  return out;
 }
 
 /** A soft key light from above and in front, for form; the environment does the rest. */

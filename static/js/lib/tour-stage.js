@@ -7,7 +7,7 @@ import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { CameraTween, frameObject } from './camera-rig.js';
 import { disposeObject, loadModel } from './lod-loader.js';
 import { disposeRegion, parseShape, regionAnchor, regionObject } from './region-shape.js';
-import { configureRenderer, keyLight, meterExposure, roomEnvironment } from './scene-lighting.js';
+import { configureRenderer, keyLight, loadRoomEnvironment, meterExposure } from './scene-lighting.js';
 
 // The marker's pulse is drawn at 15 frames a second; a still stage is redrawn every REDRAW_MS.
 const PULSE_MS = 66;
@@ -201,9 +201,12 @@ export class TourStage {
 
   /** Load and place the object at `url`; null if it failed or another object was asked for. */
   async load(url) {
+    // The room environment downloads beside the first object and is kept for every stop.
+    this.environment ??= loadRoomEnvironment(this.renderer);
     let model;
+    let environment;
     try {
-      model = await loadModel(url, this.dracoDecoderPath);
+      [model, environment] = await Promise.all([loadModel(url, this.dracoDecoderPath), this.environment]);
     } catch {
       if (url === this.modelUrl) this.onStatus(this.strings.loadError);
       return null;
@@ -214,8 +217,7 @@ export class TourStage {
     }
     this.model = model;
     this.scene.add(model);
-    // The environment is made with the first object (it costs a moment on software WebGL).
-    this.scene.environment ??= roomEnvironment(this.renderer);
+    this.scene.environment = environment;
     this.home = frameObject(this.camera, this.controls, model).home;
     this.onStatus('');
     // Metered after the first frame (one small offscreen render), from the home view.

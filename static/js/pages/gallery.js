@@ -19,7 +19,7 @@ import { GalleryPictures } from '../lib/gallery-pictures.js';
 import { GalleryPointer } from '../lib/gallery-pointer.js';
 import { NextStop } from '../lib/next-stop.js';
 import { buildGallery } from '../lib/gallery-scene.js';
-import { configureRenderer, roomEnvironment } from '../lib/scene-lighting.js';
+import { configureRenderer, loadRoomEnvironment } from '../lib/scene-lighting.js';
 import { Walker } from '../lib/gallery-walk.js';
 import { setupGalleryXR } from '../lib/gallery-xr.js';
 
@@ -350,7 +350,7 @@ class Gallery {
     this.resolveReady({ state: 'ready', plinths: this.plinths.length, pictures: this.pictures.length });
     // The objects reflect the room environment (metals most: they read by it), made before they
     // load so their shaders compile once; the room's own materials keep its lights alone.
-    this.models.environment = roomEnvironment(this.renderer);
+    this.models.environment = await loadRoomEnvironment(this.renderer);
     await Promise.all([this.models.loadAll(), this.images.loadAll()]);
     await this.drawn();
     this.root.dataset.state = 'loaded';

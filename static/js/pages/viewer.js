@@ -14,7 +14,7 @@ import { CameraTween, dollyPosition, frameObject, orbitPosition } from '../lib/c
 import { setupDamageOverlay } from '../lib/damage-overlay.js';
 import { format } from '../lib/format.js';
 import { Hotspots } from '../lib/hotspots.js';
-import { configureRenderer, keyLight, meterExposure, roomEnvironment } from '../lib/scene-lighting.js';
+import { configureRenderer, keyLight, loadRoomEnvironment, meterExposure } from '../lib/scene-lighting.js';
 import { setupInspectTools } from '../lib/inspect-tools.js';
 import { ModelSlot, countResources, loadModel, lodPlan } from '../lib/lod-loader.js';
 import { createMeasureTool } from '../lib/measure.js';
@@ -75,8 +75,9 @@ class ArtifactViewer {
 
     this.scene = new THREE.Scene();
     this.scene.background = new THREE.Color(BACKGROUND);
-    // Until the room environment is built (after the first frame: it is slow without a GPU),
-    // a sky light stands in for it.
+    // The room environment downloads beside the first model; until the LOD swap (which applies
+    // it, so the model's shaders compile once more, not twice) a sky light stands in for it.
+    this.loadingEnvironment = loadRoomEnvironment(renderer);
     this.fillLight = new THREE.HemisphereLight(0xffffff, 0x6b6760, 1.7);
     this.scene.add(this.fillLight);
     this.scene.add(keyLight());
@@ -162,9 +163,9 @@ class ArtifactViewer {
     this.firstModel.catch(() => {}); // handled in load()
   }
 
-  /** Image-based lighting from a generated room (slow without a GPU, so after the first frame). */
+  /** Image-based lighting from the room environment (downloading since init()). */
   buildEnvironment() {
-    this.resolveEnvironment(roomEnvironment(this.renderer));
+    this.resolveEnvironment(this.loadingEnvironment);
   }
 
   /**
