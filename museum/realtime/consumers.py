@@ -114,26 +114,32 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
 
     def take_text(self, text: str) -> bool:
         """A text frame straight from the server (wire.py): handled now, unless the loop is busy
-        or an earlier direct frame is still in flight (False: it goes through the ASGI queue).
-
-        A pose (nine in ten frames) is checked and stored here without a coroutine: the three
-        that receive() -> handle() -> super().handle() create showed in the pose path's profile.
-        Anything else, and any refusal, goes the coroutine way (it may wait or send)."""
+        or an earlier direct frame is still in flight (False: it goes through the ASGI queue)."""
         if not self.parked or (self.inflight is not None and not self.inflight.done()):
             return False
         if self.closed or self.member is None:
             return True
-        coroutine: Coroutine[Any, Any, None]
-        try:
-            kind, fields = self.check_frame(text, None)
-            if kind == "pose" and self.member.active:
-                self.take_pose(fields)
-                return True
-            coroutine = self.handle_checked(kind, fields)
-        except FrameError as error:
-            coroutine = self.refuse(error)
-        self.inflight = run_now(coroutine, on_error=self.receive_failed)
+        coroutine = self.take_frame(text, None)
+        if coroutine is not None:
+            self.inflight = run_now(coroutine, on_error=self.receive_failed)
         return True
+
+    def take_frame(self, text: str | None, data: bytes | None) -> Coroutine[Any, Any, None] | None:
+        """Check one frame of a joined member; what the two receive paths (the ASGI queue and
+        the direct one) share. A pose (nine in ten frames) is stored here without a coroutine
+        (None): the three that receive() -> handle() -> super().handle() created showed in the
+        pose path's profile. Anything else, and any refusal, is returned as the coroutine that
+        handles it (it may wait or send)."""
+        member = self.member
+        assert member is not None
+        try:
+            kind, fields = self.check_frame(text, data)
+        except FrameError as error:
+            return self.refuse(error)
+        if kind == "pose" and member.active:
+            self.take_pose(fields)
+            return None
+        return self.handle_checked(kind, fields)
 
     def receive_failed(self, error: BaseException) -> None:
         """A directly taken frame raised: as an error in the ASGI loop would, close the socket."""
@@ -265,12 +271,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.closed or self.member is None:
             return
-        try:
-            kind, fields = self.check_frame(text_data, bytes_data)
-        except FrameError as error:
-            await self.refuse(error)
-            return
-        await self.handle_checked(kind, fields)
+        coroutine = self.take_frame(text_data, bytes_data)
+        if coroutine is not None:
+            await coroutine
 
     def check_frame(self, text: str | None, data: bytes | None) -> tuple[str, dict[str, Any]]:
         """The rate limit and the schema: (type, cleaned fields), or FrameError."""

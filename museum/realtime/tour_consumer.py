@@ -258,21 +258,17 @@ class TourConsumer(RealtimeConsumer):
             await publish(self.code, kind="floor", floor=None, hands=None)
         await hub.voice.left(member)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """As RealtimeConsumer.receive, but WebRTC signalling takes from its own bucket (a
-        browser sends a burst of candidates when a call starts), so it is parsed first."""
-        if self.closed or self.member is None:
-            return
-        try:
-            kind, fields = parse_frame(
-                text_data, bytes_data, max_bytes=self.max_frame_bytes, messages=self.messages
-            )
-            bucket = self.signals if kind in SIGNALS else self.bucket
-            if not bucket.take():
-                raise FrameError("rate_limited", "Too many messages; slow down.", kind)
-            await self.handle(kind, fields)
-        except FrameError as error:
-            await self.refuse(error)
+    def check_frame(self, text: str | None, data: bytes | None) -> tuple[str, dict[str, Any]]:
+        """As RealtimeConsumer.check_frame, but WebRTC signalling takes from its own bucket (a
+        browser sends a burst of candidates when a call starts), so the frame is parsed first.
+        Both receive paths (queued and direct) check frames here."""
+        kind, fields = parse_frame(
+            text, data, max_bytes=self.max_frame_bytes, messages=self.messages
+        )
+        bucket = self.signals if kind in SIGNALS else self.bucket
+        if not bucket.take():
+            raise FrameError("rate_limited", "Too many messages; slow down.", kind)
+        return kind, fields
 
     async def handle(self, kind: str, fields: dict[str, Any]) -> None:
         member = self.member

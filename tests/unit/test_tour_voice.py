@@ -285,3 +285,28 @@ async def test_live_captions_come_from_speakers_only_and_reach_every_member(guid
     assert caption["id"] == follower_id and caption["final"] is False
     for socket in (guide, follower, other):
         await socket.disconnect()
+
+
+def test_signalling_and_other_frames_take_their_own_buckets_on_both_receive_paths() -> None:
+    """Both receive paths (the ASGI queue's receive() and the direct take_text) check frames
+    with check_frame: a burst of candidates past the general bucket is taken from the
+    signalling bucket, and other frames still from the general one. (The direct path once used
+    the general bucket for everything, since only receive() knew about signalling.)"""
+    from museum.common.buckets import TokenBucket
+    from museum.realtime.schema import FrameError
+    from museum.realtime.tour_consumer import TourConsumer
+
+    consumer = TourConsumer()
+    consumer.max_frame_bytes = 64_000
+    consumer.bucket = TokenBucket(0.001, 2.0)
+    consumer.signals = TokenBucket(0.001, 6.0)
+    candidate = json.dumps({"type": "rtc", "to": "m1", "ice": CANDIDATE})
+    for _ in range(6):
+        assert consumer.check_frame(candidate, None)[0] == "rtc"
+    with pytest.raises(FrameError) as refused:
+        consumer.check_frame(candidate, None)
+    assert refused.value.code == "rate_limited"
+    ping = json.dumps({"type": "ping", "t": 1})
+    assert [consumer.check_frame(ping, None)[0] for _ in range(2)] == ["ping", "ping"]
+    with pytest.raises(FrameError):
+        consumer.check_frame(ping, None)
