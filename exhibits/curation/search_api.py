@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from exhibits.collection.permissions import sees_drafts
+from exhibits.collection.visibility import visible_artifacts
 from exhibits.curation import embedding_store
 from exhibits.curation.embeddings import default_encoder
 from exhibits.curation.search import Filters, Hit, SearchIndex, SearchResult
@@ -184,6 +185,9 @@ class SearchResponseSerializer(serializers.Serializer):
 class SimilarResponseSerializer(serializers.Serializer):
     artifact = serializers.IntegerField()
     encoder = serializers.CharField()
+    # False while the artifact waits for the index's next rebuild (a new or just published
+    # object): no neighbours yet, which is not an error.
+    indexed = serializers.BooleanField()
     results = ResultSerializer(many=True)
 
 
@@ -261,13 +265,21 @@ class SimilarView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         k = min(_int(request.query_params.get("k"), "k", minimum=1) or SIMILAR_K, MAX_PAGE_SIZE)
         include_drafts = sees_drafts(request.user, "artifact")
-        hits = similar_hits(pk, k=k, include_drafts=include_drafts)
+        try:
+            hits, indexed = similar_hits(pk, k=k, include_drafts=include_drafts), True
+        except Http404:
+            # Visible but not in this index yet (its rebuild job has not run): the artifact's
+            # page asks anyway, and a 404 there read as a broken page.
+            if not visible_artifacts(request.user).filter(pk=pk).exists():
+                raise
+            hits, indexed = [], False
         pattern = page_pattern()
         thumbnails = thumbnail_urls(hits)
         return Response(
             {
                 "artifact": pk,
                 "encoder": default_encoder().name,
+                "indexed": indexed,
                 "results": [hit_data(hit, pattern, thumbnails) for hit in hits],
             }
         )

@@ -199,6 +199,20 @@ def test_similar_endpoint(anon_api, api_client_for, collection) -> None:
     assert anon_api.get("/api/artifacts/999999/similar/").status_code == 404
 
 
+def test_similar_before_the_index_knows_the_artifact(anon_api, api_client_for, collection) -> None:
+    """A visible artifact the index has not taken in yet has no neighbours (200, `indexed`
+    false), not a 404; one the asker may not see stays a 404 whether indexed or not."""
+    fresh = make_artifact(title="Scarab of Amenhotep", materials="steatite")
+    response = anon_api.get(f"/api/artifacts/{fresh.pk}/similar/")
+    assert response.status_code == 200, response.content
+    assert response.json()["indexed"] is False and response.json()["results"] == []
+    helmet = anon_api.get(f"/api/artifacts/{collection['helmet'].pk}/similar/").json()
+    assert helmet["indexed"] is True and helmet["results"]
+    hidden = make_artifact(title="Unpublished scarab", published=False)
+    assert anon_api.get(f"/api/artifacts/{hidden.pk}/similar/").status_code == 404
+    assert api_client_for("curator").get(f"/api/artifacts/{hidden.pk}/similar/").status_code == 200
+
+
 def test_results_page_works_without_javascript(client, collection) -> None:
     page = client.get("/search/", {"q": "bronze helmet"})
     assert page.status_code == 200
