@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 
 from exhibits.imaging.stored_tiles import local_image_path
 from restoration.condition import images, services
-from restoration.damage.tiled_image import Pooler
 from restoration.models import ConditionRecord, DamageFinding, RestorationJob, RestoredRegion
 from restoration.restore import preferences, runs
 from restoration.restore.runs import RESTORED_CLASSES, RestorationFailed
@@ -153,6 +152,10 @@ def restore_canvas(
             scale = min(1.0, WEB_SIDE / max(width, height))
             web_w, web_h = max(1, round(width * scale)), max(1, round(height * scale))
         factor = max(1, math.ceil(max(width / web_w, height / web_h)))
+        # Here, not at the top: tiled_image imports torch, and the web process imports this
+        # module (flat_work_restorations) without ever restoring.
+        from restoration.damage.tiled_image import Pooler
+
         pooler = Pooler(factor, width)
         pixels, damage = _Rows(image), _Rows(union)
         bands, regions, problems, filled, seconds = [], [], [], 0, 0.0
