@@ -20,13 +20,14 @@ MOUSEION_BENCH_PRESENCE_MORE: the N tried after those while every row stays vali
 MOUSEION_BENCH_PRESENCE_CLIENT: `light` (default: presence_load/light.py, a quarter of the CPU of a
 `websockets` client, so the generator keeps up further) or `websockets` (generator.py's client).
 
-test_presence_top then finds the top of each server: for N in MOUSEION_BENCH_PRESENCE_TOP_N (default
-500,1000,1500,2000,2500,3000,4000; empty to skip) with light clients, until p99 tick→receipt passes
-TOP_TICK_P99_MS (100 ms) or the row is invalid (the generator, not the server, gave out: the top
-is then only known to be above the last valid N). Followers are capped at TOP_FOLLOWERS, under
-the tour's cap. While it is searched, each server is held to MOUSEION_BENCH_PRESENCE_TOP_CPU of a
-core (default 0.5; 0 for none) by a cgroup CPU quota (presence_load/cpu_limit.py), so that the
-generator keeps the rest of the machine and outruns it; the top per core is the top over that.
+test_presence_top then finds the top of each server: for N in MOUSEION_BENCH_PRESENCE_TOP_N (see
+below; empty to skip) with light clients, until p99 tick→receipt passes TOP_TICK_P99_MS (100 ms),
+fewer than TOP_SNAPSHOT_PCT (99 %) of the ticks reach the clients (our server coalesces ticks
+under overload, so its latency stays low while it delivers less), or the row is invalid.
+Followers are capped at TOP_FOLLOWERS, under the tour's cap. While it is searched, each server
+is held to MOUSEION_BENCH_PRESENCE_TOP_CPU of a core (default 0.5; 0 for none) by a cgroup CPU
+quota (presence_load/cpu_limit.py), so that the generator keeps the rest of the machine and
+outruns it; the top per core is the top over that.
 Without a writable cgroup the search runs unlimited and says so.
 """
 
@@ -78,6 +79,7 @@ SOAK_N = int(os.environ.get("MOUSEION_BENCH_PRESENCE_SOAK_N", "250"))
 SOAK_WARMUP_S = 30.0  # allocator and caches settle before the soak's first RSS sample
 SOAK_GROWTH_PCT = 5.0  # issue #24
 TOP_TICK_P99_MS = 100.0
+TOP_SNAPSHOT_PCT = 99.0  # of the snapshots a client should get at 10 Hz
 TOP_FOLLOWERS = 150
 FOLLOWERS_PCT = 10
 TARGET_N, TARGET_TICK_P99_MS, TARGET_RATIO = 250, 50.0, 1.2  # issue #24
@@ -291,28 +293,44 @@ def test_bench_presence(servers: tuple[list[Server], str]) -> None:
         pytest.skip(note or "our server was not measured")
 
 
+def under_top(row: dict) -> bool:
+    """A row the server kept up with: valid, p99 tick→receipt under the limit and every tick
+    delivered. Our server sheds load by coalescing ticks (its latency stays low while it skips
+    snapshots), so the delivered share is part of the test, not only the latency."""
+    return (
+        row["valid"]
+        and row["tick_p99_ms"] < TOP_TICK_P99_MS
+        and row["snapshots_pct"] >= TOP_SNAPSHOT_PCT
+    )
+
+
+def why_over(row: dict) -> str:
+    if not row["valid"]:
+        return f"INVALID at {row['n']}: {', '.join(row['invalid_reasons'])}"
+    if row["tick_p99_ms"] >= TOP_TICK_P99_MS:
+        return f"p99 {row['tick_p99_ms']} ms at {row['n']}"
+    return f"{row['snapshots_pct']:.1f} % of the ticks delivered at {row['n']}"
+
+
 def top_of(rows: list[dict], cores: float) -> str:
-    """The top from one server's rows in increasing N: the last N under the p99 limit, and per
-    core (the server was held to `cores` of one)."""
-    under = [r["n"] for r in rows if r["valid"] and r["tick_p99_ms"] < TOP_TICK_P99_MS]
+    """The top from one server's rows in increasing N: the last N under it, and per core (the
+    server was held to `cores` of one)."""
+    under = [r["n"] for r in rows if under_top(r)]
     last = rows[-1]
     top = under[-1] if under else 0
-    per_core = f"{top / cores:.0f} per core"
-    if last["valid"] and last["tick_p99_ms"] >= TOP_TICK_P99_MS:
-        return f"{top} = {per_core} (p99 {last['tick_p99_ms']} ms at {last['n']})"
-    if not last["valid"]:
-        return f"> {top} = > {per_core} (generator gave out at {last['n']})"
-    per_core = f"{last['n'] / cores:.0f} per core"
-    return f"> {last['n']} = > {per_core} (never passed {TOP_TICK_P99_MS:g} ms)"
+    if not under_top(last):
+        return f"{top} = {top / cores:.0f} per core ({why_over(last)})"
+    return f"> {last['n']} = > {last['n'] / cores:.0f} per core (never over the limits)"
 
 
 def top_search(server: Server) -> list[dict]:
-    """Rows at increasing N until p99 tick→receipt reaches the limit or a row is invalid."""
+    """Rows at increasing N until the server no longer keeps up (under_top) or a row is
+    invalid."""
     rows: list[dict] = []
     for n in TOP_N:
         rows.append(measure(server, n, seconds=TOP_SECONDS, max_followers=TOP_FOLLOWERS))
         print(f"\n{format_table(rows[-1:])}", flush=True)
-        if not rows[-1]["valid"] or rows[-1]["tick_p99_ms"] >= TOP_TICK_P99_MS:
+        if not under_top(rows[-1]):
             break
     return rows
 
@@ -343,8 +361,8 @@ def test_presence_top(servers: tuple[list[Server], str]) -> None:
           f"followers ≤ {TOP_FOLLOWERS}, one server process")  # fmt: skip
     print(format_table(rows))
     for label, top in tops.items():
-        print(f"  top ({label}, held to {limits[label]}): {top} visitors "
-              f"(p99 tick→rx < {TOP_TICK_P99_MS:g} ms)")  # fmt: skip
+        limit = f"p99 tick→rx < {TOP_TICK_P99_MS:g} ms, ≥ {TOP_SNAPSHOT_PCT:g} % of ticks delivered"
+        print(f"  top ({label}, held to {limits[label]}): {top} visitors ({limit})")
     both = [int(t.split()[0]) for t in tops.values() if t.split()[0].isdigit()]
     if len(both) == 2 and both[1] and len(set(limits.values())) == 1:
         print(f"  ours/bare top = {both[0] / both[1]:.2f}×")
