@@ -37,7 +37,12 @@ def test_a_web_process_starts_without_torch(tmp_path: Path) -> None:
     }
     env.pop("SECRET_KEY", None)
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "loaded: -", done.stdout
