@@ -1,6 +1,6 @@
 /**
  * Orbit viewer of one artifact: loads its glTF (Draco and meshopt supported), frames it,
- * lights it with a generated room environment, and drives hotspots, view buttons and WebXR.
+ * lights it with the prefiltered room environment, and drives hotspots, view buttons and WebXR.
  *
  * Configuration comes from the json_script element #viewer-config (see museum/views.py).
  * Renders on demand: nothing is drawn while the view is still, to keep idle CPU near zero.
@@ -53,7 +53,6 @@ class ArtifactViewer {
     this.lodHistory = [];
     this.ready = new Promise((resolve) => { this.resolveReady = resolve; });
     this.fullLod = new Promise((resolve) => { this.resolveFull = resolve; });
-    this.environment = new Promise((resolve) => { this.resolveEnvironment = resolve; });
   }
 
   get model() {
@@ -77,7 +76,7 @@ class ArtifactViewer {
     this.scene.background = new THREE.Color(BACKGROUND);
     // The room environment downloads beside the first model; until the LOD swap (which applies
     // it, so the model's shaders compile once more, not twice) a sky light stands in for it.
-    this.loadingEnvironment = loadRoomEnvironment(renderer);
+    this.environment = loadRoomEnvironment(renderer);
     this.fillLight = new THREE.HemisphereLight(0xffffff, 0x6b6760, 1.7);
     this.scene.add(this.fillLight);
     this.scene.add(keyLight());
@@ -163,11 +162,6 @@ class ArtifactViewer {
     this.firstModel.catch(() => {}); // handled in load()
   }
 
-  /** Image-based lighting from the room environment (downloading since init()). */
-  buildEnvironment() {
-    this.resolveEnvironment(this.loadingEnvironment);
-  }
-
   /**
    * Light the scene with the environment instead of the stand-in sky light. Done together with
    * the LOD swap: each lighting change recompiles the model's shaders (seconds on SwiftShader).
@@ -220,8 +214,7 @@ class ArtifactViewer {
     this.setupMeasure(framing.sphere.radius);
     this.tools = setupInspectTools(this, framing.sphere);
 
-    // The next LOD downloads (preloaded by the page) while the environment is built (upgrade()
-    // starts the request). "Full": the finest automatic LOD drawn with the final lighting, its
+    // The next LOD downloads (preloaded by the page; upgrade() starts the request). "Full": the finest automatic LOD drawn with the final lighting, its
     // exposure metered on that LOD (a coarser one may lack the occlusion map that darkens it).
     // The last swap meters before its first frame, so that frame is the full one: one frame
     // sooner than metering after it (two frames of SwiftShader at 1280×900), and no jump in
@@ -235,9 +228,6 @@ class ArtifactViewer {
     });
     const [next, ...later] = rest;
     const upgrading = next ? upgrade(next, 0) : Promise.resolve(true);
-    await new Promise((resolve) => window.setTimeout(resolve, 0));
-    this.buildEnvironment();
-    mark('lod:environment');
     let ok = await upgrading;
     for (const [index, step] of later.entries()) {
       if (ok) ok = await upgrade(step, index + 1);
