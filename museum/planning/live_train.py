@@ -2,7 +2,7 @@
 baseline: each round simulates days on training seeds twice, once with every visitor *sampling*
 its next stops from the shared policy and once with every visitor taking the policy's best stop
 (same arrivals, tastes, parties and dwell draws: each visitor has its own seeded generator). A
-visitor's advantage is its return (interest collected - WAIT_WEIGHT x minutes waited) in the
+visitor's advantage is its return (interest collected - wait weight x minutes waited) in the
 sampled day minus its return in the greedy one; every decision of that visitor gets it.
 
     python3 -m museum.planning.live_train --out OUT --minutes 8 --workers 4 [--device cuda]
@@ -47,7 +47,7 @@ from museum.planning.live import initial_weights as numpy_initial_weights
 from museum.planning.planner import greedy_route
 
 TRAIN_SEED0 = 1_000_000
-WAIT_WEIGHT = 0.5  # interest per minute waited
+WAIT_WEIGHT = 0.5  # interest per minute waited (--wait-weight)
 MUSEUM = {"rooms": 30, "passages": 60, "objects": 300, "seed": 2, "side": 5}  # simulate_day's
 SNAPSHOT_SECONDS = 60.0
 
@@ -104,10 +104,10 @@ def _museum() -> Any:
     return _MUSEUM
 
 
-def rollout(task: tuple[dict[str, np.ndarray], int, int, float, bool]) -> dict[str, Any]:
+def rollout(task: tuple[dict[str, np.ndarray], int, int, float, bool, float]) -> dict[str, Any]:
     """One day with every visitor on the policy (sampling or greedy): returns per visitor and,
     when sampling, the decisions (features padded to MAX_CANDIDATES, mask, choice, visitor)."""
-    weights, seed, visitors, hours, sample = task
+    weights, seed, visitors, hours, sample, wait_weight = task
     graph, objects, times = _museum()
     record: list[tuple[int, np.ndarray, int]] = []
     policy = NextStopPolicy(
@@ -122,7 +122,7 @@ def rollout(task: tuple[dict[str, np.ndarray], int, int, float, bool]) -> dict[s
     returns = np.zeros(visitors)
     queue = interest = 0.0
     for r in results:
-        returns[r.index] = r.interest - WAIT_WEIGHT * r.queue_seconds / 60
+        returns[r.index] = r.interest - wait_weight * r.queue_seconds / 60
         queue += r.queue_seconds / 60
         interest += r.interest
     out: dict[str, Any] = {"returns": returns, "queue": queue, "interest": interest / visitors}
@@ -187,6 +187,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--hours", type=float, default=4.0, help="of a simulated day")
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument(
+        "--wait-weight", type=float, default=WAIT_WEIGHT, help="interest one minute waited costs"
+    )
     args = parser.parse_args(argv)
     started = PROCESS_START
     deadline = started + args.minutes * 60
@@ -204,7 +207,8 @@ def main(argv: list[str] | None = None) -> None:
     wall0 = state["wall"]
     log = (args.out / "log.txt").open("a", buffering=1)
     log.write(f"start: days {state['days']} steps {state['steps']} device {device} "
-              f"workers {args.workers} minutes {args.minutes}\n")  # fmt: skip
+              f"workers {args.workers} minutes {args.minutes} "
+              f"wait weight {args.wait_weight}\n")  # fmt: skip
     rng = np.random.default_rng([TRAIN_SEED0, state["days"]])
     state["latest"] = state.get("latest") or {
         "days": 0, "steps": 0, "samples": 0, "wall": 0.0, "weights": policy.to_numpy(),
@@ -224,7 +228,8 @@ def main(argv: list[str] | None = None) -> None:
             seeds = [TRAIN_SEED0 + state["days"] + k for k in range(pairs)]
             per_8h = [int(rng.integers(args.visitors[0], args.visitors[1] + 1)) for _ in seeds]
             sizes = [max(round(n * args.hours / 8), 1) for n in per_8h]
-            tasks = [(weights, s, n, args.hours, flag) for s, n in zip(seeds, sizes, strict=True)
+            tasks = [(weights, s, n, args.hours, flag, args.wait_weight)
+                     for s, n in zip(seeds, sizes, strict=True)
                      for flag in (True, False)]  # fmt: skip
             pending = pool.map_async(rollout, tasks)
             pending.wait(max(deadline - time.monotonic(), 0.0))

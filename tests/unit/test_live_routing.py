@@ -106,3 +106,17 @@ def test_the_learned_routing_needs_a_chooser(museum) -> None:
     graph, objects, _ = museum
     with pytest.raises(ValueError, match="needs a chooser"):
         simulate_day(graph, objects, greedy_route, routing="learned", **DAY)
+
+
+def test_the_trainers_return_charges_the_wait_weight_per_minute_waited() -> None:
+    """live_train.rollout: a visitor's return is interest - wait weight x minutes waited, with the
+    weight the run was given (--wait-weight), on the same day whatever the weight."""
+    from museum.planning import live_train
+
+    task = (load_weights(), 1_000_003, 60, 0.5, False)
+    light, heavy = live_train.rollout((*task, 0.5)), live_train.rollout((*task, 2.0))
+    assert light["queue"] == heavy["queue"] > 0, "a day without queues cannot tell the weight"
+    # Summed over visitors: sum(return) = visitors x interest - weight x total minutes waited.
+    for day, weight in ((light, 0.5), (heavy, 2.0)):
+        expected = 60 * day["interest"] - weight * day["queue"]
+        assert day["returns"].sum() == pytest.approx(expected, rel=1e-9, abs=1e-6)
