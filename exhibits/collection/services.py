@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from exhibits.intake import sniff as ingest_sniff
 from exhibits.intake.errors import IntakeError
-from exhibits.intake.thumbnail_gl import render_preview
 from exhibits.models import (
     Artifact,
     Asset,
@@ -137,6 +136,9 @@ def derived_asset(
 
 def create_thumbnail(*, source: Asset, job: Job | None = None, size: int = 512) -> Asset:
     """Render a PNG thumbnail of a GLB asset and store it as a derived asset."""
+    # Imported here: the renderer brings trimesh (~0.5 s), which web processes never need.
+    from exhibits.intake.thumbnail_gl import render_preview
+
     with source.file.open("rb") as handle:
         data = handle.read()
     buffer = io.BytesIO()

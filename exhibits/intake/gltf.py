@@ -4,14 +4,19 @@ and the node-hierarchy transforms that place meshes in the scene."""
 from __future__ import annotations
 
 import io
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-import trimesh
 
 from exhibits.intake.errors import IntakeError
 from exhibits.intake.glb_document import DRACO as DRACO_EXTENSION
 from exhibits.intake.glb_document import GltfDocument
+
+if TYPE_CHECKING:
+    import trimesh
+
+# trimesh is imported where a mesh is read: it costs ~0.5 s, and web processes import this
+# module (through the condition and collection services) without reading meshes.
 
 
 class MeshReadError(ValueError):
@@ -21,6 +26,8 @@ class MeshReadError(ValueError):
 def _node_matrix(node: dict) -> np.ndarray:
     if "matrix" in node:
         return np.asarray(node["matrix"], dtype=np.float64).reshape(4, 4).T  # column-major
+    import trimesh
+
     translation = trimesh.transformations.translation_matrix(node.get("translation", [0, 0, 0]))
     x, y, z, w = node.get("rotation", [0, 0, 0, 1])
     rotation = trimesh.transformations.quaternion_matrix([w, x, y, z])
@@ -54,6 +61,8 @@ def load_glb(data: bytes) -> trimesh.Trimesh:
 
     Draco primitives are decoded by GltfDocument (the same code intake uses), then trimesh
     reads the plain GLB with node transforms applied, as three.js places them."""
+    import trimesh
+
     try:
         document = GltfDocument.from_glb(data)
         if DRACO_EXTENSION in document.json.get("extensionsUsed", []):

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -38,11 +38,13 @@ from exhibits.imaging.raster import IMAGE_FORMATS
 from exhibits.intake.errors import IntakeError
 from exhibits.intake.limits import IntakeLimits
 from exhibits.intake.lod import LadderSettings
-from exhibits.intake.pipeline import IntakeOptions, IntakeStage, run_intake
 from exhibits.intake.signals import intake_published
 from exhibits.models import Artifact, Asset, DimensionsSource, Job
 from museum import jobs
 from museum.uploads import stored_first
+
+if TYPE_CHECKING:
+    from exhibits.intake.pipeline import IntakeStage
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +90,17 @@ def run_intake_job(*, job_id: int) -> Job:
     return jobs.run(Job, job_id, _intake)
 
 
+def run_intake(*args: Any, **kwargs: Any) -> Any:
+    """pipeline.run_intake, imported when a job runs: the pipeline brings trimesh and the
+    renderers (~0.5 s), which web processes, importing this module for the job registry, skip."""
+    from exhibits.intake.pipeline import run_intake as run
+
+    return run(*args, **kwargs)
+
+
 def _intake(job: Job) -> None:
+    from exhibits.intake.pipeline import IntakeOptions
+
     source = job.input_asset
     if source is None or source.kind != Asset.Kind.SOURCE:
         raise IntakeError("no_source", _("The job has no source asset."))

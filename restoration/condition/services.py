@@ -30,7 +30,6 @@ from exhibits.intake.errors import IntakeError
 from exhibits.intake.glb_document import GltfDocument
 from exhibits.intake.limits import IntakeLimits
 from exhibits.intake.services import INTAKE_KIND
-from exhibits.intake.sources import open_source
 from exhibits.models import Artifact, Asset, Job
 from museum import jobs
 from restoration.condition import change, corrections, images
@@ -124,6 +123,9 @@ def texture_sources(artifact: Artifact) -> _TextureSource:
     received) when it has any, else the web LOD's. Geometry scale comes from the source, whose
     coordinates the intake's normalisation matrix takes to metres. `problems` says why a file
     gave nothing."""
+    # Imported here (the worker's path): the scan reader brings trimesh, ~0.5 s of a web start.
+    from exhibits.intake.sources import open_source
+
     problems: list[str] = []
     web = artifact.web_model()
     source = web.derived_from if web is not None and web.kind == Asset.Kind.LOD else web

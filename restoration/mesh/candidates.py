@@ -16,9 +16,10 @@ import numpy as np
 import trimesh
 
 from restoration.mesh.cgal_fill import cgal_patch, fan_patch
+from restoration.mesh.errors import MeshRepairError
 from restoration.mesh.fill import MeshContext, Patch, Target, blend_target, build_patch
 from restoration.mesh.guard import check_patch
-from restoration.mesh.holes import HOLE, Hole, HoleReport, MeshRepairError, find_holes
+from restoration.mesh.holes import HOLE, Hole, HoleReport, find_holes
 from restoration.mesh.metrics import point_mesh_distance
 from restoration.mesh.revolve import fit_axis, fit_profile, profile_deviation, revolution_target
 from restoration.mesh.symmetry import detect_mirror_plane, mirror_target, surface_overlap

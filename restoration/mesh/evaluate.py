@@ -17,9 +17,10 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from restoration.mesh.candidates import DEFAULT_METHODS, hole_candidates, prepare
+from restoration.mesh.errors import MeshRepairError
 from restoration.mesh.fill import apply_patches
 from restoration.mesh.guard import local_thickness, loop_frame
-from restoration.mesh.holes import HOLE, Hole, MeshRepairError, find_holes, open_edge_count, weld
+from restoration.mesh.holes import HOLE, Hole, find_holes, open_edge_count, weld
 from restoration.mesh.metrics import point_mesh_distance, surface_distance
 
 HOLE_SIZES = (0.02, 0.04, 0.08)  # radius as a share of the bounding-box diagonal

@@ -15,8 +15,9 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.sparse.linalg import spsolve
 
 from museum.common.devices import resolve_device
+from restoration.mesh.errors import MeshRepairError
 from restoration.mesh.fairing import fair, uniform_laplacian
-from restoration.mesh.holes import HOLE, Hole, HoleReport, MeshRepairError, find_holes
+from restoration.mesh.holes import HOLE, Hole, HoleReport, find_holes
 from restoration.mesh.triangulate import KEY_BASE, minimum_weight_triangulation, refine
 
 # target(points) -> (points on the target surface, which of them are trustworthy)

@@ -14,18 +14,11 @@ import trimesh
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from restoration.mesh.errors import MeshRepairError
+
 HOLE = "hole"
 BORDER = "border"
 ISLAND = "island"
-
-
-class MeshRepairError(ValueError):
-    """A mesh that cannot be repaired as asked; `code` is stable, `message` is for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{message} ({code})")
-        self.code = code
-        self.message = message
 
 
 @dataclass

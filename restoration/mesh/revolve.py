@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import trimesh
 
+from restoration.mesh.errors import MeshRepairError
 from restoration.mesh.fill import FillResult, Target, fill_holes
-from restoration.mesh.holes import MeshRepairError, weld
+from restoration.mesh.holes import weld
 
 MAX_PROFILE_DEVIATION = 0.03  # a surface of revolution keeps radii within this of its profile
 

@@ -15,8 +15,9 @@ import numpy as np
 import trimesh
 from scipy.spatial import cKDTree
 
+from restoration.mesh.errors import MeshRepairError
 from restoration.mesh.fill import FillResult, Target, fill_holes
-from restoration.mesh.holes import MeshRepairError, weld
+from restoration.mesh.holes import weld
 from restoration.mesh.metrics import point_mesh_distance
 
 # cKDTree.query of an array of points gives arrays (the stubs also cover a single point).

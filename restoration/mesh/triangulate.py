@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from restoration.mesh.holes import MeshRepairError
+from restoration.mesh.errors import MeshRepairError
 
 MAX_MWT_LOOP = 160  # the O(n^3) dynamic programme above this splits the loop first
 KEY_BASE = 1 << 31  # undirected edge key: min(a, b) * KEY_BASE + max(a, b)

@@ -4,15 +4,17 @@ whose generated faces are a separate, named node (so the viewer can tint them)."
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import cv2
 import numpy as np
-import trimesh
 from PIL import Image
 
 from museum.common import images
 from restoration.condition.images import encode_png
+
+if TYPE_CHECKING:
+    import trimesh  # imported where meshes are handled: ~0.5 s that web processes skip
 
 GENERATED_NODE = "mouseion-generated"  # the viewer tints meshes of this name (shape jobs)
 ORIGINAL_NODE = "mouseion-original"
@@ -98,6 +100,8 @@ def uv_mask(uv: np.ndarray, faces: np.ndarray, width: int, height: int) -> np.nd
 
 def material_image(mesh: trimesh.Trimesh) -> Image.Image | None:
     """The base-colour image of a textured trimesh, or None (untextured, vertex colours)."""
+    import trimesh
+
     visual = mesh.visual
     if not isinstance(visual, trimesh.visual.TextureVisuals) or visual.uv is None:
         return None
@@ -107,7 +111,7 @@ def material_image(mesh: trimesh.Trimesh) -> Image.Image | None:
 
 
 def set_material_image(mesh: trimesh.Trimesh, image: Image.Image) -> None:
-    visual = cast(trimesh.visual.TextureVisuals, mesh.visual)  # a textured mesh (see callers)
+    visual = cast("trimesh.visual.TextureVisuals", mesh.visual)  # a textured mesh (see callers)
     material = visual.material.copy()
     if hasattr(material, "baseColorTexture"):
         material.baseColorTexture = image
@@ -122,6 +126,8 @@ def shape_glb(
     """The repaired mesh as a GLB with two nodes: the original faces and the generated ones.
 
     `matrix` (4x4) is the intake's normalisation, so the file sits where the web LODs do."""
+    import trimesh
+
     face_count = len(repaired.faces)
     parts = [
         (ORIGINAL_NODE, np.arange(original_faces)),
@@ -131,7 +137,7 @@ def shape_glb(
     for name, faces in parts:
         if len(faces) == 0:
             continue
-        part = cast(trimesh.Trimesh, repaired.submesh([faces], append=True, repair=False))
+        part = cast("trimesh.Trimesh", repaired.submesh([faces], append=True, repair=False))
         if matrix is not None:
             part.apply_transform(np.asarray(matrix, dtype=np.float64))
         scene.add_geometry(part, node_name=name, geom_name=name)

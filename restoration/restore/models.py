@@ -198,7 +198,7 @@ class RestoredRegion(models.Model):
 
 
 class MethodPreference(models.Model):
-    """The LinUCB bandit (restoration.restore.method_choice.MethodBandit) for one kind of
+    """The LinUCB bandit (restoration.restore.method_bandit.MethodBandit) for one kind of
     restoration, as JSON; updated with every accept / reject, read when a planned restoration
     chooses."""
 

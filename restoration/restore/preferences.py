@@ -1,6 +1,6 @@
 """Curators' accept / reject teaches a contextual bandit which method to prefer per damage class
 and material; planned restorations ask it to choose among candidates whose measured scores are
-close to the best (restoration.restore.method_choice.MethodBandit, stored in MethodPreference)."""
+close to the best (restoration.restore.method_bandit.MethodBandit, stored in MethodPreference)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from restoration.restore.method_choice import (
+from restoration.restore.method_bandit import (
     GEOMETRY_CLASSES,
-    GEOMETRY_METHODS,
     MATERIALS,
     TEXTURE_CLASSES,
     TEXTURE_METHODS,
@@ -20,15 +19,15 @@ from restoration.restore.method_choice import (
 from restoration.restore.models import MethodPreference, RestorationJob
 
 SURFACE, SHAPE = "surface", "shape"
-_CONTEXTS = {
-    SURFACE: (TEXTURE_METHODS, TEXTURE_CLASSES),
-    SHAPE: (GEOMETRY_METHODS, GEOMETRY_CLASSES),
-}
 
 
 def _fresh(kind: str) -> MethodBandit:
-    methods, classes = _CONTEXTS[kind]
-    return MethodBandit(methods, classes, MATERIALS)
+    if kind == SHAPE:
+        # The mesh core brings trimesh (~0.5 s): imported when a shape bandit is first made.
+        from restoration.mesh.candidates import GEOMETRY_METHODS
+
+        return MethodBandit(GEOMETRY_METHODS, GEOMETRY_CLASSES, MATERIALS)
+    return MethodBandit(TEXTURE_METHODS, TEXTURE_CLASSES, MATERIALS)
 
 
 def load_bandit(kind: str) -> MethodBandit:
@@ -67,12 +66,12 @@ def record_review(*, job: RestorationJob, accepted: bool) -> int:
     """Teach the bandit one reward per restored region of `job` (1 accepted, 0 rejected).
     Returns how many regions were learnt from. Row-locked, so concurrent reviews add up."""
     kind = job.kind
-    if kind not in _CONTEXTS:
+    if kind not in (SURFACE, SHAPE):
         return 0
     row, _ = MethodPreference.objects.select_for_update().get_or_create(kind=kind)
     bandit = load_bandit(kind) if row.state else _fresh(kind)
     material = material_family(job.artifact.materials or "")
-    methods = _CONTEXTS[kind][0]
+    methods = bandit.methods
     learnt = 0
     for region in job.regions.all():
         if region.method not in methods:

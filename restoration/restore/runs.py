@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from exhibits.intake.glb_document import GltfDocument
 from exhibits.intake.limits import IntakeLimits
-from exhibits.intake.sources import open_source
 from exhibits.models import Asset
 from restoration.condition import images, services
 from restoration.models import ConditionRecord, DamageFinding, RestorationJob, RestoredRegion
@@ -84,6 +83,9 @@ def _open_document(asset: Asset) -> tuple[GltfDocument, np.ndarray | None]:
     with asset.file.open("rb") as handle:
         data = handle.read()
     if asset.kind == Asset.Kind.SOURCE:
+        # Imported here (the worker's path): the scan reader brings trimesh (~0.5 s per start).
+        from exhibits.intake.sources import open_source
+
         name = asset.original_filename or asset.file.name or ""
         scan = open_source(data, name, IntakeLimits.from_settings())
         return scan.document, services._normalisation(asset)

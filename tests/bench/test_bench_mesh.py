@@ -36,7 +36,7 @@ from restoration.mesh.evaluate import (
 from restoration.mesh.fairing import resolve_device
 from restoration.mesh.holes import HOLE, open_edge_count
 from restoration.mesh.metrics import surface_distance
-from restoration.restore.method_choice import MethodBandit, SimulatedCurator, simulate_curator
+from restoration.restore.method_bandit import MethodBandit, SimulatedCurator, simulate_curator
 from tests.unit.mesh_shapes import cut_sherd, vessel
 
 

@@ -61,6 +61,7 @@ GLUE = {
 SINGLE_CORES = [
     "exhibits.annotating.geometry",
     "exhibits.annotating.media_kind",
+    "restoration.restore.method_bandit",
     "restoration.restore.method_choice",
     "museum.gallery.layout",
     "museum.gallery.walls",

@@ -158,7 +158,7 @@ def test_two_holes_touching_at_a_vertex_are_split_into_simple_loops() -> None:
 def test_mesh_core_and_planner_import_no_django() -> None:
     code = (
         "import sys, restoration.mesh, restoration.mesh.evaluate; "
-        "import restoration.restore.method_choice; "
+        "import restoration.restore.method_choice, restoration.restore.method_bandit; "
         "sys.exit(any(name.split('.')[0] == 'django' for name in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

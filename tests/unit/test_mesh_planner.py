@@ -8,12 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from restoration.restore.method_choice import (
-    MethodBandit,
-    SimulatedCurator,
-    plan_mesh,
-    simulate_curator,
-)
+from restoration.restore.method_bandit import MethodBandit, SimulatedCurator, simulate_curator
+from restoration.restore.method_choice import plan_mesh
 from tests.unit.mesh_shapes import cut_sherd, sphere_with_hole, vessel
 
 
@@ -93,7 +89,7 @@ def test_bandit_refuses_unknown_contexts() -> None:
 
 
 def test_bandit_state_round_trips_and_keeps_what_it_learnt() -> None:
-    from restoration.restore.method_choice import (
+    from restoration.restore.method_bandit import (
         MATERIALS,
         TEXTURE_CLASSES,
         TEXTURE_METHODS,
@@ -125,6 +121,6 @@ def test_bandit_state_round_trips_and_keeps_what_it_learnt() -> None:
     ],
 )
 def test_material_family_reads_free_text(text: str, family: str) -> None:
-    from restoration.restore.method_choice import material_family
+    from restoration.restore.method_bandit import material_family
 
     assert material_family(text) == family

@@ -1,5 +1,6 @@
-"""The web process does not load PyTorch (only the worker runs the learned models), nor the PDF
-writer (fpdf, ~0.3 s of every start, for the condition report's PDF only: imported by that view).
+"""The web process does not load PyTorch (only the worker runs the learned models), trimesh
+(~0.5 s and ~40 MB of every start: only the worker reads meshes) nor the PDF writer (fpdf, ~0.3 s,
+for the condition report's PDF only: imported by that view).
 
 torch took ~1.2 s of every Django start (each `manage.py` command, each ASGI process) and
 ~190 MB of each web process's memory, pulled in by module-level imports along
@@ -24,12 +25,12 @@ django.setup()
 from django.urls import get_resolver
 get_resolver().url_patterns
 import museum.asgi, museum.routing
-heavy = sorted(name for name in ("torch", "torchvision", "fpdf") if name in sys.modules)
+heavy = sorted(name for name in ("torch", "torchvision", "trimesh", "fpdf") if name in sys.modules)
 print("loaded:", ",".join(heavy) or "-")
 """
 
 
-def test_a_web_process_starts_without_torch_or_the_pdf_writer(tmp_path: Path) -> None:
+def test_a_web_process_starts_without_torch_trimesh_or_the_pdf_writer(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env |= {
         "DJANGO_SETTINGS_MODULE": "museum.settings",
