@@ -351,6 +351,15 @@ MOUSEION_ANALYTICS_MAX_DWELL_SECONDS = env.float(
 MOUSEION_PLAN_DWELL_PRIOR = env.bool("MOUSEION_PLAN_DWELL_PRIOR", default=True)
 MOUSEION_PLAN_DWELL_WEIGHT = env.float("MOUSEION_PLAN_DWELL_WEIGHT", default=0.5)
 MOUSEION_PLAN_DWELL_DAYS = env.int("MOUSEION_PLAN_DWELL_DAYS", default=90)
+# The live "Next stop" (issue #21, museum/planning/next_stop.py): "learned", the next-stop policy
+# trained by PPO in the simulated day (on by default: it queues less than re-planning at every
+# stop, museum/planning/weights/LIVE_POLICY_CARD.md), or "aware", the first stop of a
+# crowd-aware plan from the visitor's room.
+MOUSEION_LIVE_ROUTING = env.str("MOUSEION_LIVE_ROUTING", default="learned")
+if MOUSEION_LIVE_ROUTING not in ("learned", "aware"):
+    raise ImproperlyConfigured(
+        f"MOUSEION_LIVE_ROUTING is {MOUSEION_LIVE_ROUTING!r}: use 'learned' or 'aware'"
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

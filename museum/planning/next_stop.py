@@ -35,8 +35,9 @@ ROUTINGS = ("learned", "aware")
 
 
 def live_routing() -> str:
-    routing = getattr(settings, "MOUSEION_LIVE_ROUTING", "aware")
-    return routing if routing in ROUTINGS else "aware"
+    """The served live routing (settings.MOUSEION_LIVE_ROUTING, checked there)."""
+    routing = getattr(settings, "MOUSEION_LIVE_ROUTING", "learned")
+    return routing if routing in ROUTINGS else "learned"
 
 
 @functools.cache

@@ -3,11 +3,12 @@
 The learned next-stop policy (museum/planning/live.py, committed weights) against the best
 non-learned routing, re-planning at every stop (replan) or the crowd-aware plan on arrival
 (aware), on the same days: 600 and 900 parties over 8 hours, five seeds the trainer never
-simulated (it uses seeds >= 1,000,000), the live day's parties and log-normal looking times.
+simulated (it uses seeds >= 1,000,000; MOUSEION_BENCH_LIVE_SEEDS for others), the live day's
+parties and log-normal looking times.
 Prints mean ± spread per routing and the learned routing's paired ratios to the best baseline.
-Issue target: queue >= 15 % lower at <= 2 % less interest (met against aware, not against replan:
-see museum/planning/weights/LIVE_POLICY_CARD.md). Replan costs a plan per stop: this
-benchmark takes several minutes.
+Issue target, asserted at both sizes: queue >= 15 % below the best of aware and replan, at <= 2 %
+less interest than it (museum/planning/weights/LIVE_POLICY_CARD.md). Replan costs a plan per
+stop: this benchmark takes several minutes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ import numpy as np
 from museum.planning.live import SERVED_TEMPERATURE
 from museum.planning.live_eval import evaluate, table
 
-SEEDS = [0, 1, 2, 3, 4]
+# Day seeds: MOUSEION_BENCH_LIVE_SEEDS, "0,1,2,3,4" (the card's test seeds; any below 1,000,000
+# is a day the trainer never simulated).
+SEEDS = [
+    int(x) for x in os.environ.get("MOUSEION_BENCH_LIVE_SEEDS", "0,1,2,3,4").split(",") if x.strip()
+]
 
 
 def test_learned_live_routing_against_replan_and_aware() -> None:
@@ -41,8 +46,6 @@ def test_learned_live_routing_against_replan_and_aware() -> None:
         queue = {r: float(np.mean([d["queue_minutes"] for d in ds])) for r, ds in days.items()}
         interest = {r: float(np.mean([d["interest_per_visitor"] for d in ds]))
                     for r, ds in days.items()}  # fmt: skip
-        # What was measured at commit (card): >= 15 % below aware at more interest; about
-        # replan's queue at 600 and 13 % below at 900 (so the policy is off by default).
-        assert queue["learned"] <= 0.85 * queue["aware"], f"{n}: learned vs aware"
-        assert interest["learned"] >= 0.98 * interest["aware"], f"{n}: learned's interest"
-        assert queue["learned"] <= 1.05 * queue["replan"], f"{n}: learned vs replan"
+        best = min(("aware", "replan"), key=queue.__getitem__)
+        assert queue["learned"] <= 0.85 * queue[best], f"{n}: learned vs {best}"
+        assert interest["learned"] >= 0.98 * interest[best], f"{n}: learned's interest vs {best}"

@@ -45,3 +45,34 @@ def test_plan_page_draws_and_lists_a_route(watched: WatchedPage, floor_plan: str
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, f"serious/critical axe violations on /plan/: {blocking}"
     watched.assert_clean()
+
+
+def test_next_stop_line_follows_the_visit(watched: WatchedPage, floor_plan: str) -> None:
+    """The live "Next stop" line (#21): shown once a route is planned, from the served routing
+    (the learned policy by default), and asked again when the visitor marks a stop seen; the
+    stop it names is never one already seen."""
+    page = watched.page
+    page.goto(floor_plan)
+    page.get_by_label("Your interests").fill("whale bone skull")
+    page.get_by_label("Minutes").fill("30")
+    with page.expect_response(lambda r: r.url.endswith("/api/visits/next-stop")) as first:
+        page.get_by_label("Minutes").press("Enter")
+    answer = first.value.json()
+    assert first.value.status == 200 and answer["routing"] == "learned", answer
+    line = page.locator("#plan-next-stop")
+    line.wait_for(state="visible")
+    assert answer["stop"] is not None, answer
+    assert line.inner_text().startswith("Next stop: ")
+    assert line.locator("a").get_attribute("href") == answer["stop"]["artifact"]["url"]
+    with page.expect_response(lambda r: r.url.endswith("/api/visits/next-stop")) as second:
+        page.locator("#plan-stops li").first.get_by_role("button").click()
+    seen = second.value.request.post_data_json["seen"]
+    assert len(seen) == 1, seen
+    again = second.value.json()
+    assert again["stop"] is None or again["stop"]["artifact"]["id"] not in seen, again
+    expect_text = again["text"]
+    page.wait_for_function(
+        "text => document.getElementById('plan-next-stop').textContent.startsWith(text)",
+        arg=expect_text,
+    )
+    watched.assert_clean()

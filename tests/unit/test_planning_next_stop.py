@@ -63,3 +63,27 @@ def test_a_full_room_is_skipped_when_time_is_short(small_museum: dict, routing: 
 def test_unknown_room_is_named(small_museum: dict) -> None:
     response = APIClient().post(URL, {"room": "attic", "minutes_left": 10}, format="json")
     assert error_of(response)["code"] == "unknown_room"
+
+
+def _settings_under(monkeypatch: pytest.MonkeyPatch, tmp_path, **env: str) -> dict:
+    """museum/settings.py evaluated afresh under `env` (its module globals)."""
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.setenv("MOUSEION_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("MOUSEION_LIVE_ROUTING", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(Path(__file__).resolve().parents[2] / "museum" / "settings.py"))
+
+
+def test_the_learned_routing_is_served_by_default_and_a_bad_setting_refuses_to_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    assert _settings_under(monkeypatch, tmp_path)["MOUSEION_LIVE_ROUTING"] == "learned"
+    aware = _settings_under(monkeypatch, tmp_path, MOUSEION_LIVE_ROUTING="aware")
+    assert aware["MOUSEION_LIVE_ROUTING"] == "aware"
+    with pytest.raises(ImproperlyConfigured, match="MOUSEION_LIVE_ROUTING"):
+        _settings_under(monkeypatch, tmp_path, MOUSEION_LIVE_ROUTING="selfish")
