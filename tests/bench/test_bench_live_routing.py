@@ -17,6 +17,7 @@ import os
 import time
 
 import numpy as np
+import pytest
 
 from museum.planning.live import SERVED_TEMPERATURE
 from museum.planning.live_eval import evaluate, table
@@ -28,6 +29,8 @@ SEEDS = [
 ]
 
 
+# Replan's days take 1-2 minutes each (a plan per stop), on one process on a 2-core machine.
+@pytest.mark.timeout(600 * len(SEEDS) + 600)
 def test_learned_live_routing_against_replan_and_aware() -> None:
     t0 = time.perf_counter()
     processes = max(1, min(4, (os.cpu_count() or 1) - 1))

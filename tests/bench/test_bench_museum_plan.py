@@ -79,6 +79,7 @@ def ils(problem) -> list[int]:
 
 @pytest.mark.parametrize("solver", ["greedy", "ils"])
 @pytest.mark.parametrize("visitors", [600, 900])
+@pytest.mark.timeout(300 * len(DAY_SEEDS) + 300)  # replan's days: 1-2 minutes each
 def test_crowd_aware_routing_day(solver: str, visitors: int) -> None:
     """Targets on a quiet day (600) and a busy one (900), with either solver, on DAY_SEEDS
     (each seed its own museum, arrivals and tastes); every seed must meet them."""
