@@ -31,13 +31,11 @@ from museum.planning.live import (
 )
 from museum.planning.planner import plan_visit
 
-ROUTINGS = ("learned", "aware")
-
 
 def live_routing() -> str:
-    """The served live routing (settings.MOUSEION_LIVE_ROUTING, checked there)."""
-    routing = getattr(settings, "MOUSEION_LIVE_ROUTING", "learned")
-    return routing if routing in ROUTINGS else "learned"
+    """The served live routing: settings.MOUSEION_LIVE_ROUTING, "learned" or "aware" (the
+    settings refuse any other value)."""
+    return str(settings.MOUSEION_LIVE_ROUTING)
 
 
 @functools.cache

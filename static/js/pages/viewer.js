@@ -214,8 +214,9 @@ class ArtifactViewer {
     this.setupMeasure(framing.sphere.radius);
     this.tools = setupInspectTools(this, framing.sphere);
 
-    // The next LOD downloads (preloaded by the page; upgrade() starts the request). "Full": the finest automatic LOD drawn with the final lighting, its
-    // exposure metered on that LOD (a coarser one may lack the occlusion map that darkens it).
+    // The next LOD downloads (preloaded by the page; upgrade() starts the request). "Full": the
+    // finest automatic LOD drawn with the final lighting, its exposure metered on that LOD (a
+    // coarser one may lack the occlusion map that darkens it).
     // The last swap meters before its first frame, so that frame is the full one: one frame
     // sooner than metering after it (two frames of SwiftShader at 1280×900), and no jump in
     // brightness after the swap.
