@@ -6,7 +6,8 @@ Framework-free.
 Delay model (BPR, the traffic-assignment curve): a room at occupancy x = visitors / capacity
 makes entering it and looking at its objects take `1 + ALPHA * x ** BETA` times longer (×1.06 at
 half capacity, ×2 when full, ×3 at 120 %). The planner multiplies dwell in a room, and walking
-through it, by that factor (building.visit_problem's `room_factor`).
+through it, by that factor (building.visit_problem's `room_factor`); crowd-aware plans also
+lower the interest of objects in rooms expected to be crowded (`CrowdPricing`).
 
 `OccupancyBoard` is per process and in memory. The presence consumers (museum/realtime) feed it
 through museum.planning.services: `enter()` at a socket's first pose, `leave()` when it leaves or
@@ -20,15 +21,54 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 ALPHA = 1.0
 BETA = 4.0
 HORIZON_SECONDS = 30 * 60.0
-# Crowd-aware plans price a room at this multiple of its expected load: the expected load is a
-# mean over the next half hour, and crowding (x ** 4) hurts more than its mean says. 1.4 was
-# chosen on validation days (seeds 1-2, 600 visitors, both solvers): 1.0 saved 22-47 % of the
-# queueing, 2.0 lost 8 % of the interest, 1.4 saved 58-65 % for 3.5-3.7 % (issue #21).
-CROWD_AVERSION = 1.4
+
+
+@dataclass(frozen=True)
+class CrowdPricing:
+    """How a crowd-aware plan prices the load it expects in each room.
+
+    Time: dwell in a room, and walking through it, at the BPR factor of `time_aversion` x load.
+    Interest: each object's prize times factor(`prize_aversion` x load) ** -`prize_power`, so a
+    plan prefers quiet rooms without believing it has less time: pricing crowds in time alone
+    made plans shorter than the day allowed (aware visitors left with time unspent).
+    """
+
+    time_aversion: float = 1.0
+    prize_aversion: float = 1.4
+    prize_power: float = 2.0
+
+    def time_factors(
+        self, load: Mapping[str, float], capacity: Mapping[str, float]
+    ) -> dict[str, float]:
+        return room_factors({r: n * self.time_aversion for r, n in load.items()}, capacity)
+
+    def prize_weights(
+        self, load: Mapping[str, float], capacity: Mapping[str, float]
+    ) -> dict[str, float]:
+        """Per room, the multiplier of its objects' prizes (1 in an empty room); {} when the
+        pricing leaves prizes alone."""
+        if self.prize_power == 0:
+            return {}
+        return {
+            room: congestion_factor(load.get(room, 0.0) * self.prize_aversion, cap)
+            ** -self.prize_power
+            for room, cap in capacity.items()
+        }
+
+
+# The pricing of aware and re-planned routes. Chosen on validation museums (day.py's
+# random_museum seeds 12-17, days 10-15, 600 and 900 visitors; never the benchmark's museums)
+# by the smaller of the two margins to the issue #21 targets, (queue saved - 30 %) / 30 % and
+# (5 % - interest lost) / 5 %, with greedy plans: time-only pricing at 1.4 x load (the previous
+# rule) saved >= 30.5 % and lost <= 4.7 %; this one saves >= 47.1 % and loses <= 2.1 % (prize
+# aversion 1.4 at power 1: 41.5 % / 1.4 %; at power 3: 51.7 % / 2.9 %; 2.0 at power 1:
+# 53.4 % / 2.6 %). With search plans on the same days: >= 37.9 % saved, <= 2.1 % lost.
+CROWD_PRICING = CrowdPricing()
 
 
 def congestion_factor(occupancy: float, capacity: float) -> float:
@@ -89,4 +129,4 @@ class OccupancyBoard:
             return load
 
 
-__all__ = ["CROWD_AVERSION", "OccupancyBoard", "congestion_factor", "room_factors"]
+__all__ = ["CROWD_PRICING", "CrowdPricing", "OccupancyBoard", "congestion_factor", "room_factors"]

@@ -42,10 +42,10 @@ from museum.planning.building import (
     weighted_graph,
 )
 from museum.planning.crowd import (
-    CROWD_AVERSION,
+    CROWD_PRICING,
+    CrowdPricing,
     OccupancyBoard,
     congestion_factor,
-    room_factors,
 )
 
 Routing = Literal["selfish", "aware", "replan", "learned"]
@@ -143,7 +143,7 @@ def simulate_day(
     chooser: Chooser | None = None,
     seed: int = 0,
     trace: list[tuple[float, int, str, str, int]] | None = None,
-    crowd_aversion: float = CROWD_AVERSION,
+    pricing: CrowdPricing = CROWD_PRICING,
 ) -> list[VisitorResult]:
     """One day; the same seed gives the same arrivals, tastes, time, group and dwell draws to
     every visitor whatever the routing (each visitor draws from its own seeded generator).
@@ -152,7 +152,7 @@ def simulate_day(
     `group_sizes`: drawn per party (a party moves together, takes that many places in a room and
     collects its prizes once); `chooser` (routing "learned"): picks each next stop live;
     `trace`, when given, receives (time, visitor, "enter" or "leave", room, party size);
-    `crowd_aversion` scales the board's load before crowd-aware plans price it (crowd.py).
+    `pricing`: how crowd-aware plans price the board's expected load (crowd.CrowdPricing).
     """
     if routing not in ROUTINGS:
         raise ValueError(f"unknown routing {routing!r}; one of {', '.join(ROUTINGS)}")
@@ -179,33 +179,36 @@ def simulate_day(
     def plan(
         prizes: Mapping[int | str, float], minutes: float, start: str
     ) -> tuple[VisitProblem, list[int]]:
+        times: RoomTimes = base_times
+        factor = None
+        weights: dict[str, float] = {}
+        if aware:
+            factor, times, weights = crowd_times()
         people = [
-            ObjectRecord(o.id, o.room, o.dwell_seconds, prizes[o.id])
+            ObjectRecord(o.id, o.room, o.dwell_seconds, prizes[o.id] * weights.get(o.room, 1.0))
             for o in objects
             if o.id in prizes
         ]
-        times: RoomTimes = base_times
-        factor = None
-        if aware:
-            factor, times = crowd_times()
         problem = visit_problem(
             graph, people, minutes=minutes, entrance=start, exit=exit, times=times,
             room_factor=factor,
         )  # fmt: skip
         return problem, list(solve(problem))
 
-    crowd_cache: dict[int, tuple[dict[str, float], RoomTimes]] = {}
+    crowd_cache: dict[int, tuple[dict[str, float], RoomTimes, dict[str, float]]] = {}
 
-    def crowd_times() -> tuple[dict[str, float], RoomTimes]:
-        """Room factors and walking times on the board as it is now, computed at most once per
-        CROWD_REFRESH_SECONDS of simulated time (all-pairs times per plan made re-planning
-        days take minutes; a 30 s old board is what a live client would see anyway)."""
+    def crowd_times() -> tuple[dict[str, float], RoomTimes, dict[str, float]]:
+        """Room factors, walking times and prize weights on the board as it is now (priced by
+        `pricing`), computed at most once per CROWD_REFRESH_SECONDS of simulated time
+        (all-pairs times per plan made re-planning days take minutes; a 30 s old board is what
+        a live client would see anyway)."""
         window = int(env.now // CROWD_REFRESH_SECONDS)
         if window not in crowd_cache:
             crowd_cache.clear()
-            load = {room: n * crowd_aversion for room, n in board.expected(env.now).items()}
-            factor = room_factors(load, capacity)
-            crowd_cache[window] = (factor, room_times(weighted_graph(graph, factor)))
+            load = board.expected(env.now)
+            factor = pricing.time_factors(load, capacity)
+            times = room_times(weighted_graph(graph, factor))
+            crowd_cache[window] = (factor, times, pricing.prize_weights(load, capacity))
         return crowd_cache[window]
 
     def reserve(problem: VisitProblem, route: Sequence[int], count: int) -> None:
@@ -224,7 +227,7 @@ def simulate_day(
         jitter = own.lognormal(-(dwell_noise**2) / 2, dwell_noise, size=len(objects))
         prizes = {o.id: float(p) for o, p in zip(objects, popularity * taste, strict=True)}
         problem, route = plan(prizes, minutes, entrance)
-        planned = problem.score(route)
+        planned = sum(prizes[problem.objects[node - 1].id] for node in route[1:-1])
         if aware:
             reserve(problem, route, group)
         pending = [problem.objects[node - 1].id for node in route[1:-1]]

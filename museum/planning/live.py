@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from museum.planning.building import SAME_ROOM_SECONDS, ObjectRecord, RoomTimes
-from museum.planning.crowd import ALPHA, BETA
+from museum.planning.crowd import ALPHA, BETA, CrowdPricing
 from museum.planning.day import Decision
 
 WEIGHTS = Path(__file__).with_name("weights") / "live_policy.npz"
@@ -37,9 +37,9 @@ FEATURES = (
 )  # fmt: skip
 PLAN_NEXT, LOG_RATE = FEATURES.index("plan_next"), FEATURES.index("log_rate")
 HIDDEN = 64
-# The arrival plan the policy was trained on prices crowds at their expected load (day.py's
-# crowd_aversion 1.0); aware and replan use crowd.CROWD_AVERSION.
-PLAN_AVERSION = 1.0
+# The arrival plan the policy was trained on prices crowds in time only, at their expected load;
+# aware and replan plans use crowd.CROWD_PRICING.
+PLAN_PRICING = CrowdPricing(time_aversion=1.0, prize_power=0.0)
 # How the served policy picks: 0 = its best candidate; > 0 = sampled at that temperature
 # (chosen on validation days, see the model card).
 SERVED_TEMPERATURE = 0.0

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from museum.planning.building import room_times
-from museum.planning.crowd import CROWD_AVERSION
+from museum.planning.crowd import CROWD_PRICING
 from museum.planning.day import Routing, random_museum, simulate_day, summarise
-from museum.planning.live import LIVE_DAY, PLAN_AVERSION, NextStopPolicy, load_weights
+from museum.planning.live import LIVE_DAY, PLAN_PRICING, NextStopPolicy, load_weights
 from museum.planning.planner import greedy_route, solve_problem
 
 MUSEUM = {"rooms": 30, "passages": 60, "objects": 300, "seed": 2, "side": 5}
@@ -63,7 +63,7 @@ def run_day(
     results = simulate_day(
         graph, objects, greedy_route if solver == "greedy" else search_route, routing=routing,
         visitors=visitors, hours=hours, entrance="r0", exit="r0", chooser=chooser, seed=seed,
-        crowd_aversion=PLAN_AVERSION if routing == "learned" else CROWD_AVERSION, **LIVE_DAY,
+        pricing=PLAN_PRICING if routing == "learned" else CROWD_PRICING, **LIVE_DAY,
     )  # fmt: skip
     day = summarise(routing, results)
     return {

@@ -40,7 +40,7 @@ from museum.planning.live import (
     HIDDEN,
     LIVE_DAY,
     MAX_CANDIDATES,
-    PLAN_AVERSION,
+    PLAN_PRICING,
     NextStopPolicy,
 )
 from museum.planning.live import initial_weights as numpy_initial_weights
@@ -116,7 +116,7 @@ def rollout(task: tuple[dict[str, np.ndarray], int, int, float, bool, float]) ->
     )  # fmt: skip
     results = simulate_day(
         graph, objects, greedy_route, routing="learned", visitors=visitors, hours=hours,
-        entrance="r0", exit="r0", chooser=policy, seed=seed, crowd_aversion=PLAN_AVERSION,
+        entrance="r0", exit="r0", chooser=policy, seed=seed, pricing=PLAN_PRICING,
         **LIVE_DAY,
     )  # fmt: skip
     returns = np.zeros(visitors)

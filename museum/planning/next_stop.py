@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 
 from museum.planning import services
 from museum.planning.building import ObjectRecord, PlanningError, default_entrance_exit, room_times
-from museum.planning.crowd import CROWD_AVERSION, congestion_factor
+from museum.planning.crowd import CROWD_PRICING, congestion_factor
 from museum.planning.day import Crowd, Decision
 from museum.planning.live import (
-    PLAN_AVERSION,
+    PLAN_PRICING,
     SERVED_TEMPERATURE,
     NextStopPolicy,
     load_weights,
@@ -94,9 +94,9 @@ def next_stop(
     ]
     load = services.crowd_now()
     routing = live_routing()
-    # The policy reads the arrival plan it was trained with (live.PLAN_AVERSION).
-    aversion = PLAN_AVERSION if routing == "learned" else CROWD_AVERSION
-    occupancy = {r: n * aversion for r, n in load.items() if n > 0} or None
+    # The policy reads the arrival plan it was trained with (live.PLAN_PRICING).
+    pricing = PLAN_PRICING if routing == "learned" else CROWD_PRICING
+    occupancy = {r: n for r, n in load.items() if n > 0} or None
     try:
         aware = plan_visit(
             graph,
@@ -107,6 +107,7 @@ def next_stop(
             interest=interest,
             group_size=group_size,
             occupancy=occupancy,
+            pricing=pricing,
             time_limit=0.05,
         )
     except PlanningError:

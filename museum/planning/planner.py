@@ -11,6 +11,7 @@ best feasible route.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import itertools
 import time
@@ -30,7 +31,7 @@ from museum.planning.building import (
     visit_problem,
     weighted_graph,
 )
-from museum.planning.crowd import room_factors
+from museum.planning.crowd import CROWD_PRICING, CrowdPricing
 from museum.planning.interest import FLOOR, Interest
 from museum.planning.op import OPInstance, is_feasible, route_length, route_score
 
@@ -176,23 +177,38 @@ def plan_visit(
     interest: Interest | None = None,
     group_size: int = 1,
     occupancy: Mapping[str, float] | None = None,
+    pricing: CrowdPricing = CROWD_PRICING,
     time_limit: float = TIME_LIMIT,
     seed: int = 0,
     use_policy: bool = False,
 ) -> Plan:
     """Plan one visit. `objects[i].interest` is the prize of object i (one visitor's); `interest`
     (same order) explains it. A group of `group_size` walks one route (Team OP as a single
-    route): prizes are summed over members and the group counts that many people in a room."""
+    route): prizes are summed over members and the group counts that many people in a room.
+    `occupancy`: the visitors expected per room, priced by `pricing` (crowd.py); the plan
+    reports the objects' own prizes, not the crowd-priced ones it was chosen with."""
     if group_size < 1:
         raise PlanningError("group_size", "a group has at least one person")
     factor = None
+    weights: dict[str, float] = {}
     if occupancy:
         capacity = {room: float(graph.nodes[room]["capacity"]) for room in graph.nodes}
         load = {room: occupancy.get(room, 0.0) + group_size for room in graph.nodes}
-        factor = room_factors(load, capacity)
+        factor = pricing.time_factors(load, capacity)
+        weights = pricing.prize_weights(load, capacity)
     times = room_times(weighted_graph(graph, factor))
+    # A must-see (the visitor's own choice) keeps its prize however crowded its room.
+    must_see = interest.must_see if interest is not None else np.zeros(0, dtype=bool)
     summed = [
-        ObjectRecord(o.id, o.room, o.dwell_seconds, float(o.interest) * group_size) for o in objects
+        ObjectRecord(
+            o.id,
+            o.room,
+            o.dwell_seconds,
+            float(o.interest)
+            * group_size
+            * (1.0 if i < must_see.size and must_see[i] else weights.get(o.room, 1.0)),
+        )
+        for i, o in enumerate(objects)
     ]
     problem = visit_problem(
         graph,
@@ -206,6 +222,10 @@ def plan_visit(
     route, solver, seconds = solve_problem(
         problem, time_limit=time_limit, seed=seed, use_policy=use_policy
     )
+    if weights:
+        own = {o.id: max(float(o.interest), 0.0) * group_size for o in objects}
+        prizes = np.array([0.0, *(own[obj.id] for obj in problem.objects), 0.0])
+        problem = dataclasses.replace(problem, prizes=prizes)
     return build_plan(graph, problem, route, interest, objects, solver, seconds, factor is not None)
 
 

@@ -36,7 +36,7 @@ from museum.planning.building import (
     build_graph,
     default_entrance_exit,
 )
-from museum.planning.crowd import CROWD_AVERSION, OccupancyBoard
+from museum.planning.crowd import OccupancyBoard
 from museum.planning.doorways import DOOR_WIDTH, Door, RoomBox, passage_doors, route_points
 from museum.planning.interest import Interest, interest_scores, with_observed_dwell
 from museum.planning.interest import terms as interest_terms
@@ -342,8 +342,8 @@ def plan_for_visitor(
         for i, item in enumerate(items)
     ]
     present = crowd_now()
-    # Priced above the expected load, as in the simulated day (crowd.CROWD_AVERSION).
-    occupancy = {room: n * CROWD_AVERSION for room, n in present.items() if n > 0} or None
+    # Priced by crowd.CROWD_PRICING, as aware plans are in the simulated day.
+    occupancy = {room: float(n) for room, n in present.items() if n > 0} or None
     try:
         result = plan_visit(
             graph,

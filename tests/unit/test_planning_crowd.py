@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from museum.planning.building import ObjectRecord, PassageRecord, RoomRecord, build_graph
-from museum.planning.crowd import OccupancyBoard, congestion_factor
+from museum.planning.crowd import CROWD_PRICING, CrowdPricing, OccupancyBoard, congestion_factor
 from museum.planning.day import compare, format_table, simulate_day
+from museum.planning.interest import MUST_SEE, Interest
 from museum.planning.planner import greedy_route, plan_visit
 
 
@@ -46,6 +48,47 @@ def test_crowd_aware_plan_avoids_a_full_room() -> None:
                          occupancy={"east": 6}, time_limit=0.02, use_policy=False)  # fmt: skip
     assert crowded.crowd_aware
     assert [s.room for s in crowded.stops] == ["west"]
+
+
+def test_crowd_pricing_lowers_prizes_of_busy_rooms_only() -> None:
+    capacity = {"quiet": 10.0, "half": 10.0, "full": 10.0}
+    weights = CROWD_PRICING.prize_weights({"half": 5, "full": 10}, capacity)
+    assert weights["quiet"] == 1.0
+    assert 1.0 > weights["half"] > weights["full"] > 0.0
+    expected_full = congestion_factor(10 * CROWD_PRICING.prize_aversion, 10) ** -2.0
+    assert weights["full"] == pytest.approx(expected_full)
+    assert CrowdPricing(prize_power=0.0).prize_weights({"full": 10}, capacity) == {}
+    # Time is priced at the load as it is (aversion 1): a full room looks twice as slow.
+    assert CROWD_PRICING.time_factors({"full": 10}, capacity)["full"] == pytest.approx(2.0)
+
+
+def test_crowd_aware_plan_reports_the_objects_own_interest() -> None:
+    graph, objects = museum()
+    plan = plan_visit(graph, objects, minutes=4, entrance="hall", exit="hall",
+                      occupancy={"east": 3}, time_limit=0.02, use_policy=False)  # fmt: skip
+    assert [s.room for s in plan.stops] == ["west"]
+    # Chosen with a crowd-priced prize, reported with its own.
+    assert plan.stops[0].prize == pytest.approx(0.95)
+    assert plan.interest == pytest.approx(0.95)
+
+
+def test_a_must_see_stays_on_the_plan_however_crowded_its_room() -> None:
+    graph, objects = museum()
+    interest = Interest(
+        prizes=np.array([MUST_SEE, 0.95]),
+        similarity=np.zeros(2),
+        shared_terms=[[], []],
+        must_see=np.array([True, False]),
+    )
+    liked = [ObjectRecord(0, "east", 120, MUST_SEE), objects[1]]
+    # Six minutes: time for one of the two wings only (the busy one looks twice as slow).
+    plan = plan_visit(graph, liked, minutes=6, entrance="hall", exit="hall", interest=interest,
+                      occupancy={"east": 3}, time_limit=0.02, use_policy=False)  # fmt: skip
+    assert [s.object_id for s in plan.stops] == [0]
+    # Without the must-see mark the same crowd pushes it out in favour of the quiet room's.
+    plain = plan_visit(graph, objects, minutes=6, entrance="hall", exit="hall",
+                       occupancy={"east": 3}, time_limit=0.02, use_policy=False)  # fmt: skip
+    assert [s.object_id for s in plain.stops] == [1]
 
 
 def test_day_simulation_crowd_aware_queues_less() -> None:
