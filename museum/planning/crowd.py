@@ -69,8 +69,8 @@ class CrowdPricing:
 # aversion 1.4 at power 1: 41.5 % / 1.4 %; at power 3: 51.7 % / 2.9 %; 2.0 at power 1:
 # 53.4 % / 2.6 %). With search plans on the same days: >= 37.9 % saved, <= 2.1 % lost.
 # In the live regime (parties of 1-4, noisy looking times; validation days 500-503) it is a
-# trade-off instead: aware plans collect 1.1-1.4 % more interest than time-only 1.4 and queue
-# 7 % / 40 % more at 600 / 900 (planning/weights/LIVE_POLICY_CARD.md).
+# trade-off instead: aware plans collect 1.1-1.2 % more interest than time-only 1.4 and queue
+# 16 % / 40 % more at 600 / 900 (planning/weights/LIVE_POLICY_CARD.md).
 CROWD_PRICING = CrowdPricing()
 
 
