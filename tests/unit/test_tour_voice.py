@@ -287,7 +287,7 @@ async def test_live_captions_come_from_speakers_only_and_reach_every_member(guid
         await socket.disconnect()
 
 
-def test_signalling_and_other_frames_take_their_own_buckets_on_both_receive_paths() -> None:
+async def test_signalling_and_other_frames_take_their_own_buckets_on_both_receive_paths() -> None:
     """Both receive paths (the ASGI queue's receive() and the direct take_text) check frames
     with check_frame: a burst of candidates past the general bucket is taken from the
     signalling bucket, and other frames still from the general one. (The direct path once used
