@@ -67,6 +67,9 @@ class VisitorResult:
     index: int = 0  # arrival order
     group: int = 1
     minutes: float = 0.0
+    # Gave up at a full door when their time ran out (`overran` also counts plan-following
+    # visitors whose planned stops were left at the deadline).
+    gave_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class DaySummary:
     overran_share: float
     total_queue_minutes: float = 0.0
     p95_wait_minutes: float = 0.0
+    gave_up_share: float = 0.0
 
 
 def summarise(label: str, results: Sequence[VisitorResult]) -> DaySummary:
@@ -123,6 +127,7 @@ def summarise(label: str, results: Sequence[VisitorResult]) -> DaySummary:
         overran_share=sum(r.overran for r in results) / n,
         total_queue_minutes=float(queues.sum()),
         p95_wait_minutes=float(np.percentile(queues, 95)),
+        gave_up_share=sum(r.gave_up for r in results) / n,
     )
 
 
@@ -234,7 +239,7 @@ def simulate_day(
         deadline = env.now + minutes * 60
         queue = walking = interest = 0.0
         seen = 0
-        location, holding, overran = entrance, None, False
+        location, holding, overran, gave_up = entrance, None, False, False
         while True:
             target = None
             if env.now < deadline and routing == "learned":
@@ -273,7 +278,7 @@ def simulate_day(
                 queue += env.now - waited_from
                 if not slot.triggered:
                     slot.cancel()
-                    overran = True
+                    overran = gave_up = True
                     continue
                 holding = room
                 board.enter(room, group)
@@ -294,6 +299,7 @@ def simulate_day(
                 pending = [problem.objects[node - 1].id for node in route[1:-1]]
         result = VisitorResult(arrival, routing, queue, walking, interest, planned, seen, overran)
         result.index, result.group, result.minutes = index, group, minutes
+        result.gave_up = gave_up
         results.append(result)
 
     target_index = {o.id: i for i, o in enumerate(objects)}

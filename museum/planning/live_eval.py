@@ -75,6 +75,7 @@ def run_day(
         "p95_wait_minutes": round(day.p95_wait_minutes, 3),
         "interest_per_visitor": round(day.interest, 4),
         "overran_share": round(day.overran_share, 4),
+        "gave_up_share": round(day.gave_up_share, 4),
         "seconds": round(time.perf_counter() - started, 2),
     }
 
@@ -110,7 +111,7 @@ def table(rows: Sequence[dict[str, Any]], reference: Sequence[str] = ("aware", "
     """Mean ± standard deviation over seeds per (visitors, routing), and the learned routing's
     paired ratios to the best reference routing (lowest mean queue) of the same visitors."""
     lines = [f"{'visitors':>8} {'routing':<8} {'seeds':>5} {'queue min (total)':>20} "
-             f"{'p95 wait':>14} {'interest':>16}"]  # fmt: skip
+             f"{'p95 wait':>14} {'interest':>16} {'gave up':>15}"]  # fmt: skip
     groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault((row["visitors"], row["routing"]), []).append(row)
@@ -118,9 +119,11 @@ def table(rows: Sequence[dict[str, Any]], reference: Sequence[str] = ("aware", "
         q = np.array([d["queue_minutes"] for d in days])
         p = np.array([d["p95_wait_minutes"] for d in days])
         i = np.array([d["interest_per_visitor"] for d in days])
+        g = np.array([d.get("gave_up_share", 0.0) for d in days])
         lines.append(
             f"{n:>8} {routing:<8} {len(days):>5} {q.mean():>11.1f} ± {q.std():>6.1f} "
-            f"{p.mean():>6.2f} ± {p.std():>5.2f} {i.mean():>7.3f} ± {i.std():>6.3f}"
+            f"{p.mean():>6.2f} ± {p.std():>5.2f} {i.mean():>7.3f} ± {i.std():>6.3f} "
+            f"{g.mean():>6.1%} ± {g.std():>5.1%}"
         )
     for n in sorted({n for n, _ in groups}):
         refs = [(r, groups[(n, r)]) for r in reference if (n, r) in groups]

@@ -7,7 +7,7 @@ import pytest
 
 from museum.planning.building import ObjectRecord, PassageRecord, RoomRecord, build_graph
 from museum.planning.crowd import CROWD_PRICING, CrowdPricing, OccupancyBoard, congestion_factor
-from museum.planning.day import compare, format_table, simulate_day
+from museum.planning.day import compare, format_table, simulate_day, summarise
 from museum.planning.interest import MUST_SEE, Interest
 from museum.planning.planner import greedy_route, plan_visit
 
@@ -115,6 +115,19 @@ def test_replanning_visitors_see_each_object_once_and_keep_to_their_time() -> No
     # Same seed, same arrivals whatever the routing.
     aware = simulate_day(graph, objects, greedy_route, routing="aware", **kwargs)
     assert sorted(r.arrival for r in aware) == sorted(r.arrival for r in replanned)
+
+
+def test_visitors_whose_time_runs_out_at_a_full_door_are_counted_as_giving_up() -> None:
+    graph, objects = museum()
+    # Everyone wants the east wing (4 places) on a short visit: the door queue outlasts many.
+    kwargs = {"visitors": 120, "hours": 0.25, "entrance": "hall", "exit": "hall",
+              "minutes_choices": (5,), "taste_noise": 0.0, "seed": 1}  # fmt: skip
+    results = simulate_day(graph, objects, greedy_route, routing="selfish", **kwargs)
+    gave_up = [r for r in results if r.gave_up]
+    assert gave_up, "nobody gave up in a queue of 120 for 4 places"
+    assert all(r.overran and r.stops_seen == 0 for r in gave_up)
+    assert all(not r.gave_up for r in results if r.queue_seconds == 0)
+    assert summarise("selfish", results).gave_up_share == len(gave_up) / len(results)
 
 
 def test_an_unknown_routing_is_refused() -> None:

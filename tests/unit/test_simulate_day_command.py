@@ -26,6 +26,7 @@ def test_each_routing_prints_its_day_as_one_json_line() -> None:
         assert day["routing"] == routing and day["visitors"] == 40 and day["seed"] == 4
         assert day["queue_minutes"] >= 0 and day["p95_wait_minutes"] >= 0
         assert day["interest_per_visitor"] > 0
+        assert 0 <= day["gave_up_share"] <= day["overran_share"] <= 1
         assert day["queue_minutes"] == pytest.approx(day["queue_minutes_per_visitor"] * 40, abs=0.1)
     # A seeded day is reproducible, the learned routing's too.
     for routing in ("aware", "learned"):

@@ -17,7 +17,8 @@ class Command(BaseCommand):
         "Simulate a museum day (Poisson arrivals, parties of 1-4, log-normal looking times, rooms "
         "with capacities, crowding) on the benchmark museum and print {routing, visitors, seed, "
         "queue_minutes (total), queue_minutes_per_visitor, p95_wait_minutes, "
-        "interest_per_visitor, overran_share, seconds}. The same seed gives the same arrivals, "
+        "interest_per_visitor, overran_share, gave_up_share (parties whose time ran out at a "
+        "full door), seconds}. The same seed gives the same arrivals, "
         "tastes, parties and looking times for every routing. `learned` is the live next-stop "
         "policy (museum/planning/live.py)."
     )
