@@ -232,10 +232,10 @@ def simulate_day(
         jitter = own.lognormal(-(dwell_noise**2) / 2, dwell_noise, size=len(objects))
         prizes = {o.id: float(p) for o, p in zip(objects, popularity * taste, strict=True)}
         problem, route = plan(prizes, minutes, entrance)
-        planned = sum(prizes[problem.objects[node - 1].id] for node in route[1:-1])
+        pending = [problem.objects[node - 1].id for node in route[1:-1]]
+        planned = sum(prizes[i] for i in pending)  # own prizes, not the crowd-priced ones
         if aware:
             reserve(problem, route, group)
-        pending = [problem.objects[node - 1].id for node in route[1:-1]]
         deadline = env.now + minutes * 60
         queue = walking = interest = 0.0
         seen = 0
