@@ -27,6 +27,12 @@ __all__ = [
 ]
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "inpaint_gated.pt"
+# The thin-damage refiner (thin_model): fills cracks where the generator is worse than
+# Navier-Stokes. Used for every connected damaged region no wider than 2 x THIN_MAX_RADIUS.
+THIN_WEIGHTS = WEIGHTS.with_name("inpaint_thin.pt")
+THIN_MAX_RADIUS = 4.0  # px from intact paint, at most, anywhere in a thin region
+# Its receptive field is ~50 px: small windows follow a crack with less paint around it.
+THIN_WINDOW = 128
 WINDOW = 256
 OVERLAP = 32
 # Windows per forward pass: 16 took 35-45% less CPU than 4 on the bf16 CPU path with the same
@@ -35,7 +41,7 @@ OVERLAP = 32
 BATCH = 16
 THIN_RADIUS = 0.0  # px; > 0 leaves damage no wider than about twice this to Telea (faster)
 
-_cache: dict[tuple[str, str], LearnedInpainter] = {}
+_cache: dict[tuple[str, str, str], LearnedInpainter] = {}
 _lock = threading.Lock()
 
 
@@ -47,6 +53,8 @@ class LearnedInpainter:
     version: str
     thin_radius: float = THIN_RADIUS
     calibration: Any = None  # confidence.Calibration fitted for these weights, if any
+    thin: Any = None  # the thin-damage refiner, if installed
+    thin_max_radius: float = THIN_MAX_RADIUS
 
     def fill(
         self,
@@ -57,24 +65,63 @@ class LearnedInpainter:
         """Inpaint one crop: (H, W, 3) uint8 + (H, W) bool -> uint8, unmasked pixels kept;
         `fills`: the crop's `blended_fill` (the net's input) when the caller already has it.
 
-        With `thin_radius` > 0 the net runs only in windows holding wide damage (a pixel
-        farther than that from intact paint) and thin cracks elsewhere keep the Telea fill:
-        faster, but 0.3 dB worse on thin masks (model card), so it is off by default."""
-        import torch
-
+        With the thin refiner installed, regions no wider than 2 x `thin_max_radius` (cracks)
+        are filled by it and the generator fills the rest. With `thin_radius` > 0 the
+        generator runs only in windows holding wide damage (a pixel farther than that from
+        intact paint) and thin cracks elsewhere keep the Telea fill: faster, but 0.3 dB worse
+        on thin masks (model card), so it is off by default."""
         x = encode_channels_last(image, mask, fills)
-        wide = mask
-        if self.thin_radius > 0:
-            distance = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
-            wide = distance > self.thin_radius
         result = image.copy()
         result[mask] = np.clip((x[mask][:, 0:3] + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
-        if not wide.any():
-            return result
-        out = np.zeros((*mask.shape, 3), np.float32)
-        weight = np.zeros(mask.shape, np.float32)
-        boxes = windows(wide, WINDOW, OVERLAP)
-        autocast = bf16_autocast(self.device)
+        rest = mask
+        if self.thin is not None:
+            cracks = thin_regions(mask, self.thin_max_radius)
+            if cracks.any():
+                self._refine_thin(image, mask, cracks, result, fills)
+                rest = mask & ~cracks
+        wide = rest
+        if self.thin_radius > 0:
+            distance = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 3)
+            wide = rest & (distance > self.thin_radius)
+        if wide.any():
+            self._run_windows(self.generator, x, wide, rest, result)
+        return result
+
+    def _refine_thin(
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        thin: np.ndarray,
+        result: np.ndarray,
+        fills: tuple[np.ndarray, np.ndarray] | None,
+    ) -> None:
+        """Fill the `thin` pixels of `result` with the refiner (Navier-Stokes and Telea over
+        the whole crop mask: a crack touching a wide loss must not read the loss as paint)."""
+        from restoration.inpaint.thin_model import encode_thin
+
+        x = encode_thin(image, mask, telea=fills[0] if fills is not None else None)
+        # float32: under bfloat16 the Navier-Stokes base itself would lose a grey level.
+        self._run_windows(self.thin, x, thin, thin, result, reduced=False, size=THIN_WINDOW)
+
+    def _run_windows(
+        self,
+        net: Any,
+        x: np.ndarray,
+        cover: np.ndarray,
+        write: np.ndarray,
+        result: np.ndarray,
+        reduced: bool = True,
+        size: int = WINDOW,
+    ) -> None:
+        """Run `net` on (H, W, C) input `x` in overlapping windows around `cover`, blended with
+        linear ramps, and write its output into `result` at the pixels of `write` those
+        windows reach; `reduced`: under bfloat16 autocast where the device supports it."""
+        import torch
+
+        out = np.zeros((*cover.shape, 3), np.float32)
+        weight = np.zeros(cover.shape, np.float32)
+        boxes = windows(cover, size, OVERLAP)
+        autocast = bf16_autocast(self.device, enabled=reduced)
         with torch.inference_mode(), autocast():
             for first in range(0, len(boxes), BATCH):
                 group = boxes[first : first + BATCH]
@@ -84,15 +131,14 @@ class LearnedInpainter:
                 tensor = (
                     torch.from_numpy(batch).permute(0, 3, 1, 2).to(self.device)
                 )  # channels-last view
-                preds = self.generator(tensor).float().permute(0, 2, 3, 1).cpu().numpy()
+                preds = net(tensor).float().permute(0, 2, 3, 1).cpu().numpy()
                 for (y0, x0, y1, x1), pred in zip(group, preds, strict=True):
                     ramp = _ramp(y1 - y0, x1 - x0, OVERLAP)
                     out[y0:y1, x0:x1] += pred[: y1 - y0, : x1 - x0] * ramp[..., None]
                     weight[y0:y1, x0:x1] += ramp
         filled = out / np.maximum(weight, 1e-6)[..., None]
-        netted = mask & (weight > 0)
+        netted = write & (weight > 0)
         result[netted] = np.clip((filled[netted] + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
-        return result
 
     def realism(self, image: np.ndarray, mask: np.ndarray) -> float | None:
         """Mean discriminator logit over the masked patches (higher = more like intact paint)."""
@@ -118,6 +164,21 @@ class LearnedInpainter:
         if cover.sum() <= 0:
             return None
         return float((logits * cover).sum() / cover.sum())
+
+
+def thin_regions(mask: np.ndarray, max_radius: float) -> np.ndarray:
+    """The damaged pixels in connected regions (8-connected) that nowhere lie farther than
+    `max_radius` from intact paint: cracks and scratches, not losses."""
+    damaged = mask.astype(np.uint8)
+    count, labels = cv2.connectedComponents(damaged, connectivity=8)
+    if count <= 1:
+        return np.zeros(mask.shape, bool)
+    distance = cv2.distanceTransform(damaged, cv2.DIST_L2, 3)
+    widest = np.zeros(count, np.float32)
+    np.maximum.at(widest, labels.ravel().astype(np.intp), distance.ravel())
+    thin = widest <= max_radius
+    thin[0] = False  # the intact background
+    return thin[labels]
 
 
 def windows(mask: np.ndarray, size: int, overlap: int) -> list[tuple[int, int, int, int]]:
@@ -170,21 +231,31 @@ def weights_available(path: Path | None = None) -> bool:
     return (path or WEIGHTS).is_file()
 
 
-def load_inpainter(path: Path | None = None, device: str | None = None) -> LearnedInpainter:
-    """The committed generator (and discriminator), cached per process and device."""
+def load_inpainter(
+    path: Path | None = None, device: str | None = None, thin: Path | bool = True
+) -> LearnedInpainter:
+    """The committed generator (and discriminator) and the thin-damage refiner, cached per
+    process and device. `thin`: True for the committed refiner where it is installed, a path
+    for another refiner file, False for none."""
     path = path or WEIGHTS
+    thin_path = (THIN_WEIGHTS if thin is True else thin) or None
+    if thin_path is not None and not thin_path.is_file():
+        if thin is not True:
+            raise FileNotFoundError(f"thin refiner weights not found: {thin_path}")
+        thin_path = None
     device = resolve_device(device)
     use_cores()
-    key = (str(path), device)
+    key = (str(path), device, str(thin_path or ""))
     with _lock:
         if key not in _cache:
-            _cache[key] = _load(path, device)
+            _cache[key] = _load(path, device, thin_path)
         return _cache[key]
 
 
-def _load(path: Path, device: str) -> LearnedInpainter:
+def _load(path: Path, device: str, thin_path: Path | None = None) -> LearnedInpainter:
     """Our checkpoint format: {"config", "generator"} and optionally {"disc_config",
-    "discriminator"} (architectures GENERATOR and DISCRIMINATOR of INPAINT_MODELS)."""
+    "discriminator"} (architectures GENERATOR and DISCRIMINATOR of INPAINT_MODELS); the thin
+    refiner's file is {"config", "net"} (THIN)."""
     import torch
 
     from museum.common.registry import load_module, read_checkpoint
@@ -214,12 +285,23 @@ def _load(path: Path, device: str) -> LearnedInpainter:
         )
     from restoration.inpaint.confidence import Calibration, calibration_path
 
+    version = checkpoint.version("inpaint-gated", digits=10, sep="@")
+    thin = None
+    if thin_path is not None:
+        from restoration.inpaint.thin_model import THIN
+
+        refiner = read_checkpoint(thin_path)
+        thin = load_module(
+            INPAINT_MODELS, THIN, refiner.payload["config"], refiner.payload["net"], device=device
+        )
+        version += "+" + refiner.version("thin", digits=10, sep="@")
     return LearnedInpainter(
         generator,
         discriminator,
         device,
-        checkpoint.version("inpaint-gated", digits=10, sep="@"),
+        version,
         calibration=Calibration.load(calibration_path(path)),
+        thin=thin,
     )
 
 

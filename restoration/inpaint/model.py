@@ -189,3 +189,7 @@ class PatchDiscriminator(nn.Module):
 
 def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+# The thin-damage refiner registers itself in INPAINT_MODELS (its own file, after timm).
+from restoration.inpaint import thin_model as _thin_model  # noqa: E402, F401

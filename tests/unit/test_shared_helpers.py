@@ -295,18 +295,21 @@ def test_every_learned_model_is_in_a_registry_and_committed_weights_load() -> No
     from museum.planning.learned import DEFAULT_WEIGHTS, load_policy
     from museum.planning.policy import POLICIES
     from restoration.damage.model import DAMAGE_MODELS, load_model, model_version
-    from restoration.inpaint.learned import WEIGHTS, load_inpainter
+    from restoration.inpaint.learned import THIN_WEIGHTS, WEIGHTS, load_inpainter
     from restoration.inpaint.model import INPAINT_MODELS
 
     assert POLICIES.names() == ["op_attention"]
     assert DAMAGE_MODELS.names() == ["damage_unet", "damage_unet_m", "damage_unet_tiny"]
-    assert INPAINT_MODELS.names() == ["inpaint_gated", "inpaint_patchgan"]
+    assert INPAINT_MODELS.names() == ["inpaint_gated", "inpaint_patchgan", "inpaint_thin"]
     assert load_policy(device="cpu").__class__.__name__ == "AttentionOP"
     damage = load_model(device="cpu")
     assert damage.version == model_version() and damage.version.startswith("damage-unet-v1+")
     inpainter = load_inpainter(device="cpu")
     digest = registry.file_digest(WEIGHTS)
-    assert inpainter.version == f"inpaint-gated@{digest[:10]}"
+    version = f"inpaint-gated@{digest[:10]}"
+    if THIN_WEIGHTS.is_file():
+        version += f"+thin@{registry.file_digest(THIN_WEIGHTS)[:10]}"
+    assert inpainter.version == version
     assert inpainter.discriminator is not None
     assert DEFAULT_WEIGHTS.is_file()
 

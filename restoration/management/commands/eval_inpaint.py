@@ -3,6 +3,7 @@ inpainting method on the same images and masks, in one run (PSNR, SSIM, CIEDE200
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from restoration.inpaint.data import split_groups
 from restoration.inpaint.evaluate import eval_images, evaluate
 from restoration.inpaint.inference import CHOICES, LEARNED, METHODS
-from restoration.inpaint.learned import WEIGHTS, load_inpainter
+from restoration.inpaint.learned import THIN_MAX_RADIUS, THIN_WEIGHTS, WEIGHTS, load_inpainter
 from restoration.inpaint.masks import KINDS
 
 
@@ -25,6 +26,19 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--methods", default=",".join(METHODS))
         parser.add_argument("--weights", type=Path, default=WEIGHTS)
+        parser.add_argument(
+            "--thin-weights",
+            default=str(THIN_WEIGHTS),
+            help="the thin-damage refiner's weights, or 'none' to fill cracks with the "
+            "generator as well",
+        )
+        parser.add_argument(
+            "--thin-max-radius",
+            type=float,
+            default=THIN_MAX_RADIUS,
+            help="px: damaged regions nowhere farther than this from intact paint go to the "
+            "thin refiner",
+        )
         parser.add_argument("--max-side", type=int, default=1024, help="downscale larger images")
         parser.add_argument(
             "--split",
@@ -49,7 +63,15 @@ class Command(BaseCommand):
         if {LEARNED, "plan", "auto"} & set(methods):
             if not options["weights"].is_file():
                 raise CommandError(f"no weights at {options['weights']}")
-            inpainter = load_inpainter(options["weights"])
+            thin = options["thin_weights"]
+            thin_path = None if thin == "none" else Path(thin)
+            if thin_path is not None and not thin_path.is_file():
+                if thin_path != THIN_WEIGHTS:
+                    raise CommandError(f"no thin refiner weights at {thin_path}")
+                thin_path = None
+            inpainter = load_inpainter(options["weights"], thin=thin_path or False)
+            inpainter = replace(inpainter, thin_max_radius=options["thin_max_radius"])
+            self.stdout.write(f"learned: {inpainter.version}")
         names = None
         if options["split"] != "all":
             names = {n for n, side in split_groups(folder).items() if side == options["split"]}
