@@ -205,6 +205,11 @@ def main(argv: list[str] | None = None) -> None:
     ]
     val_pool = load_pool(args.data, "val")
     crack_shapes = train.crack_masks
+    if not images or not val_pool.images:
+        raise SystemExit(
+            f"{args.data}: no training or no validation artworks (images/ with a manifest.csv "
+            "whose split groups give both sides)"
+        )
     val_x, val_y = fixed_validation(val_pool.images, crack_shapes, args.eval_crops)
     net = INPAINT_MODELS.create(THIN, **ARCHITECTURE)
     optimiser = torch.optim.Adam(net.parameters(), lr=args.lr)

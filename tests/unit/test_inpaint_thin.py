@@ -133,3 +133,41 @@ def test_committed_refiner_loads_versioned_and_beats_navier_stokes_on_a_striped_
     _, crack, _ = crack_and_loss()
     out = inpainter.fill(image, crack)
     assert masked_psnr(out, image, crack) > masked_psnr(navier_stokes(image, crack), image, crack)
+
+
+def test_training_refuses_a_folder_without_artworks(tmp_path) -> None:
+    from restoration.inpaint.thin_train import main
+
+    with pytest.raises(SystemExit, match="no training or no validation artworks"):
+        main(["--data", str(tmp_path), "--out", str(tmp_path / "run"), "--minutes", "0.01"])
+
+
+def test_a_short_run_resumes_exports_and_loads_as_the_refiner(tmp_path) -> None:
+    from PIL import Image
+
+    from restoration.inpaint.thin_train import main
+
+    (tmp_path / "images").mkdir()
+    for i in range(10):
+        Image.fromarray(textured_image(200, 260)[:, :: (1 if i % 2 else -1)]).save(
+            tmp_path / "images" / f"art{i}.png"
+        )
+    run = tmp_path / "run"
+    args = ["--data", str(tmp_path), "--out", str(run), "--batch", "2", "--eval-every", "2"]
+    args += ["--eval-crops", "8", "--threads", str(torch.get_num_threads())]  # as it was
+    main([*args, "--minutes", "0.03"])
+    first = torch.load(run / "checkpoint.pt", weights_only=False)["state"]["steps"]
+    main([*args, "--minutes", "0.03"])
+    state = torch.load(run / "checkpoint.pt", weights_only=False)["state"]
+    assert first >= 2 and state["steps"] > first  # the second call went on from the first
+    assert state["best"]["steps"] in [h[0] for h in state["history"]]
+    weights = tmp_path / "thin.pt"
+    main(["--export", str(run / "checkpoint.pt"), "--out", str(weights)])
+    gated = tmp_path / "gated.pt"
+    torch.manual_seed(0)
+    generator = InpaintGenerator(width=4, dilations=(1,))
+    torch.save({"config": generator.config, "generator": generator.state_dict()}, gated)
+    inpainter = load_inpainter(gated, device="cpu", thin=weights)
+    assert inpainter.thin is not None and "+thin@" in inpainter.version
+    with pytest.raises(FileNotFoundError):
+        load_inpainter(gated, device="cpu", thin=tmp_path / "absent.pt")
