@@ -15,7 +15,7 @@ from restoration.inpaint.learned import (
     THIN_WEIGHTS,
     from_modules,
     load_inpainter,
-    thin_regions,
+    thin_parts,
     weights_available,
 )
 from restoration.inpaint.model import INPAINT_MODELS, InpaintGenerator
@@ -49,18 +49,19 @@ def with_refiner(refiner: torch.nn.Module) -> object:
     return replace(inpainter, thin=refiner)
 
 
-def test_thin_regions_take_cracks_and_leave_losses() -> None:
+def test_thin_parts_take_cracks_and_leave_losses_pixel_by_pixel() -> None:
     mask, crack, loss = crack_and_loss()
-    thin = thin_regions(mask, 4.0)
+    thin = thin_parts(mask, 4.0)
     assert thin[crack].all()
-    assert not thin[loss].any()
+    assert not thin[43:67, 113:137].any()  # the loss, but for its corners
     assert not thin[~mask].any()
-    # The same crack touching the loss makes one wide region: the generator fills it all.
+    # The crack touching the loss: still the refiner's, but for the joint.
     joined = mask.copy()
     joined[55, 30:111] = True
-    assert not thin_regions(joined, 4.0)[crack].any()
-    # A wider limit takes the square too (15 px from paint at its centre).
-    assert thin_regions(mask, 16.0)[loss].all()
+    taken = thin_parts(joined, 4.0)
+    assert taken[crack].mean() > 0.95 and not taken[45:65, 115:135].any()
+    # A wider limit takes the 30 px square too: no disk of radius 16 fits in it.
+    assert thin_parts(mask, 16.0)[loss].all()
 
 
 def test_untrained_refiner_is_navier_stokes_on_cracks_and_the_generator_fills_losses() -> None:
@@ -74,7 +75,9 @@ def test_untrained_refiner_is_navier_stokes_on_cracks_and_the_generator_fills_lo
     assert np.abs(out[crack].astype(int) - ns[crack].astype(int)).max() <= 1
     assert np.array_equal(out[~mask], damaged[~mask])
     without = replace(inpainter, thin=None).fill(damaged, mask)  # type: ignore[attr-defined]
-    assert np.array_equal(out[loss], without[loss])  # the loss is the generator's either way
+    inner = np.zeros_like(loss)
+    inner[43:67, 113:137] = True  # the loss but for its corners (thin parts)
+    assert np.array_equal(out[inner], without[inner])  # the generator's either way
     assert not np.array_equal(out[crack], without[crack])
 
 
