@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from museum.common.devices import bf16_autocast, bf16_supported, resolve_device, use_cores
+from restoration.inpaint.classical import blended_fill
 from restoration.inpaint.data import encode_channels_last
 
 # The device and bf16 helpers are shared (museum.common.devices); re-exported for callers here.
@@ -74,6 +75,8 @@ class LearnedInpainter:
         generator runs only in windows holding wide damage (a pixel farther than that from
         intact paint) and thin cracks elsewhere keep the Telea fill: faster, but 0.3 dB worse
         on thin masks (model card), so it is off by default."""
+        if fills is None:  # once: the generator's input, and Telea for the refiner's
+            fills = blended_fill(image, mask)
         x = encode_channels_last(image, mask, fills)
         result = image.copy()
         result[mask] = np.clip((x[mask][:, 0:3] + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
@@ -97,13 +100,13 @@ class LearnedInpainter:
         mask: np.ndarray,
         thin: np.ndarray,
         result: np.ndarray,
-        fills: tuple[np.ndarray, np.ndarray] | None,
+        fills: tuple[np.ndarray, np.ndarray],
     ) -> None:
         """Fill the `thin` pixels of `result` with the refiner (Navier-Stokes and Telea over
         the whole crop mask: a crack touching a wide loss must not read the loss as paint)."""
         from restoration.inpaint.thin_model import encode_thin
 
-        x = encode_thin(image, mask, telea=fills[0] if fills is not None else None)
+        x = encode_thin(image, mask, telea=fills[0])
         # Under bfloat16 autocast only the residual is reduced (the Navier-Stokes base stays
         # float32): the same 23.63 dB on validation thin masks as float32, in half the time.
         self._run_windows(self.thin, x, thin, thin, result, reduced=True, size=THIN_WINDOW)

@@ -1,6 +1,7 @@
 """Training of the thin-damage refiner (`thin_model`) on the CPU, resumable; no Django.
 
-`python3 -m restoration.inpaint.thin_train --data ../shared/data --out RUN --minutes 60`
+`python3 -m restoration.inpaint.thin_train --data DATA --out RUN --minutes 60` (DATA: the folder
+given as `--data`, holding `images/` with its manifest and optionally `damage/masonry-cracks/`)
 `python3 -m restoration.inpaint.thin_train --export RUN/checkpoint.pt --label best --out W.pt`
 
 Reads the TRAIN split of the artworks (and the masonry photographs, training only). Each draw
