@@ -87,8 +87,10 @@ class HardSampleStream(IterableDataset):
         *,
         size: int,
         seed: int,
+        paste: float = 0.5,
     ) -> None:
         self.masonry, self.artworks, self.size, self.seed = masonry, artworks, size, seed
+        self.paste = paste  # share of damaged artwork crops that get a real crack shape
         self.shapes = [m for _, m in masonry if m.any()]
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
@@ -135,7 +137,7 @@ class HardSampleStream(IterableDataset):
                 add_hard_negative(img, rng)
             if kind < 0.75:  # damaged artwork (else: a sound one, every pixel negative)
                 masks = add_damage(img, rng)
-                if rng.random() < 0.5 and self.shapes:
+                if rng.random() < self.paste and self.shapes:
                     masks[0] = np.maximum(masks[0], paste_crack_shape(img, self.shapes, rng))
                 if rng.random() < 0.4:
                     masks[0] = np.maximum(masks[0], draw_varied_cracks(img, rng))
@@ -207,7 +209,7 @@ def run(args: argparse.Namespace) -> None:
         f"data: {len(masonry)} masonry train patches, {len(artworks)} training artworks "
         f"(held-out groups left out: {sorted(heldout_groups())})"
     )
-    stream = HardSampleStream(masonry, artworks, size=args.crop, seed=args.seed)
+    stream = HardSampleStream(masonry, artworks, size=args.crop, seed=args.seed, paste=args.paste)
     loader = DataLoader(
         stream,
         batch_size=args.batch,
@@ -219,6 +221,12 @@ def run(args: argparse.Namespace) -> None:
     batches = iter(loader)  # workers fork before CUDA is touched
     device = torch.device(args.device)
     net: DamageUNet = DAMAGE_MODELS.create(args.model)
+    if args.init:  # continue from shipped weights (a checkpoint written by save_weights)
+        start = torch.load(args.init, map_location="cpu", weights_only=False)
+        if start.get("config") != args.model:
+            found = start.get("config")
+            raise SystemExit(f"--init {args.init} holds {found!r}, not {args.model!r}")
+        net.load_state_dict({k: v.float() for k, v in start["state_dict"].items()})
     net.to(device).to(memory_format=torch.channels_last).train()  # type: ignore[call-overload]
     ema: DamageUNet = DAMAGE_MODELS.create(args.model)
     ema.load_state_dict(net.state_dict())
@@ -236,6 +244,7 @@ def run(args: argparse.Namespace) -> None:
         "model": args.model,
         "classes": list(DAMAGE_CLASSES),
         "args": vars(args),
+        "init": str(args.init) if args.init else None,
         "training_artworks": names,
         "masonry_train_patches": len(masonry),
         "snapshots": [],
@@ -336,9 +345,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--reuse", type=int, default=2, help="steps per batch (turned, mirrored)")
     ap.add_argument("--crop", type=int, default=224)
     ap.add_argument("--lr", type=float, default=4e-3)
+    ap.add_argument("--init", type=Path, default=None, help="start from these weights (.pt)")
     ap.add_argument("--weight-decay", type=float, default=1e-4)
     ap.add_argument("--ema", type=float, default=0.998)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--paste", type=float, default=0.5, help="share of damaged artworks with a real crack shape"
+    )
     ap.add_argument("--threads", type=int, default=2, help="torch threads of the main process")
     ap.add_argument("--snapshot-every", type=float, default=60.0, help="seconds (<= 90)")
     ap.add_argument("--log-every", type=float, default=20.0)
