@@ -57,6 +57,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--snapshot-every", type=float, default=120.0, help="seconds")
     parser.add_argument("--save-every", type=float, default=60.0, help="seconds")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--init", type=Path, default=None, help="continue from these weights (inpaint_gated.pt)"
+    )
     return parser.parse_args(argv)
 
 
@@ -108,6 +111,19 @@ def half_state(module: Any) -> dict[str, Any]:
     return {k: v.detach().to("cpu", copy=True).half() for k, v in module.state_dict().items()}
 
 
+def init_from(path: Path, generator: Any, discriminator: Any) -> None:
+    """Load a shipped checkpoint's generator (and its discriminator, where it kept one) into the
+    networks; refuses a checkpoint of another architecture."""
+    import torch
+
+    start = torch.load(path, map_location="cpu", weights_only=False)
+    if start.get("config") != ARCHITECTURE:
+        raise SystemExit(f"--init {path}: architecture {start.get('config')}, not {ARCHITECTURE}")
+    generator.load_state_dict({k: v.float() for k, v in start["generator"].items()})
+    if start.get("discriminator"):
+        discriminator.load_state_dict({k: v.float() for k, v in start["discriminator"].items()})
+
+
 def train(args: argparse.Namespace, began: float) -> None:
     import torch
     from torch.nn import functional as F
@@ -148,6 +164,9 @@ def train(args: argparse.Namespace, began: float) -> None:
 
     generator = InpaintGenerator(**ARCHITECTURE).to(device)  # type: ignore[arg-type]
     discriminator = PatchDiscriminator(width=24).to(device)
+    if args.init:
+        init_from(args.init, generator, discriminator)
+        log(f"continuing from {args.init}")
     log(
         f"generator {parameter_count(generator):,} parameters, "
         f"discriminator {parameter_count(discriminator):,}"

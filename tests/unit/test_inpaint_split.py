@@ -110,6 +110,32 @@ def test_gpu_trainer_writes_only_valid_snapshots_and_a_log(tmp_path: Path) -> No
     assert "done:" in (out / "log.txt").read_text()
 
 
+def test_gpu_trainer_init_loads_a_shipped_checkpoint_and_refuses_another_architecture(
+    tmp_path: Path,
+) -> None:
+    from restoration.inpaint.gpu_train import ARCHITECTURE, init_from
+    from restoration.inpaint.model import InpaintGenerator, PatchDiscriminator
+    from restoration.inpaint.train import export
+
+    torch.manual_seed(1)
+    shipped_g = InpaintGenerator(**ARCHITECTURE)  # type: ignore[arg-type]
+    shipped_d = PatchDiscriminator(width=24)
+    export(shipped_g, shipped_d, tmp_path / "shipped.pt")
+    torch.manual_seed(2)
+    g, d = InpaintGenerator(**ARCHITECTURE), PatchDiscriminator(width=24)  # type: ignore[arg-type]
+    init_from(tmp_path / "shipped.pt", g, d)
+    for mine, theirs in ((g, shipped_g), (d, shipped_d)):
+        for (name, a), b in zip(
+            mine.state_dict().items(), theirs.state_dict().values(), strict=True
+        ):
+            assert torch.equal(a, b), name
+    export(
+        InpaintGenerator(width=4, dilations=(1, 2)), PatchDiscriminator(width=4), tmp_path / "o.pt"
+    )
+    with pytest.raises(SystemExit, match="architecture"):
+        init_from(tmp_path / "o.pt", g, d)
+
+
 def test_calibrate_inpaint_reads_only_validation_and_writes_the_sidecar(tmp_path: Path) -> None:
     from restoration.inpaint.confidence import Calibration
     from restoration.inpaint.model import InpaintGenerator, PatchDiscriminator
