@@ -33,7 +33,7 @@ job() {  # job NAME COMMAND...: run in the background; a failing job's console t
 # (The planning policies of #21 met their targets and are left out; their trainers still run
 # alone: museum.planning.gpu_train, museum.planning.live_train.)
 job det python3 -m restoration.damage.gpu_train --data .gpu/data --out "$OUT/det" --minutes "$MIN" --device cuda --workers 9 \
-  --init restoration/weights/damage_unet.pt --lr 2e-3
+  --init restoration/weights/damage_unet.pt --lr 2e-3 --paste 0.8
 job inp python3 -m restoration.inpaint.gpu_train --data .gpu/data --out "$OUT/inp" --minutes "$MIN" --device cuda --workers 6 \
   --init restoration/weights/inpaint_gated.pt
 wait "${pids[@]}"
