@@ -90,6 +90,15 @@ class MethodBandit:
             bandit.a[method], bandit.b[method] = a, b
         return bandit
 
+    def with_methods(self, methods: Sequence[str]) -> MethodBandit:
+        """The same learning over another set of methods: arms of methods still offered keep
+        what curators taught them, new methods start fresh, dropped ones are forgotten."""
+        bandit = MethodBandit(methods, self.classes, self.materials, alpha=self.alpha)
+        for method in bandit.methods:
+            if method in self.a:
+                bandit.a[method], bandit.b[method] = self.a[method].copy(), self.b[method].copy()
+        return bandit
+
 
 # Contexts the bandit learns over. Materials are coarse families read from the catalogue's
 # free-text materials field; anything unrecognised is "other".

@@ -31,8 +31,9 @@ def _fresh(kind: str) -> MethodBandit:
 
 
 def load_bandit(kind: str) -> MethodBandit:
-    """The stored bandit of `kind`, or a fresh one (also when the stored state is from an
-    older set of methods or contexts)."""
+    """The stored bandit of `kind`, or a fresh one when nothing usable is stored (or its
+    contexts changed). A new set of methods keeps what curators taught the methods still
+    offered (a method added to the planner must not erase their preferences)."""
     row = MethodPreference.objects.filter(kind=kind).first()
     if row is None or not row.state:
         return _fresh(kind)
@@ -41,12 +42,10 @@ def load_bandit(kind: str) -> MethodBandit:
     except (KeyError, ValueError, TypeError):
         return _fresh(kind)
     fresh = _fresh(kind)
-    if (bandit.methods, bandit.classes, bandit.materials) != (
-        fresh.methods,
-        fresh.classes,
-        fresh.materials,
-    ):
+    if (bandit.classes, bandit.materials) != (fresh.classes, fresh.materials):
         return fresh
+    if bandit.methods != fresh.methods:
+        return bandit.with_methods(fresh.methods)
     return bandit
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from restoration.models import MethodPreference, RestorationJob, RestoredRegion
 from restoration.restore import preferences
 from restoration.restore import services as rs
+from restoration.restore.method_bandit import MATERIALS, TEXTURE_CLASSES, MethodBandit
 from tests.unit.test_restoration_jobs import artifact_with_condition, run
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +60,21 @@ def test_unknown_methods_and_old_state_do_not_break_learning(media_root, curator
     MethodPreference.objects.create(kind="surface", state={"methods": ["x"]})
     assert preferences.record_review(job=job, accepted=True) == 0
     assert preferences.load_bandit("surface").methods == ["gated", "telea", "ns", "biharmonic"]
+
+
+def test_a_method_added_to_the_planner_keeps_what_curators_taught_the_others() -> None:
+    old = MethodBandit(["telea", "ns"], TEXTURE_CLASSES, MATERIALS)
+    for _ in range(5):
+        old.update("crack", "stone", "ns", 1.0)
+        old.update("crack", "stone", "telea", 0.0)
+    MethodPreference.objects.create(kind="surface", state=old.to_state())
+    bandit = preferences.load_bandit("surface")
+    assert bandit.methods == ["gated", "telea", "ns", "biharmonic"]
+    taught = bandit.expected("crack", "stone")
+    assert taught["ns"] == pytest.approx(old.expected("crack", "stone")["ns"])
+    assert taught["ns"] > 0.5
+    assert taught["gated"] == 0.0 and taught["telea"] == 0.0  # fresh / taught 0: both zero
+    assert np.allclose(bandit.a["telea"], old.a["telea"])  # the rejections are kept too
 
 
 def test_a_running_job_is_claimed_again_only_after_the_hard_limit(media_root) -> None:
