@@ -1,6 +1,7 @@
 """Candidate fills of one hole, each scored without a reference and passed through the guard.
 
-Methods: `cgal` (CGAL's triangulate_refine_and_fair_hole), `fill` (our hand-written MWT + Liepa
+Methods: `cgal` (CGAL's triangulate_refine_and_fair_hole, tangent-continuous fairing),
+`curvature` (the same with curvature-continuous fairing), `fill` (our hand-written MWT + Liepa
 + thin-plate fairing), `symmetry` / `revolve` (CGAL's patch pulled onto the mirror image or the
 surface of revolution), `fan` (the centroid fan, the simplest fill) and `flat` (our bare MWT).
 The best usable candidate wins; one the guard refuses keeps its patch aside (`refused`) and its
@@ -24,8 +25,8 @@ from restoration.mesh.metrics import point_mesh_distance
 from restoration.mesh.revolve import fit_axis, fit_profile, profile_deviation, revolution_target
 from restoration.mesh.symmetry import detect_mirror_plane, mirror_target, surface_overlap
 
-GEOMETRY_METHODS = ("cgal", "fill", "symmetry", "revolve", "fan", "flat")
-DEFAULT_METHODS = ("cgal", "fill", "symmetry", "revolve", "fan")
+GEOMETRY_METHODS = ("cgal", "curvature", "fill", "symmetry", "revolve", "fan", "flat")
+DEFAULT_METHODS = ("cgal", "curvature", "fill", "symmetry", "revolve", "fan")
 SEAM_DEGREES = 10.0  # a 10 degree crease at the seam costs as much as doubling the curvature
 VALIDATION_RINGS = 2  # the rehearsal widens the hole by this many rings of known surface
 VALIDATION_SAMPLES = 1500
@@ -120,6 +121,8 @@ def build_candidate_patch(
     context = shapes.context
     if method == "cgal":
         return cgal_patch(context, hole)
+    if method == "curvature":
+        return cgal_patch(context, hole, continuity=2)
     if method == "fan":
         return fan_patch(context, hole)
     if method in ("fill", "flat"):

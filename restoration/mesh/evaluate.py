@@ -176,12 +176,14 @@ def evaluate_mesh(
     samples: int = 4000,
     max_spread: float = MAX_NORMAL_SPREAD,
     methods: Sequence[str] = DEFAULT_METHODS,
+    choose_from: Sequence[str] | None = None,
     device: str = "cpu",
 ) -> list[dict]:
     """One row per punched hole of the welded scan `intact`: Chamfer to the removed surface of
     every candidate (refused ones too, marked) and of the guarded choice (`chosen`, or the
     worst case when the hole is left open), the local thickness in loop radii (below 1: a thin
-    part), open edges added and seconds."""
+    part), open edges added and seconds. `choose_from` (default: every method) limits the
+    guarded choice; the other methods are measured as baselines only."""
     punched_mesh, punched = punch_holes(intact, count=holes, seed=seed, max_spread=max_spread)
     report = find_holes(punched_mesh)
     start = time.perf_counter()
@@ -217,9 +219,10 @@ def evaluate_mesh(
                 row["refused"][candidate.method] = candidate.error
         worst = max([_rim_distance(truth, intact, region), *row["chamfer"].values()])
         row["worst"] = worst
-        best = candidates[0]
+        pool = [c for c in candidates if choose_from is None or c.method in choose_from]
+        best = pool[0]
         if best.patch is None:
-            reasons = "; ".join(f"{c.method}: {c.error}" for c in candidates if c.error)
+            reasons = "; ".join(f"{c.method}: {c.error}" for c in pool if c.error)
             row.update(chosen=None, reason=reasons, ours=worst)
         else:
             row.update(chosen=best.method, ours=row["chamfer"][best.method])

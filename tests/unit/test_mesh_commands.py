@@ -6,6 +6,7 @@ import json
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 import trimesh
 from django.core.management import CommandError, call_command
@@ -42,7 +43,7 @@ def test_restore_mesh_auto_reports_every_candidate(tmp_path: Path) -> None:
     summary = json.loads(_run("restore_mesh", str(source), str(tmp_path / "out.ply")))
     assert summary["method"] == "auto" and summary["holes_filled"] == 1
     methods = {c["method"] for c in summary["regions"][0]["candidates"]}
-    assert methods == {"cgal", "fill", "symmetry", "revolve", "fan"}
+    assert methods == {"cgal", "curvature", "fill", "symmetry", "revolve", "fan"}
     assert summary["regions"][0]["chosen"] in methods
 
 
@@ -77,6 +78,18 @@ def test_eval_mesh_fill_beats_the_fan_on_a_smooth_scan_and_counts_it_once(tmp_pa
     assert summary["holes_worse_than_fan"] == 0
     assert summary["skipped_duplicates"] == {"sphere_copy.stl": "sphere.ply"}
     assert "sphere.ply" in output and "/cgal" in output
+
+
+def test_eval_mesh_fill_chooses_only_among_the_methods_asked_for(tmp_path: Path) -> None:
+    trimesh.creation.icosphere(subdivisions=4).export(tmp_path / "sphere.ply")
+    args = ("--meshes", str(tmp_path), "--holes", "2", "--seed", "1", "--methods")
+    output = _run("eval_mesh_fill", *args, "symmetry", "revolve")
+    summary = json.loads(output[output.index("\n{") + 1 :])
+    # The baselines are measured (every ratio needs them) but never chosen.
+    assert set(summary["chosen"]) <= {"symmetry", "revolve", "None"}
+    assert np.isfinite(summary["mean_ours_to_cgal"]) and np.isfinite(summary["mean_ours_to_fan"])
+    with pytest.raises(CommandError, match="unknown methods"):
+        _run("eval_mesh_fill", *args, "cgal", "magic")
 
 
 def test_eval_mesh_fill_needs_a_folder_with_meshes(tmp_path: Path) -> None:

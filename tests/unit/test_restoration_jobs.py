@@ -249,7 +249,7 @@ def test_shape_job_fills_the_hole_and_the_texture_under_it(media_root) -> None:
     [region] = job.regions.all()
     assert region.kind == "geometry" and region.damage_class == "hole" and region.size > 0
     methods = {candidate["method"] for candidate in region.candidates}
-    assert methods == {"cgal", "fill", "symmetry", "revolve", "fan"}
+    assert methods == {"cgal", "curvature", "fill", "symmetry", "revolve", "fan"}
     assert (
         region.method
         == min((c for c in region.candidates if c["score"] is not None), key=lambda c: c["score"])[

@@ -15,9 +15,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from restoration.management.commands._meshio import MESH_SUFFIXES, read_mesh
 from restoration.mesh import MeshRepairError
+from restoration.mesh.candidates import DEFAULT_METHODS, check_methods
 from restoration.mesh.evaluate import MAX_NORMAL_SPREAD, distinct_scans, evaluate_mesh
 
-COLUMNS = ("cgal", "fill", "symmetry", "revolve", "fan")
+COLUMNS = ("cgal", "curvature", "fill", "symmetry", "revolve", "fan")
+BASELINES = ("cgal", "fan", "fill")  # every summary ratio needs them
 
 
 class Command(BaseCommand):
@@ -34,6 +36,13 @@ class Command(BaseCommand):
             help="Punch only regions whose normals stay within this many degrees of their "
             "mean (95th percentile); 180 (the default) punches anywhere, folds included",
         )
+        parser.add_argument(
+            "--methods",
+            nargs="+",
+            default=list(DEFAULT_METHODS),
+            help="Candidates the guarded choice picks from (cgal and fan are always measured: "
+            "they are the baselines)",
+        )
         parser.add_argument("--device", default="cpu")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -42,6 +51,11 @@ class Command(BaseCommand):
             raise CommandError(f"{folder}: not a folder")
         if options["holes"] < 1:
             raise CommandError("--holes must be at least 1")
+        try:
+            check_methods(options["methods"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        methods = tuple(dict.fromkeys([*options["methods"], *BASELINES]))
         paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in MESH_SUFFIXES)
         if not paths:
             raise CommandError(f"{folder}: no meshes ({', '.join(MESH_SUFFIXES)})")
@@ -57,6 +71,8 @@ class Command(BaseCommand):
                     holes=options["holes"],
                     seed=options["seed"],
                     max_spread=options["max_spread"],
+                    methods=methods,
+                    choose_from=options["methods"],
                     device=options["device"],
                 )
             except MeshRepairError as exc:
@@ -74,7 +90,7 @@ class Command(BaseCommand):
 def table_header() -> str:
     methods = " ".join(f"{m:>9s}" for m in COLUMNS)
     return (
-        f"{'scan':22s} {'#':>2s} {'size':>4s} {'t/r':>5s} {'chosen':>8s} {'ours':>9s} {methods} "
+        f"{'scan':22s} {'#':>2s} {'size':>4s} {'t/r':>5s} {'chosen':>9s} {'ours':>9s} {methods} "
         f"{'/fan':>5s} {'/cgal':>5s}  refused"
     )
 
@@ -88,7 +104,7 @@ def table_row(row: dict) -> str:
         refused = f"left open ({row['reason']})"
     return (
         f"{row['scan'][:22]:22s} {row['hole']:2d} {row['size']:4.2f} "
-        f"{row['thickness_radii']:5.2f} {row['chosen'] or 'open':>8s} {row['ours']:9.3g} "
+        f"{row['thickness_radii']:5.2f} {row['chosen'] or 'open':>9s} {row['ours']:9.3g} "
         f"{values} {row['ours'] / fan:5.2f} {row['ours'] / cgal:5.2f}  {refused}"
     )
 
