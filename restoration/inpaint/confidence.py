@@ -25,7 +25,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from museum.common.calibration import fit_logistic, spearman
 from restoration.inpaint.classical import blended_fill
+
+__all__ = ["Calibration", "calibration_path", "fit", "region_features", "spearman"]
 
 FEATURES = (
     "log_pixels",
@@ -132,7 +135,7 @@ def fit(features: np.ndarray, psnr: np.ndarray) -> Calibration:
     centred = psnr - psnr.mean()
     coef = np.linalg.solve(gram, z.T @ centred)
     predicted = z @ coef + psnr.mean()
-    slope, offset = _logistic(predicted, (psnr >= GOOD_PSNR).astype(np.float64))
+    slope, offset = fit_logistic(predicted, (psnr >= GOOD_PSNR).astype(np.float64))
     return Calibration(
         mean=mean.tolist(),
         scale=scale.tolist(),
@@ -142,25 +145,3 @@ def fit(features: np.ndarray, psnr: np.ndarray) -> Calibration:
         offset=offset,
         regions=len(psnr),
     )
-
-
-def _logistic(x: np.ndarray, y: np.ndarray, steps: int = 50) -> tuple[float, float]:
-    design = np.stack([x, np.ones_like(x)], axis=1)
-    w = np.array([0.0, 0.0])
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(design @ w)))
-        hessian = design.T @ (design * (p * (1 - p))[:, None]) + 1e-3 * np.eye(2)
-        w = w + np.linalg.solve(hessian, design.T @ (y - p))
-    slope = max(0.0, float(w[0]))
-    prior = math.log((y.mean() + 1e-3) / (1 - y.mean() + 1e-3))
-    offset = float(w[1]) if slope > 0 else prior
-    return slope, offset
-
-
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation (average ranks for ties)."""
-    from scipy.stats import spearmanr
-
-    if len(a) < 3:
-        return float("nan")
-    return float(spearmanr(a, b).statistic)

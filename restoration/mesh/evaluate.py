@@ -226,6 +226,7 @@ def evaluate_mesh(
             row.update(chosen=None, reason=reasons, ours=worst)
         else:
             row.update(chosen=best.method, ours=row["chamfer"][best.method])
+            row["ring_error"] = best.terms.get("ring_error")  # None: no rehearsal ran
             patches.append(best.patch)
         # A baseline that failed on this hole scores the worst case too.
         for method in ("cgal", "fan", "fill"):

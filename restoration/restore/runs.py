@@ -251,6 +251,7 @@ def _candidate(candidate: Any) -> dict[str, Any]:
 
 def restore_shape(job: RestorationJob) -> Output:
     from exhibits.intake.gltf import load_glb
+    from restoration.mesh.confidence import ShapeConfidence
     from restoration.restore.method_choice import plan_mesh
 
     clock = time.perf_counter()
@@ -266,6 +267,7 @@ def restore_shape(job: RestorationJob) -> Output:
     clock = time.perf_counter()
     device = "cuda" if job.device.startswith("cuda") else "cpu"
     plan = plan_mesh(mesh, device=device)
+    calibration = ShapeConfidence.load()
     # With reviews to learn from, the curators' bandit picks among candidates whose scores are
     # within the planner's tolerance of the best; without, the best score wins.
     bandit, context = preferences.shape_context(materials=job.artifact.materials or "")
@@ -286,6 +288,9 @@ def restore_shape(job: RestorationJob) -> Output:
                 method=best.method,
                 model_version="restoration.restore.method_choice",
                 score=float(best.score),
+                confidence=(
+                    calibration.confidence(best.terms.get("ring_error")) if calibration else None
+                ),
                 seconds=round(best.patch.seconds, 4),
                 candidates=[c.as_dict() for c in region.candidates],
             )
@@ -307,7 +312,11 @@ def restore_shape(job: RestorationJob) -> Output:
         "holes_filled": len(out.regions),
         "faces_added": len(repaired.faces) - original_faces,
         "texture": texture_note,
-        "score": "lower is better (seam crease, curvature jump, fit terms)",
+        "score": "lower is better: the rehearsal's ring error relative to the flat cap (another "
+        "method than CGAL's fill divided by the margin it must beat it by); the seam crease, "
+        "curvature jump and fit terms where the rehearsal could not run",
+        "confidence": "estimated probability that the fill is at most half as far from the lost "
+        "surface as a flat cap (calibrated on validation holes); none where no rehearsal ran",
         "plan": plan.as_dict(),
     }
     return out

@@ -11,6 +11,7 @@ import pytest
 import trimesh
 from django.core.management import CommandError, call_command
 
+from restoration.mesh.confidence import ShapeConfidence
 from restoration.mesh.holes import open_edge_count
 from tests.unit.mesh_shapes import sphere_with_hole
 
@@ -45,6 +46,8 @@ def test_restore_mesh_auto_reports_every_candidate(tmp_path: Path) -> None:
     methods = {c["method"] for c in summary["regions"][0]["candidates"]}
     assert methods == {"cgal", "curvature", "fill", "symmetry", "revolve", "fan"}
     assert summary["regions"][0]["chosen"] in methods
+    # The committed calibration speaks for a rehearsed smooth hole, with a fraction.
+    assert 0.0 <= summary["regions"][0]["confidence"] <= 1.0
 
 
 def test_restore_mesh_refuses_a_closed_mesh_and_writes_nothing(tmp_path: Path) -> None:
@@ -90,6 +93,29 @@ def test_eval_mesh_fill_chooses_only_among_the_methods_asked_for(tmp_path: Path)
     assert np.isfinite(summary["mean_ours_to_cgal"]) and np.isfinite(summary["mean_ours_to_fan"])
     with pytest.raises(CommandError, match="unknown methods"):
         _run("eval_mesh_fill", *args, "cgal", "magic")
+
+
+def test_eval_mesh_fill_fits_the_confidence_on_its_holes_and_reports_it(tmp_path: Path) -> None:
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    trimesh.creation.icosphere(subdivisions=4).export(scans / "sphere.ply")
+    trimesh.creation.capsule(height=1.0, radius=0.5, count=[48, 48]).export(scans / "capsule.ply")
+    fitted = tmp_path / "confidence.json"
+    evaluate = ("eval_mesh_fill", "--meshes", str(scans), "--holes", "3", "--seed")
+    output = _run(*evaluate, "1", "2", "3", "--fit-confidence", str(fitted))
+    summary = json.loads(output[output.index("\n{") + 1 :])
+    calibration = ShapeConfidence.load(fitted)
+    assert calibration is not None and calibration.holes >= 10
+    assert "--seed 1 2 3" in calibration.fitted_on
+    assert summary["holes"] >= calibration.holes  # one row per punched hole, every seed
+    report = summary["confidence"]
+    assert report["holes_with_confidence"] == calibration.holes
+    assert sum(band["holes"] for band in report["bands"].values()) == calibration.holes
+    # Reported against a fitted file, that file is read, never refitted.
+    before = fitted.read_bytes()
+    output = _run(*evaluate, "4", "5", "--confidence", str(fitted))
+    assert '"spearman_with_improvement_over_fan"' in output and fitted.read_bytes() == before
+    assert "confidence fitted" not in output
 
 
 def test_eval_mesh_fill_needs_a_folder_with_meshes(tmp_path: Path) -> None:

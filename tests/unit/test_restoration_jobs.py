@@ -18,6 +18,7 @@ from exhibits.collection import services as exhibit_services
 from exhibits.intake.gltf import load_glb
 from exhibits.models import Artifact, Asset, Job
 from restoration.mesh import open_edge_count
+from restoration.mesh.confidence import ShapeConfidence
 from restoration.models import ConditionRecord, DamageFinding, MaskCorrection, RestorationJob
 from restoration.restore import services as rs
 from restoration.restore.files import GENERATED_NODE, decode_texture, uv_mask
@@ -256,6 +257,13 @@ def test_shape_job_fills_the_hole_and_the_texture_under_it(media_root) -> None:
             "method"
         ]
     )
+    # A smooth sphere hole: the rehearsal predicts the known ring well, so the calibrated
+    # confidence (committed mesh_fill.confidence.json) is high, and it is the terms' ring error's.
+    chosen = next(c for c in region.candidates if c["method"] == region.method)
+    calibration = ShapeConfidence.load()
+    assert calibration is not None
+    assert region.confidence == calibration.confidence(chosen["terms"]["ring_error"])
+    assert region.confidence is not None and 0.8 < region.confidence <= 1.0
     assert "texels under the new faces inpainted" in job.report["texture"]
     mask = read_png(job.generated_mask)[..., 0] > 127
     assert mask.any() and job.restored_texture.label == "shape-texture"

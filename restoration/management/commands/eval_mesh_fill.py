@@ -6,6 +6,7 @@ the ratios of the choice to the fan and to CGAL. A hole left open scores the wor
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,12 @@ from typing import Any
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
+from museum.common.calibration import spearman
 from restoration.management.commands._meshio import MESH_SUFFIXES, read_mesh
 from restoration.mesh import MeshRepairError
 from restoration.mesh.candidates import DEFAULT_METHODS, check_methods
+from restoration.mesh.confidence import DEFAULT_PATH as CONFIDENCE_PATH
+from restoration.mesh.confidence import ShapeConfidence, fit
 from restoration.mesh.evaluate import MAX_NORMAL_SPREAD, distinct_scans, evaluate_mesh
 
 COLUMNS = ("cgal", "curvature", "fill", "symmetry", "revolve", "fan")
@@ -28,7 +32,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--meshes", type=Path, required=True)
         parser.add_argument("--holes", type=int, default=6, help="Holes per scan")
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--seed", type=int, nargs="+", default=[0], help="One or more punching seeds"
+        )
         parser.add_argument(
             "--max-spread",
             type=float,
@@ -42,6 +48,20 @@ class Command(BaseCommand):
             default=list(DEFAULT_METHODS),
             help="Candidates the guarded choice picks from (cgal and fan are always measured: "
             "they are the baselines)",
+        )
+        parser.add_argument(
+            "--fit-confidence",
+            type=Path,
+            default=None,
+            help="Fit the filled holes' confidence on this run's holes and write it here "
+            "(validation seeds only; the project's is restoration/weights/"
+            "mesh_fill.confidence.json)",
+        )
+        parser.add_argument(
+            "--confidence",
+            type=Path,
+            default=CONFIDENCE_PATH,
+            help="The confidence whose rank correlation with the real error is reported",
         )
         parser.add_argument("--device", default="cpu")
 
@@ -64,12 +84,12 @@ class Command(BaseCommand):
             self.stdout.write(f"{name}: skipped, the same geometry as {twin}")
         self.stdout.write(table_header())
         rows: list[dict] = []
-        for name, mesh in scans:
+        for seed, (name, mesh) in itertools.product(options["seed"], scans):
             try:
                 mesh_rows = evaluate_mesh(
                     mesh,
                     holes=options["holes"],
-                    seed=options["seed"],
+                    seed=seed,
                     max_spread=options["max_spread"],
                     methods=methods,
                     choose_from=options["methods"],
@@ -79,19 +99,35 @@ class Command(BaseCommand):
                 self.stdout.write(f"{name:22s} skipped: {exc.message} ({exc.code})")
                 continue
             for row in mesh_rows:
-                row["scan"] = name
+                row["scan"], row["seed"] = name, seed
                 rows.append(row)
                 self.stdout.write(table_row(row))
         summary = summarise(rows)
         summary["skipped_duplicates"] = skipped
+        if rows:
+            ring = np.array([_finite_or_nan(row.get("ring_error")) for row in rows])
+            ratio = np.array([_ratio(row, "fan") for row in rows])
+            calibration = ShapeConfidence.load(options["confidence"])
+            if options["fit_confidence"]:
+                seeds = " ".join(map(str, options["seed"]))
+                calibration = fit(
+                    ring,
+                    ratio,
+                    fitted_on=f"eval_mesh_fill --holes {options['holes']} "
+                    f"--seed {seeds} ({', '.join(name for name, _ in scans)})",
+                )
+                calibration.save(options["fit_confidence"])
+                self.stdout.write(f"confidence fitted on {calibration.holes} holes: {calibration}")
+            if calibration is not None:
+                summary["confidence"] = confidence_report(calibration, ring, ratio)
         self.stdout.write(json.dumps(summary, indent=1))
 
 
 def table_header() -> str:
     methods = " ".join(f"{m:>9s}" for m in COLUMNS)
     return (
-        f"{'scan':22s} {'#':>2s} {'size':>4s} {'t/r':>5s} {'chosen':>9s} {'ours':>9s} {methods} "
-        f"{'/fan':>5s} {'/cgal':>5s}  refused"
+        f"{'scan':22s} {'seed':>4s} {'#':>2s} {'size':>4s} {'t/r':>5s} {'chosen':>9s} "
+        f"{'ours':>9s} {methods} {'/fan':>5s} {'/cgal':>5s}  refused"
     )
 
 
@@ -103,7 +139,7 @@ def table_row(row: dict) -> str:
     if row["chosen"] is None:
         refused = f"left open ({row['reason']})"
     return (
-        f"{row['scan'][:22]:22s} {row['hole']:2d} {row['size']:4.2f} "
+        f"{row['scan'][:22]:22s} {row.get('seed', 0):4d} {row['hole']:2d} {row['size']:4.2f} "
         f"{row['thickness_radii']:5.2f} {row['chosen'] or 'open':>9s} {row['ours']:9.3g} "
         f"{values} {row['ours'] / fan:5.2f} {row['ours'] / cgal:5.2f}  {refused}"
     )
@@ -133,6 +169,37 @@ def summarise(rows: list[dict]) -> dict:
         for scan in scans
     }
     return summary
+
+
+def _finite_or_nan(value: float | None) -> float:
+    return float(value) if value is not None and np.isfinite(value) else float("nan")
+
+
+def confidence_report(calibration: ShapeConfidence, ring: np.ndarray, ratio: np.ndarray) -> dict:
+    """How the shown confidence ranks with the real error (Spearman with the improvement over
+    the fan, 1 - ratio: positive is right) and, in three bands, the mean confidence beside the
+    share of holes that really came within good_ratio of the fan."""
+    confidence = np.array([_finite_or_nan(calibration.confidence(r)) for r in ring])
+    known = np.isfinite(confidence)
+    good = ratio <= calibration.good_ratio
+    bands = {}
+    for low, high in ((0.0, 1 / 3), (1 / 3, 2 / 3), (2 / 3, 1.01)):
+        inside = known & (confidence >= low) & (confidence < high)
+        if inside.any():
+            bands[f"{low:.2f}-{min(high, 1.0):.2f}"] = {
+                "holes": int(inside.sum()),
+                "mean_confidence": round(float(confidence[inside].mean()), 3),
+                "share_within_good_ratio": round(float(good[inside].mean()), 3),
+            }
+    return {
+        "holes_with_confidence": int(known.sum()),
+        "holes_without_rehearsal": int((~known).sum()),
+        "spearman_with_improvement_over_fan": round(
+            spearman(confidence[known], 1.0 - ratio[known]), 3
+        ),
+        "good_ratio": calibration.good_ratio,
+        "bands": bands,
+    }
 
 
 def _ratio(row: dict, baseline: str, method: str = "ours") -> float:

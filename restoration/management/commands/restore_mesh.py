@@ -17,6 +17,7 @@ from restoration.mesh import (
     complete_by_symmetry,
     fill_holes,
 )
+from restoration.mesh.confidence import ShapeConfidence
 from restoration.restore.method_choice import plan_mesh
 
 
@@ -61,6 +62,11 @@ def _restore(mesh: Any, *, method: str, device: str, output: Path) -> dict:
             ),
             **plan.as_dict(),
         }
+        # The chosen fill's calibrated confidence (None without a rehearsal or a fitted file).
+        calibration = ShapeConfidence.load()
+        for region, shown in zip(plan.regions, summary["regions"], strict=True):
+            ring_error = region.best.terms.get("ring_error")
+            shown["confidence"] = calibration.confidence(ring_error) if calibration else None
     else:
         if method == "fill":
             result = fill_holes(mesh, device=device)
