@@ -195,7 +195,9 @@ def restore_surface(job: RestorationJob) -> Output:
         "method": method,
         "textures": textures_report,
         "skipped_classes": skipped,
-        "score": "higher is better (boundary consistency, realism where the model has it)",
+        "score": "higher is better: with method 'plan' and a calibration installed, the "
+        "predicted PSNR inside the region (dB); else boundary consistency, and realism where "
+        "the model has it",
     }
     return out
 

@@ -10,7 +10,12 @@ import torch
 from restoration.inpaint import InpaintInputError, restore_texture
 from restoration.inpaint.classical import CLASSICAL, push_pull
 from restoration.inpaint.evaluate import masked_delta_e, masked_psnr, masked_ssim
-from restoration.inpaint.inference import boundary_consistency, damaged_regions
+from restoration.inpaint.inference import (
+    PREDICTED_TOLERANCE_DB,
+    PREFERENCE_TOLERANCE,
+    boundary_consistency,
+    damaged_regions,
+)
 from restoration.inpaint.learned import from_modules, windows
 from restoration.inpaint.masks import KINDS, generate_mask
 from restoration.inpaint.model import InpaintGenerator, PatchDiscriminator
@@ -170,15 +175,24 @@ def test_curator_preference_picks_only_among_near_best_scores() -> None:
         asked.append(options)
         return sorted(options)[-1]
 
-    out = restore_texture(damaged, mask, method="plan", prefer=prefer)
-    region = out.regions[0]
-    best = max(c.score for c in region.candidates)
-    chosen = next(c for c in region.candidates if c.method == region.method)
-    assert chosen.score >= best - 0.05
-    for options in asked:
-        for option in options:
-            assert next(c for c in region.candidates if c.method == option).score >= best - 0.05
-    assert region.chosen_by in {"score", "curators"}
+    for calibration, tolerance in ((True, PREDICTED_TOLERANCE_DB), (None, PREFERENCE_TOLERANCE)):
+        asked.clear()
+        out = restore_texture(damaged, mask, method="plan", prefer=prefer, calibration=calibration)
+        region = out.regions[0]
+        # With the committed calibration the score is the predicted PSNR (dB), else the
+        # boundary + realism score; either way the curators choose only among near-best.
+        assert all(("predicted_psnr" in c.parts) == bool(calibration) for c in region.candidates)
+        # The prediction is fitted on the learned model, Telea and Navier-Stokes only.
+        tried = {c.method for c in region.candidates}
+        assert tried == ({"gated", "telea", "ns"} | (set() if calibration else {"biharmonic"}))
+        best = max(c.score for c in region.candidates)
+        chosen = next(c for c in region.candidates if c.method == region.method)
+        assert chosen.score >= best - tolerance
+        for options in asked:
+            for option in options:
+                score = next(c for c in region.candidates if c.method == option).score
+                assert score >= best - tolerance
+        assert region.chosen_by in {"score", "curators"}
 
 
 def test_committed_weights_fill_a_smooth_hole_closely() -> None:
