@@ -62,6 +62,9 @@ def test_visitor_drags_the_before_after_divider(
     panel = page.locator("#restoration-panel")
     assert panel.is_visible() and "Virtual restoration" in panel.inner_text()
     assert page.locator("#restoration-curator").count() == 0  # no curator tools for visitors
+    # Plain words for visitors: no methods, no confidence.
+    meta = page.locator("#restoration-meta").inner_text()
+    assert "restored area" in meta and "confidence" not in meta and "telea" not in meta
     divider = page.locator("#restoration-divider")
     assert divider.is_visible() and "Virtual restoration" in divider.inner_text()
     wait_until_still(page)
@@ -127,6 +130,9 @@ def test_curator_requests_a_restoration_and_sees_its_progress(
     ids = {entry["id"] for entry in state["available"]}
     assert {seeded["accepted"], seeded["rejected"]} <= ids  # curators see rejected ones too
     assert page.locator("[data-review=accept]").is_visible()
+    # Staff read the methods and the weakest region's calibrated confidence.
+    meta = page.locator("#restoration-meta").inner_text()
+    assert "methods: telea" in meta and re.search(r"lowest confidence \d+ %", meta), meta
     page.locator("[data-restore-kind=surface]").click()
     # The live worker (gpu queue) runs it; the page polls the job every second.
     page.wait_for_function(

@@ -184,8 +184,9 @@ export class RestorationCompare {
     this.setSplit(this.split);
   }
 
-  /** Plain words for visitors ("Surface restoration · 2 restored areas"); the methods
-   *  and the review state only for staff (#22 item 9). Strings: the panel's data-str-*. */
+  /** Plain words for visitors ("Surface restoration · 2 restored areas"); the methods, the
+   *  lowest region confidence and the review state only for staff (#22 item 9). Strings: the
+   *  panel's data-str-*. */
   describe(restoration) {
     const strings = this.panel.dataset;
     const regions = restoration.regions.length;
@@ -196,6 +197,14 @@ export class RestorationCompare {
     if (strings.showMethods === 'true') {
       const methods = [...new Set(restoration.regions.map((r) => r.method))].join(', ');
       if (methods) parts.push(strings.strMethods.replace('{methods}', methods));
+      // The weakest region's calibrated confidence (regions without one say nothing).
+      const known = restoration.regions
+        .map((r) => r.confidence)
+        .filter((c) => typeof c === 'number');
+      if (known.length) {
+        const percent = String(Math.round(Math.min(...known) * 100));
+        parts.push(strings.strConfidence.replace('{percent}', percent));
+      }
     }
     if (restoration.review !== 'accepted') {
       parts.push(wordFor(strings, 'strReview', restoration.review));
