@@ -118,6 +118,20 @@ def test_eval_mesh_fill_fits_the_confidence_on_its_holes_and_reports_it(tmp_path
     assert "confidence fitted" not in output
 
 
+def test_eval_mesh_fill_refuses_to_fit_the_confidence_on_too_few_holes(tmp_path: Path) -> None:
+    trimesh.creation.icosphere(subdivisions=4).export(tmp_path / "sphere.ply")
+    fitted = tmp_path / "confidence.json"
+    args = ("--meshes", str(tmp_path), "--holes", "2", "--fit-confidence", str(fitted))
+    with pytest.raises(CommandError, match="at least 10"):
+        _run("eval_mesh_fill", *args)
+    assert not fitted.exists()
+    trimesh.creation.capsule(height=1.0, radius=0.5, count=[48, 48]).export(tmp_path / "c.ply")
+    nowhere = str(tmp_path / "missing" / "c.json")
+    with pytest.raises(CommandError, match=r"--fit-confidence: .*No such file"):
+        _run("eval_mesh_fill", "--meshes", str(tmp_path), "--holes", "3", "--seed", "1", "2", "3",
+             "--fit-confidence", nowhere)  # fmt: skip
+
+
 def test_eval_mesh_fill_needs_a_folder_with_meshes(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="no meshes"):
         _run("eval_mesh_fill", "--meshes", str(tmp_path))

@@ -110,13 +110,16 @@ class Command(BaseCommand):
             calibration = ShapeConfidence.load(options["confidence"])
             if options["fit_confidence"]:
                 seeds = " ".join(map(str, options["seed"]))
-                calibration = fit(
-                    ring,
-                    ratio,
-                    fitted_on=f"eval_mesh_fill --holes {options['holes']} "
-                    f"--seed {seeds} ({', '.join(name for name, _ in scans)})",
-                )
-                calibration.save(options["fit_confidence"])
+                try:
+                    calibration = fit(
+                        ring,
+                        ratio,
+                        fitted_on=f"eval_mesh_fill --holes {options['holes']} "
+                        f"--seed {seeds} ({', '.join(name for name, _ in scans)})",
+                    )
+                    calibration.save(options["fit_confidence"])
+                except (ValueError, OSError) as exc:
+                    raise CommandError(f"--fit-confidence: {exc}") from exc
                 self.stdout.write(f"confidence fitted on {calibration.holes} holes: {calibration}")
             if calibration is not None:
                 summary["confidence"] = confidence_report(calibration, ring, ratio)
