@@ -1,8 +1,10 @@
-"""`python manage.py eval_mesh_fill --meshes DIR [--holes N --seed S]`: punch holes into each
-distinct intact scan (thin parts and folds included), fill each with every candidate (CGAL's
-triangulate_refine_and_fair_hole, ours, symmetry, revolution, the fan) and with the guarded
-choice, and print a per-hole table of Chamfer distances to the removed surface, the means and
-the ratios of the choice to the fan and to CGAL. A hole left open scores the worst case."""
+"""`python manage.py eval_mesh_fill --meshes DIR [--holes N --seed S [S ..]]`: punch holes into
+each distinct intact scan (thin parts and folds included), fill each with every candidate (CGAL's
+triangulate_refine_and_fair_hole with tangent and with curvature continuity, ours, symmetry,
+revolution, the fan) and with the guarded choice, and print a per-hole table of Chamfer
+distances to the removed surface, the means and the ratios of the choice to the fan and to
+CGAL. A hole left open scores the worst case. The filled holes' confidence is reported against
+their real error (`--confidence`), or fitted on this run's holes (`--fit-confidence`)."""
 
 from __future__ import annotations
 
@@ -46,8 +48,8 @@ class Command(BaseCommand):
             "--methods",
             nargs="+",
             default=list(DEFAULT_METHODS),
-            help="Candidates the guarded choice picks from (cgal and fan are always measured: "
-            "they are the baselines)",
+            help="Candidates the guarded choice picks from (cgal, fan and fill are measured "
+            "either way: they are the baselines)",
         )
         parser.add_argument(
             "--fit-confidence",
