@@ -25,7 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from museum.common.calibration import fit_logistic, spearman
+from museum.common.calibration import fit_logistic, sigmoid, spearman
 from restoration.inpaint.classical import blended_fill
 
 __all__ = ["Calibration", "calibration_path", "fit", "region_features", "spearman"]
@@ -105,7 +105,7 @@ class Calibration:
         return z @ np.array(self.coef) + self.intercept
 
     def confidence(self, predicted_psnr: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.slope * predicted_psnr + self.offset)))
+        return sigmoid(self.slope * predicted_psnr + self.offset)
 
     def save(self, path: Path) -> None:
         data = asdict(self)

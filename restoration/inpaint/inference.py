@@ -177,8 +177,9 @@ def restore_texture(
     if calibration is True:
         calibration = getattr(inpainter, "calibration", None) or default_calibration()
     calibrated = calibration if isinstance(calibration, Calibration) else None
-    by_prediction = calibrated is not None and len(tried) > 1
-    if by_prediction:
+    # With several methods and a calibration, candidates are ranked by their predicted PSNR.
+    predictor = calibrated if len(tried) > 1 else None
+    if predictor is not None:
         tried = [name for name in tried if name in PREDICTED_METHODS]
     out = image.copy()
     regions: list[RegionResult] = []
@@ -196,12 +197,12 @@ def restore_texture(
                 continue
             filled = _run(name, crop, crop_mask, inpainter, fills)
             candidate = _score(filled, crop_mask, inpainter, name)
-            if by_prediction and calibrated is not None:
-                candidate = _predicted(candidate, calibrated, crop, crop_mask, filled, fills)
+            if predictor is not None:
+                candidate = _predicted(candidate, predictor, crop, crop_mask, filled, fills)
             results.append((name, filled, candidate))
         name, filled, score = max(results, key=lambda r: r[2].score)
         chosen_by = "score"
-        tolerance = PREDICTED_TOLERANCE_DB if by_prediction else PREFERENCE_TOLERANCE
+        tolerance = PREFERENCE_TOLERANCE if predictor is None else PREDICTED_TOLERANCE_DB
         near = [r for r in results if r[2].score >= score.score - tolerance]
         if prefer is not None and len(near) > 1:
             pick = prefer([r[0] for r in near])

@@ -24,6 +24,7 @@ from restoration.mesh.holes import HOLE, Hole, find_holes, open_edge_count, weld
 from restoration.mesh.metrics import point_mesh_distance, surface_distance
 
 HOLE_SIZES = (0.02, 0.04, 0.08)  # radius as a share of the bounding-box diagonal
+BASELINES = ("cgal", "fan", "fill")  # always measured: every summary ratio needs them
 MAX_NORMAL_SPREAD = 180.0  # degrees (95th percentile); 180 punches anywhere, folds included
 
 
@@ -229,7 +230,7 @@ def evaluate_mesh(
             row["ring_error"] = best.terms.get("ring_error")  # None: no rehearsal ran
             patches.append(best.patch)
         # A baseline that failed on this hole scores the worst case too.
-        for method in ("cgal", "fan", "fill"):
+        for method in BASELINES:
             if method in methods and method not in row["chamfer"]:
                 row["chamfer"][method] = worst
         rows.append(row)

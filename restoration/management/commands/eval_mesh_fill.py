@@ -22,10 +22,9 @@ from restoration.mesh import MeshRepairError
 from restoration.mesh.candidates import DEFAULT_METHODS, check_methods
 from restoration.mesh.confidence import DEFAULT_PATH as CONFIDENCE_PATH
 from restoration.mesh.confidence import ShapeConfidence, fit
-from restoration.mesh.evaluate import MAX_NORMAL_SPREAD, distinct_scans, evaluate_mesh
+from restoration.mesh.evaluate import BASELINES, MAX_NORMAL_SPREAD, distinct_scans, evaluate_mesh
 
 COLUMNS = ("cgal", "curvature", "fill", "symmetry", "revolve", "fan")
-BASELINES = ("cgal", "fan", "fill")  # every summary ratio needs them
 
 
 class Command(BaseCommand):
